@@ -1,0 +1,254 @@
+"""What a scenario is, once loaded: plain frozen data, no I/O.
+
+The loader (``harness.scenario.loader``) builds these from YAML and is the
+only place that knows the file syntax; the runner only reads them. Every
+object that came from a file carries its ``SourceLocation`` so that any
+complaint, at load time or at run time, can name the file and line.
+
+A scenario reads top to bottom in four parts, like a small spec:
+
+* meta: ``id``, ``title``, ``manual``, ``spec``, ``tags``, ``requires``;
+* ``peers``: the scripted sockets and servers on the other end, each running
+  its own ``script`` concurrently with the candidate;
+* ``steps``: the candidate's calls, in order, with sync points;
+* expectations: attached to each call (``expect``) and to peer actions that
+  check what the peer received.
+"""
+
+from __future__ import annotations
+
+import abc
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from harness.values import LuaValue
+
+
+@dataclass(frozen=True)
+class SourceLocation:
+    path: str
+    line: int
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}"
+
+
+@dataclass(frozen=True)
+class Ref:
+    """A value known only at run time: a saved result or a peer's address.
+
+    ``name`` is a variable saved by a step (``c``) or a peer attribute
+    (``srv.host``, ``srv.port``). Refs may stand anywhere a value may.
+    """
+
+    name: str
+
+
+Env = Mapping[str, LuaValue]
+"""Run-time variables: saved results plus ``<peer>.host`` / ``<peer>.port``."""
+
+
+class Matcher(abc.ABC):
+    """Decides whether one observed Lua value is acceptable."""
+
+    @abc.abstractmethod
+    def matches(self, value: LuaValue, env: Env) -> bool:
+        """True if ``value`` is acceptable; ``env`` resolves any ``Ref``."""
+
+    @abc.abstractmethod
+    def describe(self, env: Env) -> str:
+        """A short Lua-flavoured rendering of what is expected, for diffs."""
+
+
+class Verdict(enum.StrEnum):
+    """The closed set of results a scenario can have for a candidate.
+
+    PASS: behaves as the manual says. NON_STRICT: acceptable, but not the
+    preferred reading. INFORMATIONAL: matches a documented alternative (for
+    example the original 2001 release's quirk); reported, never a failure.
+    UNIMPLEMENTED: the candidate lacks a function the scenario needs.
+    FAIL: no acceptable outcome matched. CRASH: the candidate or the harness
+    broke. TIMEOUT: a call missed its deadline. SKIP: a required capability is
+    missing (always with its reason).
+    """
+
+    PASS = "PASS"
+    NON_STRICT = "NON-STRICT"
+    INFORMATIONAL = "INFORMATIONAL"
+    UNIMPLEMENTED = "UNIMPLEMENTED"
+    FAIL = "FAIL"
+    CRASH = "CRASH"
+    TIMEOUT = "TIMEOUT"
+    SKIP = "SKIP"
+
+    @property
+    def is_failure(self) -> bool:
+        """Verdicts that make a CI run fail."""
+        return self in (Verdict.FAIL, Verdict.CRASH, Verdict.TIMEOUT)
+
+
+# Severity order among acceptable outcomes: a scenario takes the worst one.
+ACCEPTABLE_ORDER = (Verdict.PASS, Verdict.NON_STRICT, Verdict.INFORMATIONAL)
+
+
+@dataclass(frozen=True)
+class ExpectedOutcome:
+    """One acceptable way for a call to end, and the verdict it earns.
+
+    Exactly one of ``returns`` / ``raises`` is set. ``returns`` lists one
+    matcher per returned value; trailing nils are trimmed on both sides
+    before comparing. ``raises`` matches the Lua error message. ``within``
+    bounds the call's wall time in seconds; the upper bound is multiplied by
+    the run's ``--time-scale``.
+    """
+
+    returns: tuple[Matcher, ...] | None = None
+    raises: Matcher | None = None
+    within: tuple[float, float] | None = None
+    verdict: Verdict = Verdict.PASS
+    note: str = ""
+    location: SourceLocation | None = None
+
+
+@dataclass(frozen=True)
+class CallStep:
+    """A candidate call: ``c:receive("*l")`` (method) or ``receive(c, "*l")``."""
+
+    function: str
+    style: str  # "global" | "method"
+    target: str | None  # variable holding the socket, for method style
+    args: tuple[Any, ...]  # Lua values and Refs
+    save: tuple[str | None, ...] = ()
+    expect: tuple[ExpectedOutcome, ...] = ()
+    deadline: float | None = None
+    location: SourceLocation | None = None
+
+
+@dataclass(frozen=True)
+class SignalStep:
+    """Raise a named sync event that peers (or the candidate side) wait for."""
+
+    name: str
+    location: SourceLocation | None = None
+
+
+@dataclass(frozen=True)
+class WaitStep:
+    """Block until a named sync event was raised (by a peer)."""
+
+    name: str
+    timeout: float | None = None
+    location: SourceLocation | None = None
+
+
+@dataclass(frozen=True)
+class SleepStep:
+    """Let time pass on purpose (timing semantics only, never for sync)."""
+
+    seconds: float
+    location: SourceLocation | None = None
+
+
+Step = CallStep | SignalStep | WaitStep | SleepStep
+
+
+@dataclass(frozen=True)
+class PeerAction:
+    """One action in a peer's script, e.g. ``send``, ``recv``, ``reset``.
+
+    ``op`` is one of the names in ``PEER_OPS[kind]``; ``params`` holds its
+    already-validated parameters (values may be Refs or Matchers).
+    """
+
+    op: str
+    params: Mapping[str, Any]
+    location: SourceLocation | None = None
+
+
+# For each peer kind, each op and the parameters it accepts (required ones
+# first, marked with a trailing "!"). The loader validates against this table
+# and the peer implementations dispatch on it, so the two cannot drift.
+_COMMON_OPS: dict[str, tuple[str, ...]] = {
+    "signal": ("name!",),
+    "wait": ("name!", "timeout"),
+    "sleep": ("seconds!",),
+}
+_STREAM_OPS: dict[str, tuple[str, ...]] = {
+    "send": ("data!", "slices", "delay"),
+    "recv": ("expect", "count", "timeout"),  # at least one of expect/count
+    "recv-until-close": ("expect", "timeout"),
+    "expect-close": ("timeout",),
+    "shutdown": ("how",),
+    "close": (),
+    "reset": (),
+}
+PEER_OPS: dict[str, dict[str, tuple[str, ...]]] = {
+    "tcp-server": {"accept": ("timeout",), **_STREAM_OPS, **_COMMON_OPS},
+    "tcp-client": {"connect": ("host!", "port!"), **_STREAM_OPS, **_COMMON_OPS},
+    "udp": {
+        "sendto": ("data!", "host!", "port!"),
+        "recvfrom": ("expect", "from-port", "timeout"),
+        "close": (),
+        **_COMMON_OPS,
+    },
+}
+
+
+@dataclass(frozen=True)
+class PeerSpec:
+    """A scripted peer: its kind, setup options and its script."""
+
+    name: str
+    kind: str  # a key of PEER_OPS
+    options: Mapping[str, Any] = field(default_factory=dict)
+    script: tuple[PeerAction, ...] = ()
+    location: SourceLocation | None = None
+
+
+@dataclass(frozen=True)
+class Scenario:
+    id: str
+    title: str
+    manual: str  # the manual section checked, e.g. "TCP sockets / receive"
+    spec: str  # the spec clause, e.g. "§6.2"
+    tags: tuple[str, ...]
+    requires: tuple[str, ...]
+    peers: tuple[PeerSpec, ...]
+    steps: tuple[Step, ...]
+    location: SourceLocation
+    notes: str = ""
+    functions: tuple[str, ...] = ()  # API functions it exercises (derived)
+
+
+# -- results --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TranscriptEntry:
+    """One line of what happened, timestamped from the scenario's start."""
+
+    at: float
+    source: str  # "candidate", "peer:<name>", "harness"
+    text: str
+
+
+@dataclass(frozen=True)
+class ScenarioResult:
+    """The verdict of one scenario for one candidate, and why.
+
+    ``expected`` and ``actual`` describe the first step that decided the
+    verdict (for non-passes); ``transcript`` is kept for every non-pass.
+    """
+
+    scenario: str
+    candidate: str
+    verdict: Verdict
+    duration: float
+    reason: str = ""
+    step: str = ""  # "path:line" of the deciding step
+    expected: tuple[str, ...] = ()
+    actual: str = ""
+    transcript: tuple[TranscriptEntry, ...] = ()
+    leaks: tuple[str, ...] = ()

@@ -1,0 +1,252 @@
+"""Lua values as the harness sees them, whatever the candidate's language.
+
+Every candidate speaks Lua at its boundary, so the harness keeps one value
+model for arguments, results, matching and transcripts:
+
+=================  ===========================================================
+Lua                Python (harness side)
+=================  ===========================================================
+nil                ``None``
+boolean            ``bool``
+number             ``int`` or ``float`` (Lua 4 has one number type; 1 == 1.0)
+string             ``bytes`` (Lua strings are byte strings, never ``str``)
+table              ``LuaTable`` (array part and hash part kept apart)
+socket object      ``Handle`` (opaque; the adapter maps it to the real object)
+function           ``LuaFunction`` (a streaming callback defined by a scenario)
+=================  ===========================================================
+
+Multiple returns are a tuple. Trailing nils are not significant: a Lua caller
+cannot tell ``return a`` from ``return a, nil``, so :func:`trim` drops them
+before anything is compared.
+
+Text in scenario files stands for bytes, one code point per byte
+(U+0000-U+00FF), the same convention the driver protocol uses on the wire.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+LuaKey = bool | int | float | bytes
+LuaValue = Any  # None | bool | int | float | bytes | LuaTable | Handle | LuaFunction
+
+
+@dataclass(frozen=True)
+class Handle:
+    """An opaque reference to a socket object owned by a candidate.
+
+    ``kind`` is informational ("tcp-client", "tcp-server", "udp" or
+    "unknown"); identity is ``id`` alone, so the same socket handed back by
+    ``select`` compares equal to the one ``connect`` returned.
+    """
+
+    id: int
+    kind: str = "unknown"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Handle) and other.id == self.id
+
+    def __hash__(self) -> int:
+        return hash(("handle", self.id))
+
+
+@dataclass(frozen=True)
+class LuaFunction:
+    """A function value passed to a candidate (a streaming callback).
+
+    ``name`` refers to a callback the scenario declares; the adapter turns it
+    into something the candidate can call and routes each call back to the
+    harness.
+    """
+
+    name: str
+
+
+@dataclass
+class LuaTable:
+    """A Lua table: a dense array part (keys 1..n) and a hash part.
+
+    Kept apart because Lua code observes the difference (``t[1]``, ``t.n``),
+    and because an empty table has no "list or dict" answer in Python.
+    """
+
+    array: list[LuaValue] = field(default_factory=list)
+    hash: dict[LuaKey, LuaValue] = field(default_factory=dict)
+
+    @classmethod
+    def from_python(cls, value: Mapping[Any, Any] | Iterable[Any]) -> LuaTable:
+        """Build a table from a Python list (array) or mapping (keys as given).
+
+        Integer keys 1..n of a mapping land in the array part, as Lua would
+        store them.
+        """
+        if isinstance(value, Mapping):
+            table = cls()
+            for key, item in value.items():
+                table[_key(key)] = item
+            return table
+        return cls(array=list(value))
+
+    def __getitem__(self, key: LuaKey) -> LuaValue:
+        if isinstance(key, (int, float)) and not isinstance(key, bool):
+            index = int(key)
+            if index == key and 1 <= index <= len(self.array):
+                return self.array[index - 1]
+        return self.hash.get(key)
+
+    def __setitem__(self, key: LuaKey, value: LuaValue) -> None:
+        if isinstance(key, (int, float)) and not isinstance(key, bool) and int(key) == key:
+            index = int(key)
+            if 1 <= index <= len(self.array):
+                self.array[index - 1] = value
+                return
+            if index == len(self.array) + 1 and value is not None:
+                self.array.append(value)
+                # Absorb hash entries that now continue the array.
+                while (len(self.array) + 1) in self.hash:
+                    self.array.append(self.hash.pop(len(self.array) + 1))
+                return
+            key = index
+        if value is None:
+            self.hash.pop(key, None)
+        else:
+            self.hash[key] = value
+
+    def items(self) -> Iterator[tuple[LuaKey, LuaValue]]:
+        """All (key, value) pairs, array part first, like Lua's traversal."""
+        yield from enumerate(self.array, start=1)
+        yield from self.hash.items()
+
+    def values(self) -> Iterator[LuaValue]:
+        for _, value in self.items():
+            yield value
+
+    def __len__(self) -> int:
+        return len(self.array) + len(self.hash)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, LuaTable):
+            return NotImplemented
+        return lua_equal(self, other)
+
+    def __hash__(self) -> int:  # tables are mutable; identity is not useful here
+        raise TypeError("LuaTable is unhashable")
+
+
+def _key(key: Any) -> LuaKey:
+    if isinstance(key, str):
+        return text_to_bytes(key)
+    return key
+
+
+def text_to_bytes(text: str) -> bytes:
+    """Map scenario text to a Lua string, one code point per byte.
+
+    Raises ValueError naming the first code point above U+00FF, because such a
+    character has no single-byte meaning and silently UTF-8 encoding it would
+    make a scenario's expected length wrong.
+    """
+    try:
+        return text.encode("latin-1")
+    except UnicodeEncodeError as error:
+        bad = text[error.start]
+        raise ValueError(
+            f"character {bad!r} (U+{ord(bad):04X}) at offset {error.start} is not a byte; "
+            "Lua strings are bytes: write it as \\xNN escapes or use !hex"
+        ) from None
+
+
+def trim(values: Iterable[LuaValue]) -> tuple[LuaValue, ...]:
+    """Drop trailing nils: Lua callers cannot observe them."""
+    items = list(values)
+    while items and items[-1] is None:
+        items.pop()
+    return tuple(items)
+
+
+def lua_type(value: LuaValue) -> str:
+    """The Lua type name of a value, with "socket" for handles."""
+    if value is None:
+        return "nil"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, (int, float)):
+        return "number"
+    if isinstance(value, bytes):
+        return "string"
+    if isinstance(value, LuaTable):
+        return "table"
+    if isinstance(value, Handle):
+        return "socket"
+    if isinstance(value, LuaFunction):
+        return "function"
+    raise TypeError(f"not a Lua value: {value!r}")
+
+
+def lua_equal(left: LuaValue, right: LuaValue) -> bool:
+    """Structural equality of Lua values (tables compared by contents)."""
+    if isinstance(left, bool) or isinstance(right, bool):
+        return type(left) is type(right) and left == right
+    if isinstance(left, LuaTable) and isinstance(right, LuaTable):
+        if len(left.array) != len(right.array) or set(left.hash) != set(right.hash):
+            return False
+        if not all(lua_equal(a, b) for a, b in zip(left.array, right.array, strict=False)):
+            return False
+        return all(lua_equal(left.hash[k], right.hash[k]) for k in left.hash)
+    if lua_type(left) != lua_type(right):
+        return False
+    return bool(left == right)
+
+
+def lua_repr(value: LuaValue, limit: int = 200) -> str:
+    """Render a value the way a Lua programmer would read it.
+
+    Long strings are cut to ``limit`` bytes with their full length shown, so
+    a transcript of a 256 MiB receive stays readable.
+    """
+    if value is None:
+        return "nil"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() and abs(value) < 2**53 else repr(value)
+    if isinstance(value, bytes):
+        shown = value[:limit]
+        body = "".join(_escape_byte(b) for b in shown)
+        suffix = f'"...({len(value)} bytes)' if len(value) > limit else '"'
+        return f'"{body}{suffix}'
+    if isinstance(value, Handle):
+        return f"<{value.kind} #{value.id}>"
+    if isinstance(value, LuaFunction):
+        return f"<function {value.name}>"
+    if isinstance(value, LuaTable):
+        parts = [lua_repr(item, limit) for item in value.array]
+        for key, item in value.hash.items():
+            if isinstance(key, bytes) and key.isascii() and key.decode().isidentifier():
+                parts.append(f"{key.decode()}={lua_repr(item, limit)}")
+            else:
+                parts.append(f"[{lua_repr(key, limit)}]={lua_repr(item, limit)}")
+        return "{" + ", ".join(parts) + "}"
+    return repr(value)
+
+
+def lua_repr_all(values: Iterable[LuaValue], limit: int = 200) -> str:
+    """Render a return list as Lua would print it: comma separated."""
+    rendered = [lua_repr(value, limit) for value in values]
+    return ", ".join(rendered) if rendered else "(no values)"
+
+
+_ESCAPES = {0x07: "\\a", 0x08: "\\b", 0x09: "\\t", 0x0A: "\\n", 0x0B: "\\v", 0x0C: "\\f", 0x0D: "\\r",
+            0x22: '\\"', 0x5C: "\\\\"}
+
+
+def _escape_byte(byte: int) -> str:
+    if byte in _ESCAPES:
+        return _ESCAPES[byte]
+    if 0x20 <= byte < 0x7F:
+        return chr(byte)
+    return f"\\{byte}"
