@@ -1,0 +1,295 @@
+"""results.json: the one canonical record of a run, and the only input of every report.
+
+Everything downstream (JUnit XML, the Markdown summary, expectations files,
+CI gates) reads this document and nothing else, so it is versioned and
+validated. The JSON Schema lives next to this module in
+``results.schema.json``; this docstring is its prose form.
+
+Schema ``lsconform-results``, version 1::
+
+    {
+      "schema": "lsconform-results",
+      "schema_version": 1,
+      "suite_version": "0.1.0+scenarios.3f2a9c1d0b7e",   # package + scenario-file hash
+      "created": "2026-01-01T12:00:00+00:00",              # ISO 8601, UTC
+      "wall_time": 12.3,                                   # seconds for the whole run
+      "time_scale": 1.0,                                   # the --time-scale multiplier
+      "candidates": [{"name": "reference", "version": "0.1.0", "capabilities": ["ipv4"]}],
+      "results": [
+        {
+          "scenario": "tcp.receive.line.crlf-stripped", "candidate": "reference",
+          "verdict": "PASS", "duration": 0.012,
+          "title": "...", "area": "tcp", "manual": "TCP sockets / receive",
+          "spec": "§5.6", "tags": ["receive"], "location": "tcp/receive.yaml:3",
+          # only for verdicts other than PASS, NON-STRICT and INFORMATIONAL:
+          "reason": "...", "step": "tcp/receive.yaml:17",
+          "expected": ["\\"hello\\""], "actual": "nil, \\"closed\\"",
+          "transcript": [{"at": 0.001, "source": "candidate", "text": "..."}],
+          # whenever the runner found any:
+          "leaks": ["socket #3 left open"]
+        }
+      ],
+      "summary": {"reference": {"PASS": 1, "NON-STRICT": 0, ..., "SKIP": 0}},
+      # only for `lsconform run --repeat N`:
+      "repeat": {"count": 3, "changed": [{"scenario": "...", "candidate": "...",
+                                          "verdicts": ["PASS", "FAIL", "PASS"]}]}
+    }
+
+Results are sorted by (scenario, candidate) so that a serial run and a
+parallel run of the same suite produce the same document apart from times.
+Writing is atomic (a temporary file in the same directory, then a rename),
+so a crash never leaves half a report behind for CI to misread.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Iterable, Mapping, Sequence
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from harness.scenario.model import Scenario, ScenarioResult, Verdict
+
+SCHEMA_NAME = "lsconform-results"
+SCHEMA_VERSION = 1
+SCHEMA_FILE = Path(__file__).with_name("results.schema.json")
+PACKAGE_NAME = "luasocket-conformance"
+
+PASSING = frozenset({Verdict.PASS, Verdict.NON_STRICT, Verdict.INFORMATIONAL})
+
+# Keys every document / every result must carry. A test checks these against
+# results.schema.json so that the quick check here and the schema cannot drift.
+DOCUMENT_KEYS = ("schema", "schema_version", "suite_version", "created", "wall_time", "time_scale",
+                 "candidates", "results", "summary")
+RESULT_KEYS = ("scenario", "candidate", "verdict", "duration", "title", "area", "manual", "spec", "tags")
+DETAIL_KEYS = ("reason", "step", "expected", "actual", "transcript")
+
+
+class ResultsError(ValueError):
+    """A results file that is not one, is too new, or is malformed."""
+
+
+# -- building -----------------------------------------------------------------
+
+
+def scenario_area(scenario: Scenario, relative_path: str | None = None) -> str:
+    """The API area a scenario belongs to: its folder under the root, else its id's prefix.
+
+    Folders are the authoritative grouping (``scenarios/tcp/...``); a file at
+    the root falls back to the first component of the hierarchical id.
+    """
+    if relative_path:
+        parts = Path(relative_path).parts
+        if len(parts) > 1:
+            return parts[0]
+    return scenario.id.split(".", 1)[0]
+
+
+def result_record(result: ScenarioResult, scenario: Scenario, area: str) -> dict[str, Any]:
+    """One entry of ``results``: the verdict plus what a reader needs to act on it.
+
+    Details (expected, actual, transcript) are kept for non-passes only: they
+    are what someone debugging needs, and a passing suite's file stays small.
+    """
+    verdict = Verdict(result.verdict)
+    record: dict[str, Any] = {
+        "scenario": result.scenario,
+        "candidate": result.candidate,
+        "verdict": verdict.value,
+        "duration": round(float(result.duration), 6),
+        "title": scenario.title,
+        "area": area,
+        "manual": scenario.manual,
+        "spec": scenario.spec,
+        "tags": list(scenario.tags),
+        "location": str(scenario.location),
+    }
+    if verdict not in PASSING:
+        record.update(
+            reason=result.reason,
+            step=result.step,
+            expected=list(result.expected),
+            actual=result.actual,
+            transcript=[{"at": round(float(e.at), 6), "source": e.source, "text": e.text}
+                        for e in result.transcript],
+        )
+    if result.leaks:
+        record["leaks"] = list(result.leaks)
+    return record
+
+
+def summarize(records: Iterable[Mapping[str, Any]]) -> dict[str, dict[str, int]]:
+    """Counts per verdict for each candidate; every verdict is present, zeros included."""
+    summary: dict[str, dict[str, int]] = {}
+    for record in records:
+        counts = summary.setdefault(record["candidate"], {v.value: 0 for v in Verdict})
+        counts[record["verdict"]] += 1
+    return summary
+
+
+def build_document(
+    records: Iterable[Mapping[str, Any]],
+    candidates: Sequence[Mapping[str, Any]],
+    *,
+    suite_version: str,
+    wall_time: float,
+    time_scale: float,
+    created: _dt.datetime | None = None,
+) -> dict[str, Any]:
+    """Assemble a schema-1 document from result records and candidate descriptions."""
+    ordered = sorted((dict(r) for r in records), key=lambda r: (r["scenario"], r["candidate"]))
+    moment = created or _dt.datetime.now(_dt.UTC)
+    return {
+        "schema": SCHEMA_NAME,
+        "schema_version": SCHEMA_VERSION,
+        "suite_version": suite_version,
+        "created": moment.isoformat(timespec="seconds"),
+        "wall_time": round(float(wall_time), 3),
+        "time_scale": float(time_scale),
+        "candidates": [dict(c) for c in candidates],
+        "results": ordered,
+        "summary": summarize(ordered),
+    }
+
+
+def candidate_entry(name: str, version: str, capabilities: Iterable[str]) -> dict[str, Any]:
+    return {"name": name, "version": version, "capabilities": sorted(capabilities)}
+
+
+def failures(document: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """The results that make a CI run fail (FAIL, CRASH, TIMEOUT)."""
+    return [r for r in document["results"] if Verdict(r["verdict"]).is_failure]
+
+
+# -- suite version --------------------------------------------------------------
+
+
+def package_version() -> str:
+    try:
+        return metadata.version(PACKAGE_NAME)
+    except metadata.PackageNotFoundError:
+        return "0+unknown"
+
+
+def scenario_digest(root: Path) -> str:
+    """A short hash of every scenario file's path and bytes under ``root``.
+
+    Two runs share a digest exactly when they ran the same scenario texts, so
+    results from different suite revisions are never compared by mistake.
+    """
+    digest = hashlib.sha256()
+    for path in sorted(root.rglob("*.yaml")):
+        digest.update(path.relative_to(root).as_posix().encode() + b"\0")
+        digest.update(path.read_bytes() + b"\0")
+    return digest.hexdigest()[:12]
+
+
+def suite_version(root: Path) -> str:
+    return f"{package_version()}+scenarios.{scenario_digest(root)}"
+
+
+# -- writing and loading ---------------------------------------------------------
+
+
+def write_text_atomic(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` so that readers see the old file or the new one, never half."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+        os.replace(temp_name, path)
+    except BaseException:
+        Path(temp_name).unlink(missing_ok=True)
+        raise
+
+
+def dumps(document: Mapping[str, Any]) -> str:
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def write_document(path: Path, document: Mapping[str, Any]) -> None:
+    check_document(document)
+    write_text_atomic(path, dumps(document))
+
+
+def load_document(path: Path) -> dict[str, Any]:
+    """Read and check a results file; raises ResultsError saying what is wrong."""
+    try:
+        document = json.loads(Path(path).read_text(encoding="utf-8"))
+    except OSError as error:
+        raise ResultsError(f"{path}: cannot read: {error.strerror or error}") from None
+    except json.JSONDecodeError as error:
+        raise ResultsError(f"{path}: not JSON: {error}") from None
+    try:
+        check_document(document)
+    except ResultsError as error:
+        raise ResultsError(f"{path}: {error}") from None
+    return document
+
+
+def check_document(document: Any) -> None:
+    """Check identity, version and the required keys; the JSON Schema is the full contract."""
+    if not isinstance(document, Mapping) or document.get("schema") != SCHEMA_NAME:
+        raise ResultsError(f'not an lsconform results document (no "schema": "{SCHEMA_NAME}")')
+    version = document.get("schema_version")
+    if version != SCHEMA_VERSION:
+        raise ResultsError(f"schema_version {version!r} is not supported (this lsconform reads "
+                           f"version {SCHEMA_VERSION})")
+    _require(document, DOCUMENT_KEYS, "document")
+    verdicts = {v.value for v in Verdict}
+    for index, record in enumerate(document["results"]):
+        where = f"results[{index}]"
+        if not isinstance(record, Mapping):
+            raise ResultsError(f"{where}: not an object")
+        _require(record, RESULT_KEYS, where)
+        if record["verdict"] not in verdicts:
+            raise ResultsError(f"{where}: unknown verdict {record['verdict']!r}")
+        if Verdict(record["verdict"]) not in PASSING:
+            _require(record, DETAIL_KEYS, f"{where} ({record['verdict']})")
+
+
+def _require(mapping: Mapping[str, Any], keys: Iterable[str], where: str) -> None:
+    missing = [key for key in keys if key not in mapping]
+    if missing:
+        raise ResultsError(f"{where}: missing {', '.join(missing)}")
+
+
+# -- repetitions -----------------------------------------------------------------
+
+
+def changed_verdicts(documents: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Scenario x candidate pairs whose verdict was not the same in every repetition.
+
+    A pair missing from one repetition counts as a change too (shown as
+    "MISSING"), since a scenario that silently vanished is no more stable.
+    """
+    history: dict[tuple[str, str], list[str]] = {}
+    for index, document in enumerate(documents):
+        for record in document["results"]:
+            verdicts = history.setdefault((record["scenario"], record["candidate"]), ["MISSING"] * index)
+            verdicts.append(record["verdict"])
+        for verdicts in history.values():
+            if len(verdicts) < index + 1:
+                verdicts.append("MISSING")
+    return [
+        {"scenario": scenario, "candidate": candidate, "verdicts": verdicts}
+        for (scenario, candidate), verdicts in sorted(history.items())
+        if len(set(verdicts)) > 1
+    ]
+
+
+def with_repetitions(documents: Sequence[Mapping[str, Any]], wall_time: float) -> dict[str, Any]:
+    """The last repetition's document, plus the ``repeat`` section and the total wall time."""
+    if not documents:
+        raise ValueError("no repetitions to merge")
+    merged = dict(documents[-1])
+    merged["wall_time"] = round(float(wall_time), 3)
+    merged["repeat"] = {"count": len(documents), "changed": changed_verdicts(documents)}
+    return merged

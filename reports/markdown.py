@@ -1,0 +1,110 @@
+"""The Markdown summary of a run, rendered from results.json alone.
+
+Meant for a CI job summary or a pull-request comment: a headline per
+candidate first, then per-area scores, then every non-pass with its reason
+and the manual clause it concerns, so a reader can go straight to the
+manual. Pure functions: a document in, text out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from reports.tally import ACCEPTABLE, VERDICT_ORDER, by_area, by_candidate, count_verdicts, score
+
+_REASON_LIMIT = 240
+
+
+def headline(document: Mapping[str, Any]) -> list[str]:
+    """One line per candidate (score and the non-zero counts), then the wall time."""
+    versions = {c["name"]: c.get("version", "") for c in document["candidates"]}
+    lines = []
+    for name, records in by_candidate(document).items():
+        counts = count_verdicts(records)
+        shown = ", ".join(f"{verdict} {n}" for verdict, n in counts.items() if n) or "no results"
+        label = f"{name} {versions.get(name, '')}".strip()
+        lines.append(f"{label}: score {score(counts)}; {shown}")
+    lines.append(f"wall time {document['wall_time']:.1f} s")
+    return lines
+
+
+def render(document: Mapping[str, Any]) -> str:
+    parts = [
+        "# LuaSocket 1.3b conformance",
+        "",
+        f"Suite `{document['suite_version']}`, run {document['created']}, "
+        f"time scale {document['time_scale']:g}, wall time {document['wall_time']:.1f} s.",
+        "",
+        *_overview(document),
+    ]
+    versions = {c["name"]: c.get("version", "") for c in document["candidates"]}
+    for name, records in by_candidate(document).items():
+        parts += ["", f"## {name} {versions.get(name, '')}".rstrip(), "", *_areas(records)]
+        parts += ["", *_non_passes(records)]
+    if "repeat" in document:
+        parts += ["", *_repetitions(document["repeat"]["count"], document["repeat"]["changed"])]
+    return "\n".join(parts) + "\n"
+
+
+def _overview(document: Mapping[str, Any]) -> list[str]:
+    header = ["candidate", "version", "score", *VERDICT_ORDER]
+    versions = {c["name"]: c.get("version", "") for c in document["candidates"]}
+    rows = []
+    for name, records in by_candidate(document).items():
+        counts = count_verdicts(records)
+        cells = [str(counts[v]) for v in VERDICT_ORDER]
+        rows.append([name, versions.get(name, ""), str(score(counts)), *cells])
+    return _table(header, rows)
+
+
+def _areas(records: Sequence[Mapping[str, Any]]) -> list[str]:
+    if not records:
+        return ["No results."]
+    rows = []
+    for area, group in by_area(records).items():
+        counts = count_verdicts(group)
+        non_passes = sum(n for v, n in counts.items() if v not in ACCEPTABLE)
+        rows.append([area, str(score(counts)), str(len(group)), str(non_passes)])
+    return _table(["area", "score", "scenarios", "non-passes"], rows)
+
+
+def _non_passes(records: Iterable[Mapping[str, Any]]) -> list[str]:
+    rows = [
+        [f"`{r['scenario']}`", r["verdict"], _shorten(r.get("reason", "")), r["manual"], r["spec"],
+         r.get("step") or r.get("location", "")]
+        for r in records
+        if r["verdict"] not in ACCEPTABLE
+    ]
+    if not rows:
+        return ["### Non-passes", "", "None."]
+    return ["### Non-passes", "", *_table(["scenario", "verdict", "reason", "manual", "spec", "where"], rows)]
+
+
+def _repetitions(count: int, changed: Sequence[Mapping[str, Any]]) -> list[str]:
+    title = f"## Stability over {count} repetitions"
+    if not changed:
+        return [title, "", "Every verdict was the same in every repetition."]
+    rows = [[f"`{c['scenario']}`", c["candidate"], " → ".join(c["verdicts"])] for c in changed]
+    return [title, "", "Verdicts that changed between repetitions:", "",
+            *_table(["scenario", "candidate", "verdicts"], rows)]
+
+
+def _table(header: Sequence[str], rows: Iterable[Sequence[str]]) -> list[str]:
+    lines = [_row(header), "|" + "|".join("---" for _ in header) + "|"]
+    lines += [_row(row) for row in rows]
+    return lines
+
+
+def _row(cells: Sequence[str]) -> str:
+    return "| " + " | ".join(_cell(c) for c in cells) + " |"
+
+
+def _cell(text: str) -> str:
+    """Keep a value inside its table cell: no pipes, no line breaks."""
+    return str(text).replace("\\", "\\\\").replace("|", "\\|").replace("\r", "").replace("\n", "<br>")
+
+
+def _shorten(text: str) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= _REASON_LIMIT else text[: _REASON_LIMIT - 1] + "…"

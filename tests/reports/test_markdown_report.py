@@ -1,0 +1,71 @@
+"""The Markdown summary: scores, per-area tables, non-passes, wall time, repetitions."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from harness.results import with_repetitions
+from reports import markdown
+from reports.tally import count_verdicts, score
+
+
+def _section(text: str, heading: str) -> str:
+    start = text.index(heading)
+    end = text.find("\n## ", start + len(heading))
+    return text[start:] if end == -1 else text[start:end]
+
+
+def test_score_excludes_skips_and_counts_unimplemented_against() -> None:
+    verdicts = ("PASS", "NON-STRICT", "INFORMATIONAL", "UNIMPLEMENTED", "FAIL", "SKIP")
+    records = [{"verdict": v} for v in verdicts]
+    result = score(count_verdicts(records))
+    assert (result.acceptable, result.scored) == (3, 5)
+    assert str(result) == "60.0% (3/5)"
+    assert str(score(count_verdicts([{"verdict": "SKIP"}]))) == "n/a (0/0)"
+
+
+def test_headline_gives_each_candidate_score_and_the_wall_time(document: dict[str, Any]) -> None:
+    lines = markdown.headline(document)
+    assert lines[0] == "reference 0.1.0: score 100.0% (3/3); PASS 3, SKIP 1"
+    assert lines[1] == "port 2.0: score 25.0% (1/4); NON-STRICT 1, UNIMPLEMENTED 1, FAIL 1, TIMEOUT 1"
+    assert lines[2] == "wall time 3.2 s"
+
+
+def test_summary_lists_non_passes_with_reason_and_manual_clause(document: dict[str, Any]) -> None:
+    text = markdown.render(document)
+    port = _section(text, "## port 2.0")
+    assert ("| `tcp.receive.line.crlf-stripped` | FAIL | no acceptable outcome matched "
+            "| TCP sockets / receive | §5.6 | tcp/receive.yaml:17 |") in port
+    assert "| `udp.receive.truncate` | TIMEOUT | receive did not return within 5 s |" in port
+    assert "`tcp.receive.all`" not in port  # NON-STRICT is acceptable, not a non-pass
+    reference = _section(text, "## reference 0.1.0")
+    assert "| `udp.ipv6.bind` | SKIP | capability ipv6 missing |" in reference
+    assert "tcp.receive.line.crlf-stripped" not in reference
+
+
+def test_summary_has_overview_and_per_area_scores(document: dict[str, Any]) -> None:
+    text = markdown.render(document)
+    assert "wall time 3.2 s" in text
+    assert "| port | 2.0 | 25.0% (1/4) | 0 | 1 | 0 | 1 | 1 | 0 | 1 | 0 |" in text
+    port = _section(text, "## port 2.0")
+    assert "| tcp | 50.0% (1/2) | 2 | 1 |" in port
+    assert "| udp | 0.0% (0/2) | 2 | 2 |" in port
+
+
+def test_cells_cannot_break_the_table(document: dict[str, Any]) -> None:
+    failing = next(r for r in document["results"] if r["verdict"] == "FAIL")
+    failing["reason"] = "got a|b\nthen more"
+    text = markdown.render(document)
+    assert "got a\\|b then more" in text
+
+
+def test_repetition_section_lists_changed_verdicts(document: dict[str, Any]) -> None:
+    assert "Stability" not in markdown.render(document)
+    second = copy.deepcopy(document)
+    next(r for r in second["results"] if r["verdict"] == "NON-STRICT")["verdict"] = "FAIL"
+    text = markdown.render(with_repetitions([document, second], wall_time=7.0))
+    assert "## Stability over 2 repetitions" in text
+    assert "| `tcp.receive.all` | port | NON-STRICT → FAIL |" in text
+    steady = markdown.render(with_repetitions([document, document], wall_time=7.0))
+    assert "Every verdict was the same in every repetition." in steady

@@ -1,0 +1,147 @@
+"""results.json: the schema, the quick checks, atomic writing and repetition merging."""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+
+from harness import results
+from harness.results import ResultsError
+
+
+@pytest.fixture(scope="module")
+def validator() -> jsonschema.Draft202012Validator:
+    schema = json.loads(results.SCHEMA_FILE.read_text(encoding="utf-8"))
+    jsonschema.Draft202012Validator.check_schema(schema)
+    return jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker())
+
+
+def test_built_document_is_valid_against_the_schema(document: dict[str, Any], validator: Any) -> None:
+    validator.validate(document)
+    results.check_document(document)
+
+
+def test_schema_rejects_a_failure_without_its_details(document: dict[str, Any], validator: Any) -> None:
+    failing = next(r for r in document["results"] if r["verdict"] == "FAIL")
+    del failing["transcript"]
+    with pytest.raises(jsonschema.ValidationError):
+        validator.validate(document)
+    with pytest.raises(ResultsError, match=r"results\[\d+\] \(FAIL\): missing transcript"):
+        results.check_document(document)
+
+
+def test_quick_check_keys_agree_with_the_schema() -> None:
+    schema = json.loads(results.SCHEMA_FILE.read_text(encoding="utf-8"))
+    assert set(schema["required"]) == set(results.DOCUMENT_KEYS)
+    assert set(schema["$defs"]["result"]["required"]) == set(results.RESULT_KEYS)
+    assert set(schema["$defs"]["result"]["else"]["required"]) == set(results.DETAIL_KEYS)
+    assert set(schema["$defs"]["verdict"]["enum"]) == {v.value for v in results.Verdict}
+
+
+def test_passes_carry_no_details_and_non_passes_do(document: dict[str, Any]) -> None:
+    by_key = {(r["scenario"], r["candidate"]): r for r in document["results"]}
+    passed = by_key[("tcp.receive.line.crlf-stripped", "reference")]
+    failed = by_key[("tcp.receive.line.crlf-stripped", "port")]
+    assert "transcript" not in passed and "expected" not in passed
+    assert failed["expected"] == ['"hello world"', 'nil, "closed"']
+    assert failed["actual"] == '"hello world\\r"'
+    first_entry = {"at": 0.001, "source": "peer:srv", "text": 'send "hello world\\r\\r\\n"'}
+    assert failed["transcript"][0] == first_entry
+    assert failed["step"] == "tcp/receive.yaml:17"
+
+
+def test_results_are_sorted_and_summarized_per_candidate(document: dict[str, Any]) -> None:
+    keys = [(r["scenario"], r["candidate"]) for r in document["results"]]
+    assert keys == sorted(keys)
+    assert document["summary"]["reference"]["PASS"] == 3
+    assert document["summary"]["reference"]["SKIP"] == 1
+    assert document["summary"]["port"] == {"PASS": 0, "NON-STRICT": 1, "INFORMATIONAL": 0, "UNIMPLEMENTED": 1,
+                                           "FAIL": 1, "CRASH": 0, "TIMEOUT": 1, "SKIP": 0}
+    assert [r["scenario"] for r in results.failures(document)] == ["tcp.receive.line.crlf-stripped",
+                                                                  "udp.receive.truncate"]
+
+
+def test_write_then_load_round_trips(document: dict[str, Any], tmp_path: Path) -> None:
+    path = tmp_path / "out" / "results.json"
+    results.write_document(path, document)
+    assert results.load_document(path) == document
+    assert [p.name for p in path.parent.iterdir()] == ["results.json"]
+
+
+@pytest.mark.parametrize(
+    ("mutate", "message"),
+    [
+        (lambda d: d.update(schema="something-else"), "not an lsconform results document"),
+        (lambda d: d.update(schema_version=2), "schema_version 2 is not supported"),
+        (lambda d: d.pop("suite_version"), "document: missing suite_version"),
+        (lambda d: d["results"][0].pop("verdict"), r"results\[0\]: missing verdict"),
+        (lambda d: d["results"][0].update(verdict="GREAT"), "unknown verdict 'GREAT'"),
+    ],
+)
+def test_load_rejects_malformed_documents(document: dict[str, Any], tmp_path: Path, mutate: Any,
+                                          message: str) -> None:
+    broken = copy.deepcopy(document)
+    mutate(broken)
+    path = tmp_path / "results.json"
+    path.write_text(json.dumps(broken), encoding="utf-8")
+    with pytest.raises(ResultsError, match=message):
+        results.load_document(path)
+
+
+def test_load_rejects_non_json(tmp_path: Path) -> None:
+    path = tmp_path / "results.json"
+    path.write_text("{truncated", encoding="utf-8")
+    with pytest.raises(ResultsError, match="not JSON"):
+        results.load_document(path)
+
+
+def test_a_failed_write_keeps_the_old_file_and_leaves_no_temporary(tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "summary.md"
+    path.write_text("old", encoding="utf-8")
+
+    def refuse(*_args: object) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(os, "replace", refuse)
+    with pytest.raises(OSError, match="disk full"):
+        results.write_text_atomic(path, "new")
+    assert path.read_text(encoding="utf-8") == "old"
+    assert [p.name for p in tmp_path.iterdir()] == ["summary.md"]
+
+
+def test_scenario_digest_follows_the_yaml_files_only(tmp_path: Path) -> None:
+    (tmp_path / "tcp").mkdir()
+    scenario_file = tmp_path / "tcp" / "a.yaml"
+    scenario_file.write_text("scenarios: []\n", encoding="utf-8")
+    first = results.scenario_digest(tmp_path)
+    (tmp_path / "README.md").write_text("notes", encoding="utf-8")
+    assert results.scenario_digest(tmp_path) == first
+    scenario_file.write_text("scenarios: [] # changed\n", encoding="utf-8")
+    assert results.scenario_digest(tmp_path) != first
+    assert results.suite_version(tmp_path).endswith("+scenarios." + results.scenario_digest(tmp_path))
+
+
+def test_changed_verdicts_names_flaky_and_vanished_pairs(document: dict[str, Any], validator: Any) -> None:
+    second = copy.deepcopy(document)
+    flaky = next(r for r in second["results"] if r["verdict"] == "NON-STRICT")
+    flaky["verdict"] = "PASS"
+    second["results"] = [r for r in second["results"] if r["scenario"] != "udp.ipv6.bind"
+                         or r["candidate"] != "port"]
+    merged = results.with_repetitions([document, second], wall_time=9.5)
+    assert merged["repeat"] == {"count": 2, "changed": [
+        {"scenario": "tcp.receive.all", "candidate": "port", "verdicts": ["NON-STRICT", "PASS"]},
+        {"scenario": "udp.ipv6.bind", "candidate": "port", "verdicts": ["UNIMPLEMENTED", "MISSING"]},
+    ]}
+    assert merged["wall_time"] == 9.5
+    validator.validate(merged)
+
+
+def test_identical_repetitions_change_nothing(document: dict[str, Any]) -> None:
+    assert results.changed_verdicts([document, copy.deepcopy(document), copy.deepcopy(document)]) == []
