@@ -1,0 +1,352 @@
+"""Concrete matchers: the ways a scenario can say "this value is acceptable".
+
+Each matcher is a small frozen object with ``matches(value, env)`` and a
+Lua-flavoured ``describe(env)`` used in expected-vs-observed diffs. Matchers
+that contain other matchers or Refs expose them through ``refs()`` so the
+loader can check every variable name before anything runs.
+
+The two entry points the runner needs are :func:`match_returns` (one
+outcome's ``returns`` against an observed return tuple) and
+:func:`match_raises` (a ``raises`` matcher against a Lua error message).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from harness.scenario.error_classes import ERROR_CLASSES
+from harness.scenario.model import Env, Matcher
+from harness.scenario.refs import iter_refs, lookup, resolve
+from harness.values import LuaKey, LuaTable, LuaValue, lua_equal, lua_repr, lua_type, text_to_bytes, trim
+
+LUA_TYPES = ("nil", "boolean", "number", "string", "table", "socket", "function")
+DIGEST_ALGORITHMS = ("sha256", "sha1", "md5")
+
+
+class BaseMatcher(Matcher):
+    """Adds ``refs()``: the variable names a matcher depends on."""
+
+    def refs(self) -> Iterator[str]:
+        return iter(())
+
+
+def type_of(value: Any) -> str | None:
+    """``lua_type`` that answers None for a non-Lua value instead of raising.
+
+    A misbehaving candidate may hand back anything; that must read as "does
+    not match", with the value shown in the diff, not as a harness crash.
+    """
+    try:
+        return lua_type(value)
+    except TypeError:
+        return None
+
+
+@dataclass(frozen=True)
+class Exact(BaseMatcher):
+    """Equal to a Lua value (tables by contents; Refs inside are resolved)."""
+
+    value: Any
+
+    def matches(self, value: LuaValue, env: Env) -> bool:
+        return type_of(value) is not None and lua_equal(resolve(self.value, env), value)
+
+    def describe(self, env: Env) -> str:
+        try:
+            return lua_repr(resolve(self.value, env))
+        except LookupError:
+            return lua_repr(self.value)
+
+    def refs(self) -> Iterator[str]:
+        return iter_refs(self.value)
+
+
+@dataclass(frozen=True)
+class AnyValue(BaseMatcher):
+    """Anything at all, nil included."""
+
+    def matches(self, value: LuaValue, env: Env) -> bool:
+        return True
+
+    def describe(self, env: Env) -> str:
+        return "any value"
+
+
+@dataclass(frozen=True)
+class TypeIs(BaseMatcher):
+    """A value of one Lua type ("socket" for socket objects)."""
+
+    type_name: str
+
+    def matches(self, value: LuaValue, env: Env) -> bool:
+        return type_of(value) == self.type_name
+
+    def describe(self, env: Env) -> str:
+        return "nil" if self.type_name == "nil" else f"any {self.type_name}"
+
+
+@dataclass(frozen=True)
+class Regex(BaseMatcher):
+    """A string in which the (bytes) regular expression finds a match."""
+
+    pattern: re.Pattern[bytes]
+
+    def matches(self, value: LuaValue, env: Env) -> bool:
+        return isinstance(value, bytes) and self.pattern.search(value) is not None
+
+    def describe(self, env: Env) -> str:
+        return f"a string matching /{self.pattern.pattern.decode('latin-1')}/"
+
+
+@dataclass(frozen=True)
+class Contains(BaseMatcher):
+    """A string that contains ``text`` (how ``raises:`` text is matched)."""
+
+    text: bytes
+
+    def matches(self, value: LuaValue, env: Env) -> bool:
+        return isinstance(value, bytes) and self.text in value
+
+    def describe(self, env: Env) -> str:
+        return f"a string containing {lua_repr(self.text)}"
+
+
+@dataclass(frozen=True)
+class Length(BaseMatcher):
+    """A string of exactly ``length`` bytes."""
+
+    length: int
+
+    def matches(self, value: LuaValue, env: Env) -> bool:
+        return isinstance(value, bytes) and len(value) == self.length
+
+    def describe(self, env: Env) -> str:
+        return f"a string of {self.length} bytes"
+
+
+@dataclass(frozen=True)
+class Digest(BaseMatcher):
+    """A string with a given hash (and length, if stated): for big payloads."""
+
+    algorithm: str
+    hexdigest: str
+    length: int | None = None
+
+    def matches(self, value: LuaValue, env: Env) -> bool:
+        if not isinstance(value, bytes):
+            return False
+        if self.length is not None and len(value) != self.length:
+            return False
+        return hashlib.new(self.algorithm, value).hexdigest() == self.hexdigest.lower()
+
+    def describe(self, env: Env) -> str:
+        size = "" if self.length is None else f" of {self.length} bytes"
+        return f"a string{size} with {self.algorithm} {self.hexdigest[:16]}..."
+
+
+@dataclass(frozen=True)
+class ErrorClass(BaseMatcher):
+    """One of the descriptive failure messages of a family (spec §3.2).
+
+    ``within_message`` is set for ``raises:``, where the family's text only
+    has to appear inside the full Lua error message.
+    """
+
+    name: str
+    within_message: bool = False
+
+    def matches(self, value: LuaValue, env: Env) -> bool:
+        if not isinstance(value, bytes):
+            return False
+        texts = [text.encode("latin-1") for text in ERROR_CLASSES[self.name]]
+        if self.within_message:
+            return any(text in value for text in texts)
+        return value in texts
+
+    def describe(self, env: Env) -> str:
+        return f"a {self.name} error message"
+
+
+@dataclass(frozen=True)
+class OneOf(BaseMatcher):
+    """Any value one of the alternatives accepts."""
+
+    options: tuple[Matcher, ...]
+
+    def matches(self, value: LuaValue, env: Env) -> bool:
+        return any(option.matches(value, env) for option in self.options)
+
+    def describe(self, env: Env) -> str:
+        return "one of (" + " | ".join(option.describe(env) for option in self.options) + ")"
+
+    def refs(self) -> Iterator[str]:
+        for option in self.options:
+            yield from iter_refs(option)
+
+
+@dataclass(frozen=True)
+class Range(BaseMatcher):
+    """A number between ``low`` and ``high`` inclusive (None: unbounded)."""
+
+    low: float | None
+    high: float | None
+
+    def matches(self, value: LuaValue, env: Env) -> bool:
+        if type_of(value) != "number":
+            return False
+        return (self.low is None or value >= self.low) and (self.high is None or value <= self.high)
+
+    def describe(self, env: Env) -> str:
+        low = "-inf" if self.low is None else lua_repr(self.low)
+        high = "inf" if self.high is None else lua_repr(self.high)
+        return f"a number in [{low}, {high}]"
+
+
+@dataclass(frozen=True)
+class RefEquals(BaseMatcher):
+    """Equal to the current value of a variable (a saved result, a peer port)."""
+
+    name: str
+
+    def matches(self, value: LuaValue, env: Env) -> bool:
+        return type_of(value) is not None and lua_equal(lookup(self.name, env), value)
+
+    def describe(self, env: Env) -> str:
+        if self.name in env:
+            return f"{self.name} (= {lua_repr(env[self.name])})"
+        return self.name
+
+    def refs(self) -> Iterator[str]:
+        yield self.name
+
+
+@dataclass(frozen=True)
+class TableMatcher(BaseMatcher):
+    """A table with exactly these keys, each value accepted by its matcher.
+
+    A YAML list gives keys 1..n (an array); a YAML mapping gives its keys
+    (strings as bytes).
+    """
+
+    entries: tuple[tuple[LuaKey, Matcher], ...]
+
+    def matches(self, value: LuaValue, env: Env) -> bool:
+        if not isinstance(value, LuaTable):
+            return False
+        observed = {_normal_key(key): item for key, item in value.items()}
+        expected = {_normal_key(key): matcher for key, matcher in self.entries}
+        if set(observed) != set(expected):
+            return False
+        return all(matcher.matches(observed[key], env) for key, matcher in expected.items())
+
+    def describe(self, env: Env) -> str:
+        keys = [key for key, _ in self.entries]
+        if keys == list(range(1, len(keys) + 1)):
+            return "{" + ", ".join(matcher.describe(env) for _, matcher in self.entries) + "}"
+        parts = []
+        for key, matcher in self.entries:
+            if isinstance(key, bytes) and key.isascii() and key.decode().isidentifier():
+                parts.append(f"{key.decode()}={matcher.describe(env)}")
+            else:
+                parts.append(f"[{lua_repr(key)}]={matcher.describe(env)}")
+        return "{" + ", ".join(parts) + "}"
+
+    def refs(self) -> Iterator[str]:
+        for _, matcher in self.entries:
+            yield from iter_refs(matcher)
+
+
+@dataclass(frozen=True)
+class Unordered(BaseMatcher):
+    """An array table whose elements the matchers accept in some order."""
+
+    items: tuple[Matcher, ...]
+
+    def matches(self, value: LuaValue, env: Env) -> bool:
+        if not isinstance(value, LuaTable) or value.hash or len(value.array) != len(self.items):
+            return False
+        return _assign(list(value.array), list(self.items), env)
+
+    def describe(self, env: Env) -> str:
+        return "{" + ", ".join(item.describe(env) for item in self.items) + "} in any order"
+
+    def refs(self) -> Iterator[str]:
+        for item in self.items:
+            yield from iter_refs(item)
+
+
+def _normal_key(key: LuaKey) -> LuaKey:
+    if isinstance(key, float) and key.is_integer():
+        return int(key)
+    return key
+
+
+def _assign(values: list[LuaValue], matchers: list[Matcher], env: Env) -> bool:
+    """Is there a one-to-one pairing of values and accepting matchers?
+
+    Plain backtracking: scenario tables are small (a select result holds a
+    handful of sockets).
+    """
+    if not values:
+        return True
+    first, rest = values[0], values[1:]
+    for index, matcher in enumerate(matchers):
+        if matcher.matches(first, env) and _assign(rest, matchers[:index] + matchers[index + 1:], env):
+            return True
+    return False
+
+
+# -- outcome-level matching -------------------------------------------------
+
+
+def match_returns(matchers: Sequence[Matcher], values: Sequence[LuaValue], env: Env) -> tuple[bool, str]:
+    """Compare one outcome's ``returns`` with an observed return tuple.
+
+    Trailing nils are dropped on both sides (a Lua caller cannot see them);
+    a position present on one side only is compared against nil, so a
+    trailing ``!any`` or ``!type nil`` still accepts a missing value. The
+    detail names the first position that differs.
+    """
+    expected = _trim_matchers(matchers)
+    observed = trim(values)
+    for index in range(max(len(expected), len(observed))):
+        matcher = expected[index] if index < len(expected) else Exact(None)
+        value = observed[index] if index < len(observed) else None
+        if not matcher.matches(value, env):
+            return False, (f"value {index + 1}: expected {matcher.describe(env)}, got {lua_repr(value)}"
+                           f" (expected {describe_returns(matchers, env)})")
+    return True, ""
+
+
+def match_raises(matcher: Matcher, message: str, env: Env) -> tuple[bool, str]:
+    """Compare a ``raises`` matcher with the message of a raised Lua error."""
+    observed = _message_bytes(message)
+    if matcher.matches(observed, env):
+        return True, ""
+    return False, f"error message {lua_repr(observed)} is not {matcher.describe(env)}"
+
+
+def describe_returns(matchers: Sequence[Matcher], env: Env) -> str:
+    """``"abc", nil, "timeout"``-style rendering of a ``returns`` list."""
+    trimmed = _trim_matchers(matchers)
+    return ", ".join(matcher.describe(env) for matcher in trimmed) if trimmed else "(no values)"
+
+
+def _trim_matchers(matchers: Sequence[Matcher]) -> tuple[Matcher, ...]:
+    items = list(matchers)
+    while items and isinstance(items[-1], Exact) and items[-1].value is None:
+        items.pop()
+    return tuple(items)
+
+
+def _message_bytes(message: str | bytes) -> bytes:
+    if isinstance(message, bytes):
+        return message
+    try:
+        return text_to_bytes(message)
+    except ValueError:  # a Python candidate may put non-Latin-1 text in an error
+        return message.encode("utf-8")

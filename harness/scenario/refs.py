@@ -1,0 +1,75 @@
+"""Run-time variables: how ``!ref NAME`` is spelled, found and resolved.
+
+A ``Ref`` names either a value a step saved (``c``, ``line``) or an address
+attribute of a peer (``srv.host``, ``srv.port``). The loader uses
+:func:`iter_refs` to prove at load time that every name will exist; the
+runner uses :func:`resolve` to substitute the values just before a call.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from harness.scenario.model import Env, Ref
+from harness.values import LuaTable, LuaValue
+
+VARIABLE_RE = re.compile(r"^[a-z_][a-z0-9_]*$")
+PEER_NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
+PEER_ATTRIBUTES = ("host", "port")
+
+
+class UnresolvedRef(LookupError):
+    """A Ref names a variable the environment does not hold (a harness bug:
+    the loader checks that every Ref is bound before it is used)."""
+
+
+def is_peer_attribute(name: str) -> bool:
+    """True for names of the form ``<peer>.host`` / ``<peer>.port``."""
+    peer, dot, attribute = name.partition(".")
+    return bool(dot) and PEER_NAME_RE.match(peer) is not None and attribute in PEER_ATTRIBUTES
+
+
+def is_valid_ref_name(name: str) -> bool:
+    return VARIABLE_RE.match(name) is not None or is_peer_attribute(name)
+
+
+def lookup(name: str, env: Env) -> LuaValue:
+    try:
+        return env[name]
+    except KeyError:
+        raise UnresolvedRef(f"variable {name!r} is not set (known: {', '.join(sorted(env)) or 'none'})") \
+            from None
+
+
+def resolve(value: Any, env: Env) -> LuaValue:
+    """Replace every Ref in ``value`` (also inside tables) by its value."""
+    if isinstance(value, Ref):
+        return lookup(value.name, env)
+    if isinstance(value, LuaTable):
+        if not any(isinstance(item, (Ref, LuaTable)) for item in value.values()):
+            return value
+        return LuaTable(array=[resolve(item, env) for item in value.array],
+                        hash={key: resolve(item, env) for key, item in value.hash.items()})
+    if isinstance(value, tuple):
+        return tuple(resolve(item, env) for item in value)
+    return value
+
+
+def iter_refs(value: Any) -> Iterator[str]:
+    """Names of all Refs inside a value, a table, a tuple or a matcher.
+
+    Matchers expose their own Refs through a ``refs()`` method (see
+    ``harness.scenario.matchers``); other objects hold none.
+    """
+    if isinstance(value, Ref):
+        yield value.name
+    elif isinstance(value, LuaTable):
+        for item in value.values():
+            yield from iter_refs(item)
+    elif isinstance(value, tuple):
+        for item in value:
+            yield from iter_refs(item)
+    elif hasattr(value, "refs"):
+        yield from value.refs()

@@ -1,0 +1,228 @@
+"""Every matcher, positive and negative, and the outcome-level helpers."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+import pytest
+
+from harness.scenario.matchers import (
+    AnyValue,
+    Contains,
+    Digest,
+    ErrorClass,
+    Exact,
+    Length,
+    OneOf,
+    Range,
+    RefEquals,
+    Regex,
+    TableMatcher,
+    TypeIs,
+    Unordered,
+    describe_returns,
+    match_raises,
+    match_returns,
+)
+from harness.scenario.model import Ref
+from harness.scenario.refs import UnresolvedRef, resolve
+from harness.values import Handle, LuaFunction, LuaTable
+
+SOCK = Handle(7, "tcp-client")
+NO_ENV: dict[str, object] = {}
+
+
+@pytest.mark.parametrize(("matcher", "accepted", "rejected"), [
+    (Exact(b"abc"), [b"abc"], [b"abd", "abc", None, 3]),
+    (Exact(1), [1, 1.0], [True, b"1", 2]),
+    (Exact(True), [True], [1, False]),
+    (Exact(None), [None], [False, b""]),
+    (Exact(LuaTable.from_python([b"a", 2])), [LuaTable.from_python([b"a", 2])],
+     [LuaTable.from_python([b"a"]), LuaTable.from_python({"x": 1})]),
+    (AnyValue(), [None, 0, b"", SOCK, LuaTable()], []),
+    (TypeIs("socket"), [SOCK, Handle(1, "udp")], [None, b"sock", LuaTable()]),
+    (TypeIs("string"), [b"", b"x"], [None, 1]),
+    (TypeIs("number"), [0, 2.5], [True, b"1"]),
+    (TypeIs("nil"), [None], [False, 0]),
+    (TypeIs("boolean"), [False, True], [0, None]),
+    (TypeIs("table"), [LuaTable()], [b"{}"]),
+    (TypeIs("function"), [LuaFunction("cb")], [None]),
+    (Regex(re.compile(rb"^ab+c$")), [b"abc", b"abbbc"], [b"ac", b"xabc", None, 3]),
+    (Regex(re.compile(rb"\d+")), [b"port 80 open"], [b"no digits"]),
+    (Contains(b"invalid receive pattern"),
+     [b"bad argument #1 to 'receive' (invalid receive pattern)"], [b"invalid pattern", None]),
+    (Length(3), [b"abc", b"\0\0\0"], [b"ab", b"abcd", 3, None]),
+    (Length(0), [b""], [b"a"]),
+    (Range(0.18, 1.5), [0.18, 1, 1.5], [0.17, 1.51, True, b"1", None]),
+    (Range(None, 0), [-5, 0], [0.001]),
+    (Range(10, None), [10, 1e9], [9.99]),
+    (OneOf((Exact(b"timeout"), Exact(b"closed"))), [b"timeout", b"closed"], [b"refused", None]),
+    (OneOf((TypeIs("nil"), Length(2))), [None, b"ab"], [b"abc"]),
+    (ErrorClass("resolver"), [b"host not found", b"name server error"], [b"connection refused",
+                                                                          b"error: host not found"]),
+    (ErrorClass("resolver", within_message=True), [b"error: host not found"], [b"connection refused"]),
+    (ErrorClass("connect"), [b"connection refused", b"address not availabe"], [b"host not found"]),
+    (ErrorClass("bind"), [b"address already in use", b"listen error"], [b"timeout"]),
+    (ErrorClass("socket"), [b"insuffucient buffer space"], [b"insufficient buffer space"]),
+])
+def test_matcher_accepts_and_rejects(matcher, accepted, rejected) -> None:
+    for value in accepted:
+        assert matcher.matches(value, NO_ENV), f"{matcher} should accept {value!r}"
+    for value in rejected:
+        assert not matcher.matches(value, NO_ENV), f"{matcher} should reject {value!r}"
+
+
+def test_digest_checks_hash_and_optional_length() -> None:
+    payload = b"x" * 1000
+    sha = hashlib.sha256(payload).hexdigest()
+    assert Digest("sha256", sha).matches(payload, NO_ENV)
+    assert Digest("sha256", sha.upper(), 1000).matches(payload, NO_ENV)
+    assert not Digest("sha256", sha, 999).matches(payload, NO_ENV)
+    assert not Digest("sha256", sha).matches(payload + b"x", NO_ENV)
+    assert not Digest("sha256", sha).matches(None, NO_ENV)
+    assert Digest("md5", hashlib.md5(payload).hexdigest()).matches(payload, NO_ENV)
+
+
+def test_table_matcher_array_needs_same_length_and_elements() -> None:
+    matcher = TableMatcher(((1, Exact(b"a")), (2, TypeIs("number"))))
+    assert matcher.matches(LuaTable.from_python([b"a", 5]), NO_ENV)
+    assert not matcher.matches(LuaTable.from_python([b"a", 5, 6]), NO_ENV)
+    assert not matcher.matches(LuaTable.from_python([b"a"]), NO_ENV)
+    assert not matcher.matches(LuaTable.from_python([b"b", 5]), NO_ENV)
+    assert not matcher.matches(b"a", NO_ENV)
+
+
+def test_table_matcher_mapping_needs_exactly_those_keys() -> None:
+    matcher = TableMatcher(((b"code", Exact(200)), (b"status", Regex(re.compile(rb"^HTTP/1\.\d 200")))))
+    good = LuaTable.from_python({"code": 200, "status": b"HTTP/1.1 200 OK"})
+    assert matcher.matches(good, NO_ENV)
+    extra = LuaTable.from_python({"code": 200, "status": b"HTTP/1.1 200 OK", "n": 1})
+    assert not matcher.matches(extra, NO_ENV)
+    assert not matcher.matches(LuaTable.from_python({"code": 200}), NO_ENV)
+
+
+def test_table_matcher_integer_keys_match_array_part() -> None:
+    matcher = TableMatcher(((1, Exact(b"a")), (b"n", Exact(1))))
+    table = LuaTable.from_python({1: b"a", "n": 1})
+    assert table.array == [b"a"]
+    assert matcher.matches(table, NO_ENV)
+
+
+def test_unordered_pairs_every_element_once() -> None:
+    a, b = Handle(1), Handle(2)
+    env = {"a": a, "b": b}
+    matcher = Unordered((RefEquals("a"), RefEquals("b")))
+    assert matcher.matches(LuaTable.from_python([b, a]), env)
+    assert matcher.matches(LuaTable.from_python([a, b]), env)
+    assert not matcher.matches(LuaTable.from_python([a, a]), env)
+    assert not matcher.matches(LuaTable.from_python([a]), env)
+    assert not matcher.matches(LuaTable.from_python({1: a, 2: b, "x": 1}), env)
+    # Backtracking: the first value fits both matchers, the second only the first.
+    loose = Unordered((TypeIs("number"), Exact(1)))
+    assert loose.matches(LuaTable.from_python([2, 1]), NO_ENV)
+    assert loose.matches(LuaTable.from_python([1, 2]), NO_ENV)
+    assert not loose.matches(LuaTable.from_python([2, 3]), NO_ENV)
+
+
+def test_ref_equals_uses_the_environment() -> None:
+    env = {"c": SOCK, "srv.port": 4242}
+    assert RefEquals("c").matches(Handle(7, "unknown"), env)
+    assert not RefEquals("c").matches(Handle(8), env)
+    assert RefEquals("srv.port").matches(4242, env)
+    assert list(RefEquals("c").refs()) == ["c"]
+    with pytest.raises(UnresolvedRef, match="'missing'"):
+        RefEquals("missing").matches(1, env)
+
+
+def test_exact_resolves_refs_inside_tables() -> None:
+    matcher = Exact(LuaTable.from_python([Ref("c")]))
+    assert matcher.matches(LuaTable.from_python([SOCK]), {"c": SOCK})
+    assert not matcher.matches(LuaTable.from_python([Handle(9)]), {"c": SOCK})
+    assert list(matcher.refs()) == ["c"]
+
+
+def test_nested_matchers_report_their_refs() -> None:
+    matcher = OneOf((RefEquals("a"), TableMatcher(((1, RefEquals("b")),)), Unordered((RefEquals("c"),))))
+    assert sorted(matcher.refs()) == ["a", "b", "c"]
+    assert list(Exact(b"x").refs()) == []
+
+
+def test_resolve_substitutes_refs_and_keeps_the_rest() -> None:
+    env = {"c": SOCK, "srv.host": b"127.0.0.1"}
+    table = LuaTable.from_python({"host": Ref("srv.host")})
+    resolved = resolve((Ref("c"), b"*l", table, None), env)
+    assert resolved[0] == SOCK and resolved[1] == b"*l" and resolved[3] is None
+    assert resolved[2][b"host"] == b"127.0.0.1"
+    assert table[b"host"] == Ref("srv.host")  # the scenario's own value is untouched
+    with pytest.raises(UnresolvedRef):
+        resolve(Ref("nope"), env)
+
+
+@pytest.mark.parametrize(("matcher", "text"), [
+    (Exact(b"a\r\n"), '"a\\r\\n"'),
+    (Exact(None), "nil"),
+    (AnyValue(), "any value"),
+    (TypeIs("socket"), "any socket"),
+    (TypeIs("nil"), "nil"),
+    (Regex(re.compile(rb"ab+")), "a string matching /ab+/"),
+    (Contains(b"closed"), 'a string containing "closed"'),
+    (Length(5), "a string of 5 bytes"),
+    (Range(0.2, 1), "a number in [0.2, 1]"),
+    (Range(None, 1), "a number in [-inf, 1]"),
+    (OneOf((Exact(b"a"), Exact(None))), 'one of ("a" | nil)'),
+    (TableMatcher(((1, Exact(1)), (2, Exact(b"x")))), '{1, "x"}'),
+    (TableMatcher(((b"code", Exact(200)), (b"a b", Exact(1)))), '{code=200, ["a b"]=1}'),
+    (Unordered((Exact(1), Exact(2))), "{1, 2} in any order"),
+    (ErrorClass("resolver"), "a resolver error message"),
+    (Digest("sha256", "ab" * 32, 10), "a string of 10 bytes with sha256 abababababababab..."),
+])
+def test_describe_is_lua_flavoured(matcher, text) -> None:
+    assert matcher.describe(NO_ENV) == text
+
+
+def test_describe_shows_ref_values_when_known() -> None:
+    assert RefEquals("c").describe({"c": SOCK}) == "c (= <tcp-client #7>)"
+    assert RefEquals("c").describe(NO_ENV) == "c"
+    assert Exact(Ref("n")).describe({"n": 3}) == "3"
+
+
+def test_match_returns_trims_trailing_nils_on_both_sides() -> None:
+    assert match_returns([Exact(b"abc"), Exact(None)], (b"abc",), NO_ENV) == (True, "")
+    assert match_returns([Exact(b"abc")], (b"abc", None, None), NO_ENV) == (True, "")
+    assert match_returns([], (None,), NO_ENV) == (True, "")
+    assert match_returns([Exact(None), Exact(b"timeout")], (None, b"timeout"), NO_ENV) == (True, "")
+
+
+def test_match_returns_compares_missing_positions_with_nil() -> None:
+    assert match_returns([Exact(b"a"), AnyValue()], (b"a",), NO_ENV)[0]
+    assert match_returns([Exact(b"a"), TypeIs("nil")], (b"a",), NO_ENV)[0]
+    ok, detail = match_returns([Exact(b"a"), Exact(b"timeout")], (b"a",), NO_ENV)
+    assert not ok
+    assert detail.startswith('value 2: expected "timeout", got nil')
+    ok, detail = match_returns([Exact(b"a")], (b"a", b"extra"), NO_ENV)
+    assert not ok and 'value 2: expected nil, got "extra"' in detail
+
+
+def test_match_returns_names_the_first_difference() -> None:
+    expected = [Exact(b"ab"), Exact(None), Exact(b"timeout")]
+    ok, detail = match_returns(expected, (b"a", None, b"timeout"), NO_ENV)
+    assert not ok
+    assert detail == 'value 1: expected "ab", got "a" (expected "ab", nil, "timeout")'
+
+
+def test_describe_returns_renders_the_list() -> None:
+    assert describe_returns([Exact(b"a"), Exact(None)], NO_ENV) == '"a"'
+    assert describe_returns([], NO_ENV) == "(no values)"
+
+
+def test_match_raises_matches_the_message() -> None:
+    message = "bad argument #1 to 'receive' (invalid receive pattern)"
+    assert match_raises(Contains(b"invalid receive pattern"), message, NO_ENV) == (True, "")
+    ok, detail = match_raises(Contains(b"operation on closed socket"), message, NO_ENV)
+    assert not ok
+    assert "is not a string containing \"operation on closed socket\"" in detail
+    assert match_raises(Regex(re.compile(rb"#\d+ to")), message, NO_ENV)[0]
+    assert match_raises(AnyValue(), "anything", NO_ENV)[0]
+    # Characters beyond Latin-1 in a candidate's message do not break matching.
+    assert match_raises(Contains("€".encode()), "cost €", NO_ENV)[0]
