@@ -1,0 +1,61 @@
+"""Names a scenario binds, and the checks that every use has a binding.
+
+Steps run top to bottom, so a step may only use variables saved by an
+earlier step. Peer scripts run concurrently and synchronise through events,
+so they may use a variable saved by any step. Peer addresses
+(``PEER.host``/``PEER.port``) exist from the start. A ``wait`` on an event
+nobody signals would hang until its timeout, so it is a load error.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from harness.scenario.checks import Checker
+from harness.scenario.refs import is_peer_attribute, iter_refs
+
+
+@dataclass
+class Bindings:
+    """What one scenario binds and uses, gathered while its parts are read."""
+
+    peers: set[str] = field(default_factory=set)
+    saved: set[str] = field(default_factory=set)
+    signals: set[str] = field(default_factory=set)
+    waits: list[tuple[str, int, str]] = field(default_factory=list)
+    peer_refs: list[tuple[str, int, str]] = field(default_factory=list)
+
+    def unbound(self, name: str) -> str | None:
+        """Why ``name`` cannot be used by the next step, or None if it can."""
+        if is_peer_attribute(name):
+            peer = name.partition(".")[0]
+            return None if peer in self.peers else f"no peer named {peer!r}"
+        if name in self.saved:
+            return None
+        return f"no earlier step saves {name!r}"
+
+    def check_step_refs(self, checker: Checker, value: Any, line: int, field_name: str) -> None:
+        """Every Ref in a step's value must be bound by now."""
+        for name in iter_refs(value):
+            reason = self.unbound(name)
+            if reason:
+                checker.report(line, field_name, f"!ref {name}: {reason}")
+
+    def note_peer_refs(self, value: Any, line: int, field_name: str) -> None:
+        """Peer Refs are checked once all steps are read (see ``finish``)."""
+        self.peer_refs.extend((name, line, field_name) for name in iter_refs(value))
+
+    def finish(self, checker: Checker) -> None:
+        """Report unbound peer Refs and waits that nothing signals."""
+        for name, line, field_name in self.peer_refs:
+            if is_peer_attribute(name):
+                reason = self.unbound(name)
+            else:
+                reason = None if name in self.saved else f"no step saves {name!r}"
+            if reason:
+                checker.report(line, field_name, f"!ref {name}: {reason}")
+        for name, line, field_name in self.waits:
+            if name not in self.signals:
+                checker.report(line, field_name, f"nothing signals event {name!r} (add a signal step or "
+                                                 "a peer signal action)")

@@ -1,0 +1,168 @@
+"""Reading a scenario's ``peers``: kinds, options and scripts.
+
+An action is a bare word (``accept``) or a one-key mapping. The key is the
+op; its value is either a mapping of parameters or, as a shorthand, the op's
+first parameter (``send: "abc"`` is ``send: {data: "abc"}``). Ops and
+parameters come from ``model.PEER_OPS``, the same table the peers dispatch
+on; ``schema.PARAM_KINDS`` says how each parameter is checked.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from harness.scenario.bindings import Bindings
+from harness.scenario.checks import FAILED, Checker, join
+from harness.scenario.convert import to_lua_value, to_matcher
+from harness.scenario.load_steps import event_name
+from harness.scenario.located import YList, YMap
+from harness.scenario.model import PEER_OPS, PeerAction, PeerSpec, Ref, SourceLocation
+from harness.scenario.refs import PEER_NAME_RE
+from harness.scenario.schema import DEFAULT_SHUTDOWN_HOW, PARAM_KINDS, PEER_KEYS, PEER_OPTIONS, SHUTDOWN_HOW
+
+
+def load_peers(checker: Checker, raw: Any, line: int, field: str, bindings: Bindings) -> tuple[PeerSpec, ...]:
+    """All peers of a scenario; their names go into ``bindings`` first."""
+    peers_map = checker.mapping(raw, line, field)
+    if peers_map is None:
+        return ()
+    for name in peers_map:
+        ok = isinstance(name, str) and PEER_NAME_RE.match(name) is not None
+        checker.expect(name, peers_map.line_of(name), field, "a peer name ([a-z][a-z0-9_]*)", ok)
+    bindings.peers.update(name for name in peers_map if isinstance(name, str))
+    peers = []
+    for name, spec in peers_map.items():
+        peer = _load_peer(checker, str(name), spec, peers_map.line_of(name), join(field, str(name)), bindings)
+        if peer is not None:
+            peers.append(peer)
+    return tuple(peers)
+
+
+def _load_peer(checker: Checker, name: str, raw: Any, line: int, field: str,
+               bindings: Bindings) -> PeerSpec | None:
+    spec = checker.mapping(raw, line, field)
+    if spec is None or not checker.keys(spec, field, PEER_KEYS, ("kind",)):
+        return None
+    kind = spec["kind"]
+    if not checker.expect(kind, spec.line_of("kind"), join(field, "kind"), f"one of {', '.join(PEER_OPS)}",
+                          isinstance(kind, str) and kind in PEER_OPS):
+        return None
+    options = _load_options(checker, spec, kind, field)
+    script_raw = spec.get("script", YList(spec.line))
+    script_field = join(field, "script")
+    if not checker.expect(script_raw, spec.line_of("script"), script_field, "a list of actions",
+                          isinstance(script_raw, YList)):
+        return None
+    script = []
+    for index, item in enumerate(script_raw):
+        action = _load_action(checker, kind, item, script_raw.line_of(index), f"{script_field}[{index}]",
+                              bindings)
+        if action is not None:
+            script.append(action)
+    return PeerSpec(name=name, kind=kind, options=options, script=tuple(script),
+                    location=SourceLocation(checker.collector.path, spec.line))
+
+
+def _load_options(checker: Checker, spec: YMap, kind: str, field: str) -> dict[str, Any]:
+    if "options" not in spec:
+        return {}
+    options_field = join(field, "options")
+    options = checker.mapping(spec["options"], spec.line_of("options"), options_field)
+    if options is None:
+        return {}
+    checker.keys(options, options_field, PEER_OPTIONS[kind])
+    result: dict[str, Any] = {}
+    if "host" in options and checker.text(options, "host", options_field) is not None:
+        result["host"] = options["host"]
+    if "backlog" in options:
+        backlog = options["backlog"]
+        ok = isinstance(backlog, int) and not isinstance(backlog, bool) and backlog > 0
+        if checker.expect(backlog, options.line_of("backlog"), join(options_field, "backlog"),
+                          "a whole number > 0", ok):
+            result["backlog"] = backlog
+    return result
+
+
+def _load_action(checker: Checker, kind: str, raw: Any, line: int, field: str,
+                 bindings: Bindings) -> PeerAction | None:
+    ops = PEER_OPS[kind]
+    if isinstance(raw, str):
+        op, params_raw, params_line = raw, YMap(line), line
+    elif isinstance(raw, YMap) and len(raw) == 1:
+        op = next(iter(raw))
+        params_raw, params_line = raw[op], raw.line_of(op)
+    else:
+        checker.expect(raw, line, field, "an action: a word (accept) or a one-key mapping (send: ...)", False)
+        return None
+    if op not in ops:
+        checker.report(line, field, f"{kind} peers have no action {op!r} (they have: {', '.join(ops)})")
+        return None
+    field = join(field, op)
+    declared = ops[op]
+    names = [name.rstrip("!") for name in declared]
+    if not isinstance(params_raw, YMap):
+        if not names:
+            checker.report(params_line, field, f"{op} takes no parameters")
+            return None
+        shorthand = YMap(params_line)
+        shorthand[names[0]] = params_raw
+        shorthand.key_lines[names[0]] = params_line
+        params_raw = shorthand
+    checker.keys(params_raw, field, names, [name.rstrip("!") for name in declared if name.endswith("!")])
+    if op == "recv" and "expect" not in params_raw and "count" not in params_raw:
+        checker.report(params_raw.line, field, "recv needs expect or count (or both)")
+    params = {}
+    for name in names:
+        if name in params_raw:
+            value = _param(checker, op, name, params_raw[name], params_raw.line_of(name), join(field, name),
+                           bindings)
+            if value is FAILED:
+                return None
+            params[name] = value
+    if op == "shutdown":
+        params.setdefault("how", DEFAULT_SHUTDOWN_HOW)
+    return PeerAction(op=op, params=params, location=SourceLocation(checker.collector.path, line))
+
+
+def _param(checker: Checker, op: str, name: str, raw: Any, line: int, field: str, bindings: Bindings) -> Any:
+    """Check and convert one parameter by its kind (``schema.PARAM_KINDS``)."""
+    kind = PARAM_KINDS[name]
+    if kind == "event":
+        event = event_name(checker, raw, line, field)
+        if event is None:
+            return FAILED
+        if op == "signal":
+            bindings.signals.add(event)
+        else:
+            bindings.waits.append((event, line, field))
+        return event
+    if kind in ("seconds", "timeout"):
+        number = checker.number(raw, line, field, positive=kind == "timeout")
+        return FAILED if number is None else number
+    if kind == "count":
+        count = checker.count(raw, line, field)
+        return FAILED if count is None else count
+    if kind == "slices":
+        ok = isinstance(raw, YList) and bool(raw) and all(
+            isinstance(size, int) and not isinstance(size, bool) and size > 0 for size in raw)
+        return list(raw) if checker.expect(raw, line, field, "a list of byte counts > 0", ok) else FAILED
+    if kind == "how":
+        ok = isinstance(raw, str) and raw in SHUTDOWN_HOW
+        return raw if checker.expect(raw, line, field, f"one of {', '.join(SHUTDOWN_HOW)}", ok) else FAILED
+    if kind == "host":
+        ok = isinstance(raw, (str, Ref))
+        value = raw if checker.expect(raw, line, field, "a host name, an address or a !ref", ok) else FAILED
+    elif kind == "port":
+        number_ok = isinstance(raw, int) and not isinstance(raw, bool) and 0 <= raw <= 65535
+        ok = isinstance(raw, Ref) or number_ok
+        value = raw if checker.expect(raw, line, field, "a port number (0-65535) or a !ref", ok) else FAILED
+    elif kind == "bytes":
+        value = checker.convert(to_lua_value, raw, line, field)
+        if value is not FAILED and not isinstance(value, (bytes, Ref)):
+            checker.expect(raw, line, field, "a string (text, !hex, !repeat) or a !ref", False)
+            value = FAILED
+    else:  # "matcher"
+        value = checker.convert(to_matcher, raw, line, field)
+    if value is not FAILED:
+        bindings.note_peer_refs(value, line, field)
+    return value

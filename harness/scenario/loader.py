@@ -1,0 +1,137 @@
+"""Load one scenario file into frozen ``model.Scenario`` objects.
+
+The file is checked as a whole against the schema (``schema.py``,
+documented in ``scenarios/README.md``): unknown keys, wrong types, bad ids,
+unbound ``!ref``/``VAR:`` names and waits nobody signals are all errors.
+Every problem found is reported at once in one ``ScenarioError``, each as
+``path:line: field: message``; nothing half-loaded is ever returned.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from harness.scenario.bindings import Bindings
+from harness.scenario.checks import Checker, join
+from harness.scenario.errors import Collector, ScenarioError
+from harness.scenario.load_peers import load_peers
+from harness.scenario.load_steps import load_steps
+from harness.scenario.located import YList, YMap
+from harness.scenario.model import CallStep, Scenario, SourceLocation
+from harness.scenario.schema import (
+    CAPABILITIES,
+    FILE_KEYS,
+    ID_RE,
+    SCENARIO_KEYS,
+    SCENARIO_REQUIRED,
+    TAG_RE,
+)
+from harness.scenario.yamlsource import load_yaml
+
+__all__ = ["ScenarioError", "load_file"]
+
+
+def load_file(path: Path | str, area: str | None = None) -> tuple[Scenario, ...]:
+    """All scenarios of one file, in file order.
+
+    ``area`` is the required first segment of every id; by default the name
+    of the folder holding the file (``scenarios/tcp/x.yaml`` -> ``tcp``).
+    Raises ``ScenarioError`` listing every problem of the file.
+    """
+    path = Path(path)
+    collector = Collector(str(path))
+    checker = Checker(collector)
+    document = load_yaml(path, collector)
+    scenarios: list[Scenario] = []
+    if document.parsed:
+        checker.pending = list(document.invalid)
+        scenarios = _load_document(checker, document.data, area if area is not None else path.parent.name)
+        checker.report_unclaimed()
+    collector.raise_if_any()
+    return tuple(scenarios)
+
+
+def _load_document(checker: Checker, data: Any, area: str) -> list[Scenario]:
+    shape = "a mapping with the single key scenarios (a list)"
+    if not checker.expect(data, 1, "scenarios", shape, isinstance(data, YMap)):
+        return []
+    if not checker.keys(data, "", FILE_KEYS, FILE_KEYS):
+        return []
+    items = data["scenarios"]
+    if not checker.expect(items, data.line_of("scenarios"), "scenarios", "a list of scenarios",
+                          isinstance(items, YList)):
+        return []
+    scenarios = []
+    first_line: dict[str, int] = {}
+    for index, item in enumerate(items):
+        field = f"scenarios[{index}]"
+        scenario = _load_scenario(checker, item, items.line_of(index), field, area)
+        if scenario is None:
+            continue
+        if scenario.id in first_line:
+            checker.report(scenario.location.line, join(field, "id"),
+                           f"duplicate id {scenario.id} (first at line {first_line[scenario.id]})")
+            continue
+        first_line[scenario.id] = scenario.location.line
+        scenarios.append(scenario)
+    return scenarios
+
+
+def _load_scenario(checker: Checker, raw: Any, line: int, field: str, area: str) -> Scenario | None:
+    item = checker.mapping(raw, line, field)
+    if item is None:
+        return None
+    complete = checker.keys(item, field, SCENARIO_KEYS, SCENARIO_REQUIRED)
+    scenario_id = _load_id(checker, item, field, area)
+    title = checker.text(item, "title", field) if "title" in item else None
+    manual = checker.text(item, "manual", field) if "manual" in item else None
+    spec = checker.text(item, "spec", field) if "spec" in item else None
+    notes = (checker.text(item, "notes", field) or "") if "notes" in item else ""
+    tags = _load_names(checker, item, "tags", field)
+    requires = _load_names(checker, item, "requires", field)
+    bindings = Bindings()
+    peers = load_peers(checker, item["peers"], item.line_of("peers"), join(field, "peers"), bindings) \
+        if "peers" in item else ()
+    steps = load_steps(checker, item["steps"], item.line_of("steps"), join(field, "steps"), bindings) \
+        if "steps" in item else ()
+    bindings.finish(checker)
+    if not complete or None in (scenario_id, title, manual, spec):
+        return None
+    functions = dict.fromkeys(step.function for step in steps if isinstance(step, CallStep))
+    return Scenario(id=scenario_id, title=title, manual=manual, spec=spec, tags=tags, requires=requires,
+                    peers=peers, steps=steps, location=SourceLocation(checker.collector.path, item.line),
+                    notes=notes, functions=tuple(functions))
+
+
+def _load_id(checker: Checker, item: YMap, field: str, area: str) -> str | None:
+    if "id" not in item:
+        return None
+    raw, line, id_field = item["id"], item.line_of("id"), join(field, "id")
+    if not checker.expect(raw, line, id_field, "an id", isinstance(raw, str)):
+        return None
+    if not ID_RE.match(raw):
+        checker.report(line, id_field, f"{raw!r} is not a valid id: lower-case dotted segments "
+                                       "(letters, digits, '-'), at least two, e.g. tcp.receive.line.crlf")
+        return None
+    if raw.split(".", 1)[0] != area:
+        checker.report(line, id_field, f"{raw!r} must start with {area + '.'!r}: "
+                                       f"the first segment names the area folder ({area}/)")
+        return None
+    return raw
+
+
+def _load_names(checker: Checker, item: YMap, key: str, field: str) -> tuple[str, ...]:
+    """``tags`` (free lower-case words) or ``requires`` (known capabilities)."""
+    names: list[str] = []
+    for name, line, name_field in checker.text_list(item, key, field):
+        if key == "requires" and name not in CAPABILITIES:
+            known = ", ".join(CAPABILITIES)
+            checker.report(line, name_field, f"unknown capability {name!r} (known: {known})")
+        elif key == "tags" and not TAG_RE.match(name):
+            checker.report(line, name_field, f"{name!r} is not a tag (lower-case letters, digits and '-')")
+        elif name in names:
+            checker.report(line, name_field, f"{name!r} is listed twice")
+        else:
+            names.append(name)
+    return tuple(names)

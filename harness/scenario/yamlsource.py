@@ -1,0 +1,374 @@
+"""Reading scenario YAML: line-keeping containers and the custom tags.
+
+A ``SafeLoader`` subclass with three changes:
+
+* mappings and sequences become ``YMap``/``YList`` (``located.py``), so every
+  later complaint can name its line; a key repeated in one mapping is an
+  error instead of silently overwriting the first;
+* implicit typing follows YAML 1.2's core schema: only ``true``/``false`` are
+  booleans (``yes``/``no``/``on``/``off`` stay text), no octal ``010``, no
+  sexagesimal ``1:20``, no timestamps. Scenario data is mostly byte strings
+  and surprises there cost a debugging session;
+* the scenario tags (``!ref``, ``!hex``, ``!repeat`` and the matcher tags)
+  are built here. A tag that cannot be built, or an unknown tag, becomes an
+  ``InvalidValue`` carrying its problem, so that one load reports every bad
+  tag of a file (under the field where the loader finds it).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from harness.scenario.convert import to_bytes, to_matcher
+from harness.scenario.error_classes import ERROR_CLASSES
+from harness.scenario.errors import Collector
+from harness.scenario.located import AlreadyReported, ConversionError, InvalidValue, YList, YMap
+from harness.scenario.matchers import (
+    DIGEST_ALGORITHMS,
+    LUA_TYPES,
+    AnyValue,
+    Contains,
+    Digest,
+    ErrorClass,
+    Length,
+    OneOf,
+    Range,
+    Regex,
+    TypeIs,
+    Unordered,
+)
+from harness.scenario.model import Ref
+from harness.scenario.refs import is_valid_ref_name
+
+_INT_RE = re.compile(r"^(?:[-+]?(?:0|[1-9][0-9_]*)|0x[0-9a-fA-F_]+)$")
+_FLOAT_RE = re.compile(
+    r"^(?:[-+]?(?:[0-9][0-9_]*\.[0-9_]*|\.[0-9_]+)(?:[eE][-+]?[0-9]+)?"
+    r"|[-+]?[0-9][0-9_]*[eE][-+]?[0-9]+"
+    r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"
+)
+
+
+class ScenarioYamlLoader(yaml.SafeLoader):
+    """SafeLoader with located containers, core-schema typing and our tags."""
+
+    yaml_implicit_resolvers: dict[Any, Any] = {}
+
+    def __init__(self, stream: str, collector: Collector) -> None:
+        super().__init__(stream)
+        self.collector = collector
+        self.invalid: list[InvalidValue] = []
+
+    def problem(self, node: yaml.Node, message: str) -> InvalidValue:
+        """The placeholder for ``node``, registered so it is reported exactly once."""
+        invalid = InvalidValue(node.tag, _line(node), message)
+        self.invalid.append(invalid)
+        return invalid
+
+
+
+def _line(node: yaml.Node) -> int:
+    return node.start_mark.line + 1
+
+
+def _resolver(tag: str, pattern: re.Pattern[str] | str, first: str) -> None:
+    regexp = re.compile(pattern) if isinstance(pattern, str) else pattern
+    ScenarioYamlLoader.add_implicit_resolver(tag, regexp, list(first))
+
+
+_resolver("tag:yaml.org,2002:bool", r"^(?:true|True|TRUE|false|False|FALSE)$", "tTfF")
+_resolver("tag:yaml.org,2002:int", _INT_RE, "-+0123456789")
+_resolver("tag:yaml.org,2002:float", _FLOAT_RE, "-+0123456789.")
+_resolver("tag:yaml.org,2002:null", r"^(?:~|null|Null|NULL|)$", "~nN")
+ScenarioYamlLoader.add_implicit_resolver("tag:yaml.org,2002:null", re.compile(r"^$"), [""])
+_resolver("tag:yaml.org,2002:merge", r"^(?:<<)$", "<")
+
+
+def _construct_int(loader: ScenarioYamlLoader, node: yaml.ScalarNode) -> int:
+    text = loader.construct_scalar(node).replace("_", "")
+    return int(text, 16) if text.lower().startswith("0x") else int(text)
+
+
+def _construct_map(loader: ScenarioYamlLoader, node: yaml.MappingNode) -> YMap:
+    loader.flatten_mapping(node)  # resolves "<<" merge keys
+    result = YMap(_line(node))
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        try:
+            hash(key)
+        except TypeError:
+            loader.problem(key_node, "a mapping key must be a plain value")
+            continue
+        if key in result:
+            loader.collector.add(_line(key_node), str(key),
+                                 f"duplicate key (first at line {result.line_of(key)})")
+            continue
+        result[key] = loader.construct_object(value_node, deep=True)
+        result.key_lines[key] = _line(key_node)
+    return result
+
+
+def _construct_seq(loader: ScenarioYamlLoader, node: yaml.SequenceNode) -> YList:
+    result = YList(_line(node))
+    for item_node in node.value:
+        result.append(loader.construct_object(item_node, deep=True))
+        result.item_lines.append(_line(item_node))
+    return result
+
+
+def _unknown_tag(loader: ScenarioYamlLoader, node: yaml.Node) -> InvalidValue:
+    stripped = str(node.tag).rstrip(",]}")
+    if stripped != node.tag and stripped in _TAGS:
+        # YAML lets "," "]" "}" belong to a tag, so "[!any, 1]" is one item tagged "!any,".
+        return loader.problem(node, f"YAML reads {node.tag!r} as the tag; put a space after {stripped} "
+                                    f"(\"[{stripped} , 1]\") or use block style")
+    known = ", ".join(sorted(_TAGS))
+    return loader.problem(node, f"unknown tag {node.tag} (known tags: {known})")
+
+
+# -- tag helpers --------------------------------------------------------------
+
+
+def _scalar(loader: ScenarioYamlLoader, node: yaml.Node, what: str) -> str | InvalidValue:
+    if not isinstance(node, yaml.ScalarNode):
+        return loader.problem(node, f"{node.tag} takes {what}")
+    return str(node.value)
+
+
+def _children(loader: ScenarioYamlLoader, node: yaml.Node, what: str) -> YList | InvalidValue:
+    if not isinstance(node, yaml.SequenceNode):
+        return loader.problem(node, f"{node.tag} takes {what}")
+    return _construct_seq(loader, node)
+
+
+def _fields(loader: ScenarioYamlLoader, node: yaml.Node, allowed: tuple[str, ...],
+            required: tuple[str, ...]) -> YMap | InvalidValue:
+    shape = "{" + ", ".join(allowed) + "}"
+    if not isinstance(node, yaml.MappingNode):
+        return loader.problem(node, f"{node.tag} takes a mapping {shape}")
+    fields = _construct_map(loader, node)
+    unknown = [str(key) for key in fields if key not in allowed]
+    missing = [key for key in required if key not in fields]
+    if unknown or missing:
+        detail = f"unknown key {unknown[0]!r}" if unknown else f"missing key {missing[0]!r}"
+        return loader.problem(node, f"{detail}; {node.tag} takes {shape}")
+    return fields
+
+
+def _count(loader: ScenarioYamlLoader, node: yaml.Node, value: Any, what: str) -> int | InvalidValue:
+    if isinstance(value, str) and _INT_RE.match(value):
+        value = int(value, 0) if value.lower().startswith("0x") else int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        return loader.problem(node, f"{what} must be a whole number >= 0, not {value!r}")
+    return value
+
+
+def _text_bytes(loader: ScenarioYamlLoader, node: yaml.Node, value: Any) -> bytes | InvalidValue:
+    if isinstance(value, bytes):
+        return value
+    if not isinstance(value, str):
+        return loader.problem(node, f"expected text, not {value!r}")
+    try:
+        return to_bytes(value, _line(node))
+    except ConversionError as error:
+        return loader.problem(node, error.message)
+
+
+def _matchers(loader: ScenarioYamlLoader, node: yaml.Node, items: YList) -> tuple[Any, ...] | InvalidValue:
+    try:
+        return tuple(to_matcher(item, items.line_of(index)) for index, item in enumerate(items))
+    except AlreadyReported as nested:
+        return nested.invalid  # still registered: reported once, with its own line
+    except ConversionError as error:
+        return loader.problem(node, error.message)
+
+
+# -- the tags -----------------------------------------------------------------
+
+
+def _ref(loader: ScenarioYamlLoader, node: yaml.Node) -> Ref | InvalidValue:
+    name = _scalar(loader, node, "a variable name")
+    if isinstance(name, InvalidValue):
+        return name
+    if not is_valid_ref_name(name):
+        return loader.problem(node, f"{name!r} is not a variable name (a saved name like c, "
+                                    "or PEER.host / PEER.port)")
+    return Ref(name)
+
+
+def _hex(loader: ScenarioYamlLoader, node: yaml.Node) -> bytes | InvalidValue:
+    text = _scalar(loader, node, "hex digits")
+    if isinstance(text, InvalidValue):
+        return text
+    try:
+        return bytes.fromhex("".join(text.split()))
+    except ValueError:
+        return loader.problem(node, f"{text!r} is not an even number of hex digits")
+
+
+def _repeat(loader: ScenarioYamlLoader, node: yaml.Node) -> bytes | InvalidValue:
+    fields = _fields(loader, node, ("data", "count"), ("data", "count"))
+    if isinstance(fields, InvalidValue):
+        return fields
+    data = _text_bytes(loader, node, fields["data"])
+    count = _count(loader, node, fields["count"], "count")
+    if isinstance(data, InvalidValue):
+        return data
+    if isinstance(count, InvalidValue):
+        return count
+    return data * count
+
+
+def _any(loader: ScenarioYamlLoader, node: yaml.Node) -> AnyValue | InvalidValue:
+    if not isinstance(node, yaml.ScalarNode) or node.value != "":
+        return loader.problem(node, "!any takes no argument")
+    return AnyValue()
+
+
+def _type(loader: ScenarioYamlLoader, node: yaml.Node) -> TypeIs | InvalidValue:
+    name = _scalar(loader, node, "a Lua type name")
+    if isinstance(name, InvalidValue):
+        return name
+    if name not in LUA_TYPES:
+        return loader.problem(node, f"unknown type {name!r} (one of {', '.join(LUA_TYPES)})")
+    return TypeIs(name)
+
+
+def _re(loader: ScenarioYamlLoader, node: yaml.Node) -> Regex | InvalidValue:
+    text = _scalar(loader, node, "a regular expression")
+    if isinstance(text, InvalidValue):
+        return text
+    pattern = _text_bytes(loader, node, text)
+    if isinstance(pattern, InvalidValue):
+        return pattern
+    try:
+        return Regex(re.compile(pattern))
+    except re.error as error:
+        return loader.problem(node, f"bad regular expression: {error}")
+
+
+def _contains(loader: ScenarioYamlLoader, node: yaml.Node) -> Contains | InvalidValue:
+    text = _scalar(loader, node, "text")
+    if isinstance(text, InvalidValue):
+        return text
+    data = _text_bytes(loader, node, text)
+    return data if isinstance(data, InvalidValue) else Contains(data)
+
+
+def _len(loader: ScenarioYamlLoader, node: yaml.Node) -> Length | InvalidValue:
+    text = _scalar(loader, node, "a byte count")
+    if isinstance(text, InvalidValue):
+        return text
+    count = _count(loader, node, text, "!len")
+    return count if isinstance(count, InvalidValue) else Length(count)
+
+
+def _digest(loader: ScenarioYamlLoader, node: yaml.Node) -> Digest | InvalidValue:
+    fields = _fields(loader, node, (*DIGEST_ALGORITHMS, "len"), ())
+    if isinstance(fields, InvalidValue):
+        return fields
+    algorithms = [name for name in DIGEST_ALGORITHMS if name in fields]
+    if len(algorithms) != 1:
+        return loader.problem(node, f"!digest takes exactly one of {', '.join(DIGEST_ALGORITHMS)}")
+    algorithm = algorithms[0]
+    hexdigest = str(fields[algorithm]).lower()
+    size = 2 * hashlib.new(algorithm).digest_size
+    if not re.fullmatch(f"[0-9a-f]{{{size}}}", hexdigest):
+        return loader.problem(node, f"{algorithm} must be {size} hex digits")
+    length = None
+    if "len" in fields:
+        length = _count(loader, node, fields["len"], "len")
+        if isinstance(length, InvalidValue):
+            return length
+    return Digest(algorithm, hexdigest, length)
+
+
+def _oneof(loader: ScenarioYamlLoader, node: yaml.Node) -> OneOf | InvalidValue:
+    items = _children(loader, node, "a list of alternatives")
+    if isinstance(items, InvalidValue):
+        return items
+    if not items:
+        return loader.problem(node, "!oneof needs at least one alternative")
+    options = _matchers(loader, node, items)
+    return options if isinstance(options, InvalidValue) else OneOf(options)
+
+
+def _unordered(loader: ScenarioYamlLoader, node: yaml.Node) -> Unordered | InvalidValue:
+    items = _children(loader, node, "a list of element matchers")
+    if isinstance(items, InvalidValue):
+        return items
+    elements = _matchers(loader, node, items)
+    return elements if isinstance(elements, InvalidValue) else Unordered(elements)
+
+
+def _range(loader: ScenarioYamlLoader, node: yaml.Node) -> Range | InvalidValue:
+    items = _children(loader, node, "[low, high]")
+    if isinstance(items, InvalidValue):
+        return items
+    bounds_ok = len(items) == 2 and all(
+        item is None or (isinstance(item, (int, float)) and not isinstance(item, bool)) for item in items)
+    if not bounds_ok:
+        return loader.problem(node, "!range takes [low, high]: two numbers (null for no bound)")
+    low, high = items
+    if low is not None and high is not None and low > high:
+        return loader.problem(node, f"!range low {low} is above high {high}")
+    return Range(low, high)
+
+
+def _error(loader: ScenarioYamlLoader, node: yaml.Node) -> ErrorClass | InvalidValue:
+    name = _scalar(loader, node, "an error family name")
+    if isinstance(name, InvalidValue):
+        return name
+    if name not in ERROR_CLASSES:
+        return loader.problem(node, f"unknown error family {name!r} (one of {', '.join(ERROR_CLASSES)})")
+    return ErrorClass(name)
+
+
+_TAGS: dict[str, Callable[[ScenarioYamlLoader, yaml.Node], Any]] = {
+    "!ref": _ref, "!hex": _hex, "!repeat": _repeat,
+    "!any": _any, "!type": _type, "!re": _re, "!contains": _contains, "!len": _len,
+    "!digest": _digest, "!oneof": _oneof, "!unordered": _unordered, "!range": _range, "!error": _error,
+}
+
+ScenarioYamlLoader.add_constructor("tag:yaml.org,2002:map", _construct_map)
+ScenarioYamlLoader.add_constructor("tag:yaml.org,2002:seq", _construct_seq)
+ScenarioYamlLoader.add_constructor("tag:yaml.org,2002:int", _construct_int)
+for _tag in ("binary", "timestamp", "set", "omap", "pairs"):
+    ScenarioYamlLoader.add_constructor(f"tag:yaml.org,2002:{_tag}", _unknown_tag)
+ScenarioYamlLoader.add_constructor(None, _unknown_tag)
+for _tag, _constructor in _TAGS.items():
+    ScenarioYamlLoader.add_constructor(_tag, _constructor)
+
+
+@dataclass(frozen=True)
+class YamlDocument:
+    """A parsed file: its data (None if it did not parse) and its bad tags."""
+
+    data: Any
+    parsed: bool
+    invalid: tuple[InvalidValue, ...] = ()
+
+
+def load_yaml(path: Path, collector: Collector) -> YamlDocument:
+    """Parse one file; syntax problems and duplicate keys go to ``collector``."""
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as error:
+        collector.add(1, "file", f"not UTF-8 text ({error.reason} at byte {error.start})")
+        return YamlDocument(None, parsed=False)
+    loader = ScenarioYamlLoader(text, collector)
+    try:
+        return YamlDocument(loader.get_single_data(), parsed=True, invalid=tuple(loader.invalid))
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line = mark.line + 1 if mark else 1
+        collector.add(line, "yaml", f"{error.context + ', ' if error.context else ''}{error.problem}")
+        return YamlDocument(None, parsed=False)
+    finally:
+        loader.dispose()

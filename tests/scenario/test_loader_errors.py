@@ -1,0 +1,221 @@
+"""Bad files are rejected with file, line and field named."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from harness.scenario.errors import ScenarioError
+from harness.scenario.loader import load_file
+
+from .conftest import load_problems, scenario_text
+
+
+def peer_text(kind: str, action: str) -> str:
+    """A scenario whose peer ``p`` has a one-action script (the action is on line 9)."""
+    return scenario_text(f"peers:\n  p:\n    kind: {kind}\n    script: [{action}]\nsteps: [{{call: f}}]\n")
+
+
+# Scenario body lines start at line 6 of the file scenario_text() builds.
+CASES = [
+    # (case id, file text, line, field, part of the message)
+    ("unknown-top-level-key", "scenarios: []\nextra: 1\n", 2, "extra", "unknown key"),
+    ("file-not-a-mapping", "- a\n- b\n", 1, "scenarios", "expected a mapping"),
+    ("empty-file", "", 1, "scenarios", "got null"),
+    ("unknown-scenario-key", scenario_text("colour: red\nsteps: [{call: f}]\n"), 6,
+     "scenarios[0].colour", "unknown key"),
+    ("missing-required-key", "scenarios:\n- id: tcp.a.b\n  title: t\n  manual: m\n  steps: [{call: f}]\n", 2,
+     "scenarios[0].spec", "missing required key"),
+    ("missing-steps", "scenarios:\n- id: tcp.a.b\n  title: t\n  manual: m\n  spec: s\n", 2,
+     "scenarios[0].steps", "missing required key"),
+    ("empty-title", "scenarios:\n- id: tcp.a.b\n  title: ''\n  manual: m\n  spec: s\n  steps: [{call: f}]\n",
+     3, "scenarios[0].title", "must not be empty"),
+    ("bad-id-syntax", scenario_text("steps: [{call: f}]\n", scenario_id="tcp.Receive"), 2,
+     "scenarios[0].id", "not a valid id"),
+    ("single-segment-id", scenario_text("steps: [{call: f}]\n", scenario_id="tcp"), 2,
+     "scenarios[0].id", "not a valid id"),
+    ("id-outside-area", scenario_text("steps: [{call: f}]\n", scenario_id="udp.send.x"), 2,
+     "scenarios[0].id", "must start with 'tcp.'"),
+    ("bad-tag-name", scenario_text("tags: [Receive]\nsteps: [{call: f}]\n"), 6, "scenarios[0].tags[0]",
+     "is not a tag"),
+    ("unknown-capability", scenario_text("requires: [root]\nsteps: [{call: f}]\n"), 6,
+     "scenarios[0].requires[0]", "unknown capability 'root'"),
+    ("unknown-yaml-tag", scenario_text("steps:\n- call: f\n  args: [!bytes abc]\n"), 8,
+     "scenarios[0].steps[0].args[0]", "unknown tag !bytes"),
+    ("tag-comma-pitfall", scenario_text("steps:\n- call: f\n  expect: {returns: [!any, 1]}\n"), 8,
+     "scenarios[0].steps[0].expect.returns[0]", "put a space after !any"),
+    ("unclaimed-bad-tag", scenario_text("steps: [{call: f}]\nnotes_typo: !type nope\n"), 7, "!type",
+     "unknown type 'nope'"),
+    ("bad-regex", scenario_text("steps:\n- call: f\n  expect:\n    returns: [!re \"a(\"]\n"), 9,
+     "scenarios[0].steps[0].expect.returns[0]", "bad regular expression"),
+    ("matcher-in-args", scenario_text("steps:\n- call: f\n  args: [!len 3]\n"), 8,
+     "scenarios[0].steps[0].args[0]", "only allowed in expectations"),
+    ("unknown-step-key", scenario_text("steps:\n- call: f\n  timeout: 3\n"), 8,
+     "scenarios[0].steps[0].timeout", "unknown key"),
+    ("step-without-kind", scenario_text("steps:\n- args: [1]\n"), 7, "scenarios[0].steps[0]",
+     "exactly one of call, signal, wait, sleep"),
+    ("bad-call-syntax", scenario_text("steps:\n- call: c.receive\n"), 7, "scenarios[0].steps[0].call",
+     "NAME or VAR:NAME"),
+    ("method-on-unsaved-var", scenario_text("steps:\n- call: c:receive\n"), 7, "scenarios[0].steps[0].call",
+     "no earlier step saves 'c'"),
+    ("ref-to-unsaved-var", scenario_text("steps:\n- call: close\n  args: [!ref c]\n"), 8,
+     "scenarios[0].steps[0].args[0]", "!ref c: no earlier step saves 'c'"),
+    ("ref-saved-by-same-step", scenario_text(
+        "steps:\n- call: connect\n  save: [c]\n  expect: {returns: [!ref c]}\n"), 9,
+     "scenarios[0].steps[0].expect.returns[0]", "no earlier step saves 'c'"),
+    ("ref-to-unknown-peer", scenario_text("steps:\n- call: connect\n  args: [!ref srv.host, 1]\n"), 8,
+     "scenarios[0].steps[0].args[0]", "no peer named 'srv'"),
+    ("ref-bad-name", scenario_text("steps:\n- call: f\n  args: [!ref srv.address]\n"), 8,
+     "scenarios[0].steps[0].args[0]", "is not a variable name"),
+    ("peer-ref-never-saved", scenario_text("""\
+        peers:
+          cli:
+            kind: tcp-client
+            script:
+            - connect: {host: 127.0.0.1, port: !ref port}
+        steps: [{call: f}]
+        """), 10, "scenarios[0].peers.cli.script[0].connect.port", "no step saves 'port'"),
+    ("unpaired-step-wait", scenario_text("steps:\n- wait: ready\n"), 7, "scenarios[0].steps[0].wait",
+     "nothing signals event 'ready'"),
+    ("unpaired-peer-wait", scenario_text("""\
+        peers:
+          srv:
+            kind: tcp-server
+            script:
+            - wait: go
+        steps: [{call: f}]
+        """), 10, "scenarios[0].peers.srv.script[0].wait.name", "nothing signals event 'go'"),
+    ("bad-verdict", scenario_text("steps:\n- call: f\n  expect:\n    returns: []\n    verdict: fail\n"), 10,
+     "scenarios[0].steps[0].expect.verdict", "one of pass, non-strict, informational"),
+    ("returns-and-raises", scenario_text("steps:\n- call: f\n  expect: {returns: [], raises: x}\n"), 8,
+     "scenarios[0].steps[0].expect", "exactly one of returns, raises"),
+    ("neither-returns-nor-raises", scenario_text("steps:\n- call: f\n  expect: [{verdict: pass}]\n"), 8,
+     "scenarios[0].steps[0].expect[0]", "exactly one of returns, raises"),
+    ("unknown-outcome-key", scenario_text("steps:\n- call: f\n  expect: {returns: [], time: 1}\n"), 8,
+     "scenarios[0].steps[0].expect.time", "unknown key"),
+    ("returns-not-a-list", scenario_text("steps:\n- call: f\n  expect: {returns: abc}\n"), 8,
+     "scenarios[0].steps[0].expect.returns", "one matcher per returned value"),
+    ("bad-within", scenario_text("steps:\n- call: f\n  expect: {returns: [], within: [1, 0.5]}\n"), 8,
+     "scenarios[0].steps[0].expect.within", "0 <= low <= high"),
+    ("bad-deadline", scenario_text("steps:\n- call: f\n  deadline: 0\n"), 8,
+     "scenarios[0].steps[0].deadline", "a number > 0"),
+    ("bad-save-name", scenario_text("steps:\n- call: f\n  save: [Sock]\n"), 8,
+     "scenarios[0].steps[0].save[0]", "variable name"),
+    ("non-byte-in-args", scenario_text("steps:\n- call: send\n  args: [\"price: \u20ac\"]\n"), 8,
+     "scenarios[0].steps[0].args[0]", "non-byte character"),
+    ("non-byte-in-returns", scenario_text("steps:\n- call: f\n  expect:\n    returns: [\"\u2713\"]\n"), 9,
+     "scenarios[0].steps[0].expect.returns[0]", "U+2713"),
+    ("non-byte-in-peer-data", scenario_text("""\
+        peers:
+          srv:
+            kind: tcp-server
+            script:
+            - send: "\u20ac"
+        steps: [{call: f}]
+        """), 10, "scenarios[0].peers.srv.script[0].send.data", "non-byte character"),
+    ("bad-peer-kind", scenario_text("peers:\n  srv: {kind: sctp}\nsteps: [{call: f}]\n"), 7,
+     "scenarios[0].peers.srv.kind", "one of tcp-server, tcp-client, udp"),
+    ("unknown-peer-key", scenario_text("peers:\n  srv: {kind: udp, port: 5}\nsteps: [{call: f}]\n"), 7,
+     "scenarios[0].peers.srv.port", "unknown key"),
+    ("unknown-peer-option", scenario_text(
+        "peers:\n  srv: {kind: udp, options: {backlog: 3}}\nsteps: [{call: f}]\n"), 7,
+     "scenarios[0].peers.srv.options.backlog", "unknown key"),
+    ("op-of-other-kind", peer_text("udp", "accept"),
+     9, "scenarios[0].peers.p.script[0]", "udp peers have no action 'accept'"),
+    ("unknown-action-param", peer_text("tcp-server", "{send: {data: x, speed: 2}}"),
+     9, "scenarios[0].peers.p.script[0].send.speed", "unknown key"),
+    ("missing-action-param", peer_text("tcp-client", "{connect: {host: x}}"),
+     9, "scenarios[0].peers.p.script[0].connect.port", "missing required key"),
+    ("bare-action-needing-params", peer_text("tcp-client", "connect"),
+     9, "scenarios[0].peers.p.script[0].connect.host", "missing required key"),
+    ("recv-without-expect-or-count", peer_text("tcp-server", "{recv: {timeout: 1}}"),
+     9, "scenarios[0].peers.p.script[0].recv", "recv needs expect or count"),
+    ("bad-shutdown-how", peer_text("tcp-server", "{shutdown: half}"),
+     9, "scenarios[0].peers.p.script[0].shutdown.how", "one of write, read, both"),
+    ("params-on-close", peer_text("tcp-server", "{close: now}"),
+     9, "scenarios[0].peers.p.script[0].close", "takes no parameters"),
+    ("bad-port", peer_text("udp", "{sendto: {data: x, host: h, port: 70000}}"),
+     9, "scenarios[0].peers.p.script[0].sendto.port", "port number"),
+    ("duplicate-yaml-key", scenario_text("steps: [{call: f}]\ntitle: again\n"), 7, "title", "duplicate key"),
+    ("duplicate-id-in-file", scenario_text("steps: [{call: f}]\n") + textwrap.dedent("""\
+        - id: tcp.test.case
+          title: t
+          manual: m
+          spec: s
+          steps: [{call: f}]
+        """), 7, "scenarios[1].id", "duplicate id tcp.test.case (first at line 2)"),
+    ("yaml-syntax", "scenarios:\n- id: [unclosed\n", 3, "yaml", "expected ',' or ']'"),
+    ("bad-hex", scenario_text("steps:\n- call: f\n  args: [!hex 0d0]\n"), 8,
+     "scenarios[0].steps[0].args[0]", "!hex: '0d0' is not an even number of hex digits"),
+    ("bad-repeat", scenario_text("steps:\n- call: f\n  args: [!repeat {data: a}]\n"), 8,
+     "scenarios[0].steps[0].args[0]", "missing key 'count'"),
+    ("bad-digest", scenario_text("steps:\n- call: f\n  expect: {returns: [!digest {sha256: abc}]}\n"), 8,
+     "scenarios[0].steps[0].expect.returns[0]", "sha256 must be 64 hex digits"),
+    ("bad-range", scenario_text("steps:\n- call: f\n  expect: {returns: [!range [2, 1]]}\n"), 8,
+     "scenarios[0].steps[0].expect.returns[0]", "low 2 is above high 1"),
+    ("any-with-argument", scenario_text("steps:\n- call: f\n  expect: {returns: [!any x]}\n"), 8,
+     "scenarios[0].steps[0].expect.returns[0]", "!any takes no argument"),
+    ("bad-error-family", scenario_text("steps:\n- call: f\n  expect: {returns: [null, !error dns]}\n"), 8,
+     "scenarios[0].steps[0].expect.returns[1]", "unknown error family 'dns'"),
+    ("nil-in-table", scenario_text("steps:\n- call: f\n  args: [[1, null]]\n"), 8,
+     "scenarios[0].steps[0].args[0]", "cannot hold nil"),
+    ("bad-event-name", scenario_text("steps:\n- signal: 'two words'\n"), 7, "scenarios[0].steps[0].signal",
+     "an event name"),
+    ("no-steps", scenario_text("steps: []\n"), 6, "scenarios[0].steps", "at least one step"),
+]
+
+
+@pytest.mark.parametrize(("text", "line", "field", "fragment"),
+                         [case[1:] for case in CASES], ids=[case[0] for case in CASES])
+def test_problem_names_file_line_and_field(write_file, text, line, field, fragment) -> None:
+    path = write_file(text)
+    problems = load_problems(path)
+    located = [p for p in problems if (p.line, p.field) == (line, field)]
+    assert located, f"no problem at line {line}, field {field}; got:\n" + "\n".join(map(str, problems))
+    assert any(fragment in p.message for p in located), "\n".join(map(str, located))
+    assert all(p.path == str(path) for p in problems)
+
+
+def test_error_str_is_path_line_field_message(write_file) -> None:
+    path = write_file(scenario_text("steps:\n- call: f\n  expect: {returns: [], verdict: maybe}\n"))
+    with pytest.raises(ScenarioError) as caught:
+        load_file(path)
+    error = caught.value
+    assert (error.path, error.line, error.field) == (str(path), 8, "scenarios[0].steps[0].expect.verdict")
+    assert str(error) == (f"{path}:8: scenarios[0].steps[0].expect.verdict: "
+                          "expected one of pass, non-strict, informational, got text ('maybe')")
+
+
+def test_all_problems_of_a_file_are_reported_in_line_order(write_file) -> None:
+    path = write_file(scenario_text("""\
+        colour: red
+        steps:
+        - call: c:receive
+        - wait: never
+        - call: f
+          expect: {returns: [!re "("], verdict: maybe}
+        """))
+    problems = load_problems(path)
+    assert [(p.line, p.field) for p in problems] == [
+        (6, "scenarios[0].colour"),
+        (8, "scenarios[0].steps[0].call"),
+        (9, "scenarios[0].steps[1].wait"),
+        (11, "scenarios[0].steps[2].expect.returns[0]"),
+        (11, "scenarios[0].steps[2].expect.verdict"),
+    ]
+    with pytest.raises(ScenarioError) as caught:
+        load_file(path)
+    assert len(str(caught.value).splitlines()) == 5
+
+
+def test_non_utf8_file_is_rejected(tmp_path) -> None:
+    path = tmp_path / "tcp" / "latin.yaml"
+    path.parent.mkdir()
+    path.write_bytes(b"scenarios: []\n# caf\xe9\n")
+    (problem,) = load_problems(path)
+    assert (problem.line, problem.field) == (1, "file") and "not UTF-8" in problem.message
+
+
+def test_empty_scenario_list_is_valid(write_file) -> None:
+    assert load_file(write_file("scenarios: []\n")) == ()
