@@ -1,0 +1,166 @@
+"""The YAML layer: located containers, core-schema typing and the tags."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+
+from harness.scenario.errors import Collector
+from harness.scenario.located import InvalidValue, YList, YMap
+from harness.scenario.matchers import (
+    AnyValue,
+    Contains,
+    Digest,
+    ErrorClass,
+    Exact,
+    Length,
+    OneOf,
+    Range,
+    RefEquals,
+    Regex,
+    TableMatcher,
+    TypeIs,
+    Unordered,
+)
+from harness.scenario.model import Ref
+from harness.scenario.yamlsource import ScenarioYamlLoader, load_yaml
+
+
+def parse(text: str) -> tuple[object, Collector, list[InvalidValue]]:
+    collector = Collector("mem.yaml")
+    loader = ScenarioYamlLoader(text, collector)
+    try:
+        return loader.get_single_data(), collector, loader.invalid
+    finally:
+        loader.dispose()
+
+
+def value(text: str) -> object:
+    data, collector, invalid = parse(f"v: {text}\n")
+    assert not collector.problems and not invalid, (collector.problems, invalid)
+    return data["v"]
+
+
+def invalid_message(text: str) -> str:
+    data, _, invalid = parse(f"v: {text}\n")
+    assert isinstance(data["v"], InvalidValue), data["v"]
+    assert data["v"] in invalid
+    return data["v"].message
+
+
+def test_containers_remember_lines() -> None:
+    data, _, _ = parse("a: 1\nb:\n  - x\n  -\n    y: 2\n")
+    assert isinstance(data, YMap) and data.line == 1
+    assert (data.line_of("a"), data.line_of("b")) == (1, 2)
+    items = data["b"]
+    assert isinstance(items, YList) and items.item_lines == [3, 5]
+    assert items[1].line_of("y") == 5
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("true", True), ("false", False), ("yes", "yes"), ("no", "no"), ("on", "on"), ("off", "off"),
+    ("null", None), ("~", None), ("", None), ("12", 12), ("-3", -3), ("0x1F", 31), ("1_000", 1000),
+    ("010", "010"), ("1:20", "1:20"), ("2.5", 2.5), ("1e3", 1000.0), (".5", 0.5),
+    ("2001-06-01", "2001-06-01"), ('"*l"', "*l"),
+])
+def test_core_schema_scalars(text: str, expected: object) -> None:
+    result = value(text)
+    assert result == expected and type(result) is type(expected)
+
+
+def test_ref_and_byte_tags() -> None:
+    assert value("!ref c") == Ref("c")
+    assert value("!ref srv.port") == Ref("srv.port")
+    assert value('!hex "0d 0a ff"') == b"\r\n\xff"
+    assert value("!repeat {data: ab, count: 3}") == b"ababab"
+    assert value('!repeat {data: !hex "00", count: 2}') == b"\0\0"
+    assert value("!repeat {data: x, count: 0}") == b""
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("!any", AnyValue()),
+    ("!type socket", TypeIs("socket")),
+    ("!len 10", Length(10)),
+    ("!contains closed", Contains(b"closed")),
+    ("!range [0.1, 0.5]", Range(0.1, 0.5)),
+    ("!range [null, 3]", Range(None, 3)),
+    ("!error resolver", ErrorClass("resolver")),
+    ('!oneof ["a", null, !type number]', OneOf((Exact(b"a"), Exact(None), TypeIs("number")))),
+    ("!unordered [1, !ref c]", Unordered((Exact(1), RefEquals("c")))),
+    ("!oneof [[1], {a: x}]", OneOf((TableMatcher(((1, Exact(1)),)), TableMatcher(((b"a", Exact(b"x")),))))),
+])
+def test_matcher_tags(text: str, expected: object) -> None:
+    assert value(text) == expected
+
+
+def test_regex_and_digest_tags() -> None:
+    regex = value('!re "^HTTP/1\\\\.[01] \\\\d{3}"')
+    assert isinstance(regex, Regex) and regex.matches(b"HTTP/1.1 200 OK", {})
+    sha = hashlib.sha256(b"abc").hexdigest()
+    assert value(f"!digest {{sha256: {sha}, len: 3}}") == Digest("sha256", sha, 3)
+    md5 = hashlib.md5(b"").hexdigest()
+    assert value(f"!digest {{md5: {md5}}}") == Digest("md5", md5, None)
+
+
+@pytest.mark.parametrize(("text", "fragment"), [
+    ("!ref 9lives", "is not a variable name"),
+    ("!ref srv.addr", "is not a variable name"),
+    ("!ref [a]", "!ref takes a variable name"),
+    ("!hex xyz", "not an even number of hex digits"),
+    ("!repeat {data: a, count: -1}", "count must be a whole number >= 0"),
+    ("!repeat {data: a, count: 2, extra: 1}", "unknown key 'extra'"),
+    ("!repeat [a, 2]", "takes a mapping {data, count}"),
+    ("!any 3", "takes no argument"),
+    ("!type integer", "unknown type 'integer'"),
+    ("!len -1", "!len must be a whole number >= 0"),
+    ("!len abc", "!len must be a whole number >= 0"),
+    ('!re "[a-"', "bad regular expression"),
+    ('!re "\u20ac"', "non-byte character"),
+    ("!digest {sha256: ab}", "sha256 must be 64 hex digits"),
+    ("!digest {len: 3}", "exactly one of sha256, sha1, md5"),
+    ("!digest {crc32: ab}", "unknown key 'crc32'"),
+    ("!oneof []", "at least one alternative"),
+    ("!oneof abc", "takes a list of alternatives"),
+    ("!range [1]", "takes [low, high]"),
+    ("!range [a, 2]", "takes [low, high]"),
+    ("!range [3, 2]", "above high"),
+    ("!unordered {a: 1}", "takes a list of element matchers"),
+    ("!error nosuch", "unknown error family"),
+    ("!whatever x", "unknown tag !whatever"),
+    ("!!binary aGk=", "unknown tag tag:yaml.org,2002:binary"),
+])
+def test_bad_tags_become_invalid_values(text: str, fragment: str) -> None:
+    assert fragment in invalid_message(text)
+
+
+def test_nested_bad_tag_keeps_its_own_problem() -> None:
+    data, _, invalid = parse('v: !oneof ["a", !re "("]\n')
+    (problem,) = invalid
+    assert data["v"] is problem and problem.tag == "!re"
+
+
+def test_duplicate_keys_are_reported_with_both_lines() -> None:
+    data, collector, _ = parse("a: 1\nb: 2\na: 3\n")
+    assert data["a"] == 1
+    (problem,) = collector.problems
+    assert (problem.line, problem.field) == (3, "a")
+    assert problem.message == "duplicate key (first at line 1)"
+
+
+def test_load_yaml_reports_syntax_errors_with_line(tmp_path) -> None:
+    path = tmp_path / "broken.yaml"
+    path.write_text("a: 1\nb: [1, 2\nc: 3\n", encoding="utf-8")
+    collector = Collector(str(path))
+    document = load_yaml(path, collector)
+    assert not document.parsed and document.data is None
+    (problem,) = collector.problems
+    assert problem.field == "yaml" and problem.line == 3
+
+
+def test_load_yaml_rejects_several_documents(tmp_path) -> None:
+    path = tmp_path / "two.yaml"
+    path.write_text("a: 1\n---\nb: 2\n", encoding="utf-8")
+    collector = Collector(str(path))
+    assert not load_yaml(path, collector).parsed
+    assert "expected a single document" in collector.problems[0].message
