@@ -16,6 +16,7 @@ from harness.scenario.checks import FAILED, Checker, join
 from harness.scenario.convert import to_lua_value, to_matcher
 from harness.scenario.load_steps import event_name
 from harness.scenario.located import YList, YMap
+from harness.scenario.matchers import Exact
 from harness.scenario.model import PEER_OPS, PeerAction, PeerSpec, Ref, SourceLocation
 from harness.scenario.refs import PEER_NAME_RE
 from harness.scenario.schema import DEFAULT_SHUTDOWN_HOW, PARAM_KINDS, PEER_KEYS, PEER_OPTIONS, SHUTDOWN_HOW
@@ -109,8 +110,6 @@ def _load_action(checker: Checker, kind: str, raw: Any, line: int, field: str,
         shorthand.key_lines[names[0]] = params_line
         params_raw = shorthand
     checker.keys(params_raw, field, names, [name.rstrip("!") for name in declared if name.endswith("!")])
-    if op == "recv" and "expect" not in params_raw and "count" not in params_raw:
-        checker.report(params_raw.line, field, "recv needs expect or count (or both)")
     params = {}
     for name in names:
         if name in params_raw:
@@ -119,9 +118,19 @@ def _load_action(checker: Checker, kind: str, raw: Any, line: int, field: str,
             if value is FAILED:
                 return None
             params[name] = value
+    if op == "recv" and "count" not in params_raw and not _exact_string(params.get("expect")):
+        # The peer reads exactly len(expected) bytes; any other matcher cannot say how many.
+        detail = "expect or count (or both)" if "expect" not in params_raw else \
+            "a count unless expect is one exact string"
+        checker.report(params_raw.line, field, f"recv needs {detail}")
+        return None
     if op == "shutdown":
         params.setdefault("how", DEFAULT_SHUTDOWN_HOW)
     return PeerAction(op=op, params=params, location=SourceLocation(checker.collector.path, line))
+
+
+def _exact_string(matcher: Any) -> bool:
+    return isinstance(matcher, Exact) and isinstance(matcher.value, bytes)
 
 
 def _param(checker: Checker, op: str, name: str, raw: Any, line: int, field: str, bindings: Bindings) -> Any:

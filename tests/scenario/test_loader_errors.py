@@ -131,6 +131,8 @@ CASES = [
      9, "scenarios[0].peers.p.script[0].connect.host", "missing required key"),
     ("recv-without-expect-or-count", peer_text("tcp-server", "{recv: {timeout: 1}}"),
      9, "scenarios[0].peers.p.script[0].recv", "recv needs expect or count"),
+    ("recv-matcher-without-count", peer_text("tcp-server", "{recv: !re abc}"),
+     9, "scenarios[0].peers.p.script[0].recv", "a count unless expect is one exact string"),
     ("bad-shutdown-how", peer_text("tcp-server", "{shutdown: half}"),
      9, "scenarios[0].peers.p.script[0].shutdown.how", "one of write, read, both"),
     ("params-on-close", peer_text("tcp-server", "{close: now}"),

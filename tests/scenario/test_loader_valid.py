@@ -178,7 +178,7 @@ def test_sync_steps_and_peer_actions(write_file) -> None:
             - wait: {name: sent, timeout: 3}
             - recv: {expect: "abc", timeout: 1}
             - recv: {count: 4}
-            - recv: !len 2
+            - recv: {expect: !len 2, count: 2}
             - send: {data: !repeat {data: x, count: 4}, slices: [1, 3], delay: 0.05}
             - signal: replied
             - shutdown
@@ -226,7 +226,7 @@ def test_sync_steps_and_peer_actions(write_file) -> None:
     assert ops[1] == ("wait", {"name": "sent", "timeout": 3})
     assert ops[2] == ("recv", {"expect": Exact(b"abc"), "timeout": 1})
     assert ops[3] == ("recv", {"count": 4})
-    assert ops[4] == ("recv", {"expect": Length(2)})
+    assert ops[4] == ("recv", {"expect": Length(2), "count": 2})
     assert ops[5] == ("send", {"data": b"xxxx", "slices": [1, 3], "delay": 0.05})
     assert ops[6] == ("signal", {"name": "replied"})
     assert ops[7] == ("shutdown", {"how": "write"})  # the documented default, made explicit
