@@ -1,0 +1,144 @@
+"""The candidate contract for a Python implementation of the API, in this process.
+
+The module is called directly (``module.receive(sock, "*l")`` or
+``sock.receive("*l")``) on a dedicated worker thread, so that a hung call
+becomes ``TimedOut`` instead of hanging the run. Values cross through
+``pyvalues``; the module's own ``LuaError`` class (if it exports one) is how
+it signals a Lua error, and anything else it raises is a crash.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import traceback
+from types import ModuleType
+from typing import Any
+
+from harness.adapters.base import (
+    Adapter,
+    Call,
+    CandidateInfo,
+    Crashed,
+    Outcome,
+    Raised,
+    Returned,
+    TimedOut,
+    Unimplemented,
+)
+from harness.adapters.pyvalues import HandleTable, Unconvertible, results_from_python, to_python
+from harness.adapters.worker import CallWorker, WorkerBusy
+from harness.values import Handle, LuaValue
+
+JOIN_TIMEOUT = 2.0
+"""Seconds ``close`` waits for the worker thread once the sockets are closed."""
+
+
+class CallbackUnavailable(RuntimeError):
+    """A candidate called a scenario callback while no handler was set."""
+
+
+class InProcessAdapter(Adapter):
+    """Calls a Python module that implements the LuaSocket API."""
+
+    def __init__(
+        self, module: ModuleType, name: str, version: str, join_timeout: float = JOIN_TIMEOUT
+    ) -> None:
+        self.info = CandidateInfo(name, version, frozenset(getattr(module, "CAPABILITIES", ())))
+        self._module = module
+        self._handles = HandleTable()
+        self._worker = CallWorker(name=f"lsconform-call-{name}")
+        self._join_timeout = join_timeout
+        self._callback_handler = None
+        self._closed = False
+        error_class = getattr(module, "LuaError", None)
+        self._lua_error: type[BaseException] | None = (
+            error_class if isinstance(error_class, type) and issubclass(error_class, BaseException) else None
+        )
+
+    def call(self, call: Call) -> Outcome:
+        if self._closed:
+            return Crashed("the adapter is closed")
+        try:
+            finished, outcome = self._worker.run(lambda: self._perform(call), call.deadline)
+        except WorkerBusy as busy:
+            return Crashed(str(busy))
+        return outcome if finished else TimedOut(call.deadline)
+
+    def release(self, handles: list[Handle]) -> None:
+        for handle in handles:
+            try:
+                obj = self._handles.object_for(handle)
+            except Unconvertible:
+                continue
+            _close_quietly(obj)
+
+    def close(self) -> None:
+        """Close every socket the candidate handed out, then end the worker.
+
+        Closing first is what unblocks a call stuck past its deadline; the
+        sockets are closed once more after the join in case that call
+        returned a new one on its way out.
+        """
+        self._closed = True
+        for obj in self._handles.objects():
+            _close_quietly(obj)
+        self._worker.stop(self._join_timeout)
+        for obj in self._handles.objects():
+            _close_quietly(obj)
+
+    # -- runs on the worker thread -------------------------------------------
+
+    def _perform(self, call: Call) -> Outcome:
+        try:
+            function = self._lookup(call)
+            if not callable(function):
+                return function
+            args = [to_python(arg, self._handles, self._callback_proxy) for arg in call.args]
+        except Unconvertible as error:
+            return Crashed(f"cannot pass the arguments: {error}")
+        try:
+            result = function(*args)
+        except Exception as error:
+            if self._lua_error is not None and isinstance(error, self._lua_error):
+                return Raised(str(error))
+            summary = f"{call.function} raised {type(error).__name__}: {error}"
+            return Crashed(f"{summary}\n{traceback.format_exc()}")
+        try:
+            return Returned(results_from_python(result, self._handles))
+        except Unconvertible as error:
+            return Crashed(f"{call.function} returned a value with no Lua meaning: {error}")
+
+    def _lookup(self, call: Call) -> Any:
+        """The callable to invoke, or the Outcome that replaces the call."""
+        if call.style == "method":
+            if call.target is None:
+                return Crashed(f"method call {call.function!r} without a target")
+            obj = self._handles.object_for(call.target)
+            method = getattr(obj, call.function, None)
+            if not callable(method):
+                return Raised(f"attempt to call method '{call.function}' (a nil value)")
+            return method
+        function = getattr(self._module, call.function, None)
+        if not callable(function) or isinstance(function, type):
+            return Unimplemented(call.function)
+        return function
+
+    def _callback_proxy(self, name: str) -> Any:
+        """A Python callable the candidate can call; it reaches the scenario's callback."""
+
+        def proxy(*args: Any) -> tuple[Any, ...]:
+            handler = self._callback_handler
+            if handler is None:
+                raise CallbackUnavailable(f"callback {name!r} called but the run set no callback handler")
+            lua_args: tuple[LuaValue, ...] = results_from_python(args, self._handles)
+            results = handler(name, lua_args)
+            return tuple(to_python(value, self._handles, self._callback_proxy) for value in results)
+
+        proxy.__name__ = f"lua_callback_{name}"
+        return proxy
+
+
+def _close_quietly(obj: Any) -> None:
+    """Close a candidate socket; teardown goes on whatever the candidate does."""
+    with contextlib.suppress(Exception):
+        obj.close()
