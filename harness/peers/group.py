@@ -1,0 +1,68 @@
+"""All the peers of one scenario, started, awaited and stopped together.
+
+The runner's view of peers: set every peer up (sockets bound, addresses
+known) before any step, start their scripts, let them finish after the last
+step, and always stop them, however the scenario ended.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from harness.peers.base import PeerContext, PeerFailure, ScriptedPeer
+from harness.peers.tcp_client import TcpClientPeer
+from harness.peers.tcp_server import TcpServerPeer
+from harness.peers.udp import UdpPeer
+from harness.scenario.model import PEER_OPS, PeerSpec
+from harness.values import LuaValue
+
+PEER_KINDS: dict[str, type[ScriptedPeer]] = {
+    TcpServerPeer.kind: TcpServerPeer,
+    TcpClientPeer.kind: TcpClientPeer,
+    UdpPeer.kind: UdpPeer,
+}
+assert set(PEER_KINDS) == set(PEER_OPS), "every peer kind of the model needs an implementation"
+
+
+class PeerGroup:
+    """The scripted peers of one scenario run."""
+
+    def __init__(self, specs: Iterable[PeerSpec], context: PeerContext) -> None:
+        self.context = context
+        self.peers: list[ScriptedPeer] = []
+        for spec in specs:
+            if spec.kind not in PEER_KINDS:
+                raise ValueError(f"unknown peer kind {spec.kind!r} for peer {spec.name!r} ({spec.location})")
+            self.peers.append(PEER_KINDS[spec.kind](spec, context))
+
+    def setup(self) -> dict[str, LuaValue]:
+        """Open every peer's sockets; return their ``name.host``/``name.port`` variables."""
+        env: dict[str, LuaValue] = {}
+        for peer in self.peers:
+            peer.setup()
+            env.update(peer.env_values())
+        return env
+
+    def start(self) -> None:
+        for peer in self.peers:
+            peer.start()
+
+    def failures(self) -> list[PeerFailure]:
+        """Every failure so far, earliest first."""
+        found = [failure for peer in self.peers for failure in peer.failures]
+        return sorted(found, key=lambda failure: failure.at)
+
+    def wait_done(self, timeout: float) -> list[ScriptedPeer]:
+        """Let the scripts finish within one shared window; return the unfinished."""
+        deadline = self.context.transcript.elapsed() + timeout
+        unfinished = []
+        for peer in self.peers:
+            remaining = max(0.0, deadline - self.context.transcript.elapsed())
+            if not peer.wait_done(remaining):
+                unfinished.append(peer)
+        return unfinished
+
+    def stop(self, join_timeout: float = 2.0) -> list[ScriptedPeer]:
+        """Stop every peer; return those whose thread did not end."""
+        self.context.board.abort()
+        return [peer for peer in self.peers if not peer.stop(join_timeout)]

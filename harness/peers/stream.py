@@ -1,0 +1,189 @@
+"""The actions of a connected TCP peer, shared by both TCP peer kinds.
+
+Kept apart from how the connection came to be (``accept`` on the server
+peer, ``connect`` on the client peer): both hand the connected socket to a
+``StreamActions`` and get the same ``send``/``recv``/``shutdown``/``reset``
+vocabulary, with the same checks and transcript lines.
+"""
+
+from __future__ import annotations
+
+import errno
+import socket
+import struct
+import time
+from collections.abc import Mapping
+from typing import Any
+
+from harness.matching import describe, exact_bytes, match_value
+from harness.peers.base import Action, PeerActionError, ScriptedPeer, show
+
+_SHUTDOWN_HOW = {"write": socket.SHUT_WR, "read": socket.SHUT_RD, "both": socket.SHUT_RDWR}
+_CHUNK = 65536
+
+
+def split_slices(data: bytes, slices: list[int] | None) -> list[bytes]:
+    """Cut ``data`` into pieces of the given sizes; what remains is one last piece.
+
+    ``[1, 2]`` on ``b"abcdef"`` gives ``a``, ``bc``, ``def``. Sizes beyond the
+    end of the data give shorter (or no) pieces; empty data is one empty send.
+    """
+    if not slices:
+        return [data]
+    pieces: list[bytes] = []
+    offset = 0
+    for size in slices:
+        if size < 0:
+            raise PeerActionError(f"slice sizes must be >= 0, got {size}")
+        if offset >= len(data):
+            break
+        pieces.append(data[offset:offset + size])
+        offset += size
+    if offset < len(data):
+        pieces.append(data[offset:])
+    return pieces or [data]
+
+
+def set_nodelay(sock: socket.socket) -> socket.socket:
+    """Every slice leaves as its own segment, so slicing is observable."""
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    return sock
+
+
+class StreamActions:
+    """send/recv/close actions over the peer's current connection."""
+
+    def __init__(self, peer: ScriptedPeer) -> None:
+        self.peer = peer
+        self.connection: socket.socket | None = None
+
+    def actions(self) -> dict[str, Action]:
+        return {
+            "send": self.send,
+            "recv": self.recv,
+            "recv-until-close": self.recv_until_close,
+            "expect-close": self.expect_close,
+            "shutdown": self.shutdown,
+            "close": self.close,
+            "reset": self.reset,
+        }
+
+    def attach(self, sock: socket.socket) -> None:
+        """Make ``sock`` the connection the stream actions work on."""
+        self.connection = set_nodelay(self.peer.track(sock))
+
+    def _conn(self) -> socket.socket:
+        if self.connection is None:
+            raise PeerActionError("no connection (accept or connect first)")
+        return self.connection
+
+    def send(self, params: Mapping[str, Any]) -> None:
+        data = self.peer.value(params["data"])
+        if not isinstance(data, bytes):
+            raise PeerActionError(f"send data must be a string, got {data!r}")
+        slices = params.get("slices")
+        delay = float(params.get("delay") or 0.0)
+        conn = self._conn()
+        pieces = split_slices(data, [int(size) for size in slices] if slices else None)
+        for index, piece in enumerate(pieces):
+            if index and delay and self.peer.pause(delay):
+                return
+            conn.sendall(piece)
+            part = f" (slice {index + 1}/{len(pieces)})" if len(pieces) > 1 else ""
+            self.peer.note(f"sent {show(piece)}{part}")
+
+    def recv(self, params: Mapping[str, Any]) -> None:
+        expect = params.get("expect")
+        env = self.peer.context.env
+        count = params.get("count")
+        if count is None:
+            exact = exact_bytes(expect, env)
+            if exact is None:
+                raise PeerActionError("recv needs a count unless expect is one exact string")
+            count = len(exact)
+        count = int(self.peer.value(count))
+        timeout = self.peer.context.timeout(params.get("timeout"))
+        data = self._read(count, timeout)
+        self.peer.note(f"received {show(data)}")
+        self._check(expect, data)
+
+    def recv_until_close(self, params: Mapping[str, Any]) -> None:
+        timeout = self.peer.context.timeout(params.get("timeout"))
+        data = self._read(None, timeout)
+        self.peer.note(f"received {show(data)} then end of stream")
+        self._check(params.get("expect"), data)
+
+    def expect_close(self, params: Mapping[str, Any]) -> None:
+        timeout = self.peer.context.timeout(params.get("timeout"))
+        conn = self._conn()
+        conn.settimeout(timeout)
+        try:
+            data = conn.recv(_CHUNK)
+        except TimeoutError:
+            raise PeerActionError(f"the candidate did not close within {timeout:g}s") from None
+        except ConnectionResetError:
+            self.peer.note("connection reset by the candidate (counts as closed)")
+            return
+        if data:
+            raise PeerActionError("data instead of a close", expected="end of stream",
+                                  received=show(data))
+        self.peer.note("end of stream")
+
+    def shutdown(self, params: Mapping[str, Any]) -> None:
+        how = str(params.get("how") or "write")
+        if how not in _SHUTDOWN_HOW:
+            raise PeerActionError(f"shutdown how must be one of {sorted(_SHUTDOWN_HOW)}, got {how!r}")
+        self._conn().shutdown(_SHUTDOWN_HOW[how])
+        self.peer.note(f"shutdown {how}")
+
+    def close(self, params: Mapping[str, Any]) -> None:
+        conn = self._conn()
+        self.connection = None
+        self.peer.forget(conn)
+        conn.close()
+        self.peer.note("closed the connection")
+
+    def reset(self, params: Mapping[str, Any]) -> None:
+        """Abort the connection: SO_LINGER on with a zero timeout makes close send RST."""
+        conn = self._conn()
+        self.connection = None
+        self.peer.forget(conn)
+        conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        conn.close()
+        self.peer.note("reset the connection (RST)")
+
+    def _read(self, count: int | None, timeout: float) -> bytes:
+        """Read ``count`` bytes, or to end of stream when ``count`` is None."""
+        conn = self._conn()
+        deadline = time.monotonic() + timeout
+        buffer = bytearray()
+        wanted = "end of stream" if count is None else f"{count} bytes"
+        while count is None or len(buffer) < count:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise PeerActionError(f"timed out after {timeout:g}s waiting for {wanted}",
+                                      received=show(bytes(buffer)))
+            conn.settimeout(remaining)
+            try:
+                chunk = conn.recv(_CHUNK if count is None else count - len(buffer))
+            except TimeoutError:
+                continue
+            except OSError as error:
+                if error.errno != errno.ECONNRESET:
+                    raise
+                raise PeerActionError(f"connection reset by the candidate while waiting for {wanted}",
+                                      received=show(bytes(buffer))) from None
+            if not chunk:
+                if count is None:
+                    break
+                raise PeerActionError(f"end of stream after {len(buffer)} of {count} bytes",
+                                      received=show(bytes(buffer)))
+            buffer += chunk
+        return bytes(buffer)
+
+    def _check(self, expect: Any, data: bytes) -> None:
+        env = self.peer.context.env
+        if expect is not None and not match_value(expect, data, env):
+            raise PeerActionError("received data does not match", expected=describe(expect, env),
+                                  received=show(data))
+

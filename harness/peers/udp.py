@@ -1,0 +1,80 @@
+"""A scripted UDP peer: bound before the steps run, sends and checks datagrams.
+
+Option ``host`` (default 127.0.0.1); the port is ephemeral. ``recvfrom``
+takes one datagram and checks its data (``expect``) and, if given, the
+sender's port (``from-port``, usually a Ref to the candidate's port).
+"""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Mapping
+from typing import Any
+
+from harness.matching import describe, match_value
+from harness.peers.base import (
+    Action,
+    PeerActionError,
+    ScriptedPeer,
+    as_host,
+    as_port,
+    family_for,
+    show,
+)
+
+_MAX_DATAGRAM = 65535
+
+
+class UdpPeer(ScriptedPeer):
+    kind = "udp"
+
+    def setup(self) -> None:
+        self.host = str(self.spec.options.get("host", "127.0.0.1"))
+        self.sock: socket.socket | None = self.track(socket.socket(family_for(self.host), socket.SOCK_DGRAM))
+        self.sock.bind((self.host, 0))
+        self.port = self.sock.getsockname()[1]
+
+    def actions(self) -> dict[str, Action]:
+        return {**super().actions(), "sendto": self.sendto, "recvfrom": self.recvfrom, "close": self.close}
+
+    def _sock(self) -> socket.socket:
+        if self.sock is None:
+            raise PeerActionError("the peer's socket was closed")
+        return self.sock
+
+    def sendto(self, params: Mapping[str, Any]) -> None:
+        data = self.value(params["data"])
+        if not isinstance(data, bytes):
+            raise PeerActionError(f"sendto data must be a string, got {data!r}")
+        host = as_host(self.value(params["host"]))
+        port = as_port(self.value(params["port"]))
+        self._sock().sendto(data, (host, port))
+        self.note(f"sent {show(data)} to {host}:{port}")
+
+    def recvfrom(self, params: Mapping[str, Any]) -> None:
+        timeout = self.context.timeout(params.get("timeout"))
+        sock = self._sock()
+        sock.settimeout(timeout)
+        try:
+            data, address = sock.recvfrom(_MAX_DATAGRAM)
+        except TimeoutError:
+            raise PeerActionError(f"no datagram within {timeout:g}s") from None
+        if self.stopping:
+            return
+        self.note(f"received {show(data)} from {address[0]}:{address[1]}")
+        env = self.context.env
+        expect = params.get("expect")
+        if expect is not None and not match_value(expect, data, env):
+            raise PeerActionError("received datagram does not match", expected=describe(expect, env),
+                                  received=show(data))
+        from_port = params.get("from-port")
+        if from_port is not None and not match_value(from_port, address[1], env):
+            raise PeerActionError("datagram from the wrong port", expected=describe(from_port, env),
+                                  received=str(address[1]))
+
+    def close(self, params: Mapping[str, Any]) -> None:
+        sock = self._sock()
+        self.sock = None
+        self.forget(sock)
+        sock.close()
+        self.note("closed the socket")

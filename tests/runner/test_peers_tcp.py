@@ -1,0 +1,208 @@
+"""Each TCP peer action against a plain loopback socket on the other end."""
+
+from __future__ import annotations
+
+import socket
+import time
+
+import pytest
+from runner_support import FILE, act, peer
+
+from harness.peers import PeerGroup
+from harness.scenario.matchers import Exact
+from harness.scenario.model import Ref
+
+
+def connect_to(group: PeerGroup, keep) -> socket.socket:
+    server = group.peers[0]
+    return keep(socket.create_connection((server.host, server.port), timeout=5))
+
+
+def finished(group: PeerGroup) -> None:
+    assert group.wait_done(5) == [], "the peer script did not finish"
+
+
+def test_server_peer_listens_before_the_script_and_exposes_its_address(start_peers):
+    env: dict = {}
+    group = start_peers(peer("srv", "tcp-server"), env=env)
+    assert env["srv.host"] == b"127.0.0.1"
+    assert env["srv.port"] == group.peers[0].port > 0
+
+
+def test_send_in_slices_with_delays(start_peers, sockets):
+    group = start_peers(peer("srv", "tcp-server", act("accept"),
+                             act("send", data=b"abcdef", slices=[1, 2], delay=0.15)))
+    client = connect_to(group, sockets)
+    pieces, gaps = [], []
+    last = None
+    while sum(map(len, pieces)) < 6:
+        chunk = client.recv(100)
+        now = time.monotonic()
+        if last is not None:
+            gaps.append(now - last)
+        last = now
+        pieces.append(chunk)
+    finished(group)
+    assert pieces == [b"a", b"bc", b"def"], "each slice arrives on its own"
+    assert all(0.12 <= gap <= 1.5 for gap in gaps), gaps
+    texts = [entry.text for entry in group.context.transcript.entries()]
+    assert 'sent "a" (slice 1/3)' in texts and 'sent "def" (slice 3/3)' in texts
+
+
+def test_recv_exact_value_reads_its_length_and_checks_it(start_peers, sockets):
+    group = start_peers(peer("srv", "tcp-server", act("accept"), act("recv", expect=Exact(b"GET /\r\n")),
+                             act("send", data=b"ok")))
+    client = connect_to(group, sockets)
+    client.sendall(b"GET /\r\n")
+    assert client.recv(10) == b"ok"
+    finished(group)
+    assert group.failures() == []
+
+
+def test_recv_mismatch_is_reported_with_location_expected_and_received(start_peers, sockets):
+    script = (act("accept"), act("recv", line=14, expect=Exact(b"hello")))
+    group = start_peers(peer("srv", "tcp-server", *script))
+    client = connect_to(group, sockets)
+    client.sendall(b"hellO")
+    finished(group)
+    (failure,) = group.failures()
+    assert failure.location is not None and str(failure.location) == f"{FILE}:14"
+    assert failure.expected == '"hello"'
+    assert failure.received == '"hellO"'
+    assert "peer srv: recv" in failure.reason and f"{FILE}:14" in failure.reason
+
+
+def test_recv_with_count_and_the_stream_ending_early(start_peers, sockets):
+    group = start_peers(peer("srv", "tcp-server", act("accept"), act("recv", line=5, count=10)))
+    client = connect_to(group, sockets)
+    client.sendall(b"abc")
+    client.shutdown(socket.SHUT_WR)
+    finished(group)
+    (failure,) = group.failures()
+    assert "end of stream after 3 of 10 bytes" in failure.message
+    assert failure.received == '"abc"'
+
+
+def test_recv_times_out_instead_of_hanging(start_peers, sockets):
+    group = start_peers(peer("srv", "tcp-server", act("accept"), act("recv", count=1, timeout=0.2)))
+    connect_to(group, sockets)
+    started = time.monotonic()
+    finished(group)
+    assert 0.15 <= time.monotonic() - started <= 1.5
+    (failure,) = group.failures()
+    assert "timed out after 0.2s" in failure.message
+
+
+def test_recv_until_close_and_expect_close(start_peers, sockets):
+    group = start_peers(
+        peer("srv", "tcp-server", act("accept"), act("recv-until-close", expect=Exact(b"all of it"))),
+    )
+    client = connect_to(group, sockets)
+    client.sendall(b"all ")
+    client.sendall(b"of it")
+    client.close()
+    finished(group)
+    assert group.failures() == []
+
+
+def test_expect_close_with_data_instead_fails(start_peers, sockets):
+    group = start_peers(peer("srv", "tcp-server", act("accept"), act("expect-close", line=3)))
+    client = connect_to(group, sockets)
+    client.sendall(b"surprise")
+    finished(group)
+    (failure,) = group.failures()
+    assert failure.expected == "end of stream"
+    assert failure.received == '"surprise"'
+
+
+def test_shutdown_half_closes(start_peers, sockets):
+    group = start_peers(peer("srv", "tcp-server", act("accept"), act("shutdown", how="write"),
+                             act("recv", expect=Exact(b"still open"))))
+    client = connect_to(group, sockets)
+    assert client.recv(10) == b"", "the peer's write side is closed"
+    client.sendall(b"still open")
+    finished(group)
+    assert group.failures() == []
+
+
+def test_close_gives_end_of_stream(start_peers, sockets):
+    group = start_peers(peer("srv", "tcp-server", act("accept"), act("send", data=b"bye"), act("close")))
+    client = connect_to(group, sockets)
+    finished(group)
+    assert client.recv(10) == b"bye"
+    assert client.recv(10) == b""
+
+
+def test_close_without_a_connection_closes_the_listener(start_peers, sockets):
+    group = start_peers(peer("srv", "tcp-server", act("close")))
+    finished(group)
+    server = group.peers[0]
+    with pytest.raises(ConnectionRefusedError):
+        sockets(socket.create_connection((server.host, server.port), timeout=5))
+
+
+def test_reset_is_seen_as_econnreset(start_peers, sockets):
+    # The reset waits for a signal: an RST racing the client's connect would
+    # make connect itself fail.
+    group = start_peers(peer("srv", "tcp-server", act("accept"), act("wait", name="connected"), act("reset")))
+    client = connect_to(group, sockets)
+    group.context.board.signal("connected")
+    finished(group)
+    with pytest.raises(ConnectionResetError):
+        client.recv(10)
+
+
+def test_accept_timeout_fails(start_peers):
+    group = start_peers(peer("srv", "tcp-server", act("accept", line=2, timeout=0.1)))
+    finished(group)
+    (failure,) = group.failures()
+    assert failure.op == "accept" and "no connection within 0.1s" in failure.message
+
+
+def test_client_peer_connects_to_a_referenced_port_and_talks(start_peers, sockets):
+    listener = sockets(socket.create_server(("127.0.0.1", 0)))
+    env = {"port": listener.getsockname()[1]}
+    group = start_peers(peer("cli", "tcp-client", act("connect", host="127.0.0.1", port=Ref("port")),
+                             act("send", data=b"ping"), act("recv", expect=Exact(b"pong"))), env=env)
+    listener.settimeout(5)
+    conn, address = listener.accept()
+    sockets(conn)
+    assert address[1] == env["cli.port"], "the client peer's port is known before it connects"
+    assert conn.recv(4) == b"ping"
+    conn.sendall(b"pong")
+    finished(group)
+    assert group.failures() == []
+
+
+def test_client_peer_connection_refused_fails(start_peers):
+    probe = socket.create_server(("127.0.0.1", 0))
+    port = probe.getsockname()[1]
+    probe.close()
+    group = start_peers(peer("cli", "tcp-client", act("connect", line=4, host=b"127.0.0.1", port=port)))
+    finished(group)
+    (failure,) = group.failures()
+    assert "refused" in failure.message
+
+
+def test_unresolved_ref_in_a_peer_is_a_peer_failure(start_peers):
+    group = start_peers(peer("cli", "tcp-client", act("connect", line=4, host=b"127.0.0.1", port=Ref("p"))))
+    finished(group)
+    (failure,) = group.failures()
+    assert "variable 'p' is not set" in failure.message
+
+
+def test_stop_unblocks_a_peer_waiting_for_data_and_records_no_failure(start_peers, sockets):
+    group = start_peers(peer("srv", "tcp-server", act("accept"), act("recv", count=1, timeout=30)))
+    connect_to(group, sockets)
+    assert group.wait_done(0.05) != []
+    started = time.monotonic()
+    assert group.stop() == []
+    assert time.monotonic() - started < 1.5
+    assert group.failures() == []
+
+
+def test_stop_unblocks_a_peer_waiting_in_accept(start_peers):
+    group = start_peers(peer("srv", "tcp-server", act("accept", timeout=30)))
+    started = time.monotonic()
+    assert group.stop() == []
+    assert time.monotonic() - started < 1.5
