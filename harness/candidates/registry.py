@@ -1,0 +1,69 @@
+"""Find a candidate by the name given on the command line.
+
+Names are resolved in this order:
+
+* a shipped candidate: a module ``harness/candidates/<name>.py`` listed in
+  ``SHIPPED`` that exports ``CANDIDATE``;
+* ``python:pkg.module``: any importable Python module, in process;
+* ``driver:...``: reserved for out-of-process drivers (not available yet);
+* a third-party candidate: an entry point named ``<name>`` in the group
+  ``lsconform.candidates`` that loads a ``CandidateSpec``.
+
+Anything else fails loudly and lists what is known.
+"""
+
+from __future__ import annotations
+
+import importlib
+from importlib.metadata import EntryPoint, entry_points
+
+from harness.adapters.base import CandidateSpec
+from harness.candidates import python_module
+
+ENTRY_POINT_GROUP = "lsconform.candidates"
+DRIVER_PREFIX = "driver:"
+DEFAULT = "reference"
+
+SHIPPED: dict[str, str] = {"reference": "harness.candidates.reference"}
+"""Shipped candidate name -> the module exporting its ``CANDIDATE``."""
+
+
+class CandidateError(LookupError):
+    """No usable candidate by that name; the message says why (and lists the known ones)."""
+
+
+def _entry_points() -> list[EntryPoint]:
+    return list(entry_points(group=ENTRY_POINT_GROUP))
+
+
+def known_names() -> list[str]:
+    """Every name ``resolve`` accepts as is, plus the prefix forms."""
+    names = list(SHIPPED) + sorted(point.name for point in _entry_points())
+    return names + [f"{python_module.PREFIX}<module>"]
+
+
+def resolve(name: str) -> CandidateSpec:
+    """The ``CandidateSpec`` for ``name``; raises ``CandidateError`` if none."""
+    if name in SHIPPED:
+        return _checked(importlib.import_module(SHIPPED[name]).CANDIDATE, name, SHIPPED[name])
+    if name.startswith(python_module.PREFIX):
+        try:
+            return python_module.spec_for(name)
+        except (ImportError, ValueError) as error:
+            raise CandidateError(f"candidate {name!r}: cannot import the module: {error}") from error
+    if name.startswith(DRIVER_PREFIX):
+        raise CandidateError(f"candidate {name!r}: driver candidates are not available yet")
+    for point in _entry_points():
+        if point.name == name:
+            return _checked(point.load(), name, f"entry point {point.value}")
+    raise CandidateError(f"unknown candidate {name!r}; known: {', '.join(known_names())}")
+
+
+def _checked(spec: object, name: str, origin: str) -> CandidateSpec:
+    """Refuse a spec that is not one, or that answers to another name."""
+    if not isinstance(spec, CandidateSpec):
+        kind = type(spec).__name__
+        raise CandidateError(f"candidate {name!r}: {origin} gave a {kind}, not a CandidateSpec")
+    if spec.name != name:
+        raise CandidateError(f"candidate {name!r}: {origin} names itself {spec.name!r}")
+    return spec

@@ -1,0 +1,124 @@
+"""How one candidate call is judged against its step's acceptable outcomes.
+
+Pure functions, no I/O: an ``Outcome`` (what the adapter saw), the call's
+duration and the step's ``expect`` list go in; a ``Judgement`` comes out.
+The first acceptable outcome that matches gives its verdict; when none
+matches, the judgement carries every expectation described and the observed
+result, which is what a failure report shows side by side.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from harness.adapters.base import Crashed, Outcome, Raised, Returned, TimedOut, Unimplemented
+from harness.matching import describe
+from harness.scenario.matchers import match_raises, match_returns
+from harness.scenario.model import Env, ExpectedOutcome, Verdict
+from harness.values import lua_repr, lua_repr_all
+
+RETURNS_NORMALLY = "returns normally (any values)"
+
+
+@dataclass(frozen=True)
+class Judgement:
+    """The verdict one step (or the whole scenario) earned, and why."""
+
+    verdict: Verdict
+    reason: str = ""
+    step: str = ""  # "path:line" of the deciding step or peer action
+    expected: tuple[str, ...] = ()
+    actual: str = ""
+    at: float = 0.0  # transcript time at which it was decided
+
+
+def within_bounds(window: tuple[float, float], time_scale: float) -> tuple[float, float]:
+    """The window actually applied: the lower bound as written, the upper one scaled."""
+    low, high = window
+    return low, high * time_scale
+
+
+def describe_expected(expected: ExpectedOutcome, env: Env, time_scale: float) -> str:
+    """One acceptable outcome as text, e.g. ``returns "abc", nil within [0.2, 1.5]s``."""
+    if expected.raises is not None:
+        text = f"raises {describe(expected.raises, env)}"
+    elif expected.returns is not None:
+        shown = [describe(matcher, env) for matcher in expected.returns]
+        text = "returns " + (", ".join(shown) if shown else "nothing")
+    else:
+        text = RETURNS_NORMALLY
+    if expected.within is not None:
+        low, high = within_bounds(expected.within, time_scale)
+        text += f" within [{low:g}, {high:g}]s"
+    if expected.verdict is not Verdict.PASS:
+        text += f" ({expected.verdict.value.lower()})"
+    return text
+
+
+def describe_observed(outcome: Outcome, duration: float) -> str:
+    """What the call did, in Lua terms, with how long it took."""
+    took = f"in {duration:.3f}s"
+    if isinstance(outcome, Returned):
+        return f"returned {lua_repr_all(outcome.values)} {took}"
+    if isinstance(outcome, Raised):
+        return f"raised {lua_repr(outcome.message.encode('latin-1', 'replace'))} {took}"
+    if isinstance(outcome, Unimplemented):
+        return f"not implemented: {outcome.function}"
+    if isinstance(outcome, TimedOut):
+        return f"no answer within the {outcome.deadline:g}s deadline"
+    return f"crashed: {outcome.detail.splitlines()[0] if outcome.detail else '?'}"
+
+
+def _check(expected: ExpectedOutcome, outcome: Returned | Raised, duration: float, env: Env,
+           time_scale: float) -> tuple[bool, str]:
+    """Does ``outcome`` satisfy this one acceptable outcome? (ok, why not)."""
+    if isinstance(outcome, Raised):
+        if expected.raises is None:
+            return False, "raised an error instead of returning"
+        ok, detail = match_raises(expected.raises, outcome.message, env)
+    elif expected.raises is not None:
+        return False, "returned instead of raising"
+    elif expected.returns is not None:
+        ok, detail = match_returns(expected.returns, outcome.values, env)
+    else:
+        ok, detail = True, ""
+    if not ok:
+        return False, detail
+    if expected.within is not None:
+        low, high = within_bounds(expected.within, time_scale)
+        if not low <= duration <= high:
+            return False, f"took {duration:.3f}s, outside [{low:g}, {high:g}]s"
+    return True, ""
+
+
+def judge(outcome: Outcome, expects: Sequence[ExpectedOutcome], duration: float, env: Env,
+          time_scale: float = 1.0) -> Judgement:
+    """The verdict for one call; ``step``/``at`` are filled in by the caller."""
+    observed = describe_observed(outcome, duration)
+    if isinstance(outcome, Unimplemented):
+        return Judgement(Verdict.UNIMPLEMENTED, f"the candidate does not implement {outcome.function!r}",
+                         actual=observed)
+    if isinstance(outcome, TimedOut):
+        return Judgement(Verdict.TIMEOUT, f"no answer within the {outcome.deadline:g}s deadline",
+                         actual=observed)
+    if isinstance(outcome, Crashed):
+        detail = outcome.detail + (f"\nstderr:\n{outcome.stderr_tail}" if outcome.stderr_tail else "")
+        return Judgement(Verdict.CRASH, f"the candidate crashed: {detail}", actual=observed)
+    if not expects:
+        if isinstance(outcome, Returned):
+            return Judgement(Verdict.PASS)
+        return Judgement(Verdict.FAIL, "the call raised an error; it should return normally",
+                         expected=(RETURNS_NORMALLY,), actual=observed)
+    misses = []
+    for index, expected in enumerate(expects, start=1):
+        ok, detail = _check(expected, outcome, duration, env, time_scale)
+        if ok:
+            return Judgement(expected.verdict, expected.note, actual=observed)
+        misses.append(f"outcome {index}: {detail}" if len(expects) > 1 else detail)
+    return Judgement(
+        Verdict.FAIL,
+        "no acceptable outcome matched: " + "; ".join(misses),
+        expected=tuple(describe_expected(expected, env, time_scale) for expected in expects),
+        actual=observed,
+    )

@@ -1,0 +1,158 @@
+"""Did a scenario leave anything behind in this process?
+
+Before a scenario the runner takes a ``Snapshot`` of the process's open file
+descriptors (sockets only, by default), its live threads and its child
+processes; after teardown ``find_leaks`` compares. Anything new that is
+still there once threads were given a bounded join window (and children a
+bounded wait) is a leak, described well enough to find: the socket's
+addresses, the thread's name, the child's command line.
+
+Everything is per process (``/proc/self``, this interpreter's threads), so
+pytest-xdist workers never see each other's resources. Threads that were
+alive before the scenario are never reported; a harness component that
+starts a long-lived thread during a scenario marks it with
+``exempt_thread``. The comparison assumes one scenario runs at a time in a
+process, which is how the runner is used.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+import weakref
+from dataclasses import dataclass
+
+import psutil
+
+_FD_DIR = "/proc/self/fd"
+_exempt: weakref.WeakSet[threading.Thread] = weakref.WeakSet()
+
+
+def exempt_thread(thread: threading.Thread) -> None:
+    """Never report ``thread``: it belongs to the harness and outlives scenarios."""
+    _exempt.add(thread)
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    fds: frozenset[tuple[int, str]]  # (fd, what it points to)
+    threads: frozenset[threading.Thread]
+    children: frozenset[tuple[int, float]]  # (pid, create time): pids are reused
+    sockets_only: bool = True
+
+
+def _open_fds(sockets_only: bool) -> frozenset[tuple[int, str]]:
+    found = set()
+    try:
+        names = os.listdir(_FD_DIR)
+    except OSError:  # not Linux: nothing to compare
+        return frozenset()
+    for name in names:
+        try:
+            target = os.readlink(f"{_FD_DIR}/{name}")
+        except OSError:  # closed meanwhile, or the listing's own descriptor
+            continue
+        if sockets_only and not target.startswith("socket:"):
+            continue
+        found.add((int(name), target))
+    return frozenset(found)
+
+
+def _children() -> frozenset[tuple[int, float]]:
+    found = set()
+    for child in psutil.Process().children(recursive=True):
+        try:
+            found.add((child.pid, child.create_time()))
+        except psutil.Error:
+            continue
+    return frozenset(found)
+
+
+def snapshot(sockets_only: bool = True) -> Snapshot:
+    """What this process holds now; ``sockets_only=False`` watches every fd."""
+    return Snapshot(
+        fds=_open_fds(sockets_only),
+        threads=frozenset(threading.enumerate()),
+        children=_children(),
+        sockets_only=sockets_only,
+    )
+
+
+def find_leaks(before: Snapshot, grace: float = 1.0) -> list[str]:
+    """Describe everything opened since ``before`` that is still open.
+
+    New threads get a join window and new children a wait, both within one
+    ``grace`` period in total, so resources that are on their way out are
+    not reported.
+    """
+    deadline = time.monotonic() + grace
+    leaks = _thread_leaks(before, deadline)
+    leaks += _child_leaks(before, deadline)
+    leaks += _fd_leaks(before)
+    return leaks
+
+
+def _thread_leaks(before: Snapshot, deadline: float) -> list[str]:
+    leaks = []
+    for thread in threading.enumerate():
+        if thread in before.threads or thread in _exempt or thread is threading.current_thread():
+            continue
+        thread.join(max(0.0, deadline - time.monotonic()))
+        if thread.is_alive():
+            daemon = "daemon " if thread.daemon else ""
+            leaks.append(f"{daemon}thread {thread.name!r} still running")
+    return leaks
+
+
+def _child_leaks(before: Snapshot, deadline: float) -> list[str]:
+    new = []
+    for child in psutil.Process().children(recursive=True):
+        try:
+            if (child.pid, child.create_time()) not in before.children:
+                new.append(child)
+        except psutil.Error:
+            continue
+    _, alive = psutil.wait_procs(new, timeout=max(0.0, deadline - time.monotonic()))
+    leaks = []
+    for child in alive:
+        try:
+            command = " ".join(child.cmdline()) or child.name()
+        except psutil.Error:
+            command = "?"
+        leaks.append(f"child process {child.pid} still running: {command}")
+    return leaks
+
+
+def _fd_leaks(before: Snapshot) -> list[str]:
+    new = sorted(_open_fds(before.sockets_only) - before.fds)
+    if not new:
+        return []
+    details = _socket_details()
+    return [f"fd {fd} ({details.get(fd) or target}) still open" for fd, target in new]
+
+
+def _socket_details() -> dict[int, str]:
+    """fd -> "tcp 127.0.0.1:5000 -> 127.0.0.1:41234 ESTABLISHED", where psutil knows it."""
+    details = {}
+    try:
+        connections = psutil.Process().net_connections(kind="all")
+    except psutil.Error:
+        return details
+    for conn in connections:
+        kind = {1: "tcp", 2: "udp"}.get(int(conn.type), str(conn.type))
+        if conn.family.name == "AF_UNIX":
+            kind = "unix"
+        text = f"{kind} {_address(conn.laddr)}"
+        if conn.raddr:
+            text += f" -> {_address(conn.raddr)}"
+        if conn.status and conn.status != psutil.CONN_NONE:
+            text += f" {conn.status}"
+        details[conn.fd] = text
+    return details
+
+
+def _address(address: object) -> str:
+    if isinstance(address, tuple) and len(address) == 2:
+        return f"{address[0]}:{address[1]}"
+    return str(address) or "-"

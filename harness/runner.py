@@ -1,0 +1,190 @@
+"""Run one scenario against one candidate and return its verdict.
+
+The life of a run, every part of it bounded in time:
+
+1. requirements: a capability the machine lacks -> SKIP, with the reason;
+2. a leak snapshot (sockets, threads, child processes of this process);
+3. peers set up (their addresses become ``!ref`` variables) and started;
+4. an adapter from the candidate spec; the steps run in order
+   (``harness.steps``), stopping at the first non-acceptable one;
+5. peers given time to finish their scripts; a peer failure is a FAIL;
+6. teardown, always: the candidate's sockets released, the adapter closed,
+   the peers stopped; then the leak check.
+
+Nothing a scenario or candidate does escapes as an exception: a harness
+error becomes CRASH with its traceback, so one bad scenario never ends a
+run. The transcript is kept on every result except a PASS.
+"""
+
+from __future__ import annotations
+
+import time
+import traceback
+from dataclasses import dataclass, replace
+
+from harness import capabilities, leaks
+from harness.adapters.base import Adapter, CandidateSpec
+from harness.judging import Judgement
+from harness.peers.base import PeerContext
+from harness.peers.group import PeerGroup
+from harness.peers.sync import SyncBoard
+from harness.scenario.model import ACCEPTABLE_ORDER, Scenario, ScenarioResult, Verdict
+from harness.steps import ScenarioError, StepRunner
+from harness.transcript import Transcript
+from harness.values import LuaValue
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """Knobs for one run.
+
+    ``time_scale`` multiplies every deadline, peer timeout and the upper
+    bound of every ``within`` window (never the lower bound, sleeps or peer
+    delays, which are what is being measured). ``capabilities`` None means
+    "detect on this machine".
+    """
+
+    time_scale: float = 1.0
+    default_deadline: float = 5.0
+    capabilities: frozenset[str] | None = None
+    leak_grace: float = 1.0
+
+
+def run_scenario(
+    scenario: Scenario, candidate: CandidateSpec, options: RunOptions | None = None
+) -> ScenarioResult:
+    """The verdict of ``scenario`` for ``candidate``; never raises."""
+    options = options or RunOptions()
+    started = time.monotonic()
+    try:
+        missing = _missing_requirement(scenario, options)
+        if missing is not None:
+            return ScenarioResult(scenario.id, candidate.name, Verdict.SKIP, 0.0, reason=missing,
+                                  step=str(scenario.location))
+        return _ScenarioRun(scenario, candidate, options).execute()
+    except Exception:
+        return ScenarioResult(scenario.id, candidate.name, Verdict.CRASH, time.monotonic() - started,
+                              reason="harness error:\n" + traceback.format_exc(), step=str(scenario.location))
+
+
+def _missing_requirement(scenario: Scenario, options: RunOptions) -> str | None:
+    for name in scenario.requires:
+        why = capabilities.why_missing(name, options.capabilities)
+        if why is not None:
+            return f"requires {name}: {why}"
+    return None
+
+
+class _ScenarioRun:
+    """One execution; holds what teardown must release."""
+
+    def __init__(self, scenario: Scenario, candidate: CandidateSpec, options: RunOptions) -> None:
+        self.scenario = scenario
+        self.candidate = candidate
+        self.options = options
+        self.transcript = Transcript()
+        self.board = SyncBoard(self.transcript)
+        self.env: dict[str, LuaValue] = {}
+        self.context = PeerContext(self.board, self.transcript, self.env, options.time_scale,
+                                   options.default_deadline)
+        self.peers: PeerGroup | None = None
+        self.adapter: Adapter | None = None
+        self.steps: StepRunner | None = None
+
+    def execute(self) -> ScenarioResult:
+        before = leaks.snapshot()
+        try:
+            judgement = self._run()
+        except ScenarioError as error:
+            judgement = Judgement(Verdict.CRASH, f"scenario error: {error}", at=self.transcript.elapsed())
+        except Exception:
+            judgement = Judgement(Verdict.CRASH, "harness error:\n" + traceback.format_exc(),
+                                  at=self.transcript.elapsed())
+        finally:
+            teardown_errors = self._teardown()
+        if teardown_errors and judgement.verdict in ACCEPTABLE_ORDER:
+            judgement = Judgement(Verdict.CRASH, "teardown failed: " + "; ".join(teardown_errors))
+        leaked = tuple(leaks.find_leaks(before, self.options.leak_grace))
+        for leak in leaked:
+            self.transcript.record("harness", f"leak: {leak}")
+        if leaked and judgement.verdict in ACCEPTABLE_ORDER:
+            judgement = replace(judgement, verdict=Verdict.FAIL, reason="leaked: " + "; ".join(leaked))
+        return self._result(judgement, leaked)
+
+    def _run(self) -> Judgement:
+        scale = self.options.time_scale
+        self.peers = PeerGroup(self.scenario.peers, self.context)
+        self.env.update(self.peers.setup())
+        self.peers.start()
+        self.adapter = self.candidate.make_adapter()
+        info = self.adapter.info
+        self.transcript.record("harness", f"candidate {info.name} {info.version}")
+        self.steps = StepRunner(self.adapter, self.env, self.board, self.transcript, time_scale=scale,
+                                default_deadline=self.options.default_deadline,
+                                peer_failed=lambda: bool(self.peers and self.peers.failures()))
+        judgement = self.steps.run_all(self.scenario.steps)
+        if judgement.verdict in ACCEPTABLE_ORDER:
+            judgement = self._await_peers(judgement)
+        return self._with_peer_failures(judgement)
+
+    def _await_peers(self, judgement: Judgement) -> Judgement:
+        """Let the peers finish their scripts; an unfinished one is a FAIL."""
+        assert self.peers is not None
+        window = self.options.default_deadline * self.options.time_scale
+        for peer in self.peers.wait_done(window):
+            action = peer.current
+            where = f" ({action.location})" if action and action.location else ""
+            doing = f"still at {action.op}{where}" if action else "still running"
+            return Judgement(Verdict.FAIL, f"peer {peer.name} did not finish its script within {window:g}s: "
+                             f"{doing}", step=str(action.location) if action and action.location else "",
+                             at=self.transcript.elapsed())
+        return judgement
+
+    def _with_peer_failures(self, judgement: Judgement) -> Judgement:
+        """A peer failure decides the verdict unless the candidate crashed or failed earlier."""
+        assert self.peers is not None
+        failures = self.peers.failures()
+        if not failures:
+            return judgement
+        first = failures[0]
+        if judgement.verdict is Verdict.CRASH or (judgement.verdict.is_failure and judgement.at < first.at):
+            return judgement
+        expected = (first.expected,) if first.expected else ()
+        return Judgement(Verdict.FAIL, first.reason, str(first.location or ""), expected, first.received,
+                         at=first.at)
+
+    def _teardown(self) -> list[str]:
+        """Release, close, stop; each part runs even if another failed."""
+        errors = []
+        if self.adapter is not None:
+            held = list(self.steps.handles.values()) if self.steps else []
+            for label, action in (("release", lambda: self.adapter.release(held)),
+                                  ("close adapter", self.adapter.close)):
+                try:
+                    action()
+                except Exception as error:
+                    errors.append(f"{label}: {error!r}")
+                    self.transcript.record("harness", f"{label} failed:\n{traceback.format_exc()}")
+        if self.peers is not None:
+            try:
+                for peer in self.peers.stop():
+                    self.transcript.record("harness", f"peer {peer.name}: thread did not end")
+            except Exception as error:
+                errors.append(f"stop peers: {error!r}")
+                self.transcript.record("harness", f"stop peers failed:\n{traceback.format_exc()}")
+        return errors
+
+    def _result(self, judgement: Judgement, leaked: tuple[str, ...]) -> ScenarioResult:
+        keep = judgement.verdict is not Verdict.PASS
+        return ScenarioResult(
+            scenario=self.scenario.id,
+            candidate=self.candidate.name,
+            verdict=judgement.verdict,
+            duration=round(self.transcript.elapsed(), 6),
+            reason=judgement.reason,
+            step=judgement.step,
+            expected=judgement.expected,
+            actual=judgement.actual,
+            transcript=self.transcript.entries() if keep else (),
+            leaks=leaked,
+        )

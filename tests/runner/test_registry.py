@@ -1,0 +1,74 @@
+"""Resolving candidate names: shipped, python:, entry points, unknown."""
+
+from __future__ import annotations
+
+import importlib
+from importlib.metadata import EntryPoint
+
+import pytest
+
+from harness.adapters.inprocess import InProcessAdapter
+from harness.candidates import registry
+from harness.candidates.python_module import module_version
+
+
+def test_reference_is_shipped_and_in_process():
+    spec = registry.resolve("reference")
+    assert spec.name == "reference" == registry.DEFAULT
+    adapter = spec.make_adapter()
+    try:
+        assert isinstance(adapter, InProcessAdapter)
+        assert adapter.info.name == "reference"
+        assert adapter.info.version == module_version(importlib.import_module("reference"))
+    finally:
+        adapter.close()
+
+
+def test_python_prefix_wraps_any_importable_module():
+    spec = registry.resolve("python:mini_luasocket")
+    assert spec.name == "python:mini_luasocket"
+    adapter = spec.make_adapter()
+    try:
+        assert (adapter.info.name, adapter.info.version) == ("python:mini_luasocket", "0.1-mini")
+    finally:
+        adapter.close()
+
+
+def test_python_prefix_with_a_module_that_cannot_be_imported_fails_at_resolve():
+    with pytest.raises(registry.CandidateError, match="no_such_module_here"):
+        registry.resolve("python:no_such_module_here")
+    with pytest.raises(registry.CandidateError, match="name a module"):
+        registry.resolve("python:")
+
+
+def test_unknown_name_lists_the_known_ones():
+    with pytest.raises(registry.CandidateError) as error:
+        registry.resolve("nonesuch")
+    message = str(error.value)
+    assert "nonesuch" in message and "reference" in message and "python:<module>" in message
+
+
+def test_driver_prefix_is_reserved():
+    with pytest.raises(registry.CandidateError, match="driver candidates are not available"):
+        registry.resolve("driver:lua")
+
+
+def fake_entry_points(*points: tuple[str, str]):
+    return lambda: [EntryPoint(name, value, registry.ENTRY_POINT_GROUP) for name, value in points]
+
+
+def test_third_party_candidates_come_from_entry_points(monkeypatch):
+    points = fake_entry_points(("thirdparty", "runner_support:THIRD_PARTY"))
+    monkeypatch.setattr(registry, "_entry_points", points)
+    spec = registry.resolve("thirdparty")
+    assert spec.name == "thirdparty"
+    assert "thirdparty" in registry.known_names()
+
+
+def test_entry_point_must_load_a_spec_with_its_own_name(monkeypatch):
+    monkeypatch.setattr(registry, "_entry_points", fake_entry_points(
+        ("renamed", "runner_support:THIRD_PARTY"), ("notaspec", "runner_support:loc")))
+    with pytest.raises(registry.CandidateError, match="names itself 'thirdparty'"):
+        registry.resolve("renamed")
+    with pytest.raises(registry.CandidateError, match="not a CandidateSpec"):
+        registry.resolve("notaspec")

@@ -1,0 +1,228 @@
+"""Every verdict path of the runner, driven by canned outcomes."""
+
+from __future__ import annotations
+
+from runner_support import FILE, ScriptedCandidate, call, loc, raises, returns, scenario
+
+from harness.adapters.base import Call, Crashed, Raised, Returned, TimedOut, Unimplemented
+from harness.runner import RunOptions, run_scenario
+from harness.scenario.matchers import TypeIs
+from harness.scenario.model import Ref, SignalStep, SleepStep, Verdict, WaitStep
+from harness.values import Handle, LuaTable
+
+FAST = RunOptions(default_deadline=1.0, leak_grace=0.5)
+
+
+def test_pass_drops_the_transcript_and_releases_returned_handles():
+    sock = Handle(1, "tcp-client")
+    candidate = ScriptedCandidate([Returned((sock,)), Returned((b"hello",))])
+    result = run_scenario(scenario(
+        call("connect", b"127.0.0.1", 80, line=3, save=["c"], expect=[returns(TypeIs("socket"))]),
+        call("c:receive", b"*l", line=5, expect=[returns(b"hello")]),
+    ), candidate.spec, FAST)
+    assert result.verdict is Verdict.PASS, result.reason
+    assert result.transcript == ()
+    assert result.leaks == ()
+    adapter = candidate.adapter
+    assert adapter.closed
+    assert adapter.released == [sock]
+    second = adapter.calls[1]
+    assert (second.function, second.style, second.target) == ("receive", "method", sock)
+    assert second.args == (b"*l",)
+
+
+def test_non_strict_when_only_the_non_strict_outcome_matches():
+    candidate = ScriptedCandidate([Returned((b"ab",))])
+    result = run_scenario(scenario(call("f", line=4, expect=[
+        returns(b"abc"),
+        returns(b"ab", verdict=Verdict.NON_STRICT, note="a looser reading"),
+    ])), candidate.spec, FAST)
+    assert result.verdict is Verdict.NON_STRICT
+    assert "a looser reading" in result.reason
+    assert result.transcript, "every non-pass keeps its transcript"
+
+
+def test_first_matching_outcome_decides_even_if_a_later_one_matches_too():
+    candidate = ScriptedCandidate([Returned((b"x",))])
+    result = run_scenario(scenario(call("f", line=4, expect=[
+        returns(b"x", verdict=Verdict.INFORMATIONAL), returns(b"x"),
+    ])), candidate.spec, FAST)
+    assert result.verdict is Verdict.INFORMATIONAL
+
+
+def test_scenario_takes_the_worst_acceptable_verdict():
+    candidate = ScriptedCandidate([Returned((1,)), Returned((2,)), Returned((3,))])
+    result = run_scenario(scenario(
+        call("a", line=2, expect=[returns(1, verdict=Verdict.NON_STRICT)]),
+        call("b", line=3, expect=[returns(2, verdict=Verdict.INFORMATIONAL, note="2001 quirk")]),
+        call("c", line=4, expect=[returns(3)]),
+    ), candidate.spec, FAST)
+    assert result.verdict is Verdict.INFORMATIONAL
+    assert result.reason == "b(): 2001 quirk"
+    assert result.step == f"{FILE}:3"
+
+
+def test_unimplemented_stops_the_run():
+    candidate = ScriptedCandidate([Unimplemented("toip"), Returned(())])
+    result = run_scenario(scenario(call("toip", b"localhost", line=7), call("close", line=8)),
+                          candidate.spec, FAST)
+    assert result.verdict is Verdict.UNIMPLEMENTED
+    assert "toip" in result.reason
+    assert result.step == f"{FILE}:7"
+    assert len(candidate.adapter.calls) == 1
+
+
+def test_fail_reports_expected_actual_and_step_then_stops():
+    candidate = ScriptedCandidate([Returned((b"hellO", None, b"timeout")), Returned(())])
+    result = run_scenario(scenario(
+        call("receive", b"*l", line=9, expect=[returns(b"hello"), raises(b"closed")]),
+        call("close", line=10),
+    ), candidate.spec, FAST)
+    assert result.verdict is Verdict.FAIL
+    assert result.step == f"{FILE}:9"
+    assert result.expected == ('returns "hello"', 'raises a string containing "closed"')
+    assert result.actual.startswith('returned "hellO", nil, "timeout" in ')
+    assert result.actual.endswith("s")
+    assert 'receive("*l")' in result.reason
+    assert len(candidate.adapter.calls) == 1, "no step runs after a FAIL"
+    texts = [entry.text for entry in result.transcript]
+    assert any(text.startswith('receive("*l") -> "hellO", nil, "timeout" (') for text in texts)
+
+
+def test_a_raise_where_a_normal_return_is_required_fails():
+    candidate = ScriptedCandidate([Raised("operation on closed socket")])
+    result = run_scenario(scenario(call("c", line=3)), candidate.spec, FAST)
+    assert result.verdict is Verdict.FAIL
+    assert result.expected == ("returns normally (any values)",)
+    assert "operation on closed socket" in result.actual
+
+
+def test_expected_raise_passes():
+    candidate = ScriptedCandidate([Raised("bad argument #1 to 'receive' (invalid receive pattern)")])
+    step = call("receive", b"*x", line=3, expect=[raises(b"invalid receive pattern")])
+    result = run_scenario(scenario(step), candidate.spec, FAST)
+    assert result.verdict is Verdict.PASS, result.reason
+
+
+def test_crash_outcome():
+    candidate = ScriptedCandidate([Crashed("segmentation fault", stderr_tail="core dumped")])
+    result = run_scenario(scenario(call("f", line=3)), candidate.spec, FAST)
+    assert result.verdict is Verdict.CRASH
+    assert "segmentation fault" in result.reason and "core dumped" in result.reason
+    assert result.step == f"{FILE}:3"
+
+
+def test_exception_escaping_the_adapter_is_a_crash_with_traceback_and_teardown_still_runs():
+    def explode(call: Call) -> Returned:
+        raise RuntimeError("adapter bug")
+
+    candidate = ScriptedCandidate(explode)
+    result = run_scenario(scenario(call("f", line=3)), candidate.spec, FAST)
+    assert result.verdict is Verdict.CRASH
+    assert "RuntimeError: adapter bug" in result.reason
+    assert "Traceback" in result.reason
+    assert candidate.adapter.closed
+
+
+def test_a_broken_candidate_factory_is_a_crash_not_an_exception():
+    candidate = ScriptedCandidate([])
+    candidate.spec = type(candidate.spec)(name="broken", description="", make_adapter=lambda: 1 / 0)
+    result = run_scenario(scenario(call("f", line=3)), candidate.spec, FAST)
+    assert result.verdict is Verdict.CRASH
+    assert "ZeroDivisionError" in result.reason
+
+
+def test_timeout_uses_the_scaled_deadline():
+    candidate = ScriptedCandidate(lambda c: TimedOut(c.deadline))
+    result = run_scenario(scenario(call("receive", line=6, deadline=0.5)), candidate.spec,
+                          RunOptions(time_scale=3.0, default_deadline=1.0))
+    assert result.verdict is Verdict.TIMEOUT
+    assert candidate.adapter.calls[0].deadline == 1.5
+    assert "1.5s" in result.reason
+    assert result.step == f"{FILE}:6"
+
+
+def test_default_deadline_is_scaled_too():
+    candidate = ScriptedCandidate([Returned(())])
+    options = RunOptions(time_scale=2.0, default_deadline=1.25)
+    run_scenario(scenario(call("f", line=2)), candidate.spec, options)
+    assert candidate.adapter.calls[0].deadline == 2.5
+
+
+def test_skip_names_the_missing_capability_and_never_starts_the_candidate():
+    candidate = ScriptedCandidate([])
+    result = run_scenario(scenario(call("f", line=2), requires=["ipv6", "raw-sockets"]), candidate.spec,
+                          RunOptions(capabilities=frozenset({"ipv6"})))
+    assert result.verdict is Verdict.SKIP
+    assert result.reason.startswith("requires raw-sockets: ")
+    assert len(result.reason) > len("requires raw-sockets: ")
+    assert candidate.adapters == []
+
+
+def test_available_capabilities_do_not_skip():
+    candidate = ScriptedCandidate([Returned(())])
+    result = run_scenario(scenario(call("f", line=2), requires=["ipv6"]), candidate.spec,
+                          RunOptions(capabilities=frozenset({"ipv6"}), leak_grace=0.5))
+    assert result.verdict is Verdict.PASS
+
+
+def test_unresolved_ref_is_a_crash_naming_the_step():
+    candidate = ScriptedCandidate([Returned(())])
+    result = run_scenario(scenario(call("send", Ref("nowhere"), line=12)), candidate.spec, FAST)
+    assert result.verdict is Verdict.CRASH
+    assert f"{FILE}:12" in result.reason
+    assert "nowhere" in result.reason
+    assert candidate.adapter.calls == []
+
+
+def test_method_call_on_a_variable_that_is_not_a_socket_fails():
+    candidate = ScriptedCandidate([Returned((None, b"connection refused"))])
+    result = run_scenario(scenario(
+        call("connect", b"127.0.0.1", 1, line=2, save=["c", "err"]),
+        call("c:receive", line=3),
+    ), candidate.spec, FAST)
+    assert result.verdict is Verdict.FAIL
+    assert result.step == f"{FILE}:3"
+    assert "c is nil, not a socket" in result.reason
+
+
+def test_saved_values_resolve_in_arguments_and_tables():
+    sock = Handle(4, "udp")
+    candidate = ScriptedCandidate([Returned((sock, b"extra")), Returned((LuaTable(array=[sock]),))])
+    table = LuaTable(array=[Ref("u")])
+    result = run_scenario(scenario(
+        call("udpsocket", line=2, save=["u", None]),
+        call("select", table, None, 0, line=3),
+    ), candidate.spec, FAST)
+    assert result.verdict is Verdict.PASS, result.reason
+    passed = candidate.adapter.calls[1].args[0]
+    assert passed == LuaTable(array=[sock])
+
+
+def test_within_window_is_checked():
+    candidate = ScriptedCandidate([Returned((b"x",))])
+    result = run_scenario(scenario(call("f", line=2, expect=[returns(b"x", within=(0.5, 2.0))])),
+                          candidate.spec, FAST)
+    assert result.verdict is Verdict.FAIL
+    assert "outside [0.5, 2]s" in result.reason
+    assert result.expected == ('returns "x" within [0.5, 2]s',)
+
+
+def test_steps_signal_wait_and_sleep():
+    candidate = ScriptedCandidate([Returned(())])
+    result = run_scenario(scenario(
+        SignalStep("ready", loc(2)),
+        WaitStep("ready", timeout=0.5, location=loc(3)),
+        SleepStep(0.01, loc(4)),
+        call("f", line=5),
+    ), candidate.spec, FAST)
+    assert result.verdict is Verdict.PASS, result.reason
+
+
+def test_wait_for_a_signal_nobody_raises_fails_within_its_timeout():
+    candidate = ScriptedCandidate([])
+    result = run_scenario(scenario(WaitStep("never", timeout=0.2, location=loc(7))), candidate.spec, FAST)
+    assert result.verdict is Verdict.FAIL
+    assert result.step == f"{FILE}:7"
+    assert "never" in result.reason and "0.2s" in result.reason
+    assert 0.18 <= result.duration <= 1.5
