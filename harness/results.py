@@ -77,19 +77,6 @@ class ResultsError(ValueError):
 # -- building -----------------------------------------------------------------
 
 
-def scenario_area(scenario: Scenario, relative_path: str | None = None) -> str:
-    """The API area a scenario belongs to: its folder under the root, else its id's prefix.
-
-    Folders are the authoritative grouping (``scenarios/tcp/...``); a file at
-    the root falls back to the first component of the hierarchical id.
-    """
-    if relative_path:
-        parts = Path(relative_path).parts
-        if len(parts) > 1:
-            return parts[0]
-    return scenario.id.split(".", 1)[0]
-
-
 def result_record(result: ScenarioResult, scenario: Scenario, area: str) -> dict[str, Any]:
     """One entry of ``results``: the verdict plus what a reader needs to act on it.
 

@@ -1,0 +1,148 @@
+"""The lsconform pytest plugin: scenario files become test items, results become results.json.
+
+Loaded in every pytest run of an environment where the package is installed
+(``pytest11`` entry point), so it is built to stay inert: it collects YAML
+files only under the scenario root, imports the loader, the runner and the
+candidates only once such a file is collected, and writes nothing unless
+``--lsc-results`` asks for it.
+
+Options::
+
+    --lsc-candidate NAME   candidate to run (repeatable; default "reference")
+    --lsc-time-scale F     multiply every time window and deadline by F
+    --lsc-results PATH     write results.json there at the end of the session
+    --lsc-scenarios DIR    the scenario root (default: the catalog's)
+
+Under pytest-xdist each worker runs items and attaches each result record
+to its report's ``user_properties``; the controller receives every report in
+``pytest_runtest_logreport`` and alone writes results.json, so ``-n auto``
+and a serial run produce the same document.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from harness import hookspecs
+from harness.pytest_items import RECORD_PROPERTY, ScenarioFile
+from harness.pytest_state import RUN_STATE, RunState
+from harness.results import write_document
+from reports.markdown import headline
+
+DEFAULT_CANDIDATE = "reference"
+_YAML_SUFFIXES = (".yaml", ".yml")
+_COLLECTOR_NAME = "lsconform-results"
+
+
+def default_scenario_root() -> Path:
+    """The catalog's default: ``$LSCONFORM_SCENARIOS``, else the suite's own ``scenarios/``."""
+    from harness.scenario.catalog import default_root
+
+    return default_root()
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    collector = config.pluginmanager.get_plugin(_COLLECTOR_NAME)
+    if collector is not None:
+        config.pluginmanager.unregister(collector)
+
+
+def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
+    pluginmanager.add_hookspecs(hookspecs)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("lsconform", "LuaSocket 1.3b conformance scenarios")
+    group.addoption("--lsc-candidate", action="append", dest="lsc_candidates", metavar="NAME", default=[],
+                    help=f"candidate to run every scenario against (repeatable; default {DEFAULT_CANDIDATE})")
+    group.addoption("--lsc-time-scale", type=float, dest="lsc_time_scale", metavar="F", default=1.0,
+                    help="multiply every time window and deadline by F (slow machines: 2 or more)")
+    group.addoption("--lsc-results", dest="lsc_results", metavar="PATH", default=None,
+                    help="write results.json to PATH at the end of the session")
+    group.addoption("--lsc-scenarios", dest="lsc_scenarios", metavar="DIR", default=None,
+                    help="scenario root; only YAML files under it are collected (default: the suite's)")
+    group.addoption("--lsc-no-summary", action="store_true", dest="lsc_no_summary",
+                    help="do not print the lsconform verdict summary (the CLI prints its own)")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    time_scale = config.getoption("lsc_time_scale")
+    if time_scale <= 0:
+        raise pytest.UsageError(f"--lsc-time-scale must be positive, not {time_scale}")
+    option_root = config.getoption("lsc_scenarios")
+    results = config.getoption("lsc_results")
+    explicit = tuple(dict.fromkeys(config.getoption("lsc_candidates")))
+    state = RunState(
+        config=config,
+        root_option=Path(option_root) if option_root else None,
+        candidate_names=explicit or (DEFAULT_CANDIDATE,),
+        time_scale=time_scale,
+        results_path=Path(results).resolve() if results else None,
+        show_summary=not config.getoption("lsc_no_summary"),
+    )
+    config.stash[RUN_STATE] = state
+    config.pluginmanager.register(ResultCollector(state), _COLLECTOR_NAME)
+    # Names given on purpose are checked now, so a typo is one clear usage
+    # error instead of a CRASH in every scenario. The default is resolved
+    # only when a scenario is collected, keeping unrelated runs inert.
+    for name in explicit:
+        try:
+            state.candidate(name)
+        except (LookupError, ValueError) as error:
+            raise pytest.UsageError(f"--lsc-candidate {name}: {error}") from None
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_lsconform_resolve_candidate(config: pytest.Config, name: str) -> object:
+    from harness.candidates.registry import resolve
+
+    return resolve(name)
+
+
+def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> ScenarioFile | None:
+    if file_path.suffix not in _YAML_SUFFIXES:
+        return None
+    state = parent.config.stash[RUN_STATE]
+    try:
+        relative = file_path.resolve().relative_to(state.root)
+    except ValueError:
+        return None
+    # The node id is relative to the scenario root, whatever pytest's rootdir:
+    # "tcp/receive.yaml::tcp.receive.line.crlf-stripped[reference]".
+    return ScenarioFile.from_parent(parent, path=file_path, nodeid=relative.as_posix())
+
+
+class ResultCollector:
+    """Per-session hooks that gather result records and write results.json.
+
+    An object rather than module functions because ``pytest_runtest_logreport``
+    receives no config: the collector holds its session's state itself.
+    """
+
+    def __init__(self, state: RunState) -> None:
+        self.state = state
+
+    def pytest_sessionstart(self) -> None:
+        self.state.started = time.perf_counter()
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        for name, value in report.user_properties:
+            if name == RECORD_PROPERTY:
+                self.state.add(value)
+
+    def pytest_sessionfinish(self) -> None:
+        if self.state.is_worker or self.state.results_path is None:
+            return
+        write_document(self.state.results_path, self.state.document())
+
+    def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
+        if not self.state.records or not self.state.show_summary:
+            return
+        terminalreporter.section("lsconform")
+        for line in headline(self.state.document()):
+            terminalreporter.write_line(line)
+        if self.state.results_path is not None:
+            terminalreporter.write_line(f"results: {self.state.results_path}")
