@@ -124,11 +124,11 @@ def _construct_seq(loader: ScenarioYamlLoader, node: yaml.SequenceNode) -> YList
 
 def _unknown_tag(loader: ScenarioYamlLoader, node: yaml.Node) -> InvalidValue:
     stripped = str(node.tag).rstrip(",]}")
-    if stripped != node.tag and stripped in _TAGS:
+    if stripped != node.tag and stripped in TAGS:
         # YAML lets "," "]" "}" belong to a tag, so "[!any, 1]" is one item tagged "!any,".
         return loader.problem(node, f"YAML reads {node.tag!r} as the tag; put a space after {stripped} "
                                     f"(\"[{stripped} , 1]\") or use block style")
-    known = ", ".join(sorted(_TAGS))
+    known = ", ".join(sorted(TAGS))
     return loader.problem(node, f"unknown tag {node.tag} (known tags: {known})")
 
 
@@ -330,7 +330,8 @@ def _error(loader: ScenarioYamlLoader, node: yaml.Node) -> ErrorClass | InvalidV
     return ErrorClass(name)
 
 
-_TAGS: dict[str, Callable[[ScenarioYamlLoader, yaml.Node], Any]] = {
+# Every custom tag and its constructor (scenarios/README.md documents each one).
+TAGS: dict[str, Callable[[ScenarioYamlLoader, yaml.Node], Any]] = {
     "!ref": _ref, "!hex": _hex, "!repeat": _repeat,
     "!any": _any, "!type": _type, "!re": _re, "!contains": _contains, "!len": _len,
     "!digest": _digest, "!oneof": _oneof, "!unordered": _unordered, "!range": _range, "!error": _error,
@@ -342,7 +343,7 @@ ScenarioYamlLoader.add_constructor("tag:yaml.org,2002:int", _construct_int)
 for _tag in ("binary", "timestamp", "set", "omap", "pairs"):
     ScenarioYamlLoader.add_constructor(f"tag:yaml.org,2002:{_tag}", _unknown_tag)
 ScenarioYamlLoader.add_constructor(None, _unknown_tag)
-for _tag, _constructor in _TAGS.items():
+for _tag, _constructor in TAGS.items():
     ScenarioYamlLoader.add_constructor(_tag, _constructor)
 
 
