@@ -131,14 +131,18 @@ class _ScenarioRun:
         """Let the peers finish their scripts; an unfinished one is a FAIL."""
         assert self.peers is not None
         window = self.options.default_deadline * self.options.time_scale
-        for peer in self.peers.wait_done(window):
-            action = peer.current
-            where = f" ({action.location})" if action and action.location else ""
-            doing = f"still at {action.op}{where}" if action else "still running"
-            return Judgement(Verdict.FAIL, f"peer {peer.name} did not finish its script within {window:g}s: "
-                             f"{doing}", step=str(action.location) if action and action.location else "",
-                             at=self.transcript.elapsed())
-        return judgement
+        unfinished = self.peers.wait_done(window)
+        if not unfinished:
+            return judgement
+        peer = unfinished[0]
+        action = peer.current
+        where = str(action.location) if action and action.location else ""
+        if action is None:
+            doing = "still running"
+        else:
+            doing = f"still at {action.op}" + (f" ({where})" if where else "")
+        reason = f"peer {peer.name} did not finish its script within {window:g}s: {doing}"
+        return Judgement(Verdict.FAIL, reason, step=where, at=self.transcript.elapsed())
 
     def _with_peer_failures(self, judgement: Judgement) -> Judgement:
         """A peer failure decides the verdict unless the candidate crashed or failed earlier."""

@@ -95,7 +95,7 @@ class InProcessAdapter(Adapter):
                 return function
             args = [to_python(arg, self._handles, self._callback_proxy) for arg in call.args]
         except Unconvertible as error:
-            return Crashed(f"cannot pass the arguments: {error}")
+            return Crashed(f"cannot make the call: {error}")
         try:
             result = function(*args)
         except Exception as error:

@@ -37,6 +37,12 @@ class TcpClientPeer(ScriptedPeer):
         port = as_port(self.value(params["port"]))
         timeout = self.context.timeout(params.get("timeout"))
         sock, self._unconnected = self._unconnected, None
+        if sock.family != family_for(host):
+            # Bound for the other address family: connect from a fresh socket
+            # (its port then differs from the advertised PEER.port).
+            self.forget(sock)
+            sock.close()
+            sock = self.track(socket.socket(family_for(host), socket.SOCK_STREAM))
         sock.settimeout(timeout)
         try:
             sock.connect((host, port))
@@ -47,4 +53,4 @@ class TcpClientPeer(ScriptedPeer):
         sock.settimeout(None)
         self.forget(sock)
         self.stream.attach(sock)
-        self.note(f"connected to {host}:{port} from port {self.port}")
+        self.note(f"connected to {host}:{port} from port {sock.getsockname()[1]}")

@@ -8,6 +8,7 @@ import time
 import pytest
 from runner_support import FILE, act, peer
 
+from harness import capabilities
 from harness.peers import PeerGroup
 from harness.scenario.matchers import Exact
 from harness.scenario.model import Ref
@@ -206,3 +207,31 @@ def test_stop_unblocks_a_peer_waiting_in_accept(start_peers):
     started = time.monotonic()
     assert group.stop() == []
     assert time.monotonic() - started < 1.5
+
+
+def test_client_peer_reaches_an_ipv6_listener(start_peers, sockets):
+    missing = capabilities.why_missing("ipv6")
+    if missing:
+        pytest.skip(f"requires ipv6: {missing}")
+    listener = sockets(socket.create_server(("::1", 0), family=socket.AF_INET6))
+    group = start_peers(peer("cli", "tcp-client", act("connect", host="::1", port=listener.getsockname()[1]),
+                             act("send", data=b"v6")))
+    listener.settimeout(5)
+    conn, _ = listener.accept()
+    sockets(conn)
+    assert conn.recv(2) == b"v6"
+    finished(group)
+    assert group.failures() == []
+
+
+def test_server_peer_listens_on_ipv6_when_asked(start_peers, sockets):
+    missing = capabilities.why_missing("ipv6")
+    if missing:
+        pytest.skip(f"requires ipv6: {missing}")
+    env: dict = {}
+    server = peer("srv", "tcp-server", act("accept"), act("send", data=b"v6"), host="::1")
+    group = start_peers(server, env=env)
+    assert env["srv.host"] == b"::1"
+    client = sockets(socket.create_connection(("::1", env["srv.port"]), timeout=5))
+    assert client.recv(2) == b"v6"
+    finished(group)
