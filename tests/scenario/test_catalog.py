@@ -148,3 +148,12 @@ def test_manual_function_lists_match_the_brief() -> None:
                                             "setpeername", "setsockname", "getpeername", "getsockname",
                                             "timeout", "close"}
     assert MANUAL_FUNCTIONS["dns"] == ("toip", "tohostname")
+
+
+def test_shipped_suite_loads_and_uses_both_call_styles() -> None:
+    catalog = load_catalog(Path(harness.__file__).resolve().parent.parent / "scenarios")
+    if not catalog.scenarios:
+        pytest.skip("the shipped suite has no scenarios yet")
+    styles = {step.style for scenario in catalog.scenarios for step in scenario.steps
+              if getattr(step, "style", None)}
+    assert styles == {"global", "method"}, "the suite must exercise both call styles (spec §1.6)"

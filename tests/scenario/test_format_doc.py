@@ -59,9 +59,10 @@ def test_second_example_uses_peers_sync_points_and_both_call_styles(tmp_path: Pa
 
 @pytest.mark.parametrize("word", [
     *TAGS, *SCENARIO_KEYS, *OUTCOME_KEYS, *PEER_KEYS, *STEP_KEYS, *VERDICTS, *CAPABILITIES, *ERROR_CLASSES,
-    *{option for options in PEER_OPTIONS.values() for option in options},
-    *{op for ops in PEER_OPS.values() for op in ops},
-    *{param.rstrip("!") for ops in PEER_OPS.values() for params in ops.values() for param in params},
+    # sorted: parameter ids must not depend on set order, or xdist workers disagree
+    *sorted({option for options in PEER_OPTIONS.values() for option in options}),
+    *sorted({op for ops in PEER_OPS.values() for op in ops}),
+    *sorted({param.rstrip("!") for ops in PEER_OPS.values() for params in ops.values() for param in params}),
 ])
 def test_every_schema_word_is_documented(word: str) -> None:
     assert f"`{word}" in TEXT, f"scenarios/README.md does not document `{word}`"
