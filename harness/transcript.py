@@ -36,7 +36,3 @@ class Transcript:
     def entries(self) -> tuple[TranscriptEntry, ...]:
         with self._lock:
             return tuple(self._entries)
-
-    def render(self) -> str:
-        """The transcript as text, one line per entry, for failure reports."""
-        return "\n".join(f"{e.at:9.4f}  {e.source:<14} {e.text}" for e in self.entries())

@@ -40,10 +40,6 @@ class SyncBoard:
             self._transcript.record(source, f"wait {name}: {outcome}")
         return raised
 
-    def is_raised(self, name: str) -> bool:
-        with self._condition:
-            return name in self._raised
-
     def abort(self) -> None:
         """Wake every waiter for good: nothing more will be signalled."""
         with self._condition:

@@ -10,6 +10,7 @@ from runner_support import FILE, act, peer
 
 from harness import capabilities
 from harness.peers import PeerGroup
+from harness.peers.stream import split_slices
 from harness.scenario.matchers import Exact
 from harness.scenario.model import Ref
 
@@ -235,3 +236,14 @@ def test_server_peer_listens_on_ipv6_when_asked(start_peers, sockets):
     client = sockets(socket.create_connection(("::1", env["srv.port"]), timeout=5))
     assert client.recv(2) == b"v6"
     finished(group)
+
+
+@pytest.mark.parametrize(("data", "slices", "pieces"), [
+    (b"abcdef", [1, 2], [b"a", b"bc", b"def"]),
+    (b"abc", [1, 2], [b"a", b"bc"]),
+    (b"abc", [5], [b"abc"]),
+    (b"abc", None, [b"abc"]),
+    (b"", [1], [b""]),
+])
+def test_split_slices_leaves_the_rest_as_a_last_piece(data, slices, pieces):
+    assert split_slices(data, slices) == pieces

@@ -1,0 +1,55 @@
+"""Judging one outcome: windows, order of outcomes, descriptions."""
+
+from __future__ import annotations
+
+from runner_support import raises, returns
+
+from harness.adapters.base import Crashed, Raised, Returned, TimedOut, Unimplemented
+from harness.judging import describe_expected, describe_observed, judge
+from harness.scenario.matchers import TypeIs
+from harness.scenario.model import Verdict
+
+
+def test_within_scales_only_the_upper_bound():
+    expects = [returns(None, b"timeout", within=(0.2, 1.0))]
+    timed_out = Returned((None, b"timeout"))
+    assert judge(timed_out, expects, 1.4, {}, time_scale=1.5).verdict is Verdict.PASS
+    assert judge(timed_out, expects, 1.4, {}, time_scale=1.0).verdict is Verdict.FAIL
+    too_early = judge(timed_out, expects, 0.15, {}, time_scale=10.0)
+    assert too_early.verdict is Verdict.FAIL
+    assert "took 0.150s, outside [0.2, 10]s" in too_early.reason
+
+
+def test_descriptions_name_values_windows_and_verdicts():
+    assert describe_expected(returns(TypeIs("socket")), {}, 1.0) == "returns any socket"
+    assert describe_expected(returns(), {}, 1.0) == "returns nothing"
+    informational = returns(b"ab", verdict=Verdict.INFORMATIONAL, within=(0, 2))
+    assert describe_expected(informational, {}, 2.0) == 'returns "ab" within [0, 4]s (informational)'
+    assert describe_expected(raises(b"closed"), {}, 1.0) == 'raises a string containing "closed"'
+
+
+def test_observed_descriptions():
+    assert describe_observed(Returned((None, b"x")), 0.0123) == 'returned nil, "x" in 0.012s'
+    assert describe_observed(Returned(()), 0) == "returned (no values) in 0.000s"
+    assert describe_observed(Raised("boom"), 0) == 'raised "boom" in 0.000s'
+    assert describe_observed(TimedOut(5.0), 5.1) == "no answer within the 5s deadline"
+    assert describe_observed(Unimplemented("toip"), 0) == "not implemented: toip"
+    assert describe_observed(Crashed("died\ntraceback"), 0) == "crashed: died"
+
+
+def test_trailing_nils_are_not_significant():
+    assert judge(Returned((b"a", None, None)), [returns(b"a")], 0, {}).verdict is Verdict.PASS
+    assert judge(Returned((b"a",)), [returns(b"a", None)], 0, {}).verdict is Verdict.PASS
+
+
+def test_raise_against_returns_only_and_return_against_raises_only():
+    failed = judge(Raised("x"), [returns(1)], 0, {})
+    assert failed.verdict is Verdict.FAIL and "raised an error instead of returning" in failed.reason
+    failed = judge(Returned((1,)), [raises(b"x")], 0, {})
+    assert failed.verdict is Verdict.FAIL and "returned instead of raising" in failed.reason
+
+
+def test_several_outcomes_report_each_miss():
+    failed = judge(Returned((3,)), [returns(1), returns(2, verdict=Verdict.NON_STRICT)], 0, {})
+    assert "outcome 1:" in failed.reason and "outcome 2:" in failed.reason
+    assert failed.expected == ("returns 1", "returns 2 (non-strict)")
