@@ -181,7 +181,8 @@ def _load_outcome(checker: Checker, raw: Any, line: int, field: str,
     note = ""
     if "note" in outcome:
         note = checker.text(outcome, "note", field) or ""
-    if returns is None and raises in (None, FAILED) or within is FAILED or verdict is None:
+    expectation_failed = returns is None if "returns" in outcome else raises is FAILED
+    if expectation_failed or within is FAILED or verdict is None:
         return None
     return ExpectedOutcome(returns=returns, raises=raises, within=within, verdict=verdict, note=note,
                            location=SourceLocation(checker.collector.path, outcome.line))

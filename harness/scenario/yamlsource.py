@@ -103,7 +103,8 @@ def _construct_map(loader: ScenarioYamlLoader, node: yaml.MappingNode) -> YMap:
         try:
             hash(key)
         except TypeError:
-            loader.problem(key_node, "a mapping key must be a plain value")
+            loader.collector.add(_line(key_node), "key", "a mapping key must be a plain value, "
+                                                          "not a list or mapping")
             continue
         if key in result:
             loader.collector.add(_line(key_node), str(key),

@@ -148,6 +148,12 @@ def test_duplicate_keys_are_reported_with_both_lines() -> None:
     assert problem.message == "duplicate key (first at line 1)"
 
 
+def test_complex_mapping_keys_are_reported() -> None:
+    _, collector, invalid = parse("? [a, b]\n: 1\n")
+    (problem,) = collector.problems
+    assert (problem.line, problem.field) == (1, "key") and not invalid
+
+
 def test_load_yaml_reports_syntax_errors_with_line(tmp_path) -> None:
     path = tmp_path / "broken.yaml"
     path.write_text("a: 1\nb: [1, 2\nc: 3\n", encoding="utf-8")
