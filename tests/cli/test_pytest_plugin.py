@@ -184,7 +184,7 @@ def test_parallel_run_gives_the_serial_verdicts(pytester: pytest.Pytester, fake_
     common = (*PLUGIN, "--lsc-scenarios", str(root), str(root), "--lsc-candidate", fake_candidate)
     serial = pytester.path / "serial.json"
     parallel = pytester.path / "parallel.json"
-    serial_run = pytester.runpytest_subprocess(*common, "--lsc-results", str(serial))
+    serial_run = pytester.runpytest(*common, "--lsc-results", str(serial))
     serial_verdicts = _verdicts_of(serial_run, serial)
     parallel_run = pytester.runpytest_subprocess(*common, "-n", "2", "--lsc-results", str(parallel))
     parallel_run.stdout.fnmatch_lines(["created: 2/2 workers"])

@@ -1,0 +1,50 @@
+"""What the lsconform commands share: the error type, the scenario root option, the catalog.
+
+Commands raise ``CliError`` for anything the user can fix (an unknown id, a
+file that is not results.json); ``main`` prints it as one line and exits
+with its code, never with a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from harness.scenario.catalog import Catalog
+
+USAGE_ERROR = 2
+
+
+class CliError(Exception):
+    """A problem to report in one line, with the exit code to use."""
+
+    def __init__(self, message: str, code: int = USAGE_ERROR) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def add_scenarios_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--scenarios", metavar="DIR", type=Path, default=None,
+                        help="scenario root (default: the suite shipped with lsconform)")
+
+
+def scenario_root(option: Path | None) -> Path:
+    from harness.pytest_plugin import default_scenario_root
+
+    root = (option or default_scenario_root()).resolve()
+    if not root.is_dir():
+        raise CliError(f"scenario root {root} is not a directory")
+    return root
+
+
+def load(option: Path | None) -> Catalog:
+    """The catalog under the chosen root; a broken scenario file is a usage error."""
+    from harness.scenario.catalog import load_catalog
+    from harness.scenario.errors import ScenarioError
+
+    try:
+        return load_catalog(scenario_root(option))
+    except ScenarioError as error:
+        raise CliError(f"cannot load the scenarios:\n{error}") from None

@@ -1,0 +1,30 @@
+"""``lsconform list``: the scenarios, one per line, with their titles and tags."""
+
+from __future__ import annotations
+
+import argparse
+
+from harness.cli.common import add_scenarios_option, load
+
+NAME = "list"
+HELP = "list scenario ids, titles and tags"
+EXAMPLE = "lsconform list --tag pattern-line -k receive"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("-k", dest="keyword", metavar="TEXT",
+                        help="only scenarios whose id or title contains TEXT")
+    parser.add_argument("--tag", action="append", metavar="TAG", default=None,
+                        help="only scenarios with this tag (repeatable)")
+    add_scenarios_option(parser)
+
+
+def execute(args: argparse.Namespace) -> int:
+    catalog = load(args.scenarios)
+    selected = catalog.select(tags=args.tag, keyword=args.keyword)
+    width = max((len(s.id) for s in selected), default=0)
+    for scenario in selected:
+        tags = f"  [{', '.join(scenario.tags)}]" if scenario.tags else ""
+        print(f"{scenario.id:<{width}}  {scenario.title}{tags}")
+    print(f"{len(selected)} of {len(catalog.scenarios)} scenarios")
+    return 0

@@ -1,0 +1,64 @@
+"""``lsconform``: run the LuaSocket 1.3b conformance suite and inspect it.
+
+A thin command line over the pytest plugin and the scenario catalog. Each
+command lives in its own module exposing ``NAME``, ``HELP``, ``EXAMPLE``,
+``add_arguments(parser)`` and ``execute(args) -> exit code``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from types import ModuleType
+
+from harness.cli import coverage, listing, report, run, show
+from harness.cli.common import CliError
+
+COMMANDS: tuple[ModuleType, ...] = (run, listing, show, coverage, report)
+
+DESCRIPTION = """\
+Conformance suite for the LuaSocket 1.3b API. Every scenario (a YAML file
+under scenarios/) is run against every chosen candidate, and each pair gets
+a verdict: PASS, NON-STRICT, INFORMATIONAL, UNIMPLEMENTED, FAIL, CRASH,
+TIMEOUT or SKIP."""
+
+EPILOG = """\
+examples:
+{examples}
+
+exit status: 0 success; 1 a FAIL, CRASH or TIMEOUT (or, with --repeat, a
+verdict that changed); 2 usage error (unknown scenario id, bad arguments);
+5 no scenario selected; other values are pytest's own."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    examples = "\n".join(f"  {module.EXAMPLE}" for module in COMMANDS)
+    parser = argparse.ArgumentParser(prog="lsconform", description=DESCRIPTION,
+                                     epilog=EPILOG.format(examples=examples),
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for module in COMMANDS:
+        sub = commands.add_parser(module.NAME, help=module.HELP,
+                                  description=module.HELP[0].upper() + module.HELP[1:] + ".",
+                                  epilog=f"example:\n  {module.EXAMPLE}",
+                                  formatter_class=argparse.RawDescriptionHelpFormatter)
+        module.add_arguments(sub)
+        sub.set_defaults(execute=module.execute)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.execute(args))
+    except CliError as error:
+        print(f"lsconform: error: {error}", file=sys.stderr)
+        return error.code
+    except KeyboardInterrupt:
+        print("lsconform: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

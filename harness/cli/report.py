@@ -1,0 +1,37 @@
+"""``lsconform report RESULTS.json``: render a results file again, as Markdown or JUnit XML."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from harness.cli.common import CliError
+from harness.results import ResultsError, load_document, write_text_atomic
+from reports import junit, markdown
+
+NAME = "report"
+HELP = "re-render a results.json as a Markdown summary or JUnit XML"
+EXAMPLE = "lsconform report lsconform-report/results.json --format junit -o junit.xml"
+RENDERERS = {"md": markdown.render, "junit": junit.render}
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("results", type=Path, metavar="RESULTS.json", help="a results file written by `run`")
+    parser.add_argument("--format", choices=sorted(RENDERERS), default="md",
+                        help="output format (default md)")
+    parser.add_argument("-o", "--output", type=Path, metavar="FILE",
+                        help="write to FILE (atomically) instead of standard output")
+
+
+def execute(args: argparse.Namespace) -> int:
+    try:
+        document = load_document(args.results)
+    except ResultsError as error:
+        raise CliError(str(error)) from None
+    text = RENDERERS[args.format](document)
+    if args.output is None:
+        sys.stdout.write(text)
+    else:
+        write_text_atomic(args.output, text)
+    return 0

@@ -1,0 +1,176 @@
+"""``lsconform run``: run the suite through pytest and write the three reports.
+
+pytest (with pytest-xdist when installed) does the scheduling, progress
+display and isolation; this command only builds its argument list, runs it
+in process, reads back the results.json the plugin wrote, and renders
+junit.xml and summary.md from it. With ``--repeat N`` it runs the whole
+selection N times and reports every scenario whose verdict changed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from harness.cli.common import CliError, add_scenarios_option, scenario_root
+from harness.results import (
+    ResultsError,
+    failures,
+    load_document,
+    with_repetitions,
+    write_document,
+    write_text_atomic,
+)
+from reports import junit, markdown
+
+NAME = "run"
+HELP = "run scenarios against candidates; write results.json, junit.xml and summary.md"
+EXAMPLE = "lsconform run --candidate reference --out lsconform-report -k tcp.receive -n auto"
+DEFAULT_OUT = Path("lsconform-report")
+NO_SCENARIOS = int(pytest.ExitCode.NO_TESTS_COLLECTED)
+_FINISHED = (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED, pytest.ExitCode.NO_TESTS_COLLECTED)
+
+
+def _has_xdist() -> bool:
+    return importlib.util.find_spec("xdist") is not None
+
+
+def _workers(text: str) -> str:
+    if text == "auto" or (text.isdigit() and int(text) >= 0):
+        return text
+    raise argparse.ArgumentTypeError(f"expected a number of workers or 'auto', not {text!r}")
+
+
+def _positive_int(text: str) -> int:
+    if text.isdigit() and int(text) >= 1:
+        return int(text)
+    raise argparse.ArgumentTypeError(f"expected a positive integer, not {text!r}")
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if value > 0:
+        return value
+    raise argparse.ArgumentTypeError(f"expected a positive number, not {text!r}")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--candidate", action="append", metavar="NAME", default=None,
+                        help="candidate to run (repeatable; default reference; python:MODULE for any "
+                             "importable module)")
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, metavar="DIR",
+                        help=f"directory for results.json, junit.xml, summary.md (default {DEFAULT_OUT}/)")
+    parser.add_argument("-k", dest="keyword", metavar="EXPR",
+                        help="select scenarios by id substring expression, as pytest -k")
+    parser.add_argument("-m", dest="markexpr", metavar="MARKEXPR",
+                        help="select by tag or area markers ('-' and '.' become '_'), as pytest -m")
+    parser.add_argument("-n", dest="workers", type=_workers, default="auto" if _has_xdist() else "0",
+                        metavar="N|auto", help="parallel workers (default auto with pytest-xdist, else 0)")
+    parser.add_argument("--time-scale", type=_positive_float, default=1.0, metavar="F",
+                        help="multiply time windows and deadlines by F (default 1)")
+    parser.add_argument("--repeat", type=_positive_int, default=1, metavar="N",
+                        help="run N times and report scenarios whose verdict changed (exit 1 if any)")
+    parser.add_argument("-v", "--verbose", action="store_true", help="one line per scenario")
+    add_scenarios_option(parser)
+
+
+def pytest_arguments(args: argparse.Namespace, root: Path, candidates: Sequence[str],
+                     results: Path) -> list[str]:
+    """The pytest command line for one repetition.
+
+    The plugin is named explicitly (``-p``) so this works without the entry
+    point installed; ``-p no:lsconform`` then stops the entry point from
+    registering the same module a second time. ``--assert=plain``: scenario
+    items use no assert statements, and rewriting would only warn about
+    harness modules this process has already imported.
+    """
+    command = [str(root), "-p", "harness.pytest_plugin", "-p", "no:lsconform", "-p", "no:cacheprovider",
+               "--assert=plain", "-v" if args.verbose else "-q", "--lsc-no-summary",
+               "--lsc-scenarios", str(root), "--lsc-time-scale", str(args.time_scale),
+               "--lsc-results", str(results)]
+    for name in candidates:
+        command += ["--lsc-candidate", name]
+    if args.keyword:
+        command += ["-k", args.keyword]
+    if args.markexpr:
+        command += ["-m", args.markexpr]
+    if args.workers != "0" and _has_xdist():
+        command += ["-n", args.workers]
+    return command
+
+
+def execute(args: argparse.Namespace) -> int:
+    root = scenario_root(args.scenarios)
+    candidates = list(dict.fromkeys(args.candidate or ["reference"]))
+    _check_candidates(candidates)
+    started = time.perf_counter()
+    documents = []
+    with tempfile.TemporaryDirectory(prefix="lsconform-") as scratch:
+        for index in range(args.repeat):
+            if args.repeat > 1:
+                print(f"lsconform: repetition {index + 1} of {args.repeat}", flush=True)
+            documents.append(_run_once(args, root, candidates, Path(scratch) / f"results-{index}.json"))
+    wall_time = time.perf_counter() - started
+    if len(documents) == 1:
+        document = {**documents[0], "wall_time": round(wall_time, 3)}
+    else:
+        document = with_repetitions(documents, wall_time)
+    written = write_reports(args.out, document)
+    return _conclude(document, written)
+
+
+def _check_candidates(names: Sequence[str]) -> None:
+    """Fail before starting pytest on a name no candidate answers to."""
+    from harness.candidates.registry import resolve
+
+    for name in names:
+        try:
+            resolve(name)
+        except (LookupError, ValueError) as error:
+            raise CliError(str(error)) from None
+
+
+def _run_once(args: argparse.Namespace, root: Path, candidates: Sequence[str], path: Path) -> dict[str, Any]:
+    code = pytest.main(pytest_arguments(args, root, candidates, path))
+    if code not in _FINISHED:
+        raise CliError(f"pytest stopped early ({pytest.ExitCode(code).name}, exit {int(code)}); "
+                       "see its output above", code=int(code))
+    try:
+        document = load_document(path)
+    except ResultsError as error:
+        raise CliError(f"the run wrote no usable results: {error}", code=3) from None
+    if not document["results"]:
+        raise CliError("no scenarios selected: check -k / -m, --scenarios and `lsconform list`",
+                       code=NO_SCENARIOS)
+    return document
+
+
+def write_reports(out: Path, document: dict[str, Any]) -> list[Path]:
+    """results.json, junit.xml and summary.md, each written atomically."""
+    paths = [out / "results.json", out / "junit.xml", out / "summary.md"]
+    write_document(paths[0], document)
+    write_text_atomic(paths[1], junit.render(document))
+    write_text_atomic(paths[2], markdown.render(document))
+    return paths
+
+
+def _conclude(document: dict[str, Any], written: Sequence[Path]) -> int:
+    print()
+    for line in markdown.headline(document):
+        print(f"lsconform: {line}")
+    changed = document.get("repeat", {}).get("changed", [])
+    for entry in changed:
+        print(f"lsconform: verdict changed between repetitions: {entry['scenario']} [{entry['candidate']}]: "
+              + " -> ".join(entry["verdicts"]))
+    print("lsconform: wrote " + ", ".join(str(path) for path in written))
+    return 1 if failures(document) or changed else 0

@@ -1,0 +1,122 @@
+"""``lsconform list``, ``show``, ``coverage``, ``report`` and ``--help``, called in process."""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+from cli_scenarios import FAILING_YAML, LOOKUP_YAML, UNIMPLEMENTED_YAML, write_tree
+
+from harness.cli import coverage
+from harness.cli.main import main
+from harness.results import build_document, candidate_entry
+
+
+@pytest.fixture
+def root(tmp_path: Path) -> Path:
+    files = {"dns/lookup.yaml": LOOKUP_YAML, "dns/failing.yaml": FAILING_YAML,
+             "dns/reverse.yaml": UNIMPLEMENTED_YAML}
+    return write_tree(tmp_path / "scenarios", files)
+
+
+def test_help_explains_every_command_with_an_example(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--help"])
+    assert exit_info.value.code == 0
+    text = capsys.readouterr().out
+    for command in ("run", "list", "show", "coverage", "report"):
+        assert f"\n  lsconform {command} " in text
+    with pytest.raises(SystemExit):
+        main(["run", "--help"])
+    assert "example:\n  lsconform run " in capsys.readouterr().out
+
+
+def test_list_prints_ids_titles_and_tags(root: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["list", "--scenarios", str(root)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split()[0] for line in lines[:-1]] == [
+        "dns.tohostname.localhost", "dns.toip.localhost", "dns.toip.unknown-host", "dns.toip.wrong-answer"]
+    assert lines[1].split(None, 1)[1] == "toip resolves localhost  [lookup, fast-path]"
+    assert lines[-1] == "4 of 4 scenarios"
+
+
+def test_list_filters_by_keyword_and_tag(root: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["list", "--scenarios", str(root), "--tag", "errors"]) == 0
+    listed = capsys.readouterr().out.splitlines()[:-1]
+    assert [line.split()[0] for line in listed] == ["dns.toip.unknown-host"]
+    assert main(["list", "--scenarios", str(root), "-k", "WRONG"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert [line.split()[0] for line in out[:-1]] == ["dns.toip.wrong-answer"]
+    assert out[-1] == "1 of 4 scenarios"
+
+
+def test_list_reports_a_broken_file_with_its_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    broken = write_tree(tmp_path / "s", {"dns/bad.yaml": LOOKUP_YAML.replace("  spec: \"§9\"\n", "", 1)})
+    assert main(["list", "--scenarios", str(broken)]) == 2
+    assert "dns/bad.yaml:2: " in capsys.readouterr().err
+
+
+def test_show_prints_references_and_the_yaml_as_written(root: Path,
+                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["show", "dns.toip.unknown-host", "--scenarios", str(root)]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("dns.toip.unknown-host: toip on an unknown name returns nil and a message\n")
+    assert "  manual:   DNS / toip\n" in out
+    assert "  spec:     §9 " in out
+    assert "  tags:     lookup, errors\n" in out
+    assert f"  file:     {root / 'dns' / 'lookup.yaml'}:12\n" in out
+    source = out.split("\n\n", 1)[1]
+    assert source.startswith("- id: dns.toip.unknown-host\n")
+    assert '    expect: {returns: [null, !type string]}' in source
+    assert "dns.toip.localhost" not in source
+
+
+def test_show_unknown_id_is_an_error_with_hints(root: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["show", "dns.toip", "--scenarios", str(root)]) == 2
+    err = capsys.readouterr().err
+    assert "unknown scenario id 'dns.toip'" in err and "dns.toip.localhost" in err
+
+
+def test_coverage_maps_functions_to_scenarios(root: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["coverage", "--scenarios", str(root)]) == 0
+    out = capsys.readouterr().out
+    toip = next(line for line in out.splitlines() if line.strip().startswith("toip "))
+    assert toip.split()[1:] == ["3", "dns.toip.localhost,", "dns.toip.unknown-host,", "dns.toip.wrong-answer"]
+    uncovered = next(line for line in out.splitlines() if line.startswith("functions with no scenario"))
+    assert "tcp.connect" in uncovered and "dns.toip" not in uncovered and "dns.tohostname" not in uncovered
+    assert main(["coverage", "--scenarios", str(root), "--strict"]) == 1
+
+
+def test_coverage_strict_passes_when_every_core_function_is_called(
+        root: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setattr(coverage, "TRANSPORT_AREAS", ("dns",))
+    assert main(["coverage", "--scenarios", str(root), "--strict", "--counts"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split() for line in lines if line.strip().startswith(("toip ", "tohostname "))] == [
+        ["toip", "3"], ["tohostname", "1"]]
+
+
+def _results_file(tmp_path: Path) -> Path:
+    document = build_document([], [candidate_entry("reference", "0.1.0", [])], suite_version="0.1.0+test",
+                              wall_time=1.5, time_scale=1.0)
+    path = tmp_path / "results.json"
+    path.write_text(json.dumps(document), encoding="utf-8")
+    return path
+
+
+def test_report_renders_markdown_and_junit(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    results = _results_file(tmp_path)
+    assert main(["report", str(results)]) == 0
+    assert "# LuaSocket 1.3b conformance" in capsys.readouterr().out
+    assert main(["report", str(results), "--format", "junit", "-o", str(tmp_path / "j.xml")]) == 0
+    assert ET.parse(tmp_path / "j.xml").getroot().find("testsuite").get("name") == "reference"
+
+
+def test_report_refuses_a_file_that_is_not_results(tmp_path: Path,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    other = tmp_path / "other.json"
+    other.write_text('{"hello": 1}', encoding="utf-8")
+    assert main(["report", str(other)]) == 2
+    assert "not an lsconform results document" in capsys.readouterr().err

@@ -1,0 +1,106 @@
+"""``lsconform run`` as users and CI call it: a subprocess, its exit code and the files it writes."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import jsonschema
+import pytest
+from cli_scenarios import (
+    CRASH_YAML,
+    FAILING_YAML,
+    FLAKY_YAML,
+    LOOKUP_YAML,
+    UNIMPLEMENTED_YAML,
+    write_tree,
+)
+
+from harness.results import SCHEMA_FILE, load_document
+
+
+def lsconform(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "harness.cli", *args], cwd=cwd, capture_output=True,
+                          text=True, timeout=120, check=False)
+
+
+def run(tmp_path: Path, candidate: str, files: dict[str, str],
+        *extra: str) -> subprocess.CompletedProcess[str]:
+    root = write_tree(tmp_path / "scenarios", files)
+    return lsconform(tmp_path, "run", "--scenarios", str(root), "--candidate", candidate,
+                     "--out", str(tmp_path / "report"), *extra)
+
+
+def test_passing_run_exits_zero_and_writes_three_reports(tmp_path: Path, fake_candidate: str) -> None:
+    files = {"dns/lookup.yaml": LOOKUP_YAML, "dns/reverse.yaml": UNIMPLEMENTED_YAML}
+    done = run(tmp_path, fake_candidate, files, "-n", "0")
+    assert done.returncode == 0, done.stdout + done.stderr
+    report = tmp_path / "report"
+    document = load_document(report / "results.json")
+    jsonschema.validate(document, json.loads(SCHEMA_FILE.read_text(encoding="utf-8")))
+    assert {r["scenario"]: r["verdict"] for r in document["results"]} == {
+        "dns.toip.localhost": "PASS",
+        "dns.toip.unknown-host": "PASS",
+        "dns.tohostname.localhost": "UNIMPLEMENTED",
+    }
+    suite = ET.parse(report / "junit.xml").getroot().find("testsuite")
+    assert suite is not None and (suite.get("tests"), suite.get("skipped")) == ("3", "1")
+    summary = (report / "summary.md").read_text(encoding="utf-8")
+    assert "| python:lsc_fake_dns | 1.0-test | 66.7% (2/3) |" in summary
+    headline = "lsconform: python:lsc_fake_dns 1.0-test: score 66.7% (2/3); PASS 2, UNIMPLEMENTED 1"
+    assert headline in done.stdout
+    assert "lsconform: wall time " in done.stdout
+    assert sorted(p.name for p in report.iterdir()) == ["junit.xml", "results.json", "summary.md"]
+
+
+def test_a_failure_exits_one_and_is_reported_in_parallel_too(tmp_path: Path, fake_candidate: str) -> None:
+    done = run(tmp_path, fake_candidate, {"dns/lookup.yaml": LOOKUP_YAML, "dns/failing.yaml": FAILING_YAML},
+               "-n", "2")
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "bringing up nodes" in done.stdout  # pytest-xdist distributed the run
+    assert 'actual:    returned "10.0.0.1"' in done.stdout
+    document = load_document(tmp_path / "report" / "results.json")
+    assert [r["scenario"] for r in document["results"] if r["verdict"] == "FAIL"] == ["dns.toip.wrong-answer"]
+    summary = (tmp_path / "report" / "summary.md").read_text(encoding="utf-8")
+    assert "| `dns.toip.wrong-answer` | FAIL |" in summary
+
+
+def test_a_crash_exits_one(tmp_path: Path, fake_candidate: str) -> None:
+    done = run(tmp_path, fake_candidate, {"dns/crash.yaml": CRASH_YAML}, "-n", "0")
+    assert done.returncode == 1
+    assert "CRASH 1" in done.stdout
+
+
+def test_nothing_selected_is_an_error(tmp_path: Path, fake_candidate: str) -> None:
+    done = run(tmp_path, fake_candidate, {"dns/lookup.yaml": LOOKUP_YAML}, "-n", "0", "-k", "no.such.thing")
+    assert done.returncode == pytest.ExitCode.NO_TESTS_COLLECTED
+    assert "no scenarios selected" in done.stderr
+    assert not (tmp_path / "report").exists()
+
+
+def test_unknown_candidate_is_a_usage_error(tmp_path: Path, fake_candidate: str) -> None:
+    done = run(tmp_path, "no-such-candidate", {"dns/lookup.yaml": LOOKUP_YAML}, "-n", "0")
+    assert done.returncode == 2
+    assert "unknown candidate 'no-such-candidate'" in done.stderr
+
+
+def test_repeat_reports_a_verdict_that_changed(tmp_path: Path, fake_candidate: str) -> None:
+    done = run(tmp_path, fake_candidate, {"dns/flaky.yaml": FLAKY_YAML, "dns/lookup.yaml": LOOKUP_YAML},
+               "-n", "0", "--repeat", "3")
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert ("verdict changed between repetitions: dns.toip.flip [python:lsc_fake_dns]: PASS -> FAIL -> PASS"
+            in done.stdout)
+    document = load_document(tmp_path / "report" / "results.json")
+    assert document["repeat"] == {"count": 3, "changed": [
+        {"scenario": "dns.toip.flip", "candidate": fake_candidate, "verdicts": ["PASS", "FAIL", "PASS"]}]}
+    summary = (tmp_path / "report" / "summary.md").read_text(encoding="utf-8")
+    assert "## Stability over 3 repetitions" in summary
+
+
+def test_repeat_of_a_stable_suite_passes(tmp_path: Path, fake_candidate: str) -> None:
+    done = run(tmp_path, fake_candidate, {"dns/lookup.yaml": LOOKUP_YAML}, "-n", "0", "--repeat", "2")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert load_document(tmp_path / "report" / "results.json")["repeat"] == {"count": 2, "changed": []}
