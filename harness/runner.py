@@ -31,7 +31,7 @@ from harness.peers.sync import SyncBoard
 from harness.scenario.model import ACCEPTABLE_ORDER, Scenario, ScenarioResult, Verdict
 from harness.steps import ScenarioError, StepRunner
 from harness.transcript import Transcript
-from harness.values import LuaValue
+from harness.values import LuaValue, lua_repr
 
 
 @dataclass(frozen=True)
@@ -162,6 +162,8 @@ class _ScenarioRun:
         errors = []
         if self.adapter is not None:
             held = list(self.steps.handles.values()) if self.steps else []
+            shown = ", ".join(lua_repr(handle) for handle in held) or "no sockets"
+            self.transcript.record("harness", f"teardown: releasing {shown}")
             for label, action in (("release", lambda: self.adapter.release(held)),
                                   ("close adapter", self.adapter.close)):
                 try:

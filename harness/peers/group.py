@@ -40,6 +40,7 @@ class PeerGroup:
         env: dict[str, LuaValue] = {}
         for peer in self.peers:
             peer.setup()
+            peer.note(f"{peer.kind} ready at {peer.host}:{peer.port}")
             env.update(peer.env_values())
         return env
 
