@@ -116,6 +116,15 @@ def test_a_failed_write_keeps_the_old_file_and_leaves_no_temporary(tmp_path: Pat
     assert [p.name for p in tmp_path.iterdir()] == ["summary.md"]
 
 
+def test_written_files_get_the_umask_permissions_not_private_ones(tmp_path: Path) -> None:
+    mask = os.umask(0o022)
+    try:
+        results.write_text_atomic(tmp_path / "summary.md", "text")
+    finally:
+        os.umask(mask)
+    assert (tmp_path / "summary.md").stat().st_mode & 0o777 == 0o644
+
+
 def test_scenario_digest_follows_the_yaml_files_only(tmp_path: Path) -> None:
     (tmp_path / "tcp").mkdir()
     scenario_file = tmp_path / "tcp" / "a.yaml"
