@@ -144,7 +144,8 @@ def test_load_error_is_a_collection_error_naming_the_line(pytester: pytest.Pytes
     assert result.ret == pytest.ExitCode.INTERRUPTED
     output = result.stdout.str()
     assert "ERROR collecting dns/broken.yaml" in output
-    assert "dns/broken.yaml:4: colour:" in output or "dns/broken.yaml:4: " in output
+    assert "dns/broken.yaml:3: scenarios[0].title: expected text" in output
+    assert "dns/broken.yaml:4: scenarios[0].colour: unknown key" in output
     assert "Traceback" not in output
 
 
