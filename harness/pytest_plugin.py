@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -33,7 +34,7 @@ from harness.results import write_document
 from reports.markdown import headline
 
 DEFAULT_CANDIDATE = "reference"
-_YAML_SUFFIXES = (".yaml", ".yml")
+_SCENARIO_SUFFIX = ".yaml"  # the catalog's rule too: README.md and friends are not scenarios
 _COLLECTOR_NAME = "lsconform-results"
 
 
@@ -103,7 +104,7 @@ def pytest_lsconform_resolve_candidate(config: pytest.Config, name: str) -> obje
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> ScenarioFile | None:
-    if file_path.suffix not in _YAML_SUFFIXES:
+    if file_path.suffix != _SCENARIO_SUFFIX:
         return None
     state = parent.config.stash[RUN_STATE]
     try:
@@ -124,6 +125,13 @@ class ResultCollector:
 
     def __init__(self, state: RunState) -> None:
         self.state = state
+        self._document: dict[str, Any] | None = None
+
+    def document(self) -> dict[str, Any]:
+        """Built once, at session end: describing candidates may start a driver process."""
+        if self._document is None:
+            self._document = self.state.document()
+        return self._document
 
     def pytest_sessionstart(self) -> None:
         self.state.started = time.perf_counter()
@@ -136,13 +144,13 @@ class ResultCollector:
     def pytest_sessionfinish(self) -> None:
         if self.state.is_worker or self.state.results_path is None:
             return
-        write_document(self.state.results_path, self.state.document())
+        write_document(self.state.results_path, self.document())
 
     def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
         if not self.state.records or not self.state.show_summary:
             return
         terminalreporter.section("lsconform")
-        for line in headline(self.state.document()):
+        for line in headline(self.document()):
             terminalreporter.write_line(line)
         if self.state.results_path is not None:
             terminalreporter.write_line(f"results: {self.state.results_path}")

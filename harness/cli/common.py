@@ -31,9 +31,9 @@ def add_scenarios_option(parser: argparse.ArgumentParser) -> None:
 
 
 def scenario_root(option: Path | None) -> Path:
-    from harness.pytest_plugin import default_scenario_root
+    from harness.scenario.catalog import default_root
 
-    root = (option or default_scenario_root()).resolve()
+    root = (option or default_root()).resolve()
     if not root.is_dir():
         raise CliError(f"scenario root {root} is not a directory")
     return root

@@ -130,7 +130,11 @@ def execute(args: argparse.Namespace) -> int:
 
 
 def _check_candidates(names: Sequence[str]) -> None:
-    """Fail before starting pytest on a name no candidate answers to."""
+    """Fail before starting pytest on a name no candidate answers to.
+
+    Asks the registry, which is what the plugin falls back to; a candidate
+    offered only by a conftest hook is for plain pytest runs, not this command.
+    """
     from harness.candidates.registry import resolve
 
     for name in names:
@@ -158,9 +162,12 @@ def _run_once(args: argparse.Namespace, root: Path, candidates: Sequence[str], p
 def write_reports(out: Path, document: dict[str, Any]) -> list[Path]:
     """results.json, junit.xml and summary.md, each written atomically."""
     paths = [out / "results.json", out / "junit.xml", out / "summary.md"]
-    write_document(paths[0], document)
-    write_text_atomic(paths[1], junit.render(document))
-    write_text_atomic(paths[2], markdown.render(document))
+    try:
+        write_document(paths[0], document)
+        write_text_atomic(paths[1], junit.render(document))
+        write_text_atomic(paths[2], markdown.render(document))
+    except OSError as error:
+        raise CliError(f"cannot write the reports to {out}: {error}", code=1) from None
     return paths
 
 

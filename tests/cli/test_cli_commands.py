@@ -120,3 +120,14 @@ def test_report_refuses_a_file_that_is_not_results(tmp_path: Path,
     other.write_text('{"hello": 1}', encoding="utf-8")
     assert main(["report", str(other)]) == 2
     assert "not an lsconform results document" in capsys.readouterr().err
+
+
+def test_unwritable_report_directory_is_a_clear_error(tmp_path: Path) -> None:
+    from harness.cli.common import CliError
+    from harness.cli.run import write_reports
+
+    blocker = tmp_path / "report"
+    blocker.write_text("a file where the directory should be", encoding="utf-8")
+    document = json.loads(_results_file(tmp_path).read_text(encoding="utf-8"))
+    with pytest.raises(CliError, match=f"cannot write the reports to {blocker}"):
+        write_reports(blocker, document)
