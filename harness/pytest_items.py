@@ -18,7 +18,7 @@ from __future__ import annotations
 import traceback
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import pytest
 
@@ -29,6 +29,7 @@ from reports.text import failure_text
 
 RECORD_PROPERTY = "lsconform_result"
 VERDICT_PROPERTY = "lsconform_verdict"
+
 
 class ScenarioFailed(Exception):
     """Raised by ``ScenarioItem.runtest`` for FAIL, CRASH and TIMEOUT; carries the record."""
@@ -123,7 +124,7 @@ class ScenarioItem(pytest.Item):
         return self.path, self.scenario.location.line - 1, f"{self.scenario.id} [{self.candidate}]"
 
 
-def _skip(reason: str) -> None:
+def _skip(reason: str) -> NoReturn:
     """Skip, reported at the scenario's place (``reportinfo``) rather than at this line.
 
     ``_use_item_location`` is how pytest's own skip markers get that; without

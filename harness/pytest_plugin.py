@@ -88,7 +88,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.pluginmanager.register(ResultCollector(state), _COLLECTOR_NAME)
     # Names given on purpose are checked now, so a typo is one clear usage
     # error instead of a CRASH in every scenario. The default is resolved
-    # only when a scenario is collected, keeping unrelated runs inert.
+    # only when a scenario runs, keeping unrelated pytest runs inert.
     for name in explicit:
         try:
             state.candidate(name)

@@ -162,6 +162,12 @@ def test_unknown_candidate_is_a_usage_error(pytester: pytest.Pytester) -> None:
     assert "unknown candidate 'no-such-candidate'" in result.stderr.str()
 
 
+def test_time_scale_must_be_positive(pytester: pytest.Pytester) -> None:
+    result = _run(pytester, "--lsc-time-scale", "0")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert "--lsc-time-scale must be positive" in result.stderr.str()
+
+
 def test_inert_outside_the_scenario_root(pytester: pytest.Pytester) -> None:
     """YAML elsewhere is not collected, nothing is written, ordinary tests run as usual."""
     write_tree(pytester.path, {"config/settings.yaml": "scenarios: nonsense\n", "dns/x.yaml": LOOKUP_YAML})
