@@ -1,0 +1,145 @@
+"""What every socket kind shares: the OS socket, the limits, closing, waiting.
+
+Sockets are non-blocking underneath; every wait is an explicit ``poll`` whose
+length comes from :func:`reference.deadlines.allowed_wait`, as in the
+original C core.
+
+Closing from another thread must wake a call blocked in this socket (a test
+harness closes sockets to rescue a call that missed its deadline), and must
+never let a waiting call poll a descriptor number that was meanwhile reused
+by another socket. The protocol, which relies only on ``list.append``/``pop``
+and attribute stores being atomic (true under the GIL):
+
+* a call *enters* by appending to ``_inside``, then re-checks ``_closed``;
+  it *leaves* by popping, and releases the descriptor if the socket was
+  closed meanwhile and nobody else is inside;
+* ``close`` sets ``_closed`` and then looks at ``_inside``: if a call is
+  inside, it shuts the socket down (which wakes a blocked ``poll``) and leaves
+  the release to the last call out; otherwise it releases at once.
+
+Either a call's append comes before ``close`` looks (so the descriptor stays
+alive until that call leaves), or ``close`` set the flag first (so the call
+sees it and never touches the descriptor). Releasing twice is harmless
+because ``socket.close`` swaps the descriptor out under the GIL, and a late
+``shutdown`` on a released socket only gets EBADF. A lock would do the same
+at several times the cost on every datagram.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import select
+import socket
+import time
+from typing import ClassVar
+
+from reference.args import settle
+from reference.deadlines import Limits, allowed_wait, set_limit
+from reference.errors import CLOSED, TIMEOUT, closed_socket_error
+
+READABLE = select.POLLIN | select.POLLPRI
+WRITABLE = select.POLLOUT
+
+
+def wait_fd(fd: int, events: int, seconds: float | None) -> bool:
+    """Poll one descriptor; True if it became ready (or failed) in time."""
+    poller = select.poll()
+    poller.register(fd, events)
+    return bool(poller.poll(None if seconds is None else seconds * 1000))
+
+
+class SocketBase:
+    """A LuaSocket socket object: one OS socket plus its two limits.
+
+    No ``__slots__``: Lua code stores its own fields in socket tables
+    (spec §1.3), and so may Python callers.
+    """
+
+    kind: ClassVar[str] = "socket"
+
+    def __init__(self, sock: socket.socket) -> None:
+        sock.setblocking(False)
+        self._sock = sock
+        self._fd = sock.fileno()
+        self._closed = False
+        self._limits = Limits()
+        self._inside: list[None] = []  # one entry per call using the OS socket
+
+    def __repr__(self) -> str:
+        state = "closed" if self._closed else f"fd={self._fd}"
+        return f"<{type(self).__name__} {state}>"
+
+    # -- methods common to all kinds --------------------------------------
+
+    def timeout(self, *args: object) -> tuple[()]:
+        """``sock:timeout(value [, mode])``: set the "b" (default) or "r" limit.
+
+        A missing, nil or negative value means no limit. Returns nothing.
+        """
+        if self._closed:
+            raise closed_socket_error()
+        value, mode = settle(args, 2)
+        set_limit(self._limits, value, mode)
+        return ()
+
+    def close(self, *_ignored: object) -> tuple[()]:
+        """``sock:close()``: release the socket; closing twice is harmless."""
+        if self._closed:
+            return ()
+        self._closed = True
+        if self._inside:
+            self._shutdown()  # wake the blocked call; the last one out releases
+        if not self._inside:
+            self._sock.close()
+        return ()
+
+    def getsockname(self, *_ignored: object) -> tuple[str, int] | tuple[None]:
+        """``sock:getsockname()``: local ``(ip, port)``, or ``(None,)`` on failure."""
+        return self._address(self._sock.getsockname)
+
+    # -- helpers for subclasses --------------------------------------------
+
+    def _address(self, query: object) -> tuple[str, int] | tuple[None]:
+        self._enter()
+        try:
+            ip, port = query()  # type: ignore[operator]
+        except OSError:
+            return (None,)
+        finally:
+            self._leave()
+        return ip, port
+
+    def _shutdown(self) -> None:
+        # Unconnected UDP reports ENOTCONN here but its pollers still wake.
+        with contextlib.suppress(OSError):
+            self._sock.shutdown(socket.SHUT_RDWR)
+
+    def _enter(self) -> None:
+        """Start using the OS socket; raises if the socket is closed."""
+        if not self._try_enter():
+            raise closed_socket_error()
+
+    def _try_enter(self) -> bool:
+        self._inside.append(None)
+        if self._closed:
+            self._leave()
+            return False
+        return True
+
+    def _leave(self) -> None:
+        inside = self._inside
+        inside.pop()
+        if self._closed and not inside:
+            self._sock.close()
+
+    def _wait(self, events: int, started: float) -> str | None:
+        """Wait for ``events`` within the limits of a call begun at ``started``.
+
+        Returns None when ready, TIMEOUT when the allowed time ran out, and
+        CLOSED when another thread closed the socket meanwhile.
+        """
+        seconds = allowed_wait(self._limits, time.monotonic() - started)
+        ready = wait_fd(self._fd, events, seconds)
+        if self._closed:
+            return CLOSED
+        return None if ready else TIMEOUT
