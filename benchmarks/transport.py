@@ -204,7 +204,7 @@ def receive_4096(sizes: Sizes) -> tuple[Callable[[], float], Callable[[], float]
             lambda: total / _baseline_stream(start_peer, baseline_consume))
 
 
-def _udp_run(bind_port: Callable[[], int], receive_one: Callable[[], object], count: int) -> float:
+def _udp_run(bind_port: Callable[[], int], drain: Callable[[int], object], count: int) -> float:
     """Seconds spent draining ``count`` datagrams, batch by batch."""
     ours, theirs = _FORK.Pipe()
     sender = _FORK.Process(target=_feed_datagrams, args=(bind_port(), count, theirs), daemon=True)
@@ -215,8 +215,7 @@ def _udp_run(bind_port: Callable[[], int], receive_one: Callable[[], object], co
         ours.recv_bytes()
         batch = min(UDP_BATCH, count - received)
         began = time.perf_counter()
-        for _ in range(batch):
-            receive_one()
+        drain(batch)
         busy += time.perf_counter() - began
         received += batch
         ours.send_bytes(b"next")
@@ -232,15 +231,29 @@ def udp_datagrams(sizes: Sizes) -> tuple[Callable[[], float], Callable[[], float
     def reference() -> float:
         udp, *_ = ls.udpsocket()
         udp.setsockname("127.0.0.1", 0)
+        receive = udp.receive
+
+        def drain(batch: int) -> None:
+            for _ in range(batch):
+                result = receive()
+            _check(result == (DATAGRAM,), "reference datagram")
+
         try:
-            return count / _udp_run(lambda: udp.getsockname()[1], udp.receive, count)
+            return count / _udp_run(lambda: udp.getsockname()[1], drain, count)
         finally:
             udp.close()
 
     def baseline() -> float:
         with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
             sock.bind(("127.0.0.1", 0))
-            return count / _udp_run(lambda: sock.getsockname()[1], lambda: sock.recv(65535), count)
+            recv = sock.recv
+
+            def drain(batch: int) -> None:
+                for _ in range(batch):
+                    data = recv(65535)
+                _check(data == DATAGRAM, "baseline datagram")
+
+            return count / _udp_run(lambda: sock.getsockname()[1], drain, count)
 
     return reference, baseline
 

@@ -31,6 +31,7 @@ import contextlib
 import select
 import socket
 import time
+from collections.abc import Callable
 from typing import ClassVar
 
 from reference.args import settle
@@ -99,10 +100,10 @@ class SocketBase:
 
     # -- helpers for subclasses --------------------------------------------
 
-    def _address(self, query: object) -> tuple[str, int] | tuple[None]:
+    def _address(self, query: Callable[[], tuple[str, int]]) -> tuple[str, int] | tuple[None]:
         self._enter()
         try:
-            ip, port = query()  # type: ignore[operator]
+            ip, port = query()
         except OSError:
             return (None,)
         finally:

@@ -19,168 +19,18 @@ Pattern table (manual, Appendix A of the spec; DIVERGENCES.md for choices):
 number n   exactly ``int(n)`` bytes; ``n <= 0`` gives ``b""`` at once
 =========  ==============================================================
 
-Theory of the buffer. One ``bytes`` chunk plus a read position, so a pattern
-result is one slice. Lines are the hot case: while lines are read back to
-back, the buffer cuts a window of complete lines in one ``split`` and hands
-them out one by one; any other operation first puts the read position back
-where the handed-out lines end. The buffer persists across calls, which is
-what lets patterns mix freely and ``select`` see buffered data.
+The buffer itself, and how it makes lines cheap, is in ``readbuffer.py``.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from functools import partial
 from typing import Protocol
 
 from reference.args import check_text, lua_type, to_number, truncate
 from reference.errors import CLOSED, LuaError
-
-_SPACES = re.compile(rb"[ \t\n\v\f\r]*")
-_WORD = re.compile(rb"[^ \t\n\v\f\r]*")
-
-# Bytes cut into lines at once when lines are read back to back: big enough
-# to amortise the split, small enough that an abandoned window costs little.
-_CUT_WINDOW = 32768
-# Consecutive line reads after which the buffer starts cutting windows.
-_CUT_AFTER = 2
-
-
-class ReadBuffer:
-    """Received bytes not yet consumed by any pattern (spec §5.6 buffering)."""
-
-    __slots__ = ("_data", "_pos", "_lines", "_line_index", "_line_count", "_lines_end", "_cr_free",
-                 "_streak")
-
-    def __init__(self) -> None:
-        self._data = b""
-        self._pos = 0
-        self._lines: list[bytes] | None = None  # complete lines cut from _pos on
-        self._line_index = 0
-        self._line_count = 0
-        self._lines_end = 0  # offset in _data just past the last cut line
-        self._cr_free = True  # no CR anywhere in the cut lines
-        self._streak = 0  # line reads in a row
-
-    # -- state ----------------------------------------------------------
-
-    def __len__(self) -> int:
-        """Bytes available without touching the network."""
-        self._settle()
-        return len(self._data) - self._pos
-
-    def _settle(self) -> None:
-        """Drop the cut lines, moving the read position past those handed out."""
-        lines = self._lines
-        if lines is None:
-            return
-        used = self._line_index
-        if used >= self._line_count:
-            self._pos = self._lines_end
-        else:
-            self._pos += sum(map(len, lines[:used])) + used  # each line had one LF
-        self._lines = None
-
-    def _other_use(self) -> None:
-        """Called before any non-line operation: ends a run of line reads."""
-        if self._lines is not None:
-            self._settle()
-        self._streak = 0
-
-    def feed(self, chunk: bytes) -> None:
-        """Append bytes just received."""
-        self._settle()
-        if self._pos >= len(self._data):
-            self._data = chunk
-        else:
-            self._data = self._data[self._pos :] + chunk
-        self._pos = 0
-
-    # -- consuming ------------------------------------------------------
-
-    def take(self, count: int) -> bytes:
-        """Up to ``count`` bytes from the front."""
-        self._other_use()
-        data, pos = self._data, self._pos
-        end = min(pos + count, len(data))
-        self._pos = end
-        return data[pos:end]
-
-    def take_exact(self, count: int) -> bytes | None:
-        """Exactly ``count`` (> 0) bytes if that many are buffered, else None."""
-        if self._lines is not None or self._streak:
-            self._other_use()
-        pos = self._pos
-        end = pos + count
-        if count <= 0 or end > len(self._data):
-            return None
-        self._pos = end
-        return self._data[pos:end]
-
-    def take_all(self) -> bytes:
-        """Everything buffered (the same object when nothing was consumed)."""
-        self._other_use()
-        data, pos = self._data, self._pos
-        self._data, self._pos = b"", 0
-        return data[pos:]
-
-    def next_line(self, strip_cr: bool) -> bytes | None:
-        """The next complete line without its LF, or None if no LF is buffered.
-
-        With ``strip_cr`` a CR just before the LF is dropped too.
-        """
-        lines = self._lines
-        if lines is not None:
-            index = self._line_index
-            if index < self._line_count:
-                self._line_index = index + 1
-                line = lines[index]
-                if strip_cr and not self._cr_free and line[-1:] == b"\r":
-                    return line[:-1]
-                return line
-            self._pos = self._lines_end
-            self._lines = None
-        data, pos = self._data, self._pos
-        newline = data.find(b"\n", pos)
-        if newline < 0:
-            return None
-        self._pos = newline + 1
-        self._streak += 1
-        if self._streak >= _CUT_AFTER:
-            self._cut_lines()
-        if strip_cr and newline > pos and data[newline - 1] == 13:
-            return data[pos : newline - 1]
-        return data[pos:newline]
-
-    def _cut_lines(self) -> None:
-        """Split the complete lines of the next window in one go."""
-        data, pos = self._data, self._pos
-        last = data.rfind(b"\n", pos, pos + _CUT_WINDOW)
-        if last < 0:
-            return  # a line longer than the window: keep finding LFs one by one
-        window = data[pos:last]
-        self._lines = window.split(b"\n")
-        self._line_index = 0
-        self._line_count = len(self._lines)
-        self._lines_end = last + 1
-        self._cr_free = b"\r" not in window
-
-    def skip_space(self) -> bool:
-        """Consume leading whitespace; True if a non-space byte now leads."""
-        self._other_use()
-        data = self._data
-        self._pos = _SPACES.match(data, self._pos).end()  # type: ignore[union-attr]
-        return self._pos < len(data)
-
-    def take_word(self) -> tuple[bytes, bool]:
-        """The leading run of non-whitespace and whether whitespace ended it."""
-        self._other_use()
-        data, pos = self._data, self._pos
-        end = _WORD.match(data, pos).end()  # type: ignore[union-attr]
-        self._pos = end
-        return data[pos:end], end < len(data)
-
+from reference.readbuffer import ReadBuffer
 
 # -- readers ----------------------------------------------------------------
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import errno
 import socket
 import time
+from collections.abc import Callable, Mapping
 
 from reference.args import check_data, check_number, check_port, check_text, is_absent, settle, trim, truncate
 from reference.base import READABLE, WRITABLE, SocketBase
@@ -26,13 +27,15 @@ from reference.netaddr import (
     os_message,
     resolve,
 )
-from reference.patterns import ReadBuffer, make_reader
+from reference.patterns import make_reader
+from reference.readbuffer import ReadBuffer
 
 # Bytes asked of the OS per read: large reads keep "*a" and big counts near
 # the speed of plain recv, and lines are cut out of them afterwards.
 RECV_SIZE = 1 << 18
 
 _LINE_PATTERNS = {"*l": True, b"*l": True, "*lu": False, b"*lu": False}
+_STRIPPED_LINE = ("*l", b"*l")
 _DEFAULT_PATTERNS = ("*l",)
 # accept() failures that concern one aborted handshake, not the server.
 _ACCEPT_RETRY = frozenset({errno.ECONNABORTED, errno.EPROTO, errno.EINTR})
@@ -47,10 +50,15 @@ class TcpClient(SocketBase):
     def __init__(self, sock: socket.socket) -> None:
         super().__init__(sock)
         self._buffer = ReadBuffer()
+        self._pop_line = self._buffer.lines.popleft  # the line fast path, bound once
 
-    def _buffered(self) -> int:
-        """Bytes already received and not yet returned (``select`` uses it)."""
-        return len(self._buffer)
+    def _buffered(self) -> bool:
+        """Whether received bytes wait to be returned (``select`` uses it)."""
+        return self._buffer.has_data()
+
+    def close(self, *_ignored: object) -> tuple[()]:
+        self._buffer.lines.clear()  # so the line fast path cannot serve a closed socket
+        return super().close()
 
     def getpeername(self, *_ignored: object) -> tuple[str, int] | tuple[None]:
         """``sock:getpeername()``: the peer's ``(ip, port)``, or ``(None,)``."""
@@ -63,14 +71,15 @@ class TcpClient(SocketBase):
         ``"closed"``; a failed pattern returns what it collected and the
         patterns after it give None without being looked at.
         """
+        if not patterns or (len(patterns) == 1 and patterns[0] in _STRIPPED_LINE):
+            try:
+                return (self._pop_line(), None)  # a line cut ahead (none once closed)
+            except IndexError:
+                pass
         if self._closed:
             raise closed_socket_error()
-        if not patterns:
-            line = self._buffer.next_line(True)
-            if line is not None:
-                return (line, None)
-        elif len(patterns) == 1:
-            pattern = patterns[0]
+        if len(patterns) <= 1:
+            pattern = patterns[0] if patterns else "*l"
             kind = pattern.__class__
             if kind is int:
                 chunk = self._buffer.take_exact(pattern)  # type: ignore[arg-type]
@@ -104,6 +113,8 @@ class TcpClient(SocketBase):
                     break
         finally:
             self._leave()
+            if self._closed:
+                self._buffer.lines.clear()  # closed while inside: no cut lines may survive
         values.extend([None] * (len(patterns) - len(values)))
         values.append(error)
         return tuple(values)
@@ -210,23 +221,12 @@ def connect(*args: object) -> tuple[TcpClient] | tuple[None, str]:
     address, port_value = settle(args, 2)
     host = check_text(address)
     port = check_port(port_value)
-    targets = resolve(host)
-    if isinstance(targets, str):
-        return (None, targets)
-    message = UNKNOWN_ERROR
-    for ip in targets:
-        try:
-            sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        except OSError as error:
-            return (None, os_message(error, CREATE_MESSAGES))
-        try:
-            sock.connect((ip, port))
-        except OSError as error:
-            sock.close()
-            message = os_message(error, CONNECT_MESSAGES)
-            continue
-        return (TcpClient(sock),)
-    return (None, message)
+
+    def connect_to(sock: socket.socket, ip: str) -> None:
+        sock.connect((ip, port))
+
+    opened = _open_stream(resolve(host), connect_to, CONNECT_MESSAGES)
+    return opened if opened[0] is None else (TcpClient(opened[0]),)
 
 
 def bind(*args: object) -> tuple[TcpServer] | tuple[None, str]:
@@ -239,7 +239,30 @@ def bind(*args: object) -> tuple[TcpServer] | tuple[None, str]:
     host = check_text(address)
     port = check_port(port_value)
     backlog = 1 if is_absent(backlog_value) else truncate(check_number(backlog_value))
-    targets = ["0.0.0.0"] if host == "*" else resolve(host)
+
+    def bind_to(sock: socket.socket, ip: str) -> None:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((ip, port))
+
+    opened = _open_stream(["0.0.0.0"] if host == "*" else resolve(host), bind_to, BIND_MESSAGES)
+    sock = opened[0]
+    if sock is None:
+        return opened  # type: ignore[return-value]
+    try:
+        sock.listen(min(max(backlog, 0), _MAX_BACKLOG))
+    except OSError:
+        sock.close()
+        return (None, LISTEN_ERROR)
+    return (TcpServer(sock),)
+
+
+def _open_stream(targets: list[str] | str, setup: Callable[[socket.socket, str], None],
+                 messages: Mapping[int, str]) -> tuple[socket.socket] | tuple[None, str]:
+    """A fresh TCP socket per address until ``setup`` succeeds with one.
+
+    ``targets`` is a resolver message when resolution failed; the message of
+    the last failed address is returned when none succeeds.
+    """
     if isinstance(targets, str):
         return (None, targets)
     message = UNKNOWN_ERROR
@@ -249,16 +272,10 @@ def bind(*args: object) -> tuple[TcpServer] | tuple[None, str]:
         except OSError as error:
             return (None, os_message(error, CREATE_MESSAGES))
         try:
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            sock.bind((ip, port))
+            setup(sock, ip)
         except OSError as error:
             sock.close()
-            message = os_message(error, BIND_MESSAGES)
+            message = os_message(error, messages)
             continue
-        try:
-            sock.listen(min(max(backlog, 0), _MAX_BACKLOG))
-        except OSError:
-            sock.close()
-            return (None, LISTEN_ERROR)
-        return (TcpServer(sock),)
+        return (sock,)
     return (None, message)

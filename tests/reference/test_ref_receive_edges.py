@@ -178,3 +178,24 @@ def test_many_back_to_back_lines(pair: TcpPair) -> None:
     sending = Background(lambda: pair.feed(b"".join(line + b"\r\n" for line in lines)))
     assert [pair.sock.receive()[0] for _ in lines] == lines
     sending.join()
+
+
+@pytest.mark.parametrize("ending", [b"\n", b"\r\n"])
+def test_patterns_mixed_over_a_long_stream(pair: TcpPair, ending: bytes) -> None:
+    """Line reads back to back (the fast path), interrupted by every other use."""
+    lines = [b"%04d:" % i + b"y" * (i % 50) for i in range(4000)]
+    stream = b"".join(line + ending for line in lines)
+    sending = Background(lambda: pair.feed(stream))
+    sock = pair.sock
+    got = [sock.receive()[0] for _ in range(1500)]
+    assert sock.receive("*lu") == (lines[1500] + ending[:-1], None)
+    assert ls.select([sock], None, 0) == ([sock], [], None)  # buffered lines count as data
+    assert sock.receive(5) == (lines[1501][:5], None)
+    got += [sock.receive("*l")[0] for _ in range(1000)]
+    assert sock.receive("*w") == (lines[2501], None)
+    assert sock.receive(len(ending)) == (ending, None)
+    rest = [sock.receive()[0] for _ in range(len(lines) - 2502)]
+    sending.join()
+    assert got[:1500] == lines[:1500]
+    assert got[1500:] == [lines[1501][5:]] + lines[1502:2501]
+    assert rest == lines[2502:]
