@@ -1,0 +1,94 @@
+"""Listening sockets, and the unique loopback address trick for a fixed port.
+
+Fake servers listen on an ephemeral port (port 0) like every peer, with one
+exception: LuaSocket 1.3b's ``smtp_mail`` always connects to port 25 (the
+manual fixes it), so an SMTP peer must own port 25 somewhere. On Linux every
+address in 127.0.0.0/8 is local, so ``host: auto`` picks a random
+127.x.y.z (x, y, z in 1..254, never 127.0.0.1) and retries on "address in
+use" until a bind on port 25 succeeds. Parallel test workers therefore never
+collide, and nothing else on the machine is disturbed.
+
+Binding port 25 needs root or CAP_NET_BIND_SERVICE (or a lowered
+``net.ipv4.ip_unprivileged_port_start``). ``can_bind_privileged`` tries it
+for real and says why it failed, so a scenario can be skipped with a reason.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import random
+import socket
+from pathlib import Path
+
+AUTO = "auto"
+AUTO_ATTEMPTS = 64
+SMTP_PORT = 25
+
+
+def family_for(host: str) -> socket.AddressFamily:
+    return socket.AF_INET6 if ":" in host else socket.AF_INET
+
+
+def bind_listener(host: str, port: int, backlog: int = 64) -> socket.socket:
+    """A listening TCP socket on (host, port); raises OSError as the bind does."""
+    sock = socket.socket(family_for(host), socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen(backlog)
+    except BaseException:
+        sock.close()
+        raise
+    return sock
+
+
+def random_loopback(rng: random.Random | None = None) -> str:
+    """A loopback address other than 127.0.0.1: 127.x.y.z with x, y, z in 1..254."""
+    pick = (rng or random).randint
+    return f"127.{pick(1, 254)}.{pick(1, 254)}.{pick(1, 254)}"
+
+
+def bind_unique_loopback(port: int, attempts: int = AUTO_ATTEMPTS, backlog: int = 64) -> socket.socket:
+    """Listen on ``port`` of a random loopback address, retrying while addresses are taken.
+
+    Only "address in use" is retried: a permission error means every
+    address would fail the same way, so it is raised at once.
+    """
+    last: OSError | None = None
+    for _ in range(attempts):
+        try:
+            return bind_listener(random_loopback(), port, backlog)
+        except OSError as error:
+            if error.errno != errno.EADDRINUSE:
+                raise
+            last = error
+    raise OSError(errno.EADDRINUSE,
+                  f"no free loopback address for port {port} after {attempts} tries: {last}")
+
+
+def _unprivileged_port_start() -> str:
+    try:
+        return Path("/proc/sys/net/ipv4/ip_unprivileged_port_start").read_text().strip()
+    except OSError:
+        return "unknown"
+
+
+def can_bind_privileged(port: int = SMTP_PORT) -> tuple[bool, str]:
+    """Whether this process can listen on ``port`` of a unique loopback address, and why not.
+
+    The check binds for real (and closes at once), because capabilities,
+    sysctls and container policies all take part and only the kernel knows
+    the combined answer.
+    """
+    try:
+        sock = bind_unique_loopback(port, attempts=8)
+    except PermissionError:
+        euid = os.geteuid() if hasattr(os, "geteuid") else "unknown"
+        return False, (f"listening on port {port} needs root or CAP_NET_BIND_SERVICE "
+                       f"(euid {euid}, net.ipv4.ip_unprivileged_port_start={_unprivileged_port_start()})")
+    except OSError as error:
+        return False, f"cannot listen on port {port} of a 127.x.y.z address: {error}"
+    address = sock.getsockname()[0]
+    sock.close()
+    return True, f"listening on {address}:{port} works"

@@ -1,0 +1,112 @@
+"""The fake FTP server: pyftpdlib on its own IOLoop in the server thread.
+
+Each server gets a private ``IOLoop`` (pyftpdlib's default is a process-wide
+singleton, which would tie parallel servers together), a temporary home tree
+and a ``DummyAuthorizer`` built from the configuration. The loop is run one
+poll at a time with a short timeout so that ``stop`` is noticed promptly;
+closing closes every session (data channels and stalled transfers
+included), the listener and the loop, then removes the home tree.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import socket
+import threading
+import warnings
+from collections.abc import Mapping
+from typing import Any
+
+from pyftpdlib.authorizers import DummyAuthorizer
+from pyftpdlib.ioloop import IOLoop
+from pyftpdlib.servers import FTPServer
+
+from fakeservers.addresses import bind_listener
+from fakeservers.base import FakeServer
+from fakeservers.ftp.config import ANONYMOUS, Account, FtpConfig, read_ftp_config
+from fakeservers.ftp.files import HomeTree
+from fakeservers.ftp.handler import ScriptedFTPHandler
+from fakeservers.ftp.records import FtpReceived, FtpState
+from fakeservers.thread import ServingLoop
+
+POLL_SECONDS = 0.05
+READ_PERMS = "elr"
+WRITE_PERMS = "elradfmwMT"
+
+# pyftpdlib configures root logging to stderr on first use unless its logger has a handler.
+logging.getLogger("pyftpdlib").addHandler(logging.NullHandler())
+
+
+class FtpServer(FakeServer):
+    """A scriptable FTP server (see ``fakeservers.ftp.config`` for the options)."""
+
+    kind = "ftp"
+
+    def __init__(self, config: FtpConfig | None = None, ready_timeout: float | None = None) -> None:
+        self.config = config or FtpConfig()
+        super().__init__(ready_timeout)
+        self._state = FtpState(self.config, self.transcript)
+
+    @classmethod
+    def from_config(cls, raw: Mapping[str, Any] | None, prefix: str = "") -> FtpServer:
+        return cls(read_ftp_config(raw, prefix))
+
+    def _make_loop(self) -> ServingLoop:
+        return _PyftpdlibLoop(self)
+
+    @property
+    def received(self) -> FtpReceived:
+        """Commands, transfers (with their data-connection mode) and stored files so far."""
+        return self._state.snapshot()
+
+
+class _PyftpdlibLoop:
+    def __init__(self, server: FtpServer) -> None:
+        self.server = server
+        self.stopping = threading.Event()
+        self.homes = HomeTree()
+        self.ioloop: Any = None
+        self.listener: socket.socket | None = None
+
+    def bind(self) -> tuple[str, int]:
+        config = self.server.config
+        state = self.server._state
+        accounts: list[Account] = list(config.accounts)
+        if config.anonymous is not None:
+            accounts.append(config.anonymous)
+        homes = self.homes.build(accounts)
+        authorizer = DummyAuthorizer()
+        for account in accounts:
+            perms = WRITE_PERMS if account.writable else READ_PERMS
+            if account.user == ANONYMOUS:
+                with warnings.catch_warnings():  # write access for anonymous is deliberate when asked for
+                    warnings.simplefilter("ignore", RuntimeWarning)
+                    authorizer.add_anonymous(str(homes[ANONYMOUS]), perm=perms)
+            else:
+                authorizer.add_user(account.user, account.password, str(homes[account.user]), perm=perms)
+        state.authorizer = authorizer
+        self.listener = bind_listener(config.host, config.port)
+        self.ioloop = IOLoop()
+        ftp_server = FTPServer(self.listener, ScriptedFTPHandler, ioloop=self.ioloop)
+        ftp_server.lsconform_state = state
+        return self.listener.getsockname()[:2]
+
+    def serve(self) -> None:
+        while not self.stopping.is_set():
+            self.ioloop.loop(timeout=POLL_SECONDS, blocking=False)
+
+    def shutdown(self) -> None:
+        self.stopping.set()
+
+    def close(self) -> None:
+        state = self.server._state
+        state.stopping = True
+        for session in list(state.live):
+            with contextlib.suppress(Exception):
+                session.close()
+        if self.ioloop is not None:
+            self.ioloop.close()  # the listener and anything still registered
+        if self.listener is not None:
+            self.listener.close()
+        self.homes.remove()
