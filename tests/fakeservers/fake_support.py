@@ -1,0 +1,51 @@
+"""Small plain-socket clients for the fake server tests (every socket closes on return)."""
+
+from __future__ import annotations
+
+import socket
+import time
+
+TIMEOUT = 5.0
+
+
+def read_until_close(sock: socket.socket) -> bytes:
+    data = b""
+    while chunk := sock.recv(65536):
+        data += chunk
+    return data
+
+
+def http_exchange(host: str, port: int, request: bytes, timeout: float = TIMEOUT) -> bytes:
+    """Send ``request`` as is and return everything the server sends until it closes."""
+    with socket.create_connection((host, port), timeout=timeout) as sock:
+        sock.sendall(request)
+        return read_until_close(sock)
+
+
+def split_response(response: bytes) -> tuple[bytes, bytes]:
+    head, _, body = response.partition(b"\r\n\r\n")
+    return head + b"\r\n\r\n", body
+
+
+def read_line(sock: socket.socket) -> bytes:
+    line = b""
+    while not line.endswith(b"\n"):
+        chunk = sock.recv(1)
+        if not chunk:
+            break
+        line += chunk
+    return line
+
+
+def read_reply(sock: socket.socket) -> bytes:
+    """One SMTP/FTP reply, multi-line ones included ("250-..." up to "250 ...")."""
+    lines = [read_line(sock)]
+    code = lines[0][:3]
+    if lines[0][3:4] == b"-":
+        while lines[-1] and not (lines[-1][:3] == code and lines[-1][3:4] == b" "):
+            lines.append(read_line(sock))
+    return b"".join(lines)
+
+
+def elapsed_since(start: float) -> float:
+    return time.monotonic() - start
