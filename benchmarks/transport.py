@@ -2,7 +2,7 @@
 
 Usage::
 
-    python benchmarks/transport.py            # full sizes, 5 runs per side
+    python benchmarks/transport.py            # full sizes, 7 runs per side
     python benchmarks/transport.py --quick    # small sizes, for smoke runs
     LSBENCH_QUICK=1 python benchmarks/transport.py
 
@@ -62,7 +62,7 @@ class Sizes:
     runs: int
 
 
-FULL = Sizes(stream_bytes=256 * MiB, lines=2_000_000, datagrams=500_000, runs=5)
+FULL = Sizes(stream_bytes=256 * MiB, lines=2_000_000, datagrams=500_000, runs=7)
 QUICK = Sizes(stream_bytes=16 * MiB, lines=100_000, datagrams=20_000, runs=5)
 
 
@@ -310,7 +310,7 @@ def measure(workload: Workload, sizes: Sizes) -> tuple[float, float]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="small sizes (also LSBENCH_QUICK=1)")
-    parser.add_argument("--runs", type=int, help="runs per side (default 5; at least 5 for real figures)")
+    parser.add_argument("--runs", type=int, help="runs per side (default 7; at least 5 for real figures)")
     parser.add_argument("--only", action="append", metavar="NAME", help="run only this workload")
     options = parser.parse_args(argv)
     sizes = QUICK if options.quick or os.environ.get("LSBENCH_QUICK") else FULL

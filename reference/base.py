@@ -38,7 +38,7 @@ from reference.args import settle
 from reference.deadlines import Limits, allowed_wait, set_limit
 from reference.errors import CLOSED, TIMEOUT, closed_socket_error
 
-READABLE = select.POLLIN | select.POLLPRI
+READABLE = select.POLLIN
 WRITABLE = select.POLLOUT
 
 
