@@ -9,44 +9,11 @@ from __future__ import annotations
 
 import socket
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from typing import Any
 
 import pytest
+from ref_support import LOOPBACK, Closer, TcpPair
 
 import reference as ls
-
-LOOPBACK = "127.0.0.1"
-
-
-@dataclass
-class TcpPair:
-    """A reference client ``sock`` connected to a plain-socket ``peer``."""
-
-    sock: ls.TcpClient
-    peer: socket.socket
-
-    def feed(self, data: bytes) -> None:
-        self.peer.sendall(data)
-
-    def hang_up(self) -> None:
-        """The peer closes its end (the reference then sees "closed")."""
-        self.peer.close()
-
-
-@dataclass
-class Closer:
-    """Collects sockets (reference or plain) and closes them all at teardown."""
-
-    items: list[Any] = field(default_factory=list)
-
-    def __call__(self, item: Any) -> Any:
-        self.items.append(item)
-        return item
-
-    def close_all(self) -> None:
-        for item in reversed(self.items):
-            item.close()
 
 
 @pytest.fixture

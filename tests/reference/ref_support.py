@@ -1,16 +1,51 @@
-"""Helpers for the reference's tests: timing a call, running one in a thread.
+"""Helpers for the reference's tests: peers, timing a call, running one in a thread.
 
-A separate module (not the conftest) so that tests can import it by name.
+A module of its own, not the conftest, because tests import these names and
+``conftest`` is not a unique module name across the test tree.
 """
 
 from __future__ import annotations
 
+import socket
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 import reference as ls
+
+LOOPBACK = "127.0.0.1"
+
+
+@dataclass
+class TcpPair:
+    """A reference client ``sock`` connected to a plain-socket ``peer``."""
+
+    sock: ls.TcpClient
+    peer: socket.socket
+
+    def feed(self, data: bytes) -> None:
+        self.peer.sendall(data)
+
+    def hang_up(self) -> None:
+        """The peer closes its end (the reference then sees "closed")."""
+        self.peer.close()
+
+
+@dataclass
+class Closer:
+    """Collects sockets (reference or plain) and closes them all at teardown."""
+
+    items: list[Any] = field(default_factory=list)
+
+    def __call__(self, item: Any) -> Any:
+        self.items.append(item)
+        return item
+
+    def close_all(self) -> None:
+        for item in reversed(self.items):
+            item.close()
 
 
 def timed(call: Callable[[], Any]) -> tuple[Any, float]:

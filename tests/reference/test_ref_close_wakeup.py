@@ -9,8 +9,7 @@ descriptor must be released once it has left.
 from __future__ import annotations
 
 import pytest
-from conftest import Closer, TcpPair
-from ref_support import Background, wait_until
+from ref_support import Background, Closer, TcpPair, wait_until
 
 import reference as ls
 

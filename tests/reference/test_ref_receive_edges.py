@@ -7,8 +7,7 @@ name says "adapted" and the docstring cites the DIVERGENCES.md row.
 from __future__ import annotations
 
 import pytest
-from conftest import TcpPair
-from ref_support import Background, invoke, timed
+from ref_support import Background, TcpPair, invoke, timed
 
 import reference as ls
 

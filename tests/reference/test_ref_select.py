@@ -9,8 +9,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import LOOPBACK, Closer, TcpPair
-from ref_support import Background, timed
+from ref_support import LOOPBACK, Background, Closer, TcpPair, timed
 
 import reference as ls
 

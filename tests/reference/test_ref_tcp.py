@@ -6,8 +6,7 @@ import socket
 import time
 
 import pytest
-from conftest import LOOPBACK, Closer, TcpPair
-from ref_support import Background, invoke
+from ref_support import LOOPBACK, Background, Closer, TcpPair, invoke
 
 import reference as ls
 

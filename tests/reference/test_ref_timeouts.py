@@ -9,8 +9,7 @@ from __future__ import annotations
 import time
 
 import pytest
-from conftest import TcpPair
-from ref_support import Background, invoke, timed
+from ref_support import Background, TcpPair, invoke, timed
 
 import reference as ls
 

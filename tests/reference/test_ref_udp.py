@@ -5,8 +5,7 @@ from __future__ import annotations
 import socket
 
 import pytest
-from conftest import LOOPBACK, Closer
-from ref_support import invoke, timed
+from ref_support import LOOPBACK, Closer, invoke, timed
 
 import reference as ls
 
