@@ -32,6 +32,9 @@ from reference.errors import LuaError
 # Added before truncating to milliseconds, so that 0.29 s (stored as
 # 0.28999...) keeps its 290 ms instead of losing one to binary rounding.
 _ROUNDING_SLACK = 1e-6
+# The longest wait poll() can express (a C int of milliseconds, ~24.8 days);
+# the original stored limits in the same int. A longer limit is no limit.
+_LONGEST_MS = 2**31 - 1
 
 
 @dataclass
@@ -48,14 +51,13 @@ def lua_seconds(value: object) -> float | None:
     Absent, nil or any negative number mean no limit (the manual; the 2001
     code made tiny negatives a poll, DIVERGENCES.md #15). Other values are
     kept as whole milliseconds, truncated, as the original stored them:
-    0.0005 becomes 0 (a poll), 1.2345 becomes 1.234.
+    0.0005 becomes 0 (a poll), 1.2345 becomes 1.234. A limit longer than
+    about 24.8 days (more milliseconds than a C int holds) is no limit.
     """
     if is_absent(value):
         return None
     seconds = check_number(value)
-    if math.isnan(seconds) or seconds < 0:
-        return None
-    if math.isinf(seconds):
+    if math.isnan(seconds) or seconds < 0 or seconds * 1000 > _LONGEST_MS:
         return None
     return math.floor(seconds * 1000 + _ROUNDING_SLACK) / 1000
 

@@ -48,6 +48,12 @@ def test_connect_accepts_numeric_string_port(listener: socket.socket, closer: Cl
     assert closer(ls.connect(ip, str(port))[0]).getpeername() == (ip, port)
 
 
+def test_a_number_as_address_is_its_text(listener: socket.socket, closer: Closer) -> None:
+    """2130706433 becomes "2130706433", which inet_aton reads as 127.0.0.1 (spec §2)."""
+    port = listener.getsockname()[1]
+    assert closer(ls.connect(2130706433, port)[0]).getpeername() == (LOOPBACK, port)
+
+
 def test_connect_refused_returns_the_message(free_port: int) -> None:
     assert ls.connect(LOOPBACK, free_port) == (None, "connection refused")
 

@@ -82,6 +82,12 @@ def test_setsockname_binds(closer: Closer, style: str) -> None:
     assert ip == "0.0.0.0" and port > 0
 
 
+def test_two_sockets_may_share_a_port(udp: ls.UdpSocket, closer: Closer) -> None:
+    """Both set SO_REUSEADDR before binding, as the original did (spec §8.2)."""
+    other = new_udp(closer)
+    assert other.setsockname(*udp.getsockname()) == (None,)
+
+
 def test_setsockname_resolves_names(closer: Closer) -> None:
     sock = new_udp(closer)
     assert sock.setsockname("localhost", 0) == (None,)
@@ -179,6 +185,8 @@ def test_receive_truncates_and_discards_the_rest(udp: ls.UdpSocket, udp_peer: so
     assert udp.receive("3") == (b"sec",)
     assert udp.receive(0) == (b"",)  # "third one" is consumed
     assert udp.receive(-1) == (b"fourth",)  # negative means the maximum
+    udp_peer.sendto(b"fifth", udp.getsockname())
+    assert udp.receive(None) == (b"fifth",)  # a trailing nil is an absent size
 
 
 def test_receivefrom_names_the_sender(udp: ls.UdpSocket, udp_peer: socket.socket, style: str) -> None:
