@@ -23,11 +23,12 @@ itself from the shared ``FtpState`` (found on the FTPServer object).
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
 from pyftpdlib.exceptions import _RetryError
-from pyftpdlib.handlers import FTPHandler, ThrottledDTPHandler
+from pyftpdlib.handlers import DTPHandler, FTPHandler
 from pyftpdlib.ioloop import AsyncChat
 
 from fakeservers.events import DATA
@@ -37,6 +38,7 @@ from fakeservers.payload import FULL, BodyRecorder
 from fakeservers.replies import GREETING, Occurrences, done_point, is_positive
 
 CRLF = b"\r\n"
+PACE_STEPS = 10  # rate pacing: reads/writes per second of allowance
 BANNER = "lsconform fake FTP ready."
 
 
@@ -52,6 +54,7 @@ class ScriptedFTPHandler(FTPHandler):
         self.dtp_handler = ScriptedDTPHandler
         self.use_sendfile = False
         self.banner = BANNER
+        self.auth_failed_timeout = 0  # pyftpdlib waits 3 s before a 530; script a delay when wanted
         self.connection = state.transcript.new_connection()
         self.occurrences = Occurrences()
         self.mode: str | None = None
@@ -184,14 +187,22 @@ class ScriptedFTPHandler(FTPHandler):
             super().close()
 
 
-class ScriptedDTPHandler(ThrottledDTPHandler):
-    """One data connection: records uploads, applies the rate and stall faults."""
+class ScriptedDTPHandler(DTPHandler):
+    """One data connection: records uploads, applies the rate and stall faults.
+
+    The rate is paced smoothly: at most a tenth of a second's worth of bytes
+    moves per read or write, and after each one the channel pauses (no I/O
+    events) until the bytes moved so far are due.
+    """
 
     def __init__(self, sock: Any, cmd_channel: ScriptedFTPHandler) -> None:
         faults = cmd_channel.state.config.transfer
-        self.read_limit = self.write_limit = faults.rate
+        self.rate = faults.rate
         self.stall_after = faults.stall_after
         self.stalled = False
+        self.paused = False
+        self.clock_start: float | None = None
+        self.closed_by = "server"  # unless handle_close learns otherwise
         self.channel = cmd_channel
         self.announced = False
         super().__init__(sock, cmd_channel)
@@ -206,39 +217,78 @@ class ScriptedDTPHandler(ThrottledDTPHandler):
         super().enable_receiving("i", cmd)  # store exactly what arrives, whatever the TYPE
 
     def send(self, data: Any) -> int:
-        if self.stall_after is not None:
-            room = self.stall_after - self.tot_bytes_sent
-            if room <= 0:
-                self._stall()
-                return 0
-            data = data[:room]
-        sent = super().send(data)
-        if self.stall_after is not None and self.tot_bytes_sent >= self.stall_after:
-            self._stall()
+        room = self._room(self.tot_bytes_sent, len(data))
+        if not room:
+            return 0
+        sent = super().send(data[:room])
+        self._moved(self.tot_bytes_sent)
         return sent
 
     def recv(self, buffer_size: int) -> bytes:
-        if self.stall_after is not None:
-            room = self.stall_after - self.tot_bytes_received
-            if room <= 0:
-                self._stall()
+        if not self.receive:
+            # A sending channel reads only to notice the client leaving (see _stall); data is dropped.
+            if AsyncChat.recv(self, buffer_size):
                 raise _RetryError
-            buffer_size = min(buffer_size, room)
-        chunk = super().recv(buffer_size)
-        if self.stall_after is not None and self.tot_bytes_received + len(chunk) >= self.stall_after:
-            self._stall()
+            return b""
+        room = self._room(self.tot_bytes_received, buffer_size)
+        if not room:
+            raise _RetryError
+        chunk = super().recv(room)
+        self._moved(self.tot_bytes_received + len(chunk))
         return chunk
 
-    def _stall(self) -> None:
-        """Stop reading and writing; the connection stays open until the client or ``stop`` ends it."""
+    def _room(self, moved: int, wanted: int) -> int:
+        """How many of ``wanted`` bytes may move now; 0 while stalled or paused."""
+        if self.stall_after is not None and moved >= self.stall_after:
+            self._stall(moved)
+        if self.stalled or self.paused:
+            return 0
+        if self.stall_after is not None:
+            wanted = min(wanted, self.stall_after - moved)
+        if self.rate:
+            wanted = min(wanted, max(1, self.rate // PACE_STEPS))
+            if self.clock_start is None:
+                self.clock_start = time.monotonic()
+        return wanted
+
+    def _moved(self, total: int) -> None:
+        if self.stall_after is not None and total >= self.stall_after:
+            self._stall(total)
+        elif self.rate and self.clock_start is not None:
+            wait = self.clock_start + total / self.rate - time.monotonic()
+            if wait > 0:
+                self.paused = True
+                self.modify_ioloop_events(0)
+                self.call_later(wait, self._resume)
+
+    def _resume(self) -> None:
+        self.paused = False
+        if not self.stalled and not self._closed:
+            self.modify_ioloop_events(self.ioloop.READ if self.receive else self.ioloop.WRITE)
+
+    def _stall(self, moved: int) -> None:
+        """Stop moving data; the connection stays open until the client or ``stop`` ends it.
+
+        A receiving channel stops reading altogether (the client's writes
+        back up). A sending channel keeps watching for the client's close,
+        so that a client giving up is answered as a real server would.
+        """
         if self.stalled:
             return
         self.stalled = True
-        self._cancel_throttler()
-        self.modify_ioloop_events(0)
-        moved = self.get_transmitted_bytes()
+        self.modify_ioloop_events(0 if self.receive else self.ioloop.READ)
         transcript = self.channel.state.transcript
         transcript.note(self.channel.connection, f"data connection stalled after {moved} bytes")
+
+    def readable(self) -> bool:
+        # pyftpdlib ignores read events on a sending channel; a stalled one watches for the close.
+        return True if self.stalled and not self.receive else bool(super().readable())
+
+    def handle_close(self) -> None:
+        # Receiving: the client's end of stream. Sending: all handed over (the server closes)
+        # or a send that failed because the client went away.
+        self.closed_by = "client" if self.receive or self.producer_fifo else "server"
+        super().handle_close()
 
     def close(self) -> None:
         if self._closed:
@@ -247,10 +297,9 @@ class ScriptedDTPHandler(ThrottledDTPHandler):
         channel = self.channel
         self._record_upload()
         reply, self._resp = self._resp, ()
-        finished = self.transfer_finished
         super().close()
         if self.announced:
-            by = "stop" if channel.state.stopping else "client" if self.receive or not finished else "server"
+            by = "stop" if channel.state.stopping else self.closed_by
             channel.state.transcript.closed(channel.connection, by, channel=DATA)
         if reply:
             channel.transfer_done(reply[0])

@@ -16,6 +16,7 @@ import socket
 import threading
 import warnings
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from pyftpdlib.authorizers import DummyAuthorizer
@@ -53,7 +54,13 @@ class FtpServer(FakeServer):
         return cls(read_ftp_config(raw, prefix))
 
     def _make_loop(self) -> ServingLoop:
-        return _PyftpdlibLoop(self)
+        self._serving = _PyftpdlibLoop(self)
+        return self._serving
+
+    @property
+    def files_root(self) -> Path | None:
+        """The temporary directory holding every home while the server runs (None otherwise)."""
+        return self._serving.homes.root
 
     @property
     def received(self) -> FtpReceived:

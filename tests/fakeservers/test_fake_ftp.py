@@ -1,0 +1,241 @@
+"""The fake FTP server with ftplib (PASV and PORT) and with a raw client speaking like LuaSocket 1.3b."""
+
+from __future__ import annotations
+
+import ftplib
+import hashlib
+import io
+import re
+import socket
+import time
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from fake_support import TIMEOUT, elapsed_since, read_reply, read_until_close
+
+from fakeservers import Closed, Note
+
+Start = Callable[..., Any]
+
+ACCOUNTS = {
+    "accounts": [{"user": "luasocket", "password": "password",
+                  "files": {"pub/lua/lua.tar.gz": "\x1f\x8b\x08\x00binary\r\n\x00", "text.txt": "a\nb\r\nc\n",
+                            "big.bin": {"size": 5_000_000, "pattern": "0123456789"}, "incoming/": None}}],
+    "anonymous": {"files": {"index.html": "<html></html>"}},
+}
+
+
+def _login(server: Any, user: str = "luasocket", password: str = "password",
+           passive: bool = True) -> ftplib.FTP:
+    client = ftplib.FTP()
+    client.connect(server.host, server.port, timeout=TIMEOUT)
+    client.login(user, password)
+    client.set_pasv(passive)
+    return client
+
+
+def _retrieve(client: ftplib.FTP, name: str) -> bytes:
+    out = io.BytesIO()
+    client.retrbinary(f"RETR {name}", out.write)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("passive", [True, False], ids=["pasv", "port"])
+def test_download_upload_and_listing_in_both_modes(start: Start, passive: bool) -> None:
+    server = start("ftp", ACCOUNTS)
+    client = _login(server, passive=passive)
+    try:
+        assert _retrieve(client, "pub/lua/lua.tar.gz") == b"\x1f\x8b\x08\x00binary\r\n\x00"
+        client.cwd("incoming")
+        client.storbinary("STOR upload.bin", io.BytesIO(b"line\r\nbare\n\x00\xff"))
+        assert client.nlst() == ["upload.bin"]
+        assert client.quit().startswith("221")
+    finally:
+        client.close()
+    received = server.received
+    stored = received.stored_file("incoming/upload.bin")
+    assert stored is not None and stored.complete and stored.user == "luasocket"
+    assert stored.data == b"line\r\nbare\n\x00\xff"
+    mode = "PASV" if passive else "PORT"
+    assert [(transfer.verb, transfer.mode) for transfer in received.transfers] == [
+        ("RETR", mode), ("STOR", mode), ("NLST", mode)]
+    assert received.modes == [mode] * 3
+    assert received.verbs()[:2] == ["USER", "PASS"]
+
+
+def test_lower_case_session_like_luasocket_1_3b(start: Start) -> None:
+    """Spec §15.4: lower-case commands, TYPE A, active mode with the client listening."""
+    server = start("ftp", ACCOUNTS)
+    with socket.create_connection((server.host, server.port), timeout=TIMEOUT) as control, \
+            socket.create_server(("127.0.0.1", 0)) as listener:
+        listener.settimeout(TIMEOUT)
+        port = listener.getsockname()[1]
+        assert read_reply(control).startswith(b"220 ")
+        script = [(b"user anonymous\r\n", b"331"), (b"pass anonymous@anonymous.org\r\n", b"230"),
+                  (b"type a\r\n", b"200"), (b"port 127,0,0,1,%d,%d\r\n" % (port // 256, port % 256), b"200"),
+                  (b"nlst\r\n", b"1")]  # 150, or 125 when the data connection is already open
+        for line, code in script:
+            control.sendall(line)
+            assert read_reply(control).startswith(code), line
+        data, _ = listener.accept()
+        with data:
+            listing = read_until_close(data)
+        assert read_reply(control).startswith(b"226")
+        control.sendall(b"quit\r\n")
+        assert read_reply(control).startswith(b"221")
+    assert listing == b"index.html\r\n"  # spec §15.7: the NLST stream exactly, CRLF kept
+    assert server.transcript.commands()[0] == b"user anonymous\r\n"
+    assert server.received.verbs() == ["USER", "PASS", "TYPE", "PORT", "NLST", "QUIT"]
+    assert server.received.transfers[0].mode == "PORT"
+
+
+def test_ascii_type_transfers_are_byte_exact(start: Start) -> None:
+    server = start("ftp", ACCOUNTS)
+    client = _login(server)
+    try:
+        client.voidcmd("TYPE A")
+        with client.transfercmd("RETR text.txt") as data:
+            content = read_until_close(data)
+        client.voidresp()
+        client.voidcmd("TYPE A")
+        with client.transfercmd("STOR back.txt") as data:
+            data.sendall(b"x\ny\r\n")
+        client.voidresp()
+    finally:
+        client.close()
+    assert content == b"a\nb\r\nc\n"
+    assert server.received.stored_file("/back.txt").data == b"x\ny\r\n"
+
+
+def test_large_files_are_generated_and_recorded_by_digest(start: Start) -> None:
+    server = start("ftp", {**ACCOUNTS, "record_limit": 1000})
+    client = _login(server)
+    upload = bytes(range(256)) * 40
+    try:
+        content = _retrieve(client, "big.bin")
+        client.storbinary("STOR incoming/big-up.bin", io.BytesIO(upload))
+        client.storbinary("STOR incoming/small.bin", io.BytesIO(b"small"))
+    finally:
+        client.close()
+    assert len(content) == 5_000_000
+    assert content == (b"0123456789" * 500_000)
+    big = server.received.stored_file("incoming/big-up.bin")
+    assert big.data is None
+    assert (big.content.length, big.content.sha256) == (len(upload), hashlib.sha256(upload).hexdigest())
+    assert server.received.stored_file("incoming/small.bin").data == b"small"
+
+
+def test_canned_replies_for_commands_and_after_transfers(start: Start) -> None:
+    replies = {"RETR": "550 no such file", "CWD": [None, "550 no such dir"], "NLST-DONE": "451 aborted"}
+    server = start("ftp", {**ACCOUNTS, "replies": replies})
+    client = _login(server)
+    try:
+        with pytest.raises(ftplib.error_perm, match="^550 no such file$"):
+            _retrieve(client, "text.txt")
+        client.cwd("pub")
+        with pytest.raises(ftplib.error_perm, match="^550 no such dir$"):
+            client.cwd("lua")
+        with pytest.raises(ftplib.error_temp, match="^451 aborted$"):
+            client.nlst()
+    finally:
+        client.close()
+    assert server.received.transfers[0].verb == "RETR"
+
+
+def test_pasv_reply_can_name_another_host_while_listening_on_loopback(start: Start) -> None:
+    server = start("ftp", {**ACCOUNTS, "pasv_host": "10.9.9.9"})
+    with socket.create_connection((server.host, server.port), timeout=TIMEOUT) as control:
+        read_reply(control)
+        for line in (b"USER luasocket\r\n", b"PASS password\r\n", b"TYPE I\r\n", b"PASV\r\n"):
+            control.sendall(line)
+            reply = read_reply(control)
+        match = re.match(rb"227 .*\((\d+),(\d+),(\d+),(\d+),(\d+),(\d+)\)", reply)
+        assert match is not None and match.group(1, 2, 3, 4) == (b"10", b"9", b"9", b"9")
+        port = int(match.group(5)) * 256 + int(match.group(6))
+        with socket.create_connection((server.host, port), timeout=TIMEOUT) as data:
+            control.sendall(b"RETR text.txt\r\n")
+            assert read_reply(control).startswith(b"1")
+            assert read_until_close(data) == b"a\nb\r\nc\n"
+        assert read_reply(control).startswith(b"226")
+
+
+def test_transfer_rate_slows_the_data_connection(start: Start) -> None:
+    server = start("ftp", {"anonymous": {"files": {"f.bin": {"size": 50_000}}},
+                           "transfer": {"rate": 100_000}})
+    client = _login(server, "anonymous", "guest@")
+    try:
+        began = time.monotonic()
+        assert len(_retrieve(client, "f.bin")) == 50_000
+        assert 0.35 <= elapsed_since(began) <= 5.0  # about 0.5 s at 100 kB/s
+    finally:
+        client.close()
+
+
+def test_stalled_download_and_upload(start: Start) -> None:
+    server = start("ftp", {**ACCOUNTS, "transfer": {"stall_after": 1000}})
+    client = _login(server)
+    try:
+        with client.transfercmd("RETR big.bin") as data:
+            data.settimeout(0.3)
+            received = b""
+            with pytest.raises(TimeoutError):
+                while chunk := data.recv(65536):
+                    received += chunk
+        assert received == b"0123456789" * 100
+        with pytest.raises(ftplib.error_temp, match="^426"):  # the client left: the transfer was cut
+            client.voidresp()
+        client.sock.settimeout(0.3)
+        with client.transfercmd("STOR incoming/cut.bin") as data:
+            data.sendall(b"u" * 3000)
+        with pytest.raises(TimeoutError):  # the server never finishes reading, so never replies
+            client.getresp()
+    finally:
+        server.stop()
+        client.close()
+    stored = server.received.stored_file("incoming/cut.bin")
+    assert stored is not None and not stored.complete and stored.data == b"u" * 1000
+    assert [event.by for event in server.transcript.events(Closed)] == ["client", "stop", "stop"]
+    assert sum("stalled after 1000 bytes" in event.text for event in server.transcript.events(Note)) == 2
+
+
+def test_greeting_delay_and_stall_at_a_command(start: Start) -> None:
+    server = start("ftp", {**ACCOUNTS, "delay": {"GREETING": 0.3}, "stall": "PASV"})
+    began = time.monotonic()
+    with socket.create_connection((server.host, server.port), timeout=TIMEOUT) as control:
+        assert read_reply(control) == b"220 lsconform fake FTP ready.\r\n"
+        assert 0.28 <= elapsed_since(began) <= 3.0
+        control.sendall(b"PASV\r\n")
+        stalled = server.transcript.wait_for(lambda e: isinstance(e, Note) and "stalled at PASV" in e.text,
+                                             TIMEOUT)
+        assert stalled is not None
+        control.settimeout(0.2)
+        with pytest.raises(TimeoutError):
+            control.recv(100)
+
+
+def test_logins_anonymous_access_and_permissions(start: Start) -> None:
+    closed = start("ftp", {"accounts": ACCOUNTS["accounts"], "greeting": "220-two\r\n220 lines"})
+    with ftplib.FTP() as client:
+        assert client.connect(closed.host, closed.port, timeout=TIMEOUT) == "220-two\n220 lines"
+        with pytest.raises(ftplib.error_perm, match="^530"):
+            client.login()  # anonymous is off unless configured
+        with pytest.raises(ftplib.error_perm, match="^530"):
+            client.login("luasocket", "wrong")
+    read_only = start("ftp", {"anonymous": True})
+    client = _login(read_only, "anonymous", "x@y")
+    try:
+        assert client.nlst() == []
+        with pytest.raises(ftplib.error_perm, match="^550"):
+            client.storbinary("STOR nope", io.BytesIO(b"x"))
+    finally:
+        client.close()
+
+
+def test_home_files_are_removed_when_the_server_stops(start: Start) -> None:
+    server = start("ftp", ACCOUNTS)
+    root = server.files_root
+    assert root is not None and (root / "0-home" / "pub" / "lua" / "lua.tar.gz").is_file()
+    server.stop()
+    assert not root.exists()
+    assert server.files_root is None
