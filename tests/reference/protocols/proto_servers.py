@@ -15,7 +15,7 @@ import contextlib
 import random
 import socket
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from types import TracebackType
 
 IO_LIMIT = 10.0  # seconds any server-side read or write may wait
@@ -139,20 +139,45 @@ class ServerThread:
         return f"{self.host}:{self.port}"
 
 
-def unique_loopback_server(handler: Handler, port: int) -> ServerThread:
-    """A server on a random 127.a.b.c address at a fixed ``port`` (e.g. SMTP's 25).
+def random_loopback_hosts(tries: int = 200) -> Iterator[str]:
+    """Random 127.a.b.c addresses: callers bind the first that is free.
 
-    Addresses are drawn until one binds, so parallel test workers never
-    collide; binding a fixed low port needs root, which callers check first.
+    Drawn at random so that parallel test workers never collide on one.
     """
     rng = random.SystemRandom()
-    for _ in range(200):
-        host = f"127.{rng.randint(1, 254)}.{rng.randint(0, 255)}.{rng.randint(1, 254)}"
+    for _ in range(tries):
+        yield f"127.{rng.randint(1, 254)}.{rng.randint(0, 255)}.{rng.randint(1, 254)}"
+
+
+def unique_loopback_server(handler: Handler, port: int) -> ServerThread:
+    """A server on a loopback address of its own at a fixed ``port`` (e.g. SMTP's 25).
+
+    Binding a fixed low port needs root, which callers check first.
+    """
+    for host in random_loopback_hosts():
         try:
             return ServerThread(handler, host, port)
         except OSError:
             continue
     raise RuntimeError(f"no free loopback address for port {port}")
+
+
+@contextlib.contextmanager
+def quiet_listener(host: str = "127.0.0.1", port: int = 0) -> Iterator[socket.socket]:
+    """A non-blocking listener nobody accepts on: shows whether a client connected at all."""
+    listener = socket.create_server((host, port))
+    listener.setblocking(False)
+    try:
+        yield listener
+    finally:
+        listener.close()
+
+
+def closed_port() -> int:
+    """A loopback port nobody listens on (bound once, then released)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 def connection_attempts(listener: socket.socket) -> int:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import random
 import socket
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from proto_fakes import FtpFake
+from proto_servers import closed_port, random_loopback_hosts
 
 import reference
 from reference.protocols import errors
@@ -139,16 +139,14 @@ def test_unexpected_replies_are_the_error(replies: dict[str, bytes], error: str)
     assert server.commands[-1] == "QUIT"
 
 
-def test_connection_refused(closed_port: int) -> None:
-    assert ftp_get(f"ftp://127.0.0.1:{closed_port}/f") == (None, "connection refused")
+def test_connection_refused() -> None:
+    assert ftp_get(f"ftp://127.0.0.1:{closed_port()}/f") == (None, "connection refused")
 
 
 @pytest.fixture
 def decoy() -> Iterator[tuple[socket.socket, str]]:
     """A listener on another loopback address: where a hostile PASV reply points."""
-    rng = random.SystemRandom()
-    for _ in range(100):
-        host = f"127.{rng.randint(1, 254)}.{rng.randint(0, 255)}.{rng.randint(1, 254)}"
+    for host in random_loopback_hosts():
         listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         try:
             listener.bind((host, 0))
@@ -157,8 +155,10 @@ def decoy() -> Iterator[tuple[socket.socket, str]]:
             continue
         listener.listen(4)
         listener.setblocking(False)
-        yield listener, host
-        listener.close()
+        try:
+            yield listener, host
+        finally:
+            listener.close()
         return
     pytest.skip("no free loopback address for the decoy listener")
 
@@ -198,13 +198,14 @@ def test_a_send_callback_abort_ends_the_upload() -> None:
     assert server.files["f"] == b"abc"
 
 
-def test_url_problems_are_returned_without_connecting(closed_port: int) -> None:
+def test_url_problems_are_returned_without_connecting() -> None:
     callback = Recorder()
-    assert ftp_get(f"ftp://127.0.0.1:{closed_port}") == (None, errors.NO_PATH)
-    assert ftp_getindirect(f"ftp://127.0.0.1:{closed_port}", callback) == (errors.NO_PATH,)
+    port = closed_port()
+    assert ftp_get(f"ftp://127.0.0.1:{port}") == (None, errors.NO_PATH)
+    assert ftp_getindirect(f"ftp://127.0.0.1:{port}", callback) == (errors.NO_PATH,)
     assert callback.calls == [(None, errors.NO_PATH)]
-    assert ftp_put(f"ftp://127.0.0.1:{closed_port}/dir/", b"x") == (errors.PUT_TO_DIRECTORY,)
-    assert ftp_get(f"http://127.0.0.1:{closed_port}/f") == (None, errors.BAD_SCHEME)
+    assert ftp_put(f"ftp://127.0.0.1:{port}/dir/", b"x") == (errors.PUT_TO_DIRECTORY,)
+    assert ftp_get(f"http://127.0.0.1:{port}/f") == (None, errors.BAD_SCHEME)
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from proto_fakes import HttpFake, HttpRequest, response
-from proto_servers import Peer, ServerThread, address_of, sent_to
+from proto_servers import Peer, ServerThread, address_of, closed_port, quiet_listener, sent_to
 
 import reference
 from reference.protocols import errors, http
@@ -22,6 +22,12 @@ from reference.protocols.http import (
     http_request,
     http_requestindirect,
 )
+
+
+@pytest.fixture
+def listener() -> Iterator[socket.socket]:
+    with quiet_listener() as sock:
+        yield sock
 
 
 class Recorder:
@@ -133,8 +139,8 @@ def test_head_has_no_body_even_with_a_length() -> None:
         assert http_request("HEAD", fake.url()) == (b"", {"content-length": "100"}, "HTTP/1.1 200 OK", None)
 
 
-def test_connection_refused(closed_port: int) -> None:
-    assert http_get(f"http://127.0.0.1:{closed_port}/") == (None, None, None, "connection refused")
+def test_connection_refused() -> None:
+    assert http_get(f"http://127.0.0.1:{closed_port()}/") == (None, None, None, "connection refused")
 
 
 @pytest.mark.parametrize(
@@ -218,9 +224,9 @@ def test_failure_reaches_the_callback_as_nil_and_message() -> None:
     assert callback.calls == [(b"abc",), (None, "closed")]
 
 
-def test_a_failure_before_the_body_reaches_the_callback_too(closed_port: int) -> None:
+def test_a_failure_before_the_body_reaches_the_callback_too() -> None:
     callback = Recorder()
-    assert http_getindirect(f"http://127.0.0.1:{closed_port}/", callback) == (
+    assert http_getindirect(f"http://127.0.0.1:{closed_port()}/", callback) == (
         None,
         None,
         "connection refused",
@@ -283,21 +289,21 @@ def test_requestindirect_with_headers_and_a_body_callback() -> None:
     assert fake.requests[0].headers["x-a"] == "1" and fake.requests[0].body == b"xy"
 
 
-def test_a_send_callback_failing_at_once_sends_nothing(quiet_listener: socket.socket) -> None:
+def test_a_send_callback_failing_at_once_sends_nothing(listener: socket.socket) -> None:
     callback = Recorder()
-    url = f"http://{address_of(quiet_listener)}/"
+    url = f"http://{address_of(listener)}/"
     result = http_postindirect(url, callback, lambda: (None, "no data"))
     assert result == (None, None, "no data")
     assert callback.calls == [(None, "no data")]
-    assert sent_to(quiet_listener) == b""
+    assert sent_to(listener) == b""
 
 
-def test_a_send_callback_overrunning_its_total_is_stopped(quiet_listener: socket.socket) -> None:
+def test_a_send_callback_overrunning_its_total_is_stopped(listener: socket.socket) -> None:
     answers = iter([(b"abc", 4), (b"de", 4)])
-    url = f"http://{address_of(quiet_listener)}/"
+    url = f"http://{address_of(listener)}/"
     result = http_postindirect(url, Recorder(), lambda: next(answers))
     assert result == (None, None, errors.SEND_OVER)
-    assert sent_to(quiet_listener).endswith(b"content-length: 4\r\n\r\nabc")
+    assert sent_to(listener).endswith(b"content-length: 4\r\n\r\nabc")
 
 
 # -- misuse -------------------------------------------------------------------------

@@ -8,13 +8,12 @@ connected, let alone sent anything.
 
 from __future__ import annotations
 
-import random
 import socket
 from collections.abc import Callable, Iterator
 
 import pytest
 from proto_fakes import FtpFake, SmtpFake, require_root_for_port_25
-from proto_servers import address_of, connection_attempts
+from proto_servers import address_of, connection_attempts, quiet_listener, random_loopback_hosts
 
 from reference.protocols import errors
 from reference.protocols.ftp import ftp_get, ftp_getindirect, ftp_put, ftp_putindirect
@@ -22,6 +21,12 @@ from reference.protocols.http import http_get, http_getindirect, http_post, http
 from reference.protocols.smtp import mail, smtp_mail
 
 LINE_BREAKS = ["\r", "\n", "\r\n"]
+
+
+@pytest.fixture
+def listener() -> Iterator[socket.socket]:
+    with quiet_listener() as sock:
+        yield sock
 
 
 def ignore(*args: object) -> int:
@@ -44,11 +49,11 @@ def ignore(*args: object) -> int:
     ],
 )
 def test_http_refuses_line_breaks_before_connecting(
-    quiet_listener: socket.socket, make_call: Callable[[str, str], tuple[object, ...]], brk: str, error: str
+    listener: socket.socket, make_call: Callable[[str, str], tuple[object, ...]], brk: str, error: str
 ) -> None:
-    result = make_call(f"http://{address_of(quiet_listener)}", brk)
+    result = make_call(f"http://{address_of(listener)}", brk)
     assert result[-1] == error
-    assert connection_attempts(quiet_listener) == 0
+    assert connection_attempts(listener) == 0
 
 
 @pytest.mark.parametrize("brk", LINE_BREAKS)
@@ -68,11 +73,11 @@ def test_http_refuses_line_breaks_before_connecting(
     ],
 )
 def test_ftp_refuses_line_breaks_before_connecting(
-    quiet_listener: socket.socket, make_call: Callable[[str, str], tuple[object, ...]], brk: str, error: str
+    listener: socket.socket, make_call: Callable[[str, str], tuple[object, ...]], brk: str, error: str
 ) -> None:
-    result = make_call(f"ftp://{address_of(quiet_listener)}", brk)
+    result = make_call(f"ftp://{address_of(listener)}", brk)
     assert result[-1] == error
-    assert connection_attempts(quiet_listener) == 0
+    assert connection_attempts(listener) == 0
 
 
 def test_percent_escapes_in_an_ftp_path_stay_literal() -> None:
@@ -86,16 +91,16 @@ def test_percent_escapes_in_an_ftp_path_stay_literal() -> None:
 def quiet_smtp_host() -> Iterator[tuple[str, socket.socket]]:
     """A listener on port 25 of a fresh loopback address, never accepted on."""
     require_root_for_port_25()
-    rng = random.SystemRandom()
-    for _ in range(100):
-        host = f"127.{rng.randint(1, 254)}.{rng.randint(0, 255)}.{rng.randint(1, 254)}"
+    for host in random_loopback_hosts():
         try:
-            listener = socket.create_server((host, 25))
+            sock = socket.create_server((host, 25))
         except OSError:
             continue
-        listener.setblocking(False)
-        yield host, listener
-        listener.close()
+        sock.setblocking(False)
+        try:
+            yield host, sock
+        finally:
+            sock.close()
         return
     pytest.skip("no free loopback address for port 25")
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import random
 from typing import Any
 
 import pytest
 from proto_fakes import SmtpFake
+from proto_servers import random_loopback_hosts
 
 import reference
 from reference.protocols.smtp import mail, smtp_mail
@@ -95,9 +95,8 @@ def test_a_server_that_hangs_up_gives_closed(verb: str) -> None:
 
 
 def closed_loopback_host() -> str:
-    """A loopback address where nothing listens on port 25."""
-    rng = random.SystemRandom()
-    return f"127.{rng.randint(1, 254)}.{rng.randint(0, 255)}.{rng.randint(1, 254)}"
+    """A loopback address where nothing listens on port 25 (fresh ones are unused)."""
+    return next(random_loopback_hosts())
 
 
 def test_connection_refused() -> None:
