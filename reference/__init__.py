@@ -33,6 +33,10 @@ Socket objects are :class:`TcpClient`, :class:`TcpServer` and
 :class:`UdpSocket`; each has a ``kind`` ("tcp-client", "tcp-server", "udp")
 and exactly the methods the manual lists for it. Deliberate differences from
 the 2001 release are listed in ``reference/DIVERGENCES.md``.
+
+The SMTP, HTTP and FTP clients (``smtp_mail``, ``mail``, ``http_*``,
+``ftp_*``, ``base64``, ``unbase64``) live in :mod:`reference.protocols` and are
+exported here too.
 """
 
 from reference.api import (
@@ -50,6 +54,22 @@ from reference.api import (
 )
 from reference.dns import tohostname, toip
 from reference.errors import LuaError
+from reference.protocols import (
+    base64,
+    ftp_get,
+    ftp_getindirect,
+    ftp_put,
+    ftp_putindirect,
+    http_get,
+    http_getindirect,
+    http_post,
+    http_postindirect,
+    http_request,
+    http_requestindirect,
+    mail,
+    smtp_mail,
+    unbase64,
+)
 from reference.selecting import select
 from reference.tcp import TcpClient, TcpServer, bind, connect
 from reference.udp import UdpSocket, udpsocket
@@ -78,4 +98,19 @@ __all__ = [
     "tohostname",
     "toip",
     "udpsocket",
+    # reference.protocols
+    "base64",
+    "ftp_get",
+    "ftp_getindirect",
+    "ftp_put",
+    "ftp_putindirect",
+    "http_get",
+    "http_getindirect",
+    "http_post",
+    "http_postindirect",
+    "http_request",
+    "http_requestindirect",
+    "mail",
+    "smtp_mail",
+    "unbase64",
 ]
