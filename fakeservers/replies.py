@@ -120,6 +120,9 @@ def read_reply_script(fields: Fields, done_verbs: Iterable[str]) -> ReplyScript:
             point = _point(key, key_field, done_verbs)
             if isinstance(value, (str, bytes, bytearray)):
                 replies[point] = as_bytes(value, key_field)
+            elif not isinstance(value, list | tuple):
+                raise ConfigError(key_field, f"expected a reply (text or bytes) or a list of replies, "
+                                             f"got {describe(value)}")
             else:
                 replies[point] = tuple(None if item is None else as_bytes(item, item_field)
                                        for item_field, item in as_list(value, key_field))
