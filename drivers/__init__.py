@@ -1,0 +1,1 @@
+"""Out-of-process drivers: one per runtime, each speaking drivers/PROTOCOL.md."""

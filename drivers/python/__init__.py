@@ -1,0 +1,1 @@
+"""The Python driver (``driver.py``): serves a Python implementation of the API over the protocol."""

@@ -1,0 +1,370 @@
+"""The Python driver: serves any Python implementation of the API over ``drivers/PROTOCOL.md``.
+
+Run it as ``python -m drivers.python.driver MODULE`` or as a path,
+``python drivers/python/driver.py [--path DIR]... [--name NAME] MODULE``.
+It imports MODULE, says hello, then answers one request per line on stdin
+until "bye" or end of input.
+
+It is deliberately standalone (standard library only, no harness import):
+a driver is what a stranger copies to serve their own module, and importing
+little keeps one process per scenario cheap. The value mapping is the one
+the harness's in-process adapter applies (``harness/adapters/pyvalues.py``),
+rewritten here between JSON and Python directly; ``tests/drivers`` checks
+that both give the same values:
+
+* Lua strings are ``bytes``; results given as ``str`` are sent as their
+  latin-1 bytes;
+* a table with only an array part becomes a ``list``, any other a ``dict``
+  (string keys as ``str``, one character per byte); lists, tuples and dicts
+  in results become tables;
+* socket objects (a ``kind`` of tcp-client/tcp-server/udp, or anything with
+  ``close``) become handles, the same object always the same handle;
+* a function argument becomes a callable that makes a callback round trip;
+* a result tuple is the return list, ``None`` is no values, anything else
+  one value; the module's ``LuaError`` is a Lua error; any other exception
+  is a crash: the traceback goes to stderr and the driver exits with 70.
+
+The real stdout is kept for the protocol and file descriptor 1 is pointed at
+stderr, so prints from the candidate cannot corrupt the channel.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import importlib
+import json
+import os
+import sys
+import time
+import traceback
+from typing import Any, BinaryIO
+
+PROTOCOL = 1
+SOCKET_KINDS = frozenset({"tcp-client", "tcp-server", "udp"})
+EX_SOFTWARE = 70
+"""Exit status when the candidate does something with no Lua meaning (a Python exception)."""
+EX_PROTOCOL = 76
+"""Exit status when the harness sends something this driver cannot read."""
+AREAS = {"tcp": "connect", "udp": "udpsocket", "select": "select", "dns": "toip",
+         "smtp": "smtp_mail", "http": "http_request", "ftp": "ftp_get"}
+"""Capability -> a function whose presence shows it, when the module declares no CAPABILITIES."""
+
+
+class DriverExit(Exception):
+    """End the driver with ``status`` after writing ``message`` to stderr."""
+
+    def __init__(self, message: str, status: int) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class Channel:
+    """JSON lines in from the harness, out to the harness."""
+
+    def __init__(self, reader: BinaryIO, writer: BinaryIO) -> None:
+        self._reader = reader
+        self._writer = writer
+
+    @classmethod
+    def from_stdio(cls) -> Channel:
+        """Keep the real stdout for the protocol; point fd 1 (and ``sys.stdout``) at stderr."""
+        protocol_fd = os.dup(1)
+        os.dup2(2, 1)
+        sys.stdout = sys.stderr
+        return cls(sys.stdin.buffer, os.fdopen(protocol_fd, "wb"))
+
+    def send(self, message: dict[str, Any]) -> None:
+        text = json.dumps(message, ensure_ascii=False, separators=(",", ":"))
+        self._writer.write(text.encode("utf-8") + b"\n")
+        self._writer.flush()
+
+    def receive(self) -> dict[str, Any] | None:
+        """The next message, or None at end of input."""
+        line = self._reader.readline()
+        if not line:
+            return None
+        try:
+            message = json.loads(line)
+        except ValueError:
+            raise DriverExit(f"not a JSON line from the harness: {line[:200]!r}", EX_PROTOCOL) from None
+        if not isinstance(message, dict):
+            raise DriverExit(f"not a message from the harness: {line[:200]!r}", EX_PROTOCOL)
+        return message
+
+
+def is_socket_object(obj: object) -> bool:
+    if obj is None or isinstance(obj, (bytes, str, int, float, bool, list, dict, tuple)):
+        return False
+    return getattr(obj, "kind", None) in SOCKET_KINDS or callable(getattr(obj, "close", None))
+
+
+class Values:
+    """JSON values <-> the candidate's Python values, with the handle table."""
+
+    def __init__(self, make_callback: Any) -> None:
+        self._make_callback = make_callback
+        self._objects: dict[int, Any] = {}
+        self._numbers: dict[int, int] = {}  # id(obj) -> handle; objects are held, so ids stay unique
+        self._last = 0
+
+    def to_python(self, value: Any) -> Any:
+        if value is None or isinstance(value, (bool, int, float)):
+            return value
+        if isinstance(value, str):
+            return _bytes(value)
+        if isinstance(value, dict):
+            if "table" in value:
+                return self._table(value["table"])
+            if "handle" in value:
+                return self.object_for(value["handle"])
+            if "function" in value:
+                return self._make_callback(str(value["function"]))
+        raise DriverExit(f"not a protocol value: {value!r}"[:300], EX_PROTOCOL)
+
+    def _table(self, body: dict[str, Any]) -> Any:
+        """Only an array part: a list; anything else: a dict with keys 1..n for the array part."""
+        array = [self.to_python(item) for item in body.get("array", [])]
+        pairs = body.get("hash", [])
+        if not pairs:
+            return array
+        table: dict[Any, Any] = dict(enumerate(array, start=1))
+        for key, item in pairs:
+            table[_bytes(key).decode("latin-1") if isinstance(key, str) else self.to_python(key)] = (
+                self.to_python(item))
+        return table
+
+    def from_python(self, value: Any) -> Any:
+        if value is None or isinstance(value, (bool, int, float)):
+            return value
+        if isinstance(value, (bytes, bytearray, memoryview)):
+            return bytes(value).decode("latin-1")
+        if isinstance(value, str):
+            try:
+                value.encode("latin-1")
+            except UnicodeEncodeError:
+                raise _crash(f"string {value!r} has characters above U+00FF") from None
+            return value
+        if isinstance(value, (list, tuple)):
+            return {"table": {"array": [self.from_python(item) for item in value], "hash": []}}
+        if isinstance(value, dict):
+            pairs = [[self.from_python(key), self.from_python(item)] for key, item in value.items()]
+            return {"table": {"array": [], "hash": pairs}}
+        if is_socket_object(value):
+            return self.handle_for(value)
+        raise _crash(f"result has no Lua meaning: {value!r}")
+
+    def results(self, result: Any) -> list[Any]:
+        return [self.from_python(item) for item in _as_list(result)]
+
+    def handle_for(self, obj: Any) -> dict[str, Any]:
+        number = self._numbers.get(id(obj))
+        if number is None:
+            self._last += 1
+            number = self._numbers[id(obj)] = self._last
+            self._objects[number] = obj
+        kind = getattr(obj, "kind", None)
+        return {"handle": number, "kind": kind if kind in SOCKET_KINDS else "unknown"}
+
+    def object_for(self, number: Any) -> Any:
+        if number not in self._objects:
+            raise DriverExit(f"handle #{number} was not issued by this driver (or was released)", EX_PROTOCOL)
+        return self._objects[number]
+
+    def release(self, numbers: list[Any]) -> None:
+        for number in numbers:
+            obj = self._objects.pop(number, None)
+            if obj is not None:
+                self._numbers.pop(id(obj), None)
+                _close_quietly(obj)
+
+    def release_all(self) -> None:
+        self.release(list(self._objects))
+
+
+class Server:
+    """Answers the harness's requests for one module."""
+
+    def __init__(self, module: Any, channel: Channel, name: str) -> None:
+        self.module = module
+        self.channel = channel
+        self.name = name
+        self.values = Values(self._callback)
+        error_class = getattr(module, "LuaError", None)
+        is_class = isinstance(error_class, type) and issubclass(error_class, Exception)
+        self.lua_error = error_class if is_class else None
+        self._current_id: Any = None
+        self._invocations = 0
+
+    def hello(self) -> dict[str, Any]:
+        declared = getattr(self.module, "CAPABILITIES", None)
+        areas = list(declared) if declared is not None else [
+            area for area, probe in AREAS.items() if callable(getattr(self.module, probe, None))]
+        version = getattr(self.module, "__version__", None)
+        return {"type": "hello", "protocol": PROTOCOL, "name": self.name,
+                "version": str(version) if version is not None else "unknown",
+                "capabilities": [*areas, "repeat"]}
+
+    def run(self) -> int:
+        self.channel.send(self.hello())
+        try:
+            while True:
+                message = self.channel.receive()
+                if message is None:
+                    return 0
+                kind = message.get("type")
+                if kind == "call":
+                    self.channel.send(self._call(message))
+                elif kind == "release":
+                    self.values.release(list(message.get("handles", [])))
+                    self.channel.send({"type": "released", "id": message.get("id")})
+                elif kind == "bye":
+                    self.values.release_all()
+                    self.channel.send({"type": "bye", "id": message.get("id")})
+                    return 0
+                else:
+                    raise DriverExit(f"unexpected message type {kind!r} from the harness", EX_PROTOCOL)
+        finally:
+            self.values.release_all()
+
+    def _call(self, message: dict[str, Any]) -> dict[str, Any]:
+        call_id, name = message.get("id"), str(message.get("function"))
+        self._current_id, self._invocations = call_id, 0
+        function = self._lookup(message, name)
+        if isinstance(function, dict):
+            return {**function, "id": call_id}
+        args = [self.values.to_python(arg) for arg in message.get("args", [])]
+        times = message.get("repeat")
+        try:
+            if times is None:
+                return {"type": "return", "id": call_id, "values": self.values.results(function(*args))}
+            return {"id": call_id, **self._repeat(function, args, message)}
+        except Exception as error:
+            if self.lua_error is not None and isinstance(error, self.lua_error):
+                return {"type": "error", "id": call_id, "message": _lua_text(str(error))}
+            if isinstance(error, DriverExit):
+                raise
+            raise _crash(f"{name} raised {type(error).__name__}: {error}\n{traceback.format_exc()}") from None
+
+    def _lookup(self, message: dict[str, Any], name: str) -> Any:
+        """The callable, or the answer that replaces the call."""
+        if message.get("style") == "method":
+            target = message.get("target")
+            if not isinstance(target, dict) or "handle" not in target:
+                raise DriverExit(f"method call {name!r} without a target handle", EX_PROTOCOL)
+            method = getattr(self.values.object_for(target["handle"]), name, None)
+            if not callable(method):
+                return {"type": "error", "message": f"attempt to call method '{name}' (a nil value)"}
+            return method
+        function = getattr(self.module, name, None)
+        if not callable(function) or isinstance(function, type):
+            return {"type": "unimplemented", "function": name}
+        return function
+
+    def _repeat(self, function: Any, args: list[Any], message: dict[str, Any]) -> dict[str, Any]:
+        """PROTOCOL.md section 7: loop here so that payload and round trips stay off the channel."""
+        times, stop, discard = message.get("repeat"), message.get("stop"), message.get("discard", "none")
+        if not isinstance(times, int) or times < 1 or discard not in ("none", "count") or not (
+                stop is None or (isinstance(stop, int) and stop >= 1)):
+            return {"type": "error", "message": "invalid repeat request"}
+        done = size = 0
+        values: list[Any] = []
+        started = time.perf_counter()
+        while done < times:
+            values = _as_list(function(*args))
+            done += 1
+            first = values[0] if values else None
+            if isinstance(first, (bytes, bytearray, memoryview, str)):
+                size += len(first)
+            if stop is not None and len(values) >= stop and values[stop - 1] is not None:
+                break
+        elapsed = time.perf_counter() - started
+        encoded = [self.values.from_python(value) for value in values]
+        report: dict[str, Any] = {"done": done, "elapsed": elapsed}
+        if discard == "count":  # the payload (value 1) is counted, not sent back
+            encoded[:1] = [None if isinstance(value, str) else value for value in encoded[:1]]
+            report["bytes"] = size
+        return {"type": "return", "values": encoded, "repeat": report}
+
+    def _callback(self, name: str) -> Any:
+        """A callable for the candidate that turns each call into a callback round trip."""
+
+        def proxy(*args: Any) -> tuple[Any, ...]:
+            self._invocations += 1
+            number = self._invocations
+            self.channel.send({"type": "callback", "id": self._current_id, "cb": number, "function": name,
+                               "args": [self.values.from_python(arg) for arg in args]})
+            reply = self.channel.receive()
+            if reply is None:
+                raise DriverExit("input ended during a callback", 0)
+            if reply.get("id") != self._current_id or reply.get("cb") != number:
+                raise DriverExit(f"callback reply for the wrong call: {reply!r}"[:300], EX_PROTOCOL)
+            if reply.get("type") == "callback-return":
+                return tuple(self.values.to_python(value) for value in reply.get("values", []))
+            if reply.get("type") == "callback-error":
+                text = str(reply.get("message", "callback failed"))
+                raise (self.lua_error or RuntimeError)(text)
+            raise DriverExit(f"expected a callback reply, got {reply.get('type')!r}", EX_PROTOCOL)
+
+        proxy.__name__ = f"lua_callback_{name}"
+        return proxy
+
+
+def _bytes(text: str) -> bytes:
+    try:
+        return text.encode("latin-1")
+    except UnicodeEncodeError:
+        raise DriverExit(f"string with a code point above U+00FF: {text[:100]!r}", EX_PROTOCOL) from None
+
+
+def _as_list(result: Any) -> list[Any]:
+    if result is None:
+        return []
+    return list(result) if isinstance(result, tuple) else [result]
+
+
+def _lua_text(text: str) -> str:
+    """A message as a Lua string: text beyond U+00FF is sent as its UTF-8 bytes."""
+    try:
+        text.encode("latin-1")
+    except UnicodeEncodeError:
+        return text.encode("utf-8").decode("latin-1")
+    return text
+
+
+def _crash(message: str) -> DriverExit:
+    return DriverExit(message, EX_SOFTWARE)
+
+
+def _close_quietly(obj: Any) -> None:
+    with contextlib.suppress(Exception):
+        obj.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Serve a Python module implementing LuaSocket 1.3b "
+                                     "over the lsconform driver protocol (stdin/stdout).")
+    parser.add_argument("module", help="the module to serve, e.g. reference")
+    parser.add_argument("--path", action="append", default=[], metavar="DIR",
+                        help="put DIR first on the module search path (repeatable)")
+    parser.add_argument("--name", help="candidate name in the hello (default: the module name)")
+    args = parser.parse_args(argv)
+    sys.path[:0] = args.path
+    channel = Channel.from_stdio()
+    try:
+        module = importlib.import_module(args.module)
+    except Exception:
+        traceback.print_exc()
+        print(f"python driver: cannot import {args.module!r}", file=sys.stderr)
+        return 2
+    try:
+        return Server(module, channel, args.name or args.module).run()
+    except DriverExit as stop:
+        print(f"python driver: {stop}", file=sys.stderr)
+        return stop.status
+    except BrokenPipeError:
+        return 0  # the harness went away; nothing left to answer
+
+
+if __name__ == "__main__":
+    sys.exit(main())

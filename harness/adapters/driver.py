@@ -1,0 +1,300 @@
+"""The candidate contract for any runtime, through a driver process (``drivers/PROTOCOL.md``).
+
+``DriverAdapter(command)`` starts the driver, reads its hello and then turns
+each ``Call`` into one request line and its answer back into an ``Outcome``.
+Whatever the driver does wrong is mapped in one place, ``_failed``:
+
+=============================================  ==============================
+the driver...                                  outcome
+=============================================  ==============================
+misses a call's deadline                       ``TimedOut`` (process killed)
+exits, closes stdout, or stops reading stdin   ``Crashed`` with its exit status
+writes a line that is not a protocol message   ``Crashed`` quoting the line
+answers with the wrong id or type              ``Crashed``
+says no hello (or a bad one) at start          ``Crashed`` on the first call
+=============================================  ==============================
+
+Every ``Crashed``/``TimedOut`` carries the tail of the driver's stderr, and
+after the first one the adapter answers every later call with the same
+outcome at once: the scenario is lost, the run is not.
+
+Usage, e.g. for a new driver candidate::
+
+    with DriverAdapter(["lua5.4", "drivers/lua/driver.lua"], name_hint="my-lua") as adapter:
+        adapter.call(Call("connect", (b"127.0.0.1", 8080)))
+
+``env`` entries are added to this process's environment for the driver.
+"""
+
+from __future__ import annotations
+
+import shlex
+import time
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from harness.adapters.base import (
+    Adapter,
+    Call,
+    CallbackHandler,
+    CandidateInfo,
+    Crashed,
+    Outcome,
+    Raised,
+    Returned,
+    TimedOut,
+    Unimplemented,
+)
+from harness.adapters.driver_process import (
+    DriverGone,
+    DriverProcess,
+    DriverSilent,
+    LineTooLong,
+    describe_status,
+)
+from harness.adapters.driver_wire import (
+    ANSWER_TYPES,
+    PROTOCOL_VERSION,
+    Hello,
+    ProtocolError,
+    RepeatReport,
+    RepeatRequest,
+    call_message,
+    decode_message,
+    decode_string,
+    decode_values,
+    encode_message,
+    encode_value,
+    excerpt,
+    parse_hello,
+    parse_repeat_report,
+    require_id,
+)
+from harness.values import Handle, LuaTable, LuaValue
+
+HELLO_TIMEOUT = 10.0
+BYE_TIMEOUT = 2.0
+RELEASE_TIMEOUT = 5.0
+EXIT_GRACE = 1.0
+"""Seconds a driver whose output ended gets to exit, so its status can be reported."""
+
+_FAILURES = (DriverGone, DriverSilent, LineTooLong, ProtocolError)
+
+
+class DriverAdapter(Adapter):
+    """One driver process serving one candidate; ``close`` always ends the process."""
+
+    def __init__(self, command: Sequence[str], env: Mapping[str, str] | None = None,
+                 name_hint: str | None = None, *, cwd: str | None = None,
+                 hello_timeout: float = HELLO_TIMEOUT, bye_timeout: float = BYE_TIMEOUT,
+                 release_timeout: float = RELEASE_TIMEOUT) -> None:
+        self.command = list(command)
+        self.info = CandidateInfo(name_hint or (self.command[0] if self.command else "driver"), "unknown")
+        self.hello: Hello | None = None
+        self.failure: Crashed | TimedOut | None = None
+        self._callback_handler: CallbackHandler | None = None
+        self._bye_timeout = bye_timeout
+        self._release_timeout = release_timeout
+        self._last_id = 0
+        self._held: dict[int, Handle] = {}
+        self._closed = False
+        self._process: DriverProcess | None = None
+        try:
+            self._process = DriverProcess(self.command, env=env, cwd=cwd)
+        except (OSError, ValueError) as error:
+            self.failure = Crashed(f"cannot start the driver {shlex.join(self.command)}: {error}")
+            return
+        self._read_hello(hello_timeout)
+
+    @property
+    def pid(self) -> int | None:
+        return self._process.pid if self._process else None
+
+    @property
+    def held_handles(self) -> list[Handle]:
+        """Handles the driver has handed out and not yet been asked to release."""
+        return list(self._held.values())
+
+    def stderr_tail(self) -> str:
+        return self._process.stderr_tail() if self._process else ""
+
+    # -- the contract --------------------------------------------------------
+
+    def call(self, call: Call) -> Outcome:
+        outcome, _ = self._call(call, None)
+        return outcome
+
+    def call_repeated(self, call: Call, repeat: RepeatRequest) -> tuple[Outcome, RepeatReport | None]:
+        """PROTOCOL.md section 7: the driver loops; ``call.deadline`` covers the whole loop."""
+        return self._call(call, repeat)
+
+    def release(self, handles: list[Handle]) -> None:
+        """Ask the driver to close these sockets; a driver failing at it is killed, quietly."""
+        ids = sorted({handle.id for handle in handles})
+        for number in ids:
+            self._held.pop(number, None)
+        if not ids or self.failure is not None or self._process is None:
+            return
+        request_id = self._new_id()
+        deadline = time.monotonic() + self._release_timeout
+        try:
+            request = {"type": "release", "id": request_id, "handles": ids}
+            self._process.send(encode_message(request), deadline)
+            answer = decode_message(self._process.read_line(deadline))
+            if answer["type"] != "released":
+                raise ProtocolError(f"release was answered with {answer['type']!r}, expected \"released\"")
+            require_id(answer, request_id, "release")
+        except _FAILURES as error:
+            self._failed(error, "release", self._release_timeout)
+
+    def close(self) -> None:
+        """Say bye, give the driver ``bye_timeout`` to exit, then kill its process group."""
+        if self._closed:
+            return
+        self._closed = True
+        if self._process is None:
+            return
+        if self.failure is None:
+            request_id = self._new_id()
+            deadline = time.monotonic() + self._bye_timeout
+            try:
+                self._process.send(encode_message({"type": "bye", "id": request_id}), deadline)
+                self._process.read_line(deadline)
+            except _FAILURES:
+                pass
+            self.failure = Crashed("the adapter is closed")
+        self._process.close_input()
+        self._process.finish(self._bye_timeout)
+
+    # -- internals -----------------------------------------------------------
+
+    def _new_id(self) -> int:
+        self._last_id += 1
+        return self._last_id
+
+    def _read_hello(self, timeout: float) -> None:
+        assert self._process is not None
+        try:
+            line = self._process.read_line(time.monotonic() + timeout)
+            self.hello = parse_hello(decode_message(line))
+        except DriverSilent:
+            self._failed_at_start(f"no hello within {timeout:g}s", killed=True)
+            return
+        except _FAILURES as error:
+            self._failed_at_start(f"no valid hello: {error}" if str(error) else "no hello")
+            return
+        if self.hello.protocol != PROTOCOL_VERSION:
+            self._failed_at_start(f"the driver speaks protocol {self.hello.protocol}; "
+                                  f"this harness speaks {PROTOCOL_VERSION}", killed=True)
+            return
+        self.info = CandidateInfo(self.hello.name, self.hello.version, self.hello.capabilities)
+
+    def _failed_at_start(self, why: str, killed: bool = False) -> None:
+        assert self._process is not None
+        status = self._process.finish(0.0 if killed else EXIT_GRACE)
+        ended = "" if killed else f"; it {describe_status(status, self._process.killed)}"
+        self.failure = Crashed(f"the driver did not start: {why}{ended}", self._process.stderr_tail())
+
+    def _call(self, call: Call, repeat: RepeatRequest | None) -> tuple[Outcome, RepeatReport | None]:
+        if self.failure is not None or self._process is None:
+            return self.failure or Crashed("the driver is not running"), None
+        request_id = self._new_id()
+        deadline = time.monotonic() + call.deadline
+        no_handler: list[str] = []
+        try:
+            request = call_message(request_id, call.function, call.args, call.style, call.target, repeat)
+            self._process.send(encode_message(request), deadline)
+            answer = self._await_answer(request_id, deadline, no_handler)
+            outcome = self._outcome(answer, call)
+            repeated = repeat is not None and answer["type"] == "return"
+            report = parse_repeat_report(answer) if repeated else None
+        except _FAILURES as error:
+            return self._failed(error, f"call {call.function}", call.deadline), None
+        if no_handler:
+            return Crashed(f"callback {no_handler[0]!r} called but the run set no callback handler"), None
+        return outcome, report
+
+    def _await_answer(self, request_id: int, deadline: float, no_handler: list[str]) -> dict[str, Any]:
+        """Read until the call's answer, serving callback round trips on the way."""
+        assert self._process is not None
+        invocations = 0
+        while True:
+            message = decode_message(self._process.read_line(deadline))
+            kind = message["type"]
+            if kind == "callback":
+                require_id(message, request_id, "callback")
+                invocations += 1
+                if message.get("cb") != invocations:
+                    raise ProtocolError(f"callback numbered {message.get('cb')!r}, expected {invocations}")
+                started = time.monotonic()
+                reply = self._run_callback(message, request_id, invocations, no_handler)
+                deadline += time.monotonic() - started  # the harness's own time is not the driver's
+                self._process.send(encode_message(reply), deadline)
+                continue
+            if kind not in ANSWER_TYPES:
+                shown = excerpt(encode_message(message))
+                raise ProtocolError(f"a call was answered with a {kind!r} message: {shown}")
+            require_id(message, request_id, "answer")
+            return message
+
+    def _run_callback(self, message: dict[str, Any], request_id: int, number: int,
+                      no_handler: list[str]) -> dict[str, Any]:
+        name = message.get("function")
+        if not isinstance(name, str):
+            raise ProtocolError(f"callback without a function name: {excerpt(encode_message(message))}")
+        args = decode_values(message.get("args", []))
+        base = {"id": request_id, "cb": number}
+        handler = self._callback_handler
+        if handler is None:
+            no_handler.append(name)
+            return {"type": "callback-error", **base, "message": "the run set no callback handler"}
+        try:
+            values: tuple[LuaValue, ...] = tuple(handler(name, args))
+        except Exception as error:  # the scenario's callback failed: a Lua error inside the candidate
+            return {"type": "callback-error", **base, "message": str(error)}
+        return {"type": "callback-return", **base, "values": [encode_value(value) for value in values]}
+
+    def _outcome(self, answer: dict[str, Any], call: Call) -> Outcome:
+        kind = answer["type"]
+        if kind == "return":
+            values = decode_values(answer.get("values"))
+            for handle in _handles_in(values):
+                self._held[handle.id] = handle
+            return Returned(values)
+        if kind == "error":
+            message = answer.get("message")
+            if not isinstance(message, str):
+                shown = excerpt(encode_message(answer))
+                raise ProtocolError(f"error answer without a message string: {shown}")
+            decode_string(message)
+            return Raised(message)
+        function = answer.get("function")
+        return Unimplemented(function if isinstance(function, str) else call.function)
+
+    def _failed(self, error: Exception, during: str, deadline: float) -> Crashed | TimedOut:
+        """The one place where a misbehaving driver becomes an outcome; the process is ended."""
+        assert self._process is not None
+        if isinstance(error, DriverSilent):
+            self._process.finish(0.0)
+            self.failure = TimedOut(deadline, self._process.stderr_tail())
+            return self.failure
+        if isinstance(error, DriverGone):
+            status = self._process.finish(EXIT_GRACE)
+            how = describe_status(status, self._process.killed)
+            detail = f"the driver {how} during {during} ({error})"
+        else:
+            self._process.finish(0.0)
+            detail = f"protocol error during {during}: {error}"
+        self.failure = Crashed(detail, self._process.stderr_tail())
+        return self.failure
+
+
+def _handles_in(values: Any) -> list[Handle]:
+    """Every handle among ``values``, tables searched too."""
+    found: list[Handle] = []
+    for value in values:
+        if isinstance(value, Handle):
+            found.append(value)
+        elif isinstance(value, LuaTable):
+            found.extend(_handles_in(value.values()))
+    return found

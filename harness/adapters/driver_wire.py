@@ -1,0 +1,228 @@
+"""The driver protocol's messages and values, as bytes in and bytes out (no I/O).
+
+``drivers/PROTOCOL.md`` is the contract; this module is the harness's half of
+it, kept apart from the process handling so that every encoding rule can be
+tested without a driver. Lua values travel as JSON: strings one code point per
+byte (U+0000-U+00FF), tables as ``{"table": {"array": [...], "hash": [[k, v],
+...]}}``, sockets as ``{"handle": N, "kind": K}`` and callbacks as
+``{"function": NAME}``.
+
+Anything a driver sends that the page does not allow raises ``ProtocolError``
+with a short description and the offending text, which the adapter turns into
+a CRASH: a driver is never second-guessed.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from harness.values import Handle, LuaFunction, LuaTable, LuaValue
+
+PROTOCOL_VERSION = 1
+HANDLE_KINDS = frozenset({"tcp-client", "tcp-server", "udp", "unknown"})
+ANSWER_TYPES = frozenset({"return", "error", "unimplemented"})
+SHOWN_BYTES = 200
+"""How much of an offending line a protocol error quotes."""
+
+
+class ProtocolError(Exception):
+    """The driver said something PROTOCOL.md does not allow."""
+
+
+def excerpt(line: bytes | str) -> str:
+    """The start of an offending line, printable, for an error message."""
+    text = line.decode("utf-8", "replace") if isinstance(line, bytes) else line
+    shown = text[:SHOWN_BYTES]
+    return repr(shown) + (f" ... ({len(text)} characters)" if len(text) > SHOWN_BYTES else "")
+
+
+# -- values ------------------------------------------------------------------
+
+
+def encode_value(value: LuaValue) -> Any:
+    """A harness Lua value as the JSON value a driver receives."""
+    if value is None or isinstance(value, (bool, int, float)):
+        return value
+    if isinstance(value, bytes):
+        return value.decode("latin-1")
+    if isinstance(value, Handle):
+        return {"handle": value.id, "kind": value.kind}
+    if isinstance(value, LuaFunction):
+        return {"function": value.name}
+    if isinstance(value, LuaTable):
+        pairs = [[encode_value(key), encode_value(item)] for key, item in value.hash.items()]
+        return {"table": {"array": [encode_value(item) for item in value.array], "hash": pairs}}
+    raise TypeError(f"not a Lua value: {value!r}")
+
+
+def decode_value(value: Any) -> LuaValue:
+    """A JSON value from a driver as a harness Lua value.
+
+    A table's array part is kept as sent and its hash pairs are stored one by
+    one, so integer keys that continue the array join it, exactly as a table
+    built in the harness would store them.
+    """
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, (int, float)):
+        return value
+    if isinstance(value, str):
+        return decode_string(value)
+    if isinstance(value, dict):
+        return _decode_object(value)
+    raise ProtocolError(f"{excerpt(json.dumps(value))} is not a value of PROTOCOL.md section 2")
+
+
+def decode_string(text: str) -> bytes:
+    try:
+        return text.encode("latin-1")
+    except UnicodeEncodeError as error:
+        bad = text[error.start]
+        raise ProtocolError(f"string has code point U+{ord(bad):04X} at offset {error.start}; "
+                            "strings carry one byte per code point (U+0000-U+00FF)") from None
+
+
+def _decode_object(value: dict[str, Any]) -> LuaValue:
+    if set(value) == {"table"} and isinstance(value["table"], dict):
+        return _decode_table(value["table"])
+    if "handle" in value and set(value) <= {"handle", "kind"}:
+        number = value["handle"]
+        if not isinstance(number, int) or isinstance(number, bool) or number <= 0:
+            raise ProtocolError(f"handle must be a positive integer, not {excerpt(json.dumps(number))}")
+        kind = value.get("kind", "unknown")
+        return Handle(number, kind if isinstance(kind, str) and kind in HANDLE_KINDS else "unknown")
+    if "function" in value:
+        raise ProtocolError("a function value travels only from the harness to the driver")
+    raise ProtocolError(f"{excerpt(json.dumps(value))} is not a value of PROTOCOL.md section 2")
+
+
+def _decode_table(body: dict[str, Any]) -> LuaTable:
+    array, pairs = body.get("array", []), body.get("hash", [])
+    if not isinstance(array, list) or not isinstance(pairs, list) or set(body) - {"array", "hash"}:
+        raise ProtocolError(f"table must be {{\"array\": [...], \"hash\": [[k, v], ...]}}, "
+                            f"not {excerpt(json.dumps(body))}")
+    table = LuaTable(array=[decode_value(item) for item in array])
+    for pair in pairs:
+        if not isinstance(pair, list) or len(pair) != 2:
+            shown = excerpt(json.dumps(pair))
+            raise ProtocolError(f"table hash entry must be a [key, value] pair, not {shown}")
+        key = decode_value(pair[0])
+        if key is None or isinstance(key, LuaTable) or (isinstance(key, float) and math.isnan(key)):
+            raise ProtocolError(f"table key must not be nil, NaN or a table: {excerpt(json.dumps(pair[0]))}")
+        table[key] = decode_value(pair[1])
+    return table
+
+
+def decode_values(values: Any) -> tuple[LuaValue, ...]:
+    if not isinstance(values, list):
+        raise ProtocolError(f"values must be a list, not {excerpt(json.dumps(values))}")
+    return tuple(decode_value(value) for value in values)
+
+
+# -- messages ----------------------------------------------------------------
+
+
+def encode_message(message: dict[str, Any]) -> bytes:
+    """One message as one line. Bytes >= 0x80 go out as their UTF-8 code points, not ``\\u`` escapes,
+    which keeps binary payloads at most twice their size."""
+    return json.dumps(message, ensure_ascii=False, separators=(",", ":")).encode("utf-8") + b"\n"
+
+
+def decode_message(line: bytes) -> dict[str, Any]:
+    """One line from a driver as a message object with a known ``type``."""
+    try:
+        message = json.loads(line)
+    except (ValueError, UnicodeDecodeError):
+        raise ProtocolError(f"not a JSON line: {excerpt(line)}") from None
+    if not isinstance(message, dict) or not isinstance(message.get("type"), str):
+        raise ProtocolError(f"not a message (a JSON object with a \"type\"): {excerpt(line)}")
+    return message
+
+
+def call_message(call_id: int, function: str, args: tuple[LuaValue, ...], style: str,
+                 target: Handle | None, repeat: RepeatRequest | None = None) -> dict[str, Any]:
+    """A ``call`` request. Arguments go out exactly as given: a trailing nil is an explicit nil."""
+    message: dict[str, Any] = {"type": "call", "id": call_id, "function": function, "style": style,
+                               "args": [encode_value(arg) for arg in args]}
+    if style == "method" and target is not None:
+        message["target"] = encode_value(target)
+    if repeat is not None:
+        message["repeat"] = repeat.times
+        message["discard"] = repeat.discard
+        if repeat.stop is not None:
+            message["stop"] = repeat.stop
+    return message
+
+
+@dataclass(frozen=True)
+class Hello:
+    protocol: int
+    name: str
+    version: str
+    capabilities: frozenset[str]
+
+
+def parse_hello(message: dict[str, Any]) -> Hello:
+    """The driver's first message; every field of PROTOCOL.md section 3 is required."""
+    if message.get("type") != "hello":
+        raise ProtocolError(f"the first message must be a hello, not {message.get('type')!r}")
+    protocol, name, version = message.get("protocol"), message.get("name"), message.get("version")
+    capabilities = message.get("capabilities")
+    if not isinstance(protocol, int) or isinstance(protocol, bool):
+        raise ProtocolError(f"hello: protocol must be an integer, not {protocol!r}")
+    if not isinstance(name, str) or not name:
+        raise ProtocolError(f"hello: name must be a non-empty string, not {name!r}")
+    if not isinstance(version, str):
+        raise ProtocolError(f"hello: version must be a string, not {version!r}")
+    if not isinstance(capabilities, list) or not all(isinstance(item, str) for item in capabilities):
+        raise ProtocolError(f"hello: capabilities must be a list of strings, not {capabilities!r}")
+    return Hello(protocol, name, version, frozenset(capabilities))
+
+
+@dataclass(frozen=True)
+class RepeatRequest:
+    """PROTOCOL.md section 7: run one call ``times`` times inside the driver.
+
+    ``stop`` is the 1-based position of the return value that carries the
+    error code: the loop ends after the first repetition where it is not nil.
+    ``discard`` is ``"none"`` (return the last values) or ``"count"`` (the
+    first value of every repetition, when a string, is counted and not sent:
+    it is nil in the answer, whose other values are the last repetition's).
+    """
+
+    times: int
+    stop: int | None = None
+    discard: str = "count"
+
+
+@dataclass(frozen=True)
+class RepeatReport:
+    """The driver's account of a repeated call."""
+
+    done: int
+    elapsed: float
+    bytes: int | None = None
+
+
+def parse_repeat_report(message: dict[str, Any]) -> RepeatReport:
+    report = message.get("repeat")
+    if not isinstance(report, dict):
+        raise ProtocolError("a repeated call's return must carry a \"repeat\" object")
+    done, elapsed, size = report.get("done"), report.get("elapsed"), report.get("bytes")
+    if not isinstance(done, int) or isinstance(done, bool) or done < 0:
+        raise ProtocolError(f"repeat.done must be a non-negative integer, not {done!r}")
+    if not isinstance(elapsed, (int, float)) or isinstance(elapsed, bool) or elapsed < 0:
+        raise ProtocolError(f"repeat.elapsed must be seconds (a number), not {elapsed!r}")
+    if size is not None and (not isinstance(size, int) or isinstance(size, bool) or size < 0):
+        raise ProtocolError(f"repeat.bytes must be a non-negative integer, not {size!r}")
+    return RepeatReport(done, float(elapsed), size)
+
+
+def require_id(message: dict[str, Any], expected: int, where: str) -> None:
+    """A message that answers the request ``expected``; a mismatch is a protocol error."""
+    got = message.get("id")
+    if got != expected or isinstance(got, bool):
+        raise ProtocolError(f"{where}: {message.get('type')!r} message has id {got!r}, expected {expected}")

@@ -1,0 +1,206 @@
+"""DriverAdapter against the Python driver serving ``drivermod``: values, errors, callbacks, the end."""
+
+from __future__ import annotations
+
+import sys
+import time
+
+import psutil
+from driver_support import python_driver
+
+from harness.adapters.base import Call, Crashed, Raised, Returned, TimedOut, Unimplemented
+from harness.adapters.driver_wire import RepeatRequest
+from harness.values import Handle, LuaFunction, LuaTable
+
+ALL_BYTES = bytes(range(256))
+
+
+def gone(pid: int) -> bool:
+    try:
+        return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return True
+
+
+def test_hello_gives_name_version_and_capabilities(adapter):
+    assert adapter.failure is None
+    assert (adapter.info.name, adapter.info.version) == ("drivermod", "0.0-drivermod")
+    assert adapter.info.capabilities == frozenset({"tcp", "fake", "repeat"})
+
+
+def test_name_option_names_the_candidate(start_driver):
+    adapter = start_driver(python_driver("drivermod", "--name", "my-candidate"))
+    assert adapter.info.name == "my-candidate"
+
+
+def test_values_cross_both_ways_byte_for_byte(adapter):
+    table = LuaTable(array=[ALL_BYTES, 2], hash={b"k\xff": True, 5: 1.5})
+    outcome = adapter.call(Call("echo", (ALL_BYTES, 1, 2.5, True, table, LuaTable())))
+    assert outcome == Returned((ALL_BYTES, 1, 2.5, True, table, LuaTable()))
+    args = (b"x", 1, 2.5, True, None, LuaTable(array=[1]), table, LuaTable())
+    typed = adapter.call(Call("typenames", args))
+    assert typed == Returned((b"bytes", b"int", b"float", b"bool", b"NoneType", b"list", b"dict", b"list"))
+    assert adapter.call(Call("single")) == Returned((b"one value",))
+    assert adapter.call(Call("nothing")) == Returned(())
+
+
+def test_explicit_nils_in_arguments_are_passed_on(adapter):
+    outcome = adapter.call(Call("typenames", (None, b"x", None)))
+    assert outcome == Returned((b"NoneType", b"bytes", b"NoneType"))
+
+
+def test_sockets_are_stable_handles_in_both_call_styles(adapter):
+    outcome = adapter.call(Call("same_socket_twice"))
+    sock, table = outcome.values
+    assert isinstance(sock, Handle) and sock.kind == "udp"
+    assert table == LuaTable(array=[sock])
+    assert adapter.call(Call("echo", (sock,))) == Returned((sock,))
+    assert adapter.call(Call("getsockname", (), "method", sock)) == Returned((b"127.0.0.1", 4242))
+    assert adapter.held_handles == [sock]
+
+
+def test_missing_global_is_unimplemented_and_missing_method_a_lua_error(adapter):
+    (sock,) = adapter.call(Call("socket_of", (b"tcp-server",))).values
+    assert adapter.call(Call("toip", (b"localhost",))) == Unimplemented("toip")
+    assert adapter.call(Call("LuaError")) == Unimplemented("LuaError"), "a class is not an API function"
+    assert adapter.call(Call("receive", (), "method", sock)) == Raised(
+        "attempt to call method 'receive' (a nil value)")
+
+
+def test_lua_errors_are_raised_and_the_driver_goes_on(adapter):
+    assert adapter.call(Call("misuse")) == Raised("bad argument #1 to 'misuse' (invalid receive pattern)")
+    assert adapter.call(Call("single")) == Returned((b"one value",))
+
+
+def test_a_python_exception_crashes_with_the_traceback_and_later_calls_answer_at_once(adapter):
+    pid = adapter.pid
+    crashed = adapter.call(Call("broken"))
+    assert isinstance(crashed, Crashed)
+    assert "exited with status 70" in crashed.detail and "call broken" in crashed.detail
+    assert "ZeroDivisionError: internal bug" in crashed.stderr_tail
+    assert "Traceback" in crashed.stderr_tail
+    assert gone(pid)
+    started = time.monotonic()
+    assert adapter.call(Call("single")) is crashed
+    assert time.monotonic() - started < 0.5
+
+
+def test_results_without_a_lua_meaning_crash(adapter):
+    crashed = adapter.call(Call("strange"))
+    assert isinstance(crashed, Crashed) and "no Lua meaning" in crashed.stderr_tail
+
+
+def test_unknown_handles_crash(adapter):
+    crashed = adapter.call(Call("echo", (Handle(99),)))
+    assert isinstance(crashed, Crashed) and "handle #99 was not issued" in crashed.stderr_tail
+
+
+def test_prints_of_the_candidate_go_to_stderr_not_the_channel(adapter):
+    assert adapter.call(Call("chatter")) == Returned((b"said",))
+    assert adapter.call(Call("single")) == Returned((b"one value",))
+    assert "must not reach the protocol channel" in adapter.stderr_tail()
+
+
+def test_callbacks_round_trip_to_the_handler(adapter):
+    seen = []
+
+    def handler(name, args):
+        seen.append((name, args))
+        return (b"chunk " + args[0], 7)
+
+    adapter.set_callback_handler(handler)
+    outcome = adapter.call(Call("apply_twice", (LuaFunction("sink"),)))
+    assert outcome == Returned((b"chunk one", 7, b"chunk two", 7))
+    assert seen == [("sink", (b"one",)), ("sink", (b"two",))]
+    outcome = adapter.call(Call("apply", (LuaFunction("source"), ALL_BYTES)))
+    assert outcome == Returned((b"chunk " + ALL_BYTES, 7))
+    assert seen[-1] == ("source", (ALL_BYTES, b"from the candidate"))
+
+
+def test_a_failing_callback_is_a_lua_error_inside_the_candidate(adapter):
+    def handler(name, args):
+        raise RuntimeError("the scenario's callback gave up")
+
+    adapter.set_callback_handler(handler)
+    assert adapter.call(Call("apply", (LuaFunction("sink"),))) == Raised("the scenario's callback gave up")
+    assert adapter.call(Call("single")) == Returned((b"one value",)), "the driver carried on"
+
+
+def test_a_callback_without_a_handler_crashes_the_call_only(adapter):
+    outcome = adapter.call(Call("apply", (LuaFunction("sink"),)))
+    assert isinstance(outcome, Crashed) and "no callback handler" in outcome.detail
+    assert adapter.call(Call("single")) == Returned((b"one value",))
+
+
+def test_callback_time_in_the_harness_does_not_count_against_the_deadline(adapter):
+    def slow_handler(name, args):
+        time.sleep(0.4)  # stands for a scenario callback that takes its time
+        return (1,)
+
+    adapter.set_callback_handler(slow_handler)
+    outcome = adapter.call(Call("apply_twice", (LuaFunction("sink"),), deadline=0.6))
+    assert outcome == Returned((1, 1))
+
+
+def test_release_closes_the_candidate_sockets_and_forgets_them(adapter):
+    first = adapter.call(Call("socket_of", (b"tcp-client",))).values[0]
+    second = adapter.call(Call("socket_of", (b"tcp-client",))).values[0]
+    adapter.release([first, Handle(12345)])
+    assert adapter.call(Call("closed_total")) == Returned((1,))
+    assert adapter.held_handles == [second]
+    crashed = adapter.call(Call("echo", (first,)))
+    assert isinstance(crashed, Crashed), "a released handle is no longer valid"
+
+
+def test_repeat_runs_in_the_driver_and_stops_at_the_error_position(adapter):
+    adapter.call(Call("arm", (5,)))
+    outcome, report = adapter.call_repeated(Call("tick"), RepeatRequest(100, stop=2, discard="count"))
+    assert outcome == Returned((None, b"closed"))
+    assert (report.done, report.bytes) == (6, 20)
+    assert report.elapsed >= 0
+    adapter.call(Call("arm", (5,)))
+    outcome, report = adapter.call_repeated(Call("tick"), RepeatRequest(3, discard="none"))
+    assert outcome == Returned((b"tick", None)) and report.done == 3 and report.bytes is None
+
+
+def test_a_missed_deadline_times_out_and_kills_the_process(adapter):
+    pid = adapter.pid
+    started = time.monotonic()
+    outcome = adapter.call(Call("hang", deadline=0.2))
+    elapsed = time.monotonic() - started
+    assert isinstance(outcome, TimedOut) and outcome.deadline == 0.2
+    assert 0.18 <= elapsed <= 1.5
+    assert gone(pid)
+    assert adapter.call(Call("single")) is outcome
+
+
+def test_close_says_bye_and_reaps_the_driver(start_driver):
+    adapter = start_driver()
+    pid = adapter.pid
+    adapter.close()
+    assert gone(pid)
+    assert pid not in [child.pid for child in psutil.Process().children(recursive=True)]
+    assert isinstance(adapter.call(Call("single")), Crashed), "a closed adapter refuses calls"
+    adapter.close()
+
+
+def test_a_command_that_cannot_start_is_a_crash_on_the_first_call(start_driver):
+    adapter = start_driver(["/nonexistent/driver-program"])
+    outcome = adapter.call(Call("single"))
+    assert isinstance(outcome, Crashed) and "cannot start the driver" in outcome.detail
+
+
+def test_a_driver_importing_a_missing_module_never_says_hello(start_driver):
+    adapter = start_driver([sys.executable, str(python_driver()[1]), "no_such_module_anywhere"])
+    outcome = adapter.call(Call("single"))
+    assert isinstance(outcome, Crashed)
+    assert "did not start" in outcome.detail and "exited with status 2" in outcome.detail
+    assert "no_such_module_anywhere" in outcome.stderr_tail
+
+
+def test_a_silent_driver_fails_at_the_hello_timeout(start_driver):
+    started = time.monotonic()
+    adapter = start_driver([sys.executable, "-c", "import time; time.sleep(60)"], hello_timeout=0.3)
+    assert 0.28 <= time.monotonic() - started <= 2.0
+    assert isinstance(adapter.failure, Crashed) and "no hello within 0.3s" in adapter.failure.detail
+    assert gone(adapter.pid)

@@ -1,0 +1,119 @@
+"""The protocol's value and message encoding, without any process."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from harness.adapters.driver_wire import (
+    ProtocolError,
+    RepeatRequest,
+    call_message,
+    decode_message,
+    decode_value,
+    encode_message,
+    encode_value,
+    parse_hello,
+    parse_repeat_report,
+    require_id,
+)
+from harness.values import Handle, LuaFunction, LuaTable
+
+ALL_BYTES = bytes(range(256))
+
+
+def over_the_wire(value):
+    """Encode, serialise as a line, parse back and decode: what a perfect echoing driver returns."""
+    line = encode_message({"type": "return", "id": 1, "values": [encode_value(value)]})
+    return decode_value(decode_message(line.rstrip(b"\n"))["values"][0])
+
+
+def test_every_byte_value_is_one_code_point_and_survives():
+    text = encode_value(ALL_BYTES)
+    assert len(text) == 256 and [ord(char) for char in text] == list(range(256))
+    assert over_the_wire(ALL_BYTES) == ALL_BYTES
+
+
+def test_lines_carry_high_bytes_as_utf8_and_control_bytes_escaped():
+    line = encode_message({"type": "call", "args": [encode_value(b"a\n\xff")]})
+    assert line.endswith(b"\n") and line.count(b"\n") == 1, "one message, one line"
+    assert b"\xc3\xbf" in line, "0xff travels as the UTF-8 of U+00FF"
+    assert b"\\n" in line
+
+
+def test_escaped_and_raw_forms_of_a_high_byte_decode_alike():
+    assert decode_value(json.loads('"\\u00ff"')) == decode_value(json.loads('"\u00ff"')) == b"\xff"
+
+
+def test_code_points_above_ff_are_refused():
+    with pytest.raises(ProtocolError, match="U\\+0100 at offset 1"):
+        decode_value("a\u0100")
+
+
+def test_tables_round_trip_with_array_and_hash_parts():
+    table = LuaTable(array=[b"a", 2, LuaTable()], hash={b"name": b"x", 10: True, 1.5: 3})
+    assert over_the_wire(table) == table
+    assert encode_value(LuaTable()) == {"table": {"array": [], "hash": []}}
+
+
+def test_hash_keys_that_continue_the_array_join_it_as_in_lua():
+    decoded = decode_value({"table": {"array": ["a"], "hash": [[2, "b"], ["k", 1], [3, "c"]]}})
+    assert decoded == LuaTable(array=[b"a", b"b", b"c"], hash={b"k": 1})
+
+
+def test_handles_keep_their_number_and_kind():
+    assert over_the_wire(Handle(7, "tcp-server")) == Handle(7)
+    assert decode_value({"handle": 7, "kind": "tcp-server"}).kind == "tcp-server"
+    assert decode_value({"handle": 7, "kind": "martian"}).kind == "unknown"
+
+
+@pytest.mark.parametrize("bad", [{"handle": 0}, {"handle": "3"}, {"handle": True}, {"function": "f"},
+                                 {"table": {"array": "x"}}, {"table": {"hash": [[None, 1]]}},
+                                 {"table": {"hash": [["only key"]]}}, {"other": 1}, [1, 2]])
+def test_values_outside_section_2_are_protocol_errors(bad):
+    with pytest.raises(ProtocolError):
+        decode_value(bad)
+
+
+def test_functions_go_to_the_driver_by_name():
+    assert encode_value(LuaFunction("receive_cb")) == {"function": "receive_cb"}
+
+
+def test_call_message_keeps_explicit_trailing_nils_and_names_the_target():
+    target = Handle(3, "tcp-client")
+    message = call_message(9, "receive", (b"*l", None), "method", target)
+    assert message == {"type": "call", "id": 9, "function": "receive", "style": "method",
+                       "target": {"handle": 3, "kind": "tcp-client"}, "args": ["*l", None]}
+    repeated = call_message(10, "receive", (4096,), "method", target, RepeatRequest(5, stop=2))
+    assert (repeated["repeat"], repeated["stop"], repeated["discard"]) == (5, 2, "count")
+    assert "target" not in call_message(11, "bind", (b"*", 0), "global", None)
+
+
+@pytest.mark.parametrize("line", [b"", b"not json", b"[1, 2]", b'{"id": 1}', b'{"type": 3}', b"\xff\xfe"])
+def test_lines_that_are_not_messages(line):
+    with pytest.raises(ProtocolError):
+        decode_message(line)
+
+
+def test_hello_needs_every_field():
+    good = {"type": "hello", "protocol": 1, "name": "x", "version": "1", "capabilities": ["tcp"]}
+    hello = parse_hello(good)
+    assert (hello.protocol, hello.name, hello.capabilities) == (1, "x", frozenset({"tcp"}))
+    for broken in ({"protocol": "1"}, {"name": ""}, {"version": 1}, {"capabilities": "tcp"},
+                   {"type": "return"}):
+        message = {"type": "hello", "protocol": 1, "name": "x", "version": "1", "capabilities": [], **broken}
+        with pytest.raises(ProtocolError):
+            parse_hello(message)
+
+
+def test_repeat_report_and_ids():
+    report = parse_repeat_report({"repeat": {"done": 3, "elapsed": 0.5, "bytes": 12}})
+    assert (report.done, report.elapsed, report.bytes) == (3, 0.5, 12)
+    with pytest.raises(ProtocolError, match="repeat"):
+        parse_repeat_report({"values": []})
+    with pytest.raises(ProtocolError, match="done"):
+        parse_repeat_report({"repeat": {"done": -1, "elapsed": 0}})
+    require_id({"type": "return", "id": 4}, 4, "answer")
+    with pytest.raises(ProtocolError, match="id 5, expected 4"):
+        require_id({"type": "return", "id": 5}, 4, "answer")
