@@ -228,12 +228,14 @@ def main() -> None:
     ports = [str(http.getsockname()[1]), str(ftp.getsockname()[1])]
     http.close()
     ftp.close()
+    failed = False
     try:
         for name in args.only or TRANSFERS:
             command = [sys.executable, __file__, "--size", str(args.size), "--client", name, *ports]
             done = subprocess.run(command, capture_output=True, text=True, env={**os.environ}, check=False)
             if done.returncode != 0:
                 print(f"{name} FAILED: {done.stderr.strip() or done.stdout.strip()}")
+                failed = True
                 continue
             result = json.loads(done.stdout)
             rate, peak = result["mb_per_s"], result["peak_rss_mib"]
@@ -241,6 +243,8 @@ def main() -> None:
     finally:
         server.terminate()
         server.join()
+    if failed:
+        raise SystemExit(1)
 
 
 if __name__ == "__main__":

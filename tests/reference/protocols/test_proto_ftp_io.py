@@ -223,3 +223,15 @@ def test_url_problems_are_returned_without_connecting() -> None:
 def test_misuse_raises(call: Any) -> None:
     with pytest.raises(reference.LuaError):
         call()
+
+
+def test_an_exception_in_a_callback_propagates_and_the_session_ends() -> None:
+    class CallbackBroke(Exception):
+        pass
+
+    def explode(*args: object) -> object:
+        raise CallbackBroke
+
+    with FtpFake(files={"f": b"data"}) as server, pytest.raises(CallbackBroke):
+        ftp_getindirect(server.url("/f"), explode)
+    assert server.commands[-1] == "QUIT"

@@ -326,3 +326,24 @@ def test_a_send_callback_overrunning_its_total_is_stopped(listener: socket.socke
 def test_misuse_raises(call: Any) -> None:
     with pytest.raises(reference.LuaError):
         call()
+
+
+class CallbackBroke(Exception):
+    pass
+
+
+def test_an_exception_in_a_callback_propagates_and_the_connection_is_closed() -> None:
+    def explode(*args: object) -> object:
+        raise CallbackBroke
+
+    peers: list[Peer] = []
+
+    def serve(peer: Peer) -> None:
+        peers.append(peer)
+        peer.read_line()
+        peer.send(response(body=b"x" * 100))
+        peer.read_until_close()  # returns once the client has closed its end
+
+    with ServerThread(serve) as server, pytest.raises(CallbackBroke):
+        http_getindirect(f"http://{server.address}/", explode)
+    assert peers[0].closed_by_client
