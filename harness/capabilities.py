@@ -8,6 +8,7 @@ no IPv6 loopback...) instead of just "skipped".
 from __future__ import annotations
 
 import functools
+import importlib
 import os
 import shutil
 import socket
@@ -16,7 +17,8 @@ import subprocess
 RAW_SOCKETS = "raw-sockets"
 IPV6 = "ipv6"
 NETNS = "netns"
-KNOWN = (RAW_SOCKETS, IPV6, NETNS)
+NFTABLES = "nftables"
+KNOWN = (RAW_SOCKETS, IPV6, NETNS, NFTABLES)
 
 
 def _is_root() -> bool:
@@ -24,15 +26,32 @@ def _is_root() -> bool:
 
 
 def _probe_raw_sockets() -> str | None:
-    if not _is_root():
-        return "not running as root"
-    family = getattr(socket, "AF_PACKET", socket.AF_INET)
-    kind, proto = (socket.SOCK_RAW, 0) if family != socket.AF_INET else (socket.SOCK_RAW, socket.IPPROTO_TCP)
+    """What the raw peer needs, tried for real: scapy, an IP sender and a sniffer on lo.
+
+    The sockets are opened rather than the user id checked, because
+    CAP_NET_RAW without root is enough and root without it is not.
+    """
     try:
-        socket.socket(family, kind, proto).close()
-    except OSError as error:
-        return f"cannot open a raw socket: {error}"
+        importlib.import_module("scapy.layers.inet")
+    except Exception as error:  # ImportError, or scapy failing while it sets itself up
+        return f"scapy is not importable: {error}"
+    if not hasattr(socket, "AF_PACKET"):
+        return "this system has no packet sockets (AF_PACKET)"
+    for label, family, proto in (("an IP raw socket", socket.AF_INET, socket.IPPROTO_RAW),
+                                 ("a packet socket", socket.AF_PACKET, 0)):
+        try:
+            socket.socket(family, socket.SOCK_RAW, proto).close()
+        except PermissionError as error:
+            return f"not allowed to open {label} (needs root or CAP_NET_RAW): {error}"
+        except OSError as error:
+            return f"cannot open {label}: {error}"
     return None
+
+
+def _probe_nftables() -> str | None:
+    from harness import firewall
+
+    return firewall.probe()
 
 
 def _probe_ipv6() -> str | None:
@@ -61,7 +80,7 @@ def _probe_netns() -> str | None:
     return None
 
 
-_PROBES = {RAW_SOCKETS: _probe_raw_sockets, IPV6: _probe_ipv6, NETNS: _probe_netns}
+_PROBES = {RAW_SOCKETS: _probe_raw_sockets, IPV6: _probe_ipv6, NETNS: _probe_netns, NFTABLES: _probe_nftables}
 
 
 @functools.cache

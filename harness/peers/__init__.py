@@ -6,6 +6,7 @@ tests and for plugins that drive a single peer.
 
 from harness.peers.base import PeerContext, PeerFailure, ScriptedPeer
 from harness.peers.group import PEER_KINDS, PeerGroup
+from harness.peers.raw import RawPeer
 from harness.peers.sync import SyncBoard
 from harness.peers.tcp_client import TcpClientPeer
 from harness.peers.tcp_server import TcpServerPeer
@@ -16,6 +17,7 @@ __all__ = [
     "PeerContext",
     "PeerFailure",
     "PeerGroup",
+    "RawPeer",
     "ScriptedPeer",
     "SyncBoard",
     "TcpClientPeer",

@@ -8,8 +8,10 @@ step, and always stop them, however the scenario ended.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Protocol, runtime_checkable
 
 from harness.peers.base import PeerContext, PeerFailure, ScriptedPeer
+from harness.peers.raw import RawPeer
 from harness.peers.tcp_client import TcpClientPeer
 from harness.peers.tcp_server import TcpServerPeer
 from harness.peers.udp import UdpPeer
@@ -20,8 +22,20 @@ PEER_KINDS: dict[str, type[ScriptedPeer]] = {
     TcpServerPeer.kind: TcpServerPeer,
     TcpClientPeer.kind: TcpClientPeer,
     UdpPeer.kind: UdpPeer,
+    RawPeer.kind: RawPeer,
 }
 assert set(PEER_KINDS) == set(PEER_OPS), "every peer kind of the model needs an implementation"
+
+
+@runtime_checkable
+class ChangesTheSystem(Protocol):
+    """A peer that changes machine state (firewall rules) and can tell what is left of it."""
+
+    def leftovers(self) -> list[str]: ...
+
+
+class LeftoverState(RuntimeError):
+    """Something a peer added to the machine is still there after it stopped."""
 
 
 class PeerGroup:
@@ -64,6 +78,17 @@ class PeerGroup:
         return unfinished
 
     def stop(self, join_timeout: float = 2.0) -> list[ScriptedPeer]:
-        """Stop every peer; return those whose thread did not end."""
+        """Stop every peer; return those whose thread did not end.
+
+        Raises ``LeftoverState`` (after stopping them all) if a peer's rules
+        survived its stop: the runner reports it as a teardown failure.
+        """
         self.context.board.abort()
-        return [peer for peer in self.peers if not peer.stop(join_timeout)]
+        unfinished = [peer for peer in self.peers if not peer.stop(join_timeout)]
+        holders = [peer for peer in self.peers if isinstance(peer, ChangesTheSystem)]
+        left = [item for peer in holders for item in peer.leftovers()]
+        if left:
+            for item in left:
+                self.context.transcript.record("harness", f"leak: {item}")
+            raise LeftoverState("left behind: " + "; ".join(left))
+        return unfinished

@@ -19,7 +19,18 @@ from harness.scenario.located import YList, YMap
 from harness.scenario.matchers import Exact
 from harness.scenario.model import PEER_OPS, PeerAction, PeerSpec, Ref, SourceLocation
 from harness.scenario.refs import PEER_NAME_RE
-from harness.scenario.schema import DEFAULT_SHUTDOWN_HOW, PARAM_KINDS, PEER_KEYS, PEER_OPTIONS, SHUTDOWN_HOW
+from harness.scenario.schema import (
+    CHECKSUMS,
+    CONNECTED_PEER_KINDS,
+    DEFAULT_SHUTDOWN_HOW,
+    ICMP_CODES,
+    PARAM_KINDS,
+    PEER_KEYS,
+    PEER_KIND_REQUIRES,
+    PEER_OP_REQUIRES,
+    PEER_OPTIONS,
+    SHUTDOWN_HOW,
+)
 
 
 def load_peers(checker: Checker, raw: Any, line: int, field: str, bindings: Bindings) -> tuple[PeerSpec, ...]:
@@ -36,7 +47,43 @@ def load_peers(checker: Checker, raw: Any, line: int, field: str, bindings: Bind
         peer = _load_peer(checker, str(name), spec, peers_map.line_of(name), join(field, str(name)), bindings)
         if peer is not None:
             peers.append(peer)
+    _check_raw_scripts(checker, peers, field)
     return tuple(peers)
+
+
+def required_capabilities(peers: tuple[PeerSpec, ...]) -> dict[str, str]:
+    """Capabilities the peers' kinds and actions need -> what needs each (for messages)."""
+    needed: dict[str, str] = {}
+    for peer in peers:
+        for capability in PEER_KIND_REQUIRES.get(peer.kind, ()):
+            needed.setdefault(capability, f"peer {peer.name} ({peer.kind})")
+        for action in peer.script:
+            for capability in PEER_OP_REQUIRES.get(action.op, ()):
+                needed.setdefault(capability, f"peer {peer.name}'s {action.op}")
+    return needed
+
+
+def _check_raw_scripts(checker: Checker, peers: list[PeerSpec], field: str) -> None:
+    """Checks that span peers: a raw peer's target must hold a TCP connection,
+    and ``refuse-syn`` needs an earlier ``drop-syn`` (else the kernel answers first)."""
+    kinds = {peer.name: peer.kind for peer in peers}
+    for peer in peers:
+        if peer.kind != "raw":
+            continue
+        dropping = False
+        for index, action in enumerate(peer.script):
+            where = action.location.line if action.location else 0
+            action_field = f"{join(field, peer.name)}.script[{index}].{action.op}"
+            target = action.params.get("peer")
+            if isinstance(target, str) and kinds.get(target) not in CONNECTED_PEER_KINDS:
+                what = f"a {kinds[target]} peer" if target in kinds else "no peer"
+                wanted = " or ".join(CONNECTED_PEER_KINDS)
+                checker.report(where, join(action_field, "peer"),
+                               f"{target!r} is {what}; expected the name of a {wanted} peer of this scenario")
+            dropping = (dropping or action.op == "drop-syn") and action.op != "allow-syn"
+            if action.op == "refuse-syn" and not dropping:
+                checker.report(where, action_field, "refuse-syn needs an earlier drop-syn (without it the "
+                               "kernel answers the SYN before the peer can)")
 
 
 def _load_peer(checker: Checker, name: str, raw: Any, line: int, field: str,
@@ -129,6 +176,9 @@ def _load_action(checker: Checker, kind: str, raw: Any, line: int, field: str,
     return PeerAction(op=op, params=params, location=SourceLocation(checker.collector.path, line))
 
 
+_CHOICES: dict[str, tuple[str, ...]] = {"how": SHUTDOWN_HOW, "checksum": CHECKSUMS, "icmp-code": ICMP_CODES}
+
+
 def _exact_string(matcher: Any) -> bool:
     return isinstance(matcher, Exact) and isinstance(matcher.value, bytes)
 
@@ -155,9 +205,21 @@ def _param(checker: Checker, op: str, name: str, raw: Any, line: int, field: str
         ok = isinstance(raw, YList) and bool(raw) and all(
             isinstance(size, int) and not isinstance(size, bool) and size > 0 for size in raw)
         return list(raw) if checker.expect(raw, line, field, "a list of byte counts > 0", ok) else FAILED
-    if kind == "how":
-        ok = isinstance(raw, str) and raw in SHUTDOWN_HOW
-        return raw if checker.expect(raw, line, field, f"one of {', '.join(SHUTDOWN_HOW)}", ok) else FAILED
+    if kind in _CHOICES:
+        choices = _CHOICES[kind]
+        ok = isinstance(raw, str) and raw in choices
+        return raw if checker.expect(raw, line, field, f"one of {', '.join(choices)}", ok) else FAILED
+    if kind == "fragment-size":
+        ok = isinstance(raw, int) and not isinstance(raw, bool) and raw > 0 and raw % 8 == 0
+        return raw if checker.expect(raw, line, field, "a positive multiple of 8 (bytes)", ok) else FAILED
+    if kind == "fragment-order":
+        ok = isinstance(raw, YList) and bool(raw) and all(
+            isinstance(number, int) and not isinstance(number, bool) and number > 0 for number in raw)
+        wanted = "a list of fragment numbers (1 is the first)"
+        return list(raw) if checker.expect(raw, line, field, wanted, ok) else FAILED
+    if kind == "peer":
+        ok = isinstance(raw, str) and raw in bindings.peers
+        return raw if checker.expect(raw, line, field, "the name of a peer of this scenario", ok) else FAILED
     if kind == "host":
         ok = isinstance(raw, (str, Ref))
         value = raw if checker.expect(raw, line, field, "a host name, an address or a !ref", ok) else FAILED

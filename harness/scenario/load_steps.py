@@ -165,10 +165,13 @@ def _load_outcome(checker: Checker, raw: Any, line: int, field: str,
     if outcome is None:
         return None
     checker.keys(outcome, field, OUTCOME_KEYS)
-    if ("returns" in outcome) == ("raises" in outcome):
-        checker.report(outcome.line, field, "an outcome has exactly one of returns, raises")
+    present = [key for key in _ENDINGS if key in outcome]
+    if len(present) != 1:
+        checker.report(outcome.line, field, f"an outcome has exactly one of {', '.join(_ENDINGS)}")
         return None
     returns = raises = None
+    if "pending" in outcome:
+        return _load_pending(checker, outcome, field)
     if "returns" in outcome:
         returns = _load_returns(checker, outcome, field, bindings)
     else:
@@ -185,6 +188,25 @@ def _load_outcome(checker: Checker, raw: Any, line: int, field: str,
     if expectation_failed or within is FAILED or verdict is None:
         return None
     return ExpectedOutcome(returns=returns, raises=raises, within=within, verdict=verdict, note=note,
+                           location=SourceLocation(checker.collector.path, outcome.line))
+
+
+_ENDINGS = ("returns", "raises", "pending")
+
+
+def _load_pending(checker: Checker, outcome: YMap, field: str) -> ExpectedOutcome | None:
+    """``pending: true``: the call must still be blocked at its deadline (no ``within``)."""
+    raw = outcome["pending"]
+    ok = checker.expect(raw, outcome.line_of("pending"), join(field, "pending"), "true", raw is True)
+    if "within" in outcome:
+        checker.report(outcome.line_of("within"), join(field, "within"),
+                       "a pending call has no duration: its deadline is the window")
+        ok = False
+    verdict = _load_verdict(checker, outcome, field)
+    note = (checker.text(outcome, "note", field) or "") if "note" in outcome else ""
+    if not ok or verdict is None:
+        return None
+    return ExpectedOutcome(pending=True, verdict=verdict, note=note,
                            location=SourceLocation(checker.collector.path, outcome.line))
 
 

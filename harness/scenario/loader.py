@@ -15,7 +15,7 @@ from typing import Any
 from harness.scenario.bindings import Bindings
 from harness.scenario.checks import Checker, join
 from harness.scenario.errors import Collector, ScenarioError
-from harness.scenario.load_peers import load_peers
+from harness.scenario.load_peers import load_peers, required_capabilities
 from harness.scenario.load_steps import load_steps
 from harness.scenario.located import YList, YMap
 from harness.scenario.model import CallStep, Scenario, SourceLocation
@@ -96,6 +96,11 @@ def _load_scenario(checker: Checker, raw: Any, line: int, field: str, area: str)
     steps = load_steps(checker, item["steps"], item.line_of("steps"), join(field, "steps"), bindings) \
         if "steps" in item else ()
     bindings.finish(checker)
+    for capability, user in required_capabilities(peers).items():
+        if capability not in requires:
+            line = item.line_of("requires") if "requires" in item else item.line
+            checker.report(line, join(field, "requires"), f"{user} needs {capability!r}: list it in "
+                           "requires (the scenario is then skipped, with the reason, where it is missing)")
     if not complete or None in (scenario_id, title, manual, spec):
         return None
     functions = dict.fromkeys(step.function for step in steps if isinstance(step, CallStep))

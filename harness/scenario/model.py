@@ -97,16 +97,20 @@ ACCEPTABLE_ORDER = (Verdict.PASS, Verdict.NON_STRICT, Verdict.INFORMATIONAL)
 class ExpectedOutcome:
     """One acceptable way for a call to end, and the verdict it earns.
 
-    Exactly one of ``returns`` / ``raises`` is set. ``returns`` lists one
-    matcher per returned value; trailing nils are trimmed on both sides
-    before comparing. ``raises`` matches the Lua error message. ``within``
-    bounds the call's wall time in seconds; the upper bound is multiplied by
-    the run's ``--time-scale``.
+    Exactly one of ``returns`` / ``raises`` / ``pending`` is set. ``returns``
+    lists one matcher per returned value; trailing nils are trimmed on both
+    sides before comparing. ``raises`` matches the Lua error message.
+    ``pending`` means the call must still be blocked when its deadline
+    passes (a connect whose SYN is never answered has no timeout in this
+    API, so "still waiting" is the behaviour checked). ``within`` bounds the
+    call's wall time in seconds; the upper bound is multiplied by the run's
+    ``--time-scale``.
     """
 
     returns: tuple[Matcher, ...] | None = None
     raises: Matcher | None = None
     within: tuple[float, float] | None = None
+    pending: bool = False
     verdict: Verdict = Verdict.PASS
     note: str = ""
     location: SourceLocation | None = None
@@ -191,6 +195,23 @@ PEER_OPS: dict[str, dict[str, tuple[str, ...]]] = {
         "sendto": ("data!", "host!", "port!"),
         "recvfrom": ("expect", "from-port", "timeout"),
         "close": (),
+        **_COMMON_OPS,
+    },
+    # Crafted packets (harness.peers.raw): datagrams with any source, checksum
+    # or fragmentation, ICMP errors, RST/FIN into another peer's connection,
+    # and SYNs dropped or refused.
+    "raw": {
+        "inject-udp": ("data!", "host!", "port!", "from-host", "from-port", "checksum"),
+        "inject-fragments": ("data!", "host!", "port!", "from-host", "from-port", "size", "order"),
+        "recvfrom": ("expect", "from-port", "timeout"),
+        "icmp-unreachable": ("code!", "host", "port"),
+        "inject-rst": ("peer!", "timeout"),
+        "inject-fin": ("peer!", "timeout"),
+        "wait-drained": ("peer!", "timeout"),
+        "drop-syn": (),
+        "allow-syn": (),
+        "expect-syn": ("timeout",),
+        "refuse-syn": ("timeout",),
         **_COMMON_OPS,
     },
 }

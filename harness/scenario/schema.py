@@ -22,7 +22,7 @@ FILE_KEYS = ("scenarios",)
 SCENARIO_REQUIRED = ("id", "title", "manual", "spec", "steps")
 SCENARIO_KEYS = ("id", "title", "manual", "spec", "tags", "requires", "notes", "peers", "steps")
 PEER_KEYS = ("kind", "options", "script")
-OUTCOME_KEYS = ("returns", "raises", "within", "verdict", "note")
+OUTCOME_KEYS = ("returns", "raises", "pending", "within", "verdict", "note")
 
 # Step shapes, told apart by the key that names the step kind.
 STEP_KEYS: dict[str, tuple[str, ...]] = {
@@ -44,6 +44,17 @@ CAPABILITIES: dict[str, str] = {
     "raw-sockets": "crafting packets with scapy (root or CAP_NET_RAW)",
     "ipv6": "an IPv6 loopback (::1) that accepts connections",
     "netns": "a private network namespace (unshare -n) for routing and address tricks",
+    "nftables": "packet filter rules through nf_tables (root or CAP_NET_ADMIN), e.g. to drop SYNs",
+}
+
+# Capabilities implied by what a scenario's peers do: the loader insists that
+# the scenario lists them in `requires`, so that a machine without them SKIPs
+# the scenario (with the reason) instead of crashing in the middle of it.
+PEER_KIND_REQUIRES: dict[str, tuple[str, ...]] = {"raw": ("raw-sockets",)}
+PEER_OP_REQUIRES: dict[str, tuple[str, ...]] = {
+    "drop-syn": ("nftables",),
+    "allow-syn": ("nftables",),
+    "refuse-syn": ("nftables",),
 }
 
 # Options a peer accepts besides its script, per kind: "host" is the local
@@ -52,6 +63,7 @@ PEER_OPTIONS: dict[str, tuple[str, ...]] = {
     "tcp-server": ("host", "backlog"),
     "tcp-client": ("host",),
     "udp": ("host",),
+    "raw": ("host",),
 }
 
 # How each peer action parameter is checked and converted (see load_peers).
@@ -68,6 +80,18 @@ PARAM_KINDS: dict[str, str] = {
     "from-port": "port",
     "name": "event",
     "seconds": "seconds",
+    "from-host": "host",
+    "checksum": "checksum",
+    "size": "fragment-size",
+    "order": "fragment-order",
+    "code": "icmp-code",
+    "peer": "peer",
 }
 SHUTDOWN_HOW = ("write", "read", "both")
 DEFAULT_SHUTDOWN_HOW = "write"
+
+# Raw peer parameters with a closed set of values.
+CHECKSUMS = ("good", "bad", "none")
+ICMP_CODES = ("port", "host", "net", "protocol", "admin")
+# Peer kinds whose connection a raw peer can inject into (its `peer` parameter).
+CONNECTED_PEER_KINDS = ("tcp-server", "tcp-client")
