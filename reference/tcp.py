@@ -1,6 +1,6 @@
 """TCP client and server sockets: ``connect``, ``bind`` and their methods (spec §5).
 
-A client socket owns one :class:`~reference.patterns.ReadBuffer` for its whole
+A client socket owns one :class:`~reference.readbuffer.ReadBuffer` for its whole
 life, so bytes read ahead by one pattern serve later patterns and later calls,
 and ``select`` can see them. The common cases (a default ``receive()`` line,
 one ``"*l"``/``"*lu"``, one byte count) are answered straight from the buffer
@@ -57,6 +57,7 @@ class TcpClient(SocketBase):
         return self._buffer.has_data()
 
     def close(self, *_ignored: object) -> tuple[()]:
+        """``sock:close()``; the buffered data is dropped with the socket."""
         self._buffer.lines.clear()  # so the line fast path cannot serve a closed socket
         return super().close()
 
