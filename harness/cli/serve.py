@@ -1,0 +1,129 @@
+"""``lsconform serve smtp|http|ftp``: one fake server in the foreground, for manual testing.
+
+The server is the same one scenarios use, configured from the same mapping
+a scenario's peer carries (a YAML file whose top level is that mapping;
+``!hex`` and ``!repeat`` work as in scenarios). It prints its address, then
+every transcript event as it happens, and stops cleanly on Ctrl-C (or
+SIGTERM), closing every connection.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import signal
+import threading
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+from harness.cli.common import CliError
+
+NAME = "serve"
+HELP = "run one fake SMTP, HTTP or FTP server in the foreground and print what clients do"
+EXAMPLE = "lsconform serve http --config routes.yaml --port 8080"
+
+KINDS = ("smtp", "http", "ftp")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("kind", choices=KINDS, help="which server to run")
+    parser.add_argument("--config", metavar="FILE", type=Path, default=None,
+                        help="YAML file holding the server's configuration (see fakeservers/README.md)")
+    parser.add_argument("--host", metavar="H", default=None,
+                        help="address to listen on (overrides the file; smtp also takes 'auto')")
+    parser.add_argument("--port", metavar="P", type=int, default=None,
+                        help="port to listen on (overrides the file; default 0, an ephemeral port)")
+
+
+def execute(args: argparse.Namespace) -> int:
+    from fakeservers import ConfigError, Opened, from_config
+    from fakeservers.events import CONTROL
+
+    raw = _read_config(args.config) if args.config is not None else {}
+    if args.host is not None:
+        raw["host"] = args.host
+    if args.port is not None:
+        raw["port"] = args.port
+    try:
+        server = from_config(args.kind, raw)
+    except ConfigError as error:
+        where = f"{args.config}:{_line_of(raw, error.field)}: " if args.config is not None else ""
+        raise CliError(f"{where}{error}") from None
+    server.transcript.subscribe(lambda event: print(f"{event.at:9.3f}  {event.describe()}", flush=True))
+    try:
+        server.start()
+    except OSError as error:
+        raise CliError(f"cannot start the {args.kind} server: {error}") from None
+    url = f" ({server.url()})" if hasattr(server, "url") else ""
+    print(f"{args.kind} server listening on {server.host}:{server.port}{url}; Ctrl-C stops it", flush=True)
+    try:
+        _wait_for_interrupt()
+    finally:
+        server.stop()
+    connections = sum(event.channel == CONTROL for event in server.transcript.events(Opened))
+    print(f"{args.kind} server stopped after {connections} connection(s)", flush=True)
+    return 0
+
+
+def _wait_for_interrupt() -> None:
+    """Block until Ctrl-C or SIGTERM; both end the server the same clean way."""
+    def interrupt(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    previous = None
+    if threading.current_thread() is threading.main_thread():
+        previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _read_config(path: Path) -> dict[str, Any]:
+    """The YAML file's top-level mapping, read with the scenario tags."""
+    from harness.scenario.errors import Collector
+    from harness.scenario.located import InvalidValue
+    from harness.scenario.yamlsource import load_yaml
+
+    if not path.is_file():
+        raise CliError(f"{path}: no such file")
+    collector = Collector(str(path))
+    document = load_yaml(path, collector)
+    problems = [str(problem) for problem in collector.problems]
+    problems += [f"{path}:{invalid.line}: {invalid.tag}: {invalid.message}" for invalid in document.invalid]
+    if problems:
+        raise CliError("\n".join(problems))
+    data = document.data if document.data is not None else {}
+    if not isinstance(data, dict):
+        raise CliError(f"{path}: expected a mapping of server options at the top level")
+    if any(isinstance(value, InvalidValue) for value in _walk(data)):
+        raise CliError(f"{path}: a tag could not be built")
+    return data
+
+
+def _walk(value: Any) -> Any:
+    yield value
+    if isinstance(value, dict):
+        for item in value.values():
+            yield from _walk(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _walk(item)
+
+
+def _line_of(data: Any, field: str) -> int:
+    """The line of a field path such as ``routes[2].status``, as far as the YAML knows it."""
+    line = getattr(data, "line", 1)
+    for name, index in re.findall(r"([^.\[\]]+)|\[(\d+)\]", field):
+        key: Any = int(index) if index else name
+        holder = data
+        try:
+            data = data[key]
+        except (KeyError, IndexError, TypeError):
+            break
+        line = holder.line_of(key) if hasattr(holder, "line_of") else line
+    return line

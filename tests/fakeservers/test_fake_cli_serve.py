@@ -1,0 +1,159 @@
+"""``lsconform serve``: a standalone fake server in a child process, stopped by a signal."""
+
+from __future__ import annotations
+
+import ftplib
+import http.client
+import os
+import queue
+import re
+import signal
+import smtplib
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fake_support import TIMEOUT
+
+from harness.cli.serve import _line_of
+
+REPO = Path(__file__).resolve().parents[2]
+ADDRESS_RE = re.compile(r"listening on (\S+):(\d+)")
+
+
+class ServeProcess:
+    """``python -m harness.cli serve ...`` with its stdout read line by line in a thread."""
+
+    def __init__(self, *args: str) -> None:
+        env = {**os.environ, "PYTHONPATH": str(REPO), "PYTHONUNBUFFERED": "1"}
+        command = [sys.executable, "-m", "harness.cli", "serve", *args]
+        self.process = subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.PIPE,
+                                        stderr=subprocess.PIPE, text=True)
+        self.lines: queue.Queue[str | None] = queue.Queue()
+        self.seen: list[str] = []
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            self.lines.put(line.rstrip("\n"))
+        self.lines.put(None)
+
+    def wait_for_line(self, pattern: str) -> re.Match[str]:
+        """The first (new) stdout line matching ``pattern``; fails on end of output or timeout."""
+        while True:
+            try:
+                line = self.lines.get(timeout=TIMEOUT)
+            except queue.Empty:
+                pytest.fail(f"no line matching {pattern!r} within {TIMEOUT}s; saw {self.seen}")
+            if line is None:
+                pytest.fail(f"output ended before a line matching {pattern!r}; saw {self.seen}")
+            self.seen.append(line)
+            if match := re.search(pattern, line):
+                return match
+
+    def address(self) -> tuple[str, int]:
+        match = self.wait_for_line(ADDRESS_RE.pattern)
+        return match.group(1), int(match.group(2))
+
+    def stop(self, signum: int = signal.SIGINT) -> tuple[int, str, str]:
+        self.process.send_signal(signum)
+        return self.finish()
+
+    def finish(self) -> tuple[int, str, str]:
+        """Wait for the exit; the exit code, all of stdout and all of stderr."""
+        code = self.process.wait(timeout=TIMEOUT)
+        self._reader.join(TIMEOUT)
+        while (line := self.lines.get_nowait()) is not None:
+            self.seen.append(line)
+        assert self.process.stderr is not None
+        return code, "\n".join(self.seen), self.process.stderr.read()
+
+    def close(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(timeout=TIMEOUT)
+        self._reader.join(TIMEOUT)
+        for pipe in (self.process.stdout, self.process.stderr):
+            if pipe is not None:
+                pipe.close()
+
+
+@pytest.fixture
+def serve() -> Iterator[type[ServeProcess]]:
+    started: list[ServeProcess] = []
+
+    class Tracked(ServeProcess):
+        def __init__(self, *args: str) -> None:
+            super().__init__(*args)
+            started.append(self)
+
+    yield Tracked
+    for process in started:
+        process.close()
+
+
+def test_serve_http_prints_events_and_stops_on_ctrl_c(serve: type[ServeProcess], tmp_path: Path) -> None:
+    config = tmp_path / "http.yaml"
+    config.write_text("routes:\n- path: /hello\n  body: !hex '68 69'\n")
+    process = serve("http", "--config", str(config), "--port", "0")
+    host, port = process.address()
+    connection = http.client.HTTPConnection(host, port, timeout=TIMEOUT)
+    try:
+        connection.request("GET", "/hello")
+        assert connection.getresponse().read() == b"hi"
+    finally:
+        connection.close()
+    process.wait_for_line(r"command b'GET /hello HTTP/1\.1\\r\\n'")
+    process.wait_for_line(r"connection closed by server")
+    code, out, err = process.stop(signal.SIGINT)
+    assert code == 0, err
+    assert "http server stopped after 1 connection(s)" in out
+
+
+def test_serve_smtp_and_ftp_stop_on_sigterm(serve: type[ServeProcess]) -> None:
+    smtp = serve("smtp", "--host", "auto", "--port", "0")
+    ftp = serve("ftp", "--port", "0")
+    host, port = smtp.address()
+    assert host.startswith("127.") and host != "127.0.0.1"
+    with smtplib.SMTP(host, port, timeout=TIMEOUT) as client:
+        assert client.noop()[0] == 250
+    ftp_host, ftp_port = ftp.address()
+    with ftplib.FTP() as client:
+        assert client.connect(ftp_host, ftp_port, timeout=TIMEOUT).startswith("220")
+    ftp.wait_for_line(r"connection from")
+    for process, kind in ((smtp, "smtp"), (ftp, "ftp")):
+        code, out, err = process.stop(signal.SIGTERM)
+        assert code == 0, err
+        assert f"{kind} server stopped after 1 connection(s)" in out
+
+
+def test_serve_reports_a_bad_configuration_with_its_line(serve: type[ServeProcess], tmp_path: Path) -> None:
+    config = tmp_path / "bad.yaml"
+    config.write_text("routes:\n- path: /a\n- path: /b\n  status: abc\n")
+    code, _, err = serve("http", "--config", str(config)).finish()
+    assert code == 2
+    assert f"{config}:4: routes[1].status: expected a whole number 100-999" in err
+    code, _, err = serve("ftp", "--config", str(tmp_path / "missing.yaml")).finish()
+    assert code == 2 and "no such file" in err
+
+
+def test_line_of_follows_the_field_path() -> None:
+    from harness.scenario.located import YList, YMap
+
+    route = YMap(3)
+    route["status"] = "abc"
+    route.key_lines["status"] = 4
+    routes = YList(2)
+    routes.append(route)
+    routes.item_lines.append(3)
+    top = YMap(1)
+    top["routes"] = routes
+    top.key_lines["routes"] = 1
+    assert _line_of(top, "routes[0].status") == 4
+    assert _line_of(top, "routes[0].missing") == 3
+    assert _line_of(top, "nowhere") == 1
