@@ -11,9 +11,11 @@ file piece by piece. The reference guarantees, for every call that returns
   piece, e.g. a refused connection), so a callback that opened a file can
   always close it. 1.3b sent ``""`` twice for some HTTP bodies and never sent
   nil or a separate ``""`` for FTP (DIVERGENCES.md #39, #47).
-* Returning nil (``None`` or ``()``) for a piece aborts: nothing more is read,
-  the callback is not called again, and the call fails with the callback's
-  second return value or "aborted by callback". Any other value goes on.
+* Returning nil for a piece aborts: nothing more is read, the callback is
+  not called again, and the call fails with the callback's second return
+  value or "aborted by callback". Any other value goes on. Nil is ``None``,
+  ``()`` (Lua's "returns nothing") or ``False`` (Lua 4 had no booleans; a
+  Python or Lua 5 callback returning false means "stop").
 * On the final call the callback's second return value, when it is not nil,
   becomes the call's error; so does its second value on the failure call
   (letting a callback rephrase the error). Plain nil there is not an abort:
@@ -77,6 +79,11 @@ def _second(result: tuple[Any, ...]) -> object:
     return result[1] if len(result) > 1 else None
 
 
+def _is_nil(result: tuple[Any, ...]) -> bool:
+    """The callback returned nothing, nil or false as its first value."""
+    return not result or result[0] is None or result[0] is False
+
+
 class Sink(Protocol):
     """Where a received body goes: a user callback or a collector."""
 
@@ -99,7 +106,7 @@ class CallbackSink:
 
     def chunk(self, data: bytes) -> None:
         result = returns(self._callback(data))
-        if not result or result[0] is None:
+        if _is_nil(result):
             self._finished = True
             raise CallFailed(message_text(_second(result), ABORTED))
 
@@ -195,9 +202,9 @@ class CallbackSource:
 
     def _call(self) -> tuple[bytes, int]:
         result = returns(self._callback())
-        chunk = result[0] if result else None
-        if chunk is None:
+        if _is_nil(result):
             raise CallFailed(message_text(_second(result), ABORTED))
+        chunk = result[0]
         total = _whole_number(_second(result))
         if not isinstance(chunk, _CHUNK_TYPES) or total is None:
             raise CallFailed(BAD_CALLBACK_RETURN)

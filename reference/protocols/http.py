@@ -105,11 +105,10 @@ def _perform(
         policy = RedirectPolicy(url)
         while True:
             progress = Progress()
-            trusted = policy.sends_credentials(url)
             headers = request_headers(
                 url,
-                caller if trusted else [(name, value) for name, value in caller if name != "authorization"],
-                credentials if trusted else None,
+                policy.caller_headers_for(url, caller),
+                credentials if policy.sends_credentials(url) else None,
                 None,
             )
             conn = Connection.open(url.host, url.port_or(DEFAULT_PORT), HTTP_WAIT)

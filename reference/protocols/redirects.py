@@ -16,11 +16,13 @@ each response. Rules (DIVERGENCES.md #36 for the 1.3b behaviour they replace):
   redirects fails with "too many redirects" (1.3b recursed until the Lua
   stack overflowed).
 * Credentials go only to the server the caller named: the ``authorization``
-  built from the URL's ``user:password@``, and an ``authorization`` header the
-  caller supplied, are sent while the host and port are those of the first
-  URL and withheld otherwise (1.3b forwarded them to any redirect target).
-  User information inside a ``location`` is ignored: a server cannot choose
-  the credentials the client sends.
+  built from the URL's ``user:password@``, and the caller's own
+  ``authorization``, ``proxy-authorization`` and ``cookie`` headers, are sent
+  while the host and port are those of the first URL and withheld otherwise
+  (1.3b forwarded them to any redirect target). A ``host`` the caller set is
+  withheld there too, since it names the first server. User information
+  inside a ``location`` is ignored: a server cannot choose the credentials
+  the client sends.
 """
 
 from __future__ import annotations
@@ -32,6 +34,8 @@ from reference.protocols.http_framing import DEFAULT_PORT
 from reference.protocols.url import Url, http_target, parse_url, resolve_reference
 
 MAX_REDIRECTS = 5
+# Caller headers that belong to the first server only.
+ORIGIN_BOUND_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "host"})
 REDIRECT_CODES = frozenset({301, 302})
 REDIRECT_METHODS = frozenset({"GET", "HEAD"})
 
@@ -79,3 +83,9 @@ class RedirectPolicy:
     def sends_credentials(self, url: Url) -> bool:
         """True while ``url`` points at the server the caller named."""
         return url.origin(DEFAULT_PORT) == self._origin
+
+    def caller_headers_for(self, url: Url, caller: list[tuple[str, str]]) -> list[tuple[str, str]]:
+        """The caller's (checked, lower-cased) headers to send to ``url``."""
+        if self.sends_credentials(url):
+            return caller
+        return [(name, value) for name, value in caller if name not in ORIGIN_BOUND_HEADERS]

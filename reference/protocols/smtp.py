@@ -58,11 +58,19 @@ def _send_message(
 
 
 def _recipients(value: object) -> list[str]:
-    """``rcpt``: a list of addresses, or a single address."""
+    """``rcpt``: a list of addresses, or a single address.
+
+    A dict stands for a Lua table whose array part holds the addresses next to
+    other fields (Lua 4 code often keeps a count in ``n``): its values at keys
+    1, 2, ... are the recipients, as Lua's ``getn`` would walk them.
+    """
     if isinstance(value, (list, tuple)):
         return [check_text(item) for item in value]
-    if isinstance(value, Mapping) and not value:
-        return []
+    if isinstance(value, Mapping):
+        addresses = []
+        while len(addresses) + 1 in value:
+            addresses.append(check_text(value[len(addresses) + 1]))
+        return addresses
     if isinstance(value, (str, bytes, bytearray)):
         return [check_text(value)]
     raise LuaError(f"table expected for rcpt, got {lua_type(value)}")

@@ -198,7 +198,13 @@ def test_the_total_may_not_change() -> None:
 
 @pytest.mark.parametrize(
     ("answer", "message"),
-    [(None, errors.ABORTED), ((), errors.ABORTED), ((None, "gone"), "gone"), ((None, 42), "42")],
+    [
+        (None, errors.ABORTED),
+        ((), errors.ABORTED),
+        ((None, "gone"), "gone"),
+        ((None, 42), "42"),
+        (False, errors.ABORTED),
+    ],
 )
 def test_nil_aborts(answer: object, message: str) -> None:
     assert failure_of(lambda: run(Producer(answer))) == message

@@ -72,14 +72,21 @@ def test_credentials_stay_with_the_server_the_caller_named() -> None:
     assert other_request.headers["host"] == other.server.address
 
 
-def test_the_callers_authorization_is_withheld_from_another_server_too() -> None:
+def test_the_callers_credentials_and_host_are_withheld_from_another_server_too() -> None:
+    mine = {"authorization": "Bearer token", "Cookie": "session=1", "Host": "virtual.example", "X-Keep": "1"}
     with (
         HttpFake(lambda request: response()) as other,
         HttpFake(routes({"/": lambda: redirect(other.url("/"))})) as home,
     ):
-        http_get(home.url("/"), {"authorization": "Bearer token"})
-    assert home.requests[0].headers["authorization"] == "Bearer token"
-    assert "authorization" not in other.requests[0].headers
+        http_get(home.url("/"), mine)
+    sent_home, sent_other = home.requests[0].headers, other.requests[0].headers
+    assert (sent_home["authorization"], sent_home["cookie"], sent_home["host"]) == (
+        "Bearer token",
+        "session=1",
+        "virtual.example",
+    )
+    assert "authorization" not in sent_other and "cookie" not in sent_other
+    assert sent_other["host"] == other.server.address and sent_other["x-keep"] == "1"
 
 
 def test_credentials_return_with_a_redirect_back_home() -> None:

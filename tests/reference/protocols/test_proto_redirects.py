@@ -91,3 +91,16 @@ def test_other_schemes_are_not_fetched_over_http(location: str) -> None:
 
 def test_a_location_with_a_line_break_is_refused() -> None:
     assert failure(lambda: RedirectPolicy(START).next_url(START, "/x\rSet: y")) == errors.BAD_URL_CHARACTER
+
+
+def test_origin_bound_caller_headers_are_withheld_elsewhere() -> None:
+    policy = RedirectPolicy(START)
+    caller = [
+        ("authorization", "a"),
+        ("cookie", "c"),
+        ("proxy-authorization", "p"),
+        ("host", "h"),
+        ("x", "1"),
+    ]
+    assert policy.caller_headers_for(parse_url("http://site:8080/other"), caller) == caller
+    assert policy.caller_headers_for(parse_url("http://other:8080/"), caller) == [("x", "1")]

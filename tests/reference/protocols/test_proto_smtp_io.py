@@ -54,6 +54,12 @@ def test_helo_uses_server_name(monkeypatch: pytest.MonkeyPatch) -> None:
     assert server.commands[0] == "HELO client.example"
 
 
+def test_recipients_from_a_lua_table_with_a_count_field() -> None:
+    with SmtpFake() as server:
+        assert smtp_mail("a@x", {1: b"b@y", 2: b"c@z", "n": 2}, None, b"", server.host) == (None,)
+    assert server.commands[2:4] == ["RCPT TO:<b@y>", "RCPT TO:<c@z>"]
+
+
 def test_a_single_recipient_string_and_multi_line_replies() -> None:
     replies = {"GREETING": b"220-first\r\n220-second\r\n220 ready\r\n", "RCPT": b"251 will forward\r\n"}
     with SmtpFake(replies=replies) as server:
