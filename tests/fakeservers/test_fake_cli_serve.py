@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 from fake_support import TIMEOUT
 
+from harness.cli.main import main
 from harness.cli.serve import _line_of
 
 REPO = Path(__file__).resolve().parents[2]
@@ -132,14 +133,17 @@ def test_serve_smtp_and_ftp_stop_on_sigterm(serve: type[ServeProcess]) -> None:
         assert f"{kind} server stopped after 1 connection(s)" in out
 
 
-def test_serve_reports_a_bad_configuration_with_its_line(serve: type[ServeProcess], tmp_path: Path) -> None:
+def test_serve_reports_a_bad_configuration_with_its_line(tmp_path: Path,
+                                                         capsys: pytest.CaptureFixture[str]) -> None:
     config = tmp_path / "bad.yaml"
     config.write_text("routes:\n- path: /a\n- path: /b\n  status: abc\n")
-    code, _, err = serve("http", "--config", str(config)).finish()
-    assert code == 2
-    assert f"{config}:4: routes[1].status: expected a whole number 100-999" in err
-    code, _, err = serve("ftp", "--config", str(tmp_path / "missing.yaml")).finish()
-    assert code == 2 and "no such file" in err
+    assert main(["serve", "http", "--config", str(config)]) == 2
+    assert f"{config}:4: routes[1].status: expected a whole number 100-999" in capsys.readouterr().err
+    assert main(["serve", "ftp", "--config", str(tmp_path / "missing.yaml")]) == 2
+    assert "no such file" in capsys.readouterr().err
+    config.write_text("greeting: !hex 'zz'\n")
+    assert main(["serve", "smtp", "--config", str(config)]) == 2
+    assert "not an even number of hex digits" in capsys.readouterr().err
 
 
 def test_line_of_follows_the_field_path() -> None:
