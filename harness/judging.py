@@ -100,7 +100,8 @@ def judge(outcome: Outcome, expects: Sequence[ExpectedOutcome], duration: float,
         return Judgement(Verdict.UNIMPLEMENTED, f"the candidate does not implement {outcome.function!r}",
                          actual=observed)
     if isinstance(outcome, TimedOut):
-        return Judgement(Verdict.TIMEOUT, f"no answer within the {outcome.deadline:g}s deadline",
+        tail = f"\nstderr:\n{outcome.stderr_tail}" if outcome.stderr_tail else ""
+        return Judgement(Verdict.TIMEOUT, f"no answer within the {outcome.deadline:g}s deadline{tail}",
                          actual=observed)
     if isinstance(outcome, Crashed):
         detail = outcome.detail + (f"\nstderr:\n{outcome.stderr_tail}" if outcome.stderr_tail else "")

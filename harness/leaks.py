@@ -11,12 +11,14 @@ Everything is per process (``/proc/self``, this interpreter's threads), so
 pytest-xdist workers never see each other's resources. Threads that were
 alive before the scenario are never reported; a harness component that
 starts a long-lived thread during a scenario marks it with
-``exempt_thread``. The comparison assumes one scenario runs at a time in a
+``exempt_thread``, and a child process it keeps (a reused driver) with
+``exempt_child``. The comparison assumes one scenario runs at a time in a
 process, which is how the runner is used.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 import time
@@ -27,11 +29,18 @@ import psutil
 
 _FD_DIR = "/proc/self/fd"
 _exempt: weakref.WeakSet[threading.Thread] = weakref.WeakSet()
+_exempt_children: set[tuple[int, float]] = set()  # (pid, create time), as in Snapshot.children
 
 
 def exempt_thread(thread: threading.Thread) -> None:
     """Never report ``thread``: it belongs to the harness and outlives scenarios."""
     _exempt.add(thread)
+
+
+def exempt_child(pid: int) -> None:
+    """Never report child process ``pid`` or its descendants: a driver kept across scenarios."""
+    with contextlib.suppress(psutil.Error):
+        _exempt_children.add((pid, psutil.Process(pid).create_time()))
 
 
 @dataclass(frozen=True)
@@ -105,11 +114,27 @@ def _thread_leaks(before: Snapshot, deadline: float) -> list[str]:
     return leaks
 
 
+def _exempt_pids() -> set[int]:
+    """Exempt children still running, and their descendants."""
+    pids = set()
+    for pid, created in list(_exempt_children):
+        try:
+            process = psutil.Process(pid)
+            if process.create_time() != created:
+                raise psutil.NoSuchProcess(pid)
+            pids.add(pid)
+            pids.update(child.pid for child in process.children(recursive=True))
+        except psutil.Error:
+            _exempt_children.discard((pid, created))
+    return pids
+
+
 def _child_leaks(before: Snapshot, deadline: float) -> list[str]:
     new = []
+    exempt = _exempt_pids() if _exempt_children else set()
     for child in psutil.Process().children(recursive=True):
         try:
-            if (child.pid, child.create_time()) not in before.children:
+            if (child.pid, child.create_time()) not in before.children and child.pid not in exempt:
                 new.append(child)
         except psutil.Error:
             continue

@@ -67,9 +67,16 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="scenario root; only YAML files under it are collected (default: the suite's)")
     group.addoption("--lsc-no-summary", action="store_true", dest="lsc_no_summary",
                     help="do not print the lsconform verdict summary (the CLI prints its own)")
+    group.addoption("--lsc-driver-reuse", action="store_true", dest="lsc_driver_reuse",
+                    help="keep one driver process per worker and candidate instead of one per scenario")
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    if config.getoption("lsc_driver_reuse"):
+        from harness.adapters import driver_spec
+
+        driver_spec.set_reuse(True)
+        config.add_cleanup(driver_spec.end_reuse)
     time_scale = config.getoption("lsc_time_scale")
     if time_scale <= 0:
         raise pytest.UsageError(f"--lsc-time-scale must be positive, not {time_scale}")

@@ -5,7 +5,9 @@ Names are resolved in this order:
 * a shipped candidate: a module ``harness/candidates/<name>.py`` listed in
   ``SHIPPED`` that exports ``CANDIDATE``;
 * ``python:pkg.module``: any importable Python module, in process;
-* ``driver:...``: reserved for out-of-process drivers (not available yet);
+* ``driver:python:pkg.module``: that module served by the Python driver;
+* ``driver:COMMAND``: any driver program (``drivers/PROTOCOL.md``), given as
+  a shell-quoted command line;
 * a third-party candidate: an entry point named ``<name>`` in the group
   ``lsconform.candidates`` that loads a ``CandidateSpec``.
 
@@ -18,13 +20,16 @@ import importlib
 from importlib.metadata import EntryPoint, entry_points
 
 from harness.adapters.base import CandidateSpec
-from harness.candidates import python_module
+from harness.candidates import driver_command, python_driver, python_module
 
 ENTRY_POINT_GROUP = "lsconform.candidates"
-DRIVER_PREFIX = "driver:"
+DRIVER_PREFIX = driver_command.PREFIX
 DEFAULT = "reference"
 
-SHIPPED: dict[str, str] = {"reference": "harness.candidates.reference"}
+SHIPPED: dict[str, str] = {
+    "reference": "harness.candidates.reference",
+    "reference-driver": "harness.candidates.reference_driver",
+}
 """Shipped candidate name -> the module exporting its ``CANDIDATE``."""
 
 
@@ -39,7 +44,8 @@ def _entry_points() -> list[EntryPoint]:
 def known_names() -> list[str]:
     """Every name ``resolve`` accepts as is, plus the prefix forms."""
     names = list(SHIPPED) + sorted(point.name for point in _entry_points())
-    return names + [f"{python_module.PREFIX}<module>"]
+    return names + [f"{python_module.PREFIX}<module>", f"{python_driver.PREFIX}<module>",
+                    f"{DRIVER_PREFIX}<command>"]
 
 
 def resolve(name: str) -> CandidateSpec:
@@ -51,8 +57,16 @@ def resolve(name: str) -> CandidateSpec:
             return python_module.spec_for(name)
         except (ImportError, ValueError) as error:
             raise CandidateError(f"candidate {name!r}: cannot import the module: {error}") from error
+    if name.startswith(python_driver.PREFIX):
+        try:
+            return python_driver.spec_for(name)
+        except (ImportError, ValueError) as error:
+            raise CandidateError(f"candidate {name!r}: cannot import the module: {error}") from error
     if name.startswith(DRIVER_PREFIX):
-        raise CandidateError(f"candidate {name!r}: driver candidates are not available yet")
+        try:
+            return driver_command.spec_for(name)
+        except ValueError as error:
+            raise CandidateError(f"candidate {name!r}: {error}") from error
     for point in _entry_points():
         if point.name == name:
             return _checked(point.load(), name, f"entry point {point.value}")

@@ -80,6 +80,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="multiply time windows and deadlines by F (default 1)")
     parser.add_argument("--repeat", type=_positive_int, default=1, metavar="N",
                         help="run N times and report scenarios whose verdict changed (exit 1 if any)")
+    parser.add_argument("--reuse-driver", action="store_true",
+                        help="driver candidates: one driver process per worker instead of one per scenario")
     parser.add_argument("-v", "--verbose", action="store_true", help="one line per scenario")
     add_scenarios_option(parser)
 
@@ -106,6 +108,8 @@ def pytest_arguments(args: argparse.Namespace, root: Path, candidates: Sequence[
         command += ["-m", args.markexpr]
     if args.workers != "0" and _has_xdist():
         command += ["-n", args.workers]
+    if getattr(args, "reuse_driver", False):
+        command.append("--lsc-driver-reuse")
     return command
 
 

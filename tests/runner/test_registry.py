@@ -48,9 +48,9 @@ def test_unknown_name_lists_the_known_ones():
     assert "nonesuch" in message and "reference" in message and "python:<module>" in message
 
 
-def test_driver_prefix_is_reserved():
-    with pytest.raises(registry.CandidateError, match="driver candidates are not available"):
-        registry.resolve("driver:lua")
+def test_driver_prefix_needs_a_program_that_exists():
+    with pytest.raises(registry.CandidateError, match="not on PATH"):
+        registry.resolve("driver:no-such-driver-program")
 
 
 def fake_entry_points(*points: tuple[str, str]):
