@@ -59,7 +59,7 @@ class Stopped(Exception):
 
 
 class Exchange:
-    """Serves one accepted connection; ``run`` never raises."""
+    """Serves one accepted connection; ``run`` always closes it and records how it ended."""
 
     def __init__(self, sock: socket.socket, connection: int, config: HttpConfig, transcript: WireTranscript,
                  record: Callable[[HttpRequest], None], stopping: threading.Event,
@@ -83,6 +83,10 @@ class Exchange:
             by = "stop"
         except OSError:
             by = "stop" if self.stopping.is_set() else "client"
+        except Exception as error:  # a bug here: leave a trace in the transcript, then let it surface
+            self.transcript.note(self.connection, f"internal error: {error!r}")
+            by = "server"
+            raise
         finally:
             self.sock.close()
             self.transcript.closed(self.connection, by)
@@ -122,8 +126,7 @@ class Exchange:
         self.record(_request(self.connection, head, body, mode, problem))
         if problem:
             return None
-        return plan_response(self.config, head, body.data if isinstance(body, _Body) else None,
-                             *self.address)
+        return plan_response(self.config, head, body.data if echo else None, *self.address)
 
     def _read_body(self, head: RequestHead, first: bytes, mode: str, echo: bool) -> tuple[_Body, str]:
         decoder = body_decoder(head)
