@@ -26,13 +26,21 @@ Schema ``lsconform-results``, version 1::
           "expected": ["\\"hello\\""], "actual": "nil, \\"closed\\"",
           "transcript": [{"at": 0.001, "source": "candidate", "text": "..."}],
           # whenever the runner found any:
-          "leaks": ["socket #3 left open"]
+          "leaks": ["socket #3 left open"],
+          # only when the candidate was judged against an expectations file:
+          "expectation": {"status": "expected", "verdict": "FAIL", "reason": "..."}
         }
       ],
       "summary": {"reference": {"PASS": 1, "NON-STRICT": 0, ..., "SKIP": 0}},
       # only for `lsconform run --repeat N`:
       "repeat": {"count": 3, "changed": [{"scenario": "...", "candidate": "...",
-                                          "verdicts": ["PASS", "FAIL", "PASS"]}]}
+                                          "verdicts": ["PASS", "FAIL", "PASS"]}]},
+      # only for `lsconform run --shard i/n` (`lsconform merge` drops it):
+      "shard": {"index": 1, "count": 3},
+      # only with expectations files (harness/expectations.py has the statuses):
+      "expectations": {"strict": false, "candidates": {"port": {
+          "file": "expectations/port.yaml",
+          "entries": {"tcp.receive.word.basic": {"verdict": "FAIL", "reason": "..."}}}}}
     }
 
 Results are sorted by (scenario, candidate) so that a serial run and a
