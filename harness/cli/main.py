@@ -12,10 +12,10 @@ import sys
 from collections.abc import Sequence
 from types import ModuleType
 
-from harness.cli import coverage, listing, report, run, serve, show
+from harness.cli import check_driver, coverage, listing, report, run, serve, show
 from harness.cli.common import CliError
 
-COMMANDS: tuple[ModuleType, ...] = (run, listing, show, coverage, report, serve)
+COMMANDS: tuple[ModuleType, ...] = (run, listing, show, coverage, report, serve, check_driver)
 
 DESCRIPTION = """\
 Conformance suite for the LuaSocket 1.3b API. Every scenario (a YAML file

@@ -1,0 +1,109 @@
+"""The Python driver with one deliberate protocol bug, for the check-driver tests.
+
+Usage: ``python variant_driver.py MODE MODULE``; MODE is one of ``VARIANTS``.
+Each variant patches one thing in ``drivers/python/driver.py`` and then runs
+it unchanged otherwise, so a check that fails names exactly that bug.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[3]))
+
+from drivers.python import driver  # noqa: E402  (after the path set-up above)
+
+
+def mangle_results() -> None:
+    """Bytes >= 0x80 in results are sent as two code points (their UTF-8), not one."""
+    original = driver.Values.from_python
+
+    def from_python(self: driver.Values, value: Any) -> Any:
+        if isinstance(value, bytes):
+            return value.decode("latin-1").encode("utf-8").decode("latin-1")
+        return original(self, value)
+
+    driver.Values.from_python = from_python  # type: ignore[method-assign]
+
+
+def mangle_arguments() -> None:
+    """Strings from the harness lose their bytes >= 0x80."""
+    driver._bytes = lambda text: text.encode("ascii", "replace")  # type: ignore[assignment]
+
+
+def fresh_handles() -> None:
+    """Every result gets a new handle number, even for a socket seen before."""
+    original = driver.Values.handle_for
+
+    def handle_for(self: driver.Values, obj: Any) -> dict[str, Any]:
+        self._numbers.pop(id(obj), None)
+        return original(self, obj)
+
+    driver.Values.handle_for = handle_for  # type: ignore[method-assign]
+
+
+def protocol_two() -> None:
+    original = driver.Server.hello
+    driver.Server.hello = lambda self: {**original(self), "protocol": 2}  # type: ignore[method-assign]
+
+
+def no_bye_answer() -> None:
+    """Exits on bye without answering it."""
+    original = driver.Channel.send
+
+    def send(self: driver.Channel, message: dict[str, Any]) -> None:
+        if message.get("type") == "bye":
+            raise SystemExit(0)
+        original(self, message)
+
+    driver.Channel.send = send  # type: ignore[method-assign]
+
+
+def lingers_after_input() -> None:
+    """Does not exit at the end of its input."""
+    original = driver.Channel.receive
+
+    def receive(self: driver.Channel) -> dict[str, Any] | None:
+        message = original(self)
+        if message is None:
+            threading.Event().wait()
+        return message
+
+    driver.Channel.receive = receive  # type: ignore[method-assign]
+
+
+def release_keeps_sockets() -> None:
+    driver.Values.release = lambda self, numbers: None  # type: ignore[method-assign]
+
+
+def repeat_ignored() -> None:
+    """Claims no repetition, yet answers a repeated call once as if it were a plain one."""
+    original_hello = driver.Server.hello
+
+    def hello(self: driver.Server) -> dict[str, Any]:
+        message = original_hello(self)
+        return {**message, "capabilities": [item for item in message["capabilities"] if item != "repeat"]}
+
+    original_call = driver.Server._call
+    driver.Server.hello = hello  # type: ignore[method-assign]
+    driver.Server._call = lambda self, message: original_call(  # type: ignore[method-assign]
+        self, {key: value for key, value in message.items() if key != "repeat"})
+
+
+VARIANTS = {
+    "mangle-results": mangle_results,
+    "mangle-arguments": mangle_arguments,
+    "fresh-handles": fresh_handles,
+    "protocol-2": protocol_two,
+    "no-bye-answer": no_bye_answer,
+    "lingers-after-input": lingers_after_input,
+    "release-keeps-sockets": release_keeps_sockets,
+    "repeat-ignored": repeat_ignored,
+}
+
+if __name__ == "__main__":
+    VARIANTS[sys.argv[1]]()
+    sys.exit(driver.main(sys.argv[2:]))

@@ -1,0 +1,101 @@
+"""``lsconform check-driver``: the battery passes the Python driver and names each deliberate bug."""
+
+from __future__ import annotations
+
+import psutil
+import pytest
+from driver_support import broken_driver, python_driver, variant_driver
+
+from harness.cli.main import main
+from harness.drivercheck import Target, run_checks
+
+CHECKS = ["hello", "protocol-version", "errors", "byte-exact", "handles", "release", "callbacks", "repeat",
+          "bye", "end-of-input"]
+
+
+NEITHER = {"STREAMING_AREA": "none"}
+"""``streamingmod`` then claims no http or ftp: the reference's transport API only."""
+
+
+def statuses(command: list[str], **options: object) -> dict[str, tuple[str, str]]:
+    results = run_checks(Target(tuple(command), patience=1.0, **options))  # type: ignore[arg-type]
+    return {result.name: (result.status, result.detail) for result in results}
+
+
+def test_the_python_driver_over_the_reference_passes_every_check():
+    seen = statuses(python_driver("reference"))
+    assert list(seen) == CHECKS
+    failed = {name: detail for name, (status, detail) in seen.items() if status == "FAIL"}
+    assert failed == {}
+    assert seen["repeat"][0] == "PASS"
+    assert "reference 1.3b" in seen["hello"][1]
+
+
+def test_callbacks_are_skipped_when_neither_http_nor_ftp_is_claimed():
+    seen = statuses(python_driver("streamingmod"), env=NEITHER)
+    assert seen["callbacks"] == ("SKIP", "the driver claims neither http nor ftp")
+    assert {status for status, _ in seen.values()} == {"PASS", "SKIP"}
+
+
+@pytest.mark.parametrize("area", ["http", "ftp"])
+def test_callbacks_are_checked_when_the_driver_claims_http_or_ftp(area):
+    seen = statuses(python_driver("streamingmod"), env={"STREAMING_AREA": area})
+    status, detail = seen["callbacks"]
+    assert status == "PASS", detail
+    assert ("http_requestindirect" if area == "http" else "ftp_getindirect") in detail
+
+
+VARIANTS = [
+    ("mangle-results", "byte-exact", "driver -> harness: receive returned byte 128 is 0xc2, expected 0x80",
+     ()),
+    ("mangle-arguments", "byte-exact", "harness -> driver: the peer received byte 128 is 0x3f",
+     ("repeat",)),  # its payload has high bytes too
+    ("fresh-handles", "handles", "expected the accepted socket", ()),
+    ("protocol-2", "protocol-version", "the driver speaks protocol 2",
+     ("errors", "byte-exact", "handles", "release", "callbacks", "repeat")),  # the adapter refuses it
+    ("no-bye-answer", "bye", "no bye answer", ()),
+    ("lingers-after-input", "end-of-input", "did not end its output within 1s", ()),
+    ("release-keeps-sockets", "release", "stayed open after its handle was released", ()),
+    ("repeat-ignored", "repeat", "expected the error 'repeat not supported'", ()),
+]
+
+
+@pytest.mark.parametrize(("variant", "check", "evidence", "also"), VARIANTS, ids=[row[0] for row in VARIANTS])
+def test_each_deliberate_bug_fails_its_own_check(variant, check, evidence, also):
+    seen = statuses(variant_driver(variant, "streamingmod"), env=NEITHER)
+    status, detail = seen[check]
+    assert status == "FAIL"
+    assert evidence in detail
+    failed = {name for name, (state, _) in seen.items() if state == "FAIL"}
+    assert failed == {check, *also}, seen
+
+
+def test_a_driver_that_never_says_hello_fails_with_its_stderr():
+    seen = statuses(broken_driver("exit-before-hello"))
+    status, detail = seen["hello"]
+    assert status == "FAIL"
+    assert "exited with status 3" in detail and "the implementation failed to load" in detail
+
+
+def test_the_command_prints_one_line_per_check_and_exits_by_the_result(capsys):
+    assert main(["check-driver", "--", *python_driver("reference")]) == 0
+    out = capsys.readouterr().out
+    assert "PASS  byte-exact: all 256 byte values" in out
+    assert len(out.splitlines()) == len(CHECKS) + 1
+    assert ", 0 failed," in out.splitlines()[-1]
+    assert main(["check-driver", "--", *variant_driver("fresh-handles")]) == 1
+    out = capsys.readouterr().out
+    assert "FAIL  handles:" in out and "handles" in out.splitlines()[-1]
+
+
+def test_the_command_needs_a_command(capsys):
+    assert main(["check-driver"]) == 2
+    assert "name the driver's command line" in capsys.readouterr().err
+
+
+def test_the_check_leaves_no_process_behind():
+    before = {child.pid for child in psutil.Process().children(recursive=True)}
+    statuses(variant_driver("lingers-after-input", "streamingmod"), env=NEITHER)
+    after = {child.pid for child in psutil.Process().children(recursive=True)
+             if child.status() != psutil.STATUS_ZOMBIE}
+    assert after <= before
