@@ -41,7 +41,9 @@ def within_bounds(window: tuple[float, float], time_scale: float) -> tuple[float
 
 def describe_expected(expected: ExpectedOutcome, env: Env, time_scale: float) -> str:
     """One acceptable outcome as text, e.g. ``returns "abc", nil within [0.2, 1.5]s``."""
-    if expected.raises is not None:
+    if expected.pending:
+        text = "still blocked at the deadline"
+    elif expected.raises is not None:
         text = f"raises {describe(expected.raises, env)}"
     elif expected.returns is not None:
         shown = [describe(matcher, env) for matcher in expected.returns]
@@ -73,6 +75,8 @@ def describe_observed(outcome: Outcome, duration: float) -> str:
 def _check(expected: ExpectedOutcome, outcome: Returned | Raised, duration: float, env: Env,
            time_scale: float) -> tuple[bool, str]:
     """Does ``outcome`` satisfy this one acceptable outcome? (ok, why not)."""
+    if expected.pending:
+        return False, "the call ended before its deadline; it should still be blocked"
     if isinstance(outcome, Raised):
         if expected.raises is None:
             return False, "raised an error instead of returning"
@@ -100,6 +104,9 @@ def judge(outcome: Outcome, expects: Sequence[ExpectedOutcome], duration: float,
         return Judgement(Verdict.UNIMPLEMENTED, f"the candidate does not implement {outcome.function!r}",
                          actual=observed)
     if isinstance(outcome, TimedOut):
+        pending = next((expected for expected in expects if expected.pending), None)
+        if pending is not None:  # the scenario wants the call still blocked at its deadline
+            return Judgement(pending.verdict, pending.note, actual=observed)
         tail = f"\nstderr:\n{outcome.stderr_tail}" if outcome.stderr_tail else ""
         return Judgement(Verdict.TIMEOUT, f"no answer within the {outcome.deadline:g}s deadline{tail}",
                          actual=observed)
