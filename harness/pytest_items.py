@@ -8,7 +8,9 @@ the node id reads ``tcp/receive.yaml::tcp.receive.line.crlf-stripped[reference]`
 The verdict decides pytest's outcome: PASS, NON-STRICT and INFORMATIONAL
 pass; SKIP and UNIMPLEMENTED are skipped with their reason (neither is the
 candidate misbehaving); FAIL, CRASH and TIMEOUT fail with a readable account
-instead of a traceback. Whatever the outcome, the full result record rides
+instead of a traceback. Against an expectations file (``--lsc-expectations``)
+a listed failure is reported as xfail, and with ``--lsc-strict`` any result
+the file does not describe fails. Whatever the outcome, the full result record rides
 on the report's ``user_properties``, which pytest-xdist ships to the
 controller, so results.json can be written once, there.
 """
@@ -37,6 +39,10 @@ class ScenarioFailed(Exception):
     def __init__(self, record: dict[str, Any]) -> None:
         super().__init__(record["verdict"])
         self.record = record
+
+
+class ExpectationMismatch(Exception):
+    """Raised under ``--lsc-strict`` when a result is not what the expectations file says."""
 
 
 class ScenarioFile(pytest.File):
@@ -88,6 +94,7 @@ class ScenarioItem(pytest.Item):
         self.user_properties.append((VERDICT_PROPERTY, record["verdict"]))
         self.user_properties.append((RECORD_PROPERTY, record))
         verdict = Verdict(record["verdict"])
+        self._judge_against_expectations(state, verdict)
         if verdict in PASSING:
             return
         if verdict is Verdict.SKIP:
@@ -96,6 +103,22 @@ class ScenarioItem(pytest.Item):
             reason = record["reason"] or "the candidate lacks a function this scenario needs"
             _skip(reason if reason.startswith("UNIMPLEMENTED") else f"UNIMPLEMENTED: {reason}")
         raise ScenarioFailed(record)
+
+    def _judge_against_expectations(self, state: RunState, verdict: Verdict) -> None:
+        """xfail for a listed failure; fail for any mismatch when strict; otherwise the verdict decides."""
+        listed = state.expectations.get(self.candidate)
+        if listed is None:
+            return
+        from harness.expectations import Status, classify
+
+        entry = listed.entries.get(self.scenario.id)
+        status = classify(verdict, entry)
+        if status is Status.EXPECTED and entry is not None and verdict.is_failure:
+            pytest.xfail(f"expected {verdict.value} ({listed.source}): {entry.reason}")
+        if status is not Status.REGRESSION and status.fails(state.strict):
+            listed_as = f"lists it as {entry.verdict.value} ({entry.reason})" if entry else "does not list it"
+            raise ExpectationMismatch(f"{status.value}: the verdict is {verdict.value}, and {listed.source} "
+                                      f"{listed_as}")
 
     def _run(self, state: RunState) -> ScenarioResult:
         """Run the scenario; a harness exception becomes a CRASH result, never a lost record."""
@@ -118,6 +141,8 @@ class ScenarioItem(pytest.Item):
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
         if isinstance(excinfo.value, ScenarioFailed):
             return failure_text(excinfo.value.record)
+        if isinstance(excinfo.value, ExpectationMismatch):
+            return str(excinfo.value)
         return str(super().repr_failure(excinfo, style=style))
 
     def reportinfo(self) -> tuple[Path, int, str]:

@@ -12,6 +12,9 @@ Options::
     --lsc-time-scale F     multiply every time window and deadline by F
     --lsc-results PATH     write results.json there at the end of the session
     --lsc-scenarios DIR    the scenario root (default: the catalog's)
+    --lsc-expectations F   judge a candidate against the expectations file F (repeatable)
+    --lsc-strict           with expectations, unexpected passes and stale entries fail too
+    --lsc-shard i/n        run only shard i of n (``harness.shards``), marked so in results.json
 
 Under pytest-xdist each worker runs items and attaches each result record
 to its report's ``user_properties``; the controller receives every report in
@@ -28,7 +31,7 @@ from typing import Any
 import pytest
 
 from harness import hookspecs
-from harness.pytest_items import RECORD_PROPERTY, ScenarioFile
+from harness.pytest_items import RECORD_PROPERTY, ScenarioFile, ScenarioItem
 from harness.pytest_state import RUN_STATE, RunState
 from harness.results import write_document
 from reports.markdown import headline
@@ -69,6 +72,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="do not print the lsconform verdict summary (the CLI prints its own)")
     group.addoption("--lsc-driver-reuse", action="store_true", dest="lsc_driver_reuse",
                     help="keep one driver process per worker and candidate instead of one per scenario")
+    group.addoption("--lsc-expectations", action="append", dest="lsc_expectations", metavar="FILE",
+                    default=[], help="judge the candidate the file names against its known non-passes "
+                                     "(repeatable, one file per candidate)")
+    group.addoption("--lsc-strict", action="store_true", dest="lsc_strict",
+                    help="with --lsc-expectations, unexpected passes and stale entries fail as well")
+    group.addoption("--lsc-shard", dest="lsc_shard", metavar="i/n", default=None,
+                    help="run only shard i of n of the selected scenarios (round-robin on sorted ids)")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -101,6 +111,34 @@ def pytest_configure(config: pytest.Config) -> None:
             state.candidate(name)
         except (LookupError, ValueError) as error:
             raise pytest.UsageError(f"--lsc-candidate {name}: {error}") from None
+    _configure_shard_and_expectations(config, state)
+
+
+def _configure_shard_and_expectations(config: pytest.Config, state: RunState) -> None:
+    """Parse ``--lsc-shard``; load ``--lsc-expectations``.
+
+    Entry ids are checked against the suite once, in the controller (or the
+    only process), not again in every xdist worker.
+    """
+    shard = config.getoption("lsc_shard")
+    if shard is not None:
+        from harness.shards import Shard
+
+        try:
+            state.shard = Shard.parse(shard)
+        except ValueError as error:
+            raise pytest.UsageError(f"--lsc-shard: {error}") from None
+    state.strict = config.getoption("lsc_strict")
+    paths = config.getoption("lsc_expectations")
+    if not paths:
+        return
+    from harness.expectations_file import ExpectationsError, load_for_run
+
+    try:
+        state.expectations = load_for_run(paths, state.candidate_names,
+                                          None if state.is_worker else state.known_ids())
+    except ExpectationsError as error:
+        raise pytest.UsageError(f"--lsc-expectations:\n{error}") from None
 
 
 @pytest.hookimpl(trylast=True)
@@ -121,6 +159,21 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> ScenarioFi
     # The node id is relative to the scenario root, whatever pytest's rootdir:
     # "tcp/receive.yaml::tcp.receive.line.crlf-stripped[reference]".
     return ScenarioFile.from_parent(parent, path=file_path, nodeid=relative.as_posix())
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """With ``--lsc-shard``, keep this shard's scenarios; after ``-k``/``-m`` have had their say."""
+    state = config.stash[RUN_STATE]
+    if state.shard is None:
+        return
+    mine = state.shard.select(item.scenario.id for item in items if isinstance(item, ScenarioItem))
+    kept, dropped = [], []
+    for item in items:
+        (dropped if isinstance(item, ScenarioItem) and item.scenario.id not in mine else kept).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
 
 
 class ResultCollector:

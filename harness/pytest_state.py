@@ -19,7 +19,9 @@ from harness.results import build_document, candidate_entry, suite_version
 
 if TYPE_CHECKING:
     from harness.adapters.base import CandidateSpec
+    from harness.expectations import ExpectationSet
     from harness.runner import RunOptions
+    from harness.shards import Shard
 
 
 @dataclass
@@ -31,6 +33,9 @@ class RunState:
     results_path: Path | None
     show_summary: bool
     started: float = field(default_factory=time.perf_counter)
+    shard: Shard | None = None
+    expectations: dict[str, ExpectationSet] = field(default_factory=dict)
+    strict: bool = False
     records: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
     _specs: dict[str, CandidateSpec] = field(default_factory=dict)
     _markers: set[str] = field(default_factory=set)
@@ -46,6 +51,16 @@ class RunState:
 
             self._root = (self.root_option or default_scenario_root()).resolve()
         return self._root
+
+    def known_ids(self) -> frozenset[str] | None:
+        """Every scenario id of the suite under the root (None if it does not load: collection says why)."""
+        from harness.scenario.catalog import load_catalog
+        from harness.scenario.errors import ScenarioError
+
+        try:
+            return frozenset(load_catalog(self.root).by_id)
+        except ScenarioError:
+            return None
 
     def claim_id(self, scenario_id: str, where: str) -> str | None:
         """Record where an id is defined; the earlier place if another file took it first."""
@@ -111,13 +126,20 @@ class RunState:
         self.records[(record["scenario"], record["candidate"])] = dict(record)
 
     def document(self) -> dict[str, Any]:
-        return build_document(
+        document = build_document(
             self.records.values(),
             [self.describe(name) for name in self.candidate_names],
             suite_version=suite_version(self.root) if self.root.is_dir() else "unknown",
             wall_time=time.perf_counter() - self.started,
             time_scale=self.time_scale,
         )
+        if self.shard is not None:
+            document["shard"] = self.shard.to_json()
+        if self.expectations:
+            from harness.expectations import with_expectations
+
+            document = with_expectations(document, self.expectations.values(), strict=self.strict)
+        return document
 
     def describe(self, name: str) -> dict[str, Any]:
         """Name, version and capabilities, as the candidate reports them about itself.

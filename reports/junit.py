@@ -10,6 +10,8 @@ PASS, NON-STRICT, INFORMATIONAL    passed (the verdict kept as a property)
 FAIL                               ``<failure>``: wrong behaviour
 CRASH, TIMEOUT                     ``<error>``: the candidate broke or hung
 SKIP, UNIMPLEMENTED                ``<skipped>`` with the reason
+a failure its expectations list    ``<skipped type="expected">``, as
+                                   pytest reports an xfail
 =================================  =====================================
 
 Failure bodies carry the expected outcomes, the actual value and the
@@ -21,10 +23,11 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from reports.tally import by_candidate, count_verdicts
+from reports.tally import by_candidate
 from reports.text import failure_text
 
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -50,14 +53,16 @@ def render(document: Mapping[str, Any]) -> str:
 
 def _suite(name: str, candidate: Mapping[str, Any], records: Sequence[Mapping[str, Any]],
            document: Mapping[str, Any]) -> ET.Element:
-    counts = count_verdicts(records)
+    cases = [_case(name, record) for record in records]
+    # Counted from the cases, not the verdicts: a listed failure is a <skipped> case.
+    outcomes = Counter(child.tag for case in cases for child in case if child.tag != "properties")
     suite = ET.Element(
         "testsuite",
         name=name,
         tests=str(len(records)),
-        failures=str(counts["FAIL"]),
-        errors=str(sum(counts[v] for v in _ERRORS)),
-        skipped=str(sum(counts[v] for v in _SKIPPED)),
+        failures=str(outcomes["failure"]),
+        errors=str(outcomes["error"]),
+        skipped=str(outcomes["skipped"]),
         time=f"{sum(r['duration'] for r in records):.3f}",
         timestamp=document["created"],
     )
@@ -67,8 +72,7 @@ def _suite(name: str, candidate: Mapping[str, Any], records: Sequence[Mapping[st
                        ("suite_version", document["suite_version"]),
                        ("time_scale", str(document["time_scale"]))):
         ET.SubElement(properties, "property", name=key, value=_clean(value))
-    for record in records:
-        suite.append(_case(name, record))
+    suite.extend(cases)
     return suite
 
 
@@ -84,7 +88,11 @@ def _case(candidate: str, record: Mapping[str, Any]) -> ET.Element:
         ET.SubElement(properties, "property", name=key, value=_clean(record[key]))
     verdict = record["verdict"]
     message = _clean(f"{verdict}: {record.get('reason', '')}".rstrip(": "))
-    if verdict == "FAIL":
+    listed = record.get("expectation") or {}
+    if listed.get("status") == "expected" and listed.get("verdict") in ("FAIL", *_ERRORS):
+        ET.SubElement(case, "skipped", message=_clean(f"expected {verdict}: {listed['reason']}"),
+                      type="expected").text = _details(record)
+    elif verdict == "FAIL":
         ET.SubElement(case, "failure", message=message, type=verdict).text = _details(record)
     elif verdict in _ERRORS:
         ET.SubElement(case, "error", message=message, type=verdict).text = _details(record)

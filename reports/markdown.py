@@ -1,9 +1,11 @@
 """The Markdown summary of a run, rendered from results.json alone.
 
 Meant for a CI job summary or a pull-request comment: a headline per
-candidate first, then per-area scores, then every non-pass with its reason
-and the manual clause it concerns, so a reader can go straight to the
-manual. Pure functions: a document in, text out.
+candidate first, then (when the run was judged against expectations files)
+what differs from them, regressions and unexpected passes first, then
+per-area scores, then every non-pass with its reason and the manual clause
+it concerns, so a reader can go straight to the manual. Pure functions: a
+document in, text out.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from harness import expectations
 from reports.tally import ACCEPTABLE, VERDICT_ORDER, by_area, by_candidate, count_verdicts, score
 
 _REASON_LIMIT = 240
@@ -25,6 +28,9 @@ def headline(document: Mapping[str, Any]) -> list[str]:
         shown = ", ".join(f"{verdict} {n}" for verdict, n in counts.items() if n) or "no results"
         label = f"{name} {versions.get(name, '')}".strip()
         lines.append(f"{label}: score {score(counts)}; {shown}")
+    lines += expectations.headline(document)
+    if "shard" in document:
+        lines.append(f"shard {document['shard']['index']}/{document['shard']['count']} of a split run")
     lines.append(f"wall time {document['wall_time']:.1f} s")
     return lines
 
@@ -36,6 +42,7 @@ def render(document: Mapping[str, Any]) -> str:
         f"Suite `{document['suite_version']}`, run {document['created']}, "
         f"time scale {document['time_scale']:g}, wall time {document['wall_time']:.1f} s.",
         "",
+        *_against_expectations(document),
         *_overview(document),
     ]
     versions = {c["name"]: c.get("version", "") for c in document["candidates"]}
@@ -58,6 +65,29 @@ def _overview(document: Mapping[str, Any]) -> list[str]:
     return _table(header, rows)
 
 
+def _against_expectations(document: Mapping[str, Any]) -> list[str]:
+    """Every result that differs from its expectations file, the ones that fail the run first."""
+    if not document.get("expectations"):
+        return []
+    strict = expectations.is_strict(document)
+    order = {status: index for index, status in enumerate(expectations.STATUS_ORDER)}
+    quiet = (None, expectations.Status.EXPECTED)
+    differing = sorted((r for r in document["results"] if expectations.status_of(r) not in quiet),
+                       key=lambda r: (order[expectations.status_of(r)], r["candidate"], r["scenario"]))
+    parts = ["## Against expectations", "", *[f"- {line}" for line in expectations.headline(document)], ""]
+    if not differing:
+        return [*parts, "Every result is as its expectations file says.", ""]
+    rows = []
+    for record in differing:
+        status = expectations.status_of(record)
+        listed = record["expectation"]
+        shown = status.value + (" (fails the run)" if status.fails(strict) else "")
+        reason = record.get("reason") or listed.get("reason", "")
+        rows.append([shown, f"`{record['scenario']}`", record["candidate"], record["verdict"],
+                     listed.get("verdict", "not listed"), _shorten(reason)])
+    return [*parts, *_table(["status", "scenario", "candidate", "verdict", "listed", "reason"], rows), ""]
+
+
 def _areas(records: Sequence[Mapping[str, Any]]) -> list[str]:
     if not records:
         return ["No results."]
@@ -71,7 +101,7 @@ def _areas(records: Sequence[Mapping[str, Any]]) -> list[str]:
 
 def _non_passes(records: Iterable[Mapping[str, Any]]) -> list[str]:
     rows = [
-        [f"`{r['scenario']}`", r["verdict"], _shorten(r.get("reason", "")), r["manual"], r["spec"],
+        [f"`{r['scenario']}`", _verdict_cell(r), _shorten(r.get("reason", "")), r["manual"], r["spec"],
          r.get("step") or r.get("location", "")]
         for r in records
         if r["verdict"] not in ACCEPTABLE
@@ -79,6 +109,11 @@ def _non_passes(records: Iterable[Mapping[str, Any]]) -> list[str]:
     if not rows:
         return ["### Non-passes", "", "None."]
     return ["### Non-passes", "", *_table(["scenario", "verdict", "reason", "manual", "spec", "where"], rows)]
+
+
+def _verdict_cell(record: Mapping[str, Any]) -> str:
+    status = expectations.status_of(record)
+    return record["verdict"] if status is None else f"{record['verdict']} ({status.value})"
 
 
 def _repetitions(count: int, changed: Sequence[Mapping[str, Any]]) -> list[str]:

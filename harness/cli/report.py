@@ -1,4 +1,4 @@
-"""``lsconform report RESULTS.json``: render a results file again, as Markdown or JUnit XML."""
+"""``lsconform report RESULTS.json``: render a results file again, as Markdown, JUnit XML or HTML."""
 
 from __future__ import annotations
 
@@ -8,12 +8,12 @@ from pathlib import Path
 
 from harness.cli.common import CliError
 from harness.results import ResultsError, load_document, write_text_atomic
-from reports import junit, markdown
+from reports import html, junit, markdown
 
 NAME = "report"
-HELP = "re-render a results.json as a Markdown summary or JUnit XML"
-EXAMPLE = "lsconform report lsconform-report/results.json --format junit -o junit.xml"
-RENDERERS = {"md": markdown.render, "junit": junit.render}
+HELP = "re-render a results.json as a Markdown summary, JUnit XML or the HTML matrix"
+EXAMPLE = "lsconform report lsconform-report/results.json --format html -o report.html"
+RENDERERS = {"md": markdown.render, "junit": junit.render, "html": html.render}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

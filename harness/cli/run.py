@@ -1,10 +1,18 @@
-"""``lsconform run``: run the suite through pytest and write the three reports.
+"""``lsconform run``: run the suite through pytest and write the reports.
 
 pytest (with pytest-xdist when installed) does the scheduling, progress
 display and isolation; this command only builds its argument list, runs it
 in process, reads back the results.json the plugin wrote, and renders
-junit.xml and summary.md from it. With ``--repeat N`` it runs the whole
-selection N times and reports every scenario whose verdict changed.
+junit.xml, summary.md and report.html from it. With ``--repeat N`` it runs
+the whole selection N times and reports every scenario whose verdict changed.
+
+Expectations: a candidate is judged against ``--expectations FILE`` (the
+file names its candidate) or, when none is given for it, against
+``<scenario root>/../expectations/<candidate>.yaml`` if that file exists
+(the shipped suite's ``expectations/``); ``--no-expectations`` turns the
+automatic pickup off. Which file was used is printed and recorded in
+results.json. ``--shard i/n`` runs one share of the selection
+(``harness.shards``); ``lsconform merge`` joins the shards' results.
 """
 
 from __future__ import annotations
@@ -19,19 +27,20 @@ from typing import Any
 
 import pytest
 
-from harness.cli.common import CliError, add_scenarios_option, scenario_root
+from harness.cli.common import CliError, add_scenarios_option, load, scenario_root
+from harness.expectations import default_file, run_failures
 from harness.results import (
     ResultsError,
-    failures,
     load_document,
     with_repetitions,
     write_document,
     write_text_atomic,
 )
-from reports import junit, markdown
+from harness.shards import Shard
+from reports import html, junit, markdown
 
 NAME = "run"
-HELP = "run scenarios against candidates; write results.json, junit.xml and summary.md"
+HELP = "run scenarios against candidates; write results.json, junit.xml, summary.md and report.html"
 EXAMPLE = "lsconform run --candidate reference --out lsconform-report -k tcp.receive -n auto"
 DEFAULT_OUT = Path("lsconform-report")
 NO_SCENARIOS = int(pytest.ExitCode.NO_TESTS_COLLECTED)
@@ -64,12 +73,20 @@ def _positive_float(text: str) -> float:
     raise argparse.ArgumentTypeError(f"expected a positive number, not {text!r}")
 
 
+def _shard(text: str) -> Shard:
+    try:
+        return Shard.parse(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--candidate", action="append", metavar="NAME", default=None,
                         help="candidate to run (repeatable; default reference; python:MODULE for any "
                              "importable module)")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, metavar="DIR",
-                        help=f"directory for results.json, junit.xml, summary.md (default {DEFAULT_OUT}/)")
+                        help=f"directory for results.json, junit.xml, summary.md, report.html "
+                             f"(default {DEFAULT_OUT}/)")
     parser.add_argument("-k", dest="keyword", metavar="EXPR",
                         help="select scenarios by id substring expression, as pytest -k")
     parser.add_argument("-m", dest="markexpr", metavar="MARKEXPR",
@@ -80,6 +97,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="multiply time windows and deadlines by F (default 1)")
     parser.add_argument("--repeat", type=_positive_int, default=1, metavar="N",
                         help="run N times and report scenarios whose verdict changed (exit 1 if any)")
+    parser.add_argument("--expectations", action="append", type=Path, metavar="FILE", default=None,
+                        help="judge the candidate the file names against its known non-passes: only "
+                             "regressions fail the run (repeatable; default: expectations/<candidate>.yaml "
+                             "beside the scenario root, when it exists)")
+    parser.add_argument("--no-expectations", action="store_true",
+                        help="do not pick up expectations/<candidate>.yaml automatically")
+    parser.add_argument("--strict", action="store_true",
+                        help="with expectations, also fail on unexpected passes, stale and unlisted entries")
+    parser.add_argument("--shard", type=_shard, metavar="i/n", default=None,
+                        help="run only shard i of n (round-robin on sorted scenario ids); join the "
+                             "results with `lsconform merge`")
     parser.add_argument("--reuse-driver", action="store_true",
                         help="driver candidates: one driver process per worker instead of one per scenario")
     parser.add_argument("-v", "--verbose", action="store_true", help="one line per scenario")
@@ -87,7 +115,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def pytest_arguments(args: argparse.Namespace, root: Path, candidates: Sequence[str],
-                     results: Path) -> list[str]:
+                     results: Path, expectations: Sequence[Path] = ()) -> list[str]:
     """The pytest command line for one repetition.
 
     The plugin is named explicitly (``-p``) so this works without the entry
@@ -110,6 +138,12 @@ def pytest_arguments(args: argparse.Namespace, root: Path, candidates: Sequence[
         command += ["-n", args.workers]
     if getattr(args, "reuse_driver", False):
         command.append("--lsc-driver-reuse")
+    for path in expectations:
+        command += ["--lsc-expectations", str(path)]
+    if args.strict:
+        command.append("--lsc-strict")
+    if args.shard is not None:
+        command += ["--lsc-shard", str(args.shard)]
     return command
 
 
@@ -117,20 +151,22 @@ def execute(args: argparse.Namespace) -> int:
     root = scenario_root(args.scenarios)
     candidates = list(dict.fromkeys(args.candidate or ["reference"]))
     _check_candidates(candidates)
+    expectations = expectation_files(args, root, candidates)
     started = time.perf_counter()
     documents = []
     with tempfile.TemporaryDirectory(prefix="lsconform-") as scratch:
         for index in range(args.repeat):
             if args.repeat > 1:
                 print(f"lsconform: repetition {index + 1} of {args.repeat}", flush=True)
-            documents.append(_run_once(args, root, candidates, Path(scratch) / f"results-{index}.json"))
+            documents.append(_run_once(args, root, candidates, Path(scratch) / f"results-{index}.json",
+                                       expectations))
     wall_time = time.perf_counter() - started
     if len(documents) == 1:
         document = {**documents[0], "wall_time": round(wall_time, 3)}
     else:
         document = with_repetitions(documents, wall_time)
     written = write_reports(args.out, document)
-    return _conclude(document, written)
+    return conclude(document, written)
 
 
 def _check_candidates(names: Sequence[str]) -> None:
@@ -148,8 +184,37 @@ def _check_candidates(names: Sequence[str]) -> None:
             raise CliError(str(error)) from None
 
 
-def _run_once(args: argparse.Namespace, root: Path, candidates: Sequence[str], path: Path) -> dict[str, Any]:
-    code = pytest.main(pytest_arguments(args, root, candidates, path))
+def expectation_files(args: argparse.Namespace, root: Path, candidates: Sequence[str]) -> list[Path]:
+    """The files to judge against: the explicit ones, then the default file of every other candidate.
+
+    Checked here, before pytest starts, so that a bad file is one clear usage
+    error naming its lines rather than a pytest start-up failure.
+    """
+    from harness.expectations_file import ExpectationsError, load_for_run
+
+    try:
+        paths = list(args.expectations or [])
+        covered = load_for_run(paths, candidates, None)
+        if not args.no_expectations:
+            defaults = (default_file(root, name) for name in candidates if name not in covered)
+            paths += [path for path in defaults if path.is_file()]
+        if not paths:
+            if args.strict:
+                raise CliError("--strict needs expectations: give --expectations FILE or add "
+                               f"{default_file(root, candidates[0])}")
+            return []
+        chosen = load_for_run(paths, candidates, frozenset(load(args.scenarios).by_id))
+    except ExpectationsError as error:
+        raise CliError(f"cannot use the expectations:\n{error}") from None
+    for name, listed in chosen.items():
+        print(f"lsconform: judging {name} against {listed.source} ({len(listed.entries)} known non-passes"
+              f"{', strict' if args.strict else ''})", flush=True)
+    return paths
+
+
+def _run_once(args: argparse.Namespace, root: Path, candidates: Sequence[str], path: Path,
+              expectations: Sequence[Path] = ()) -> dict[str, Any]:
+    code = pytest.main(pytest_arguments(args, root, candidates, path, expectations))
     if code not in _FINISHED:
         raise CliError(f"pytest stopped early ({pytest.ExitCode(code).name}, exit {int(code)}); "
                        "see its output above", code=int(code))
@@ -157,25 +222,27 @@ def _run_once(args: argparse.Namespace, root: Path, candidates: Sequence[str], p
         document = load_document(path)
     except ResultsError as error:
         raise CliError(f"the run wrote no usable results: {error}", code=3) from None
-    if not document["results"]:
+    if not document["results"] and args.shard is None:  # a shard of a small selection may be empty
         raise CliError("no scenarios selected: check -k / -m, --scenarios and `lsconform list`",
                        code=NO_SCENARIOS)
     return document
 
 
 def write_reports(out: Path, document: dict[str, Any]) -> list[Path]:
-    """results.json, junit.xml and summary.md, each written atomically."""
-    paths = [out / "results.json", out / "junit.xml", out / "summary.md"]
+    """results.json, junit.xml, summary.md and report.html, each written atomically."""
+    paths = [out / "results.json", out / "junit.xml", out / "summary.md", out / "report.html"]
     try:
         write_document(paths[0], document)
         write_text_atomic(paths[1], junit.render(document))
         write_text_atomic(paths[2], markdown.render(document))
+        write_text_atomic(paths[3], html.render(document))
     except OSError as error:
         raise CliError(f"cannot write the reports to {out}: {error}", code=1) from None
     return paths
 
 
-def _conclude(document: dict[str, Any], written: Sequence[Path]) -> int:
+def conclude(document: dict[str, Any], written: Sequence[Path]) -> int:
+    """Print the headline and what was written; the exit status (``merge`` ends the same way)."""
     print()
     for line in markdown.headline(document):
         print(f"lsconform: {line}")
@@ -184,4 +251,4 @@ def _conclude(document: dict[str, Any], written: Sequence[Path]) -> int:
         print(f"lsconform: verdict changed between repetitions: {entry['scenario']} [{entry['candidate']}]: "
               + " -> ".join(entry["verdicts"]))
     print("lsconform: wrote " + ", ".join(str(path) for path in written))
-    return 1 if failures(document) or changed else 0
+    return 1 if run_failures(document) or changed else 0

@@ -53,7 +53,8 @@ def test_passing_run_exits_zero_and_writes_three_reports(tmp_path: Path, fake_ca
     headline = "lsconform: python:lsc_fake_dns 1.0-test: score 66.7% (2/3); PASS 2, UNIMPLEMENTED 1"
     assert headline in done.stdout
     assert "lsconform: wall time " in done.stdout
-    assert sorted(p.name for p in report.iterdir()) == ["junit.xml", "results.json", "summary.md"]
+    assert sorted(p.name for p in report.iterdir()) == [
+        "junit.xml", "report.html", "results.json", "summary.md"]
 
 
 def test_a_failure_exits_one_and_is_reported_in_parallel_too(tmp_path: Path, fake_candidate: str) -> None:

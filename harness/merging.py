@@ -1,0 +1,102 @@
+"""Putting the results.json files of a sharded run back together.
+
+A merge is only meaningful when the pieces are shards of *one* run, so
+before anything is combined every piece must: carry a shard mark, agree on
+the shard count, and between them hold each shard exactly once; agree on
+the suite version (same scenario texts), the candidates (names, versions,
+capabilities), the time scale, the expectations they were judged against
+and the number of repetitions; and share no (scenario, candidate) result.
+Anything else is a ``MergeError`` naming the files involved.
+
+The merged document is what an unsharded run would have written, apart from
+times: results in the usual order, the summary recounted, statuses against
+expectations recomputed. ``created`` is the latest piece's and ``wall_time``
+the longest piece's (the shards ran side by side).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from harness.expectations import annotate
+from harness.results import summarize
+from harness.shards import Shard
+
+# Keys that must be identical in every piece, with how to name them in an error.
+_SHARED = (("suite_version", "suite version"), ("candidates", "candidates"),
+           ("time_scale", "time scale"), ("expectations", "expectations"))
+
+
+class MergeError(ValueError):
+    """The files given are not the shards of one run; the message says why."""
+
+
+def merge(pieces: Sequence[tuple[str, Mapping[str, Any]]]) -> dict[str, Any]:
+    """Merge ``(label, document)`` pairs (label: the file name, for errors) into one document."""
+    if not pieces:
+        raise MergeError("no results files to merge")
+    count = _check_shards(pieces)
+    first_label, first = pieces[0]
+    for key, name in _SHARED:
+        for label, document in pieces[1:]:
+            if document.get(key) != first.get(key):
+                raise MergeError(f"{label} and {first_label} differ in {name}: "
+                                 "they are not shards of one run")
+    _check_repeat(pieces)
+    owner: dict[tuple[str, str], str] = {}
+    results = []
+    for label, document in pieces:
+        for record in document["results"]:
+            pair = (record["scenario"], record["candidate"])
+            if pair in owner:
+                raise MergeError(f"{pair[0]} [{pair[1]}] is in both {owner[pair]} and {label}: the shards "
+                                 f"overlap (were they run with the same options and suite?)")
+            owner[pair] = label
+            results.append(dict(record))
+    results.sort(key=lambda r: (r["scenario"], r["candidate"]))
+    merged: dict[str, Any] = {key: value for key, value in first.items() if key != "shard"}
+    merged.update(
+        created=max(document["created"] for _, document in pieces),
+        wall_time=max(float(document["wall_time"]) for _, document in pieces),
+        results=results,
+        summary=summarize(results),
+    )
+    if "repeat" in first:
+        changed = sorted((entry for _, d in pieces for entry in d["repeat"]["changed"]),
+                         key=lambda e: (e["scenario"], e["candidate"]))
+        merged["repeat"] = {"count": first["repeat"]["count"], "changed": changed}
+    if "expectations" in first:
+        merged = annotate(merged)
+    if not results:
+        raise MergeError(f"the {count} shards hold no results at all (did the selection match nothing?)")
+    return merged
+
+
+def _check_shards(pieces: Sequence[tuple[str, Mapping[str, Any]]]) -> int:
+    by_index: dict[int, str] = {}
+    counts = set()
+    for label, document in pieces:
+        if "shard" not in document:
+            raise MergeError(f"{label} has no shard mark: it was not written by `lsconform run --shard i/n`")
+        shard = Shard.from_json(document["shard"])
+        counts.add(shard.count)
+        if shard.index in by_index:
+            raise MergeError(f"shard {shard} is given twice: {by_index[shard.index]} and {label}")
+        by_index[shard.index] = label
+    if len(counts) > 1:
+        raise MergeError(f"the files come from splits into different numbers of shards: "
+                         f"{', '.join(str(n) for n in sorted(counts))}")
+    count = counts.pop()
+    missing = [f"{index}/{count}" for index in range(1, count + 1) if index not in by_index]
+    if missing:
+        raise MergeError(f"missing shard{'s' if len(missing) > 1 else ''} {', '.join(missing)}: "
+                         "every shard's results.json is needed")
+    return count
+
+
+def _check_repeat(pieces: Sequence[tuple[str, Mapping[str, Any]]]) -> None:
+    counts = {label: (d.get("repeat") or {}).get("count") for label, d in pieces}
+    if len(set(counts.values())) > 1:
+        shown = ", ".join(f"{label}: {n or 1}" for label, n in counts.items())
+        raise MergeError(f"the shards ran different numbers of repetitions ({shown})")
