@@ -12,10 +12,11 @@ import sys
 from collections.abc import Sequence
 from types import ModuleType
 
-from harness.cli import check_driver, coverage, listing, report, run, serve, show
+from harness.cli import check_driver, coverage, listing, merge, report, run, serve, show, update_expectations
 from harness.cli.common import CliError
 
-COMMANDS: tuple[ModuleType, ...] = (run, listing, show, coverage, report, serve, check_driver)
+COMMANDS: tuple[ModuleType, ...] = (run, listing, show, coverage, report, merge, update_expectations, serve,
+                                    check_driver)
 
 DESCRIPTION = """\
 Conformance suite for the LuaSocket 1.3b API. Every scenario (a YAML file
@@ -28,8 +29,10 @@ examples:
 {examples}
 
 exit status: 0 success; 1 a FAIL, CRASH or TIMEOUT (or, with --repeat, a
-verdict that changed); 2 usage error (unknown scenario id, bad arguments);
-5 no scenario selected; other values are pytest's own."""
+verdict that changed; with an expectations file, only a regression against
+it, and with --strict any difference from it); 2 usage error (unknown
+scenario id, bad arguments, a bad expectations file, shards that do not
+merge); 5 no scenario selected; other values are pytest's own."""
 
 
 def build_parser() -> argparse.ArgumentParser:
