@@ -1,8 +1,8 @@
 """The HTML report in a real browser: headless Chromium renders the matrix and a detail view.
 
 Skipped, saying why, where Chromium is not installed (``.ci/run`` installs
-it). One browser serves the whole module; each test opens its own page and
-looks only at the console messages of that page.
+it). Each test starts its own browser (half a second) so that it sees only
+its own page's console messages and leaves no process behind.
 """
 
 from __future__ import annotations
@@ -22,24 +22,18 @@ from reports.html import render
 FAILING = "tcp.receive.line.crlf-stripped"
 
 
-@pytest.fixture(scope="module")
-def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Browser]:
+@pytest.fixture
+def page(tmp_path: Path) -> Iterator[Browser]:
+    """A fresh browser for each test, closed (process and pipes) when the test ends."""
     executable = find_chromium()
     if executable is None:
         pytest.skip("chromium is not installed (Debian: apt-get install -y chromium), so the HTML report "
                     "was not opened in a browser")
-    base = tmp_path_factory.mktemp("chromium")
-    started = Browser(executable, base / "profile", base / "chromium.log")
+    started = Browser(executable, tmp_path / "profile", tmp_path / "chromium.log")
     try:
         yield started
     finally:
         started.close()
-
-
-@pytest.fixture
-def page(browser: Browser) -> Browser:
-    browser.events.clear()  # console messages of earlier tests are not this test's
-    return browser
 
 
 def _open(page: Browser, tmp_path: Path, document: dict[str, Any]) -> Path:
