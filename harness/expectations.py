@@ -9,16 +9,16 @@ a one-line reason. With one, a run fails only when something *changed*.
 
 Every result of a candidate that has an expectations set gets one status:
 
-================  ===========================================================  =============
-status            meaning                                                      fails the run
-================  ===========================================================  =============
-expected          the listed verdict, or a pass for an unlisted scenario       never
-regression        FAIL, CRASH or TIMEOUT, and not the listed verdict            always
-unexpected-pass   listed, but now PASS, NON-STRICT or INFORMATIONAL             with --strict
-stale             listed, now another verdict that is neither a pass nor a     with --strict
+================  =========================================================  =============
+status            meaning                                                    fails the run
+================  =========================================================  =============
+expected          the listed verdict, or a pass for an unlisted scenario     never
+regression        FAIL, CRASH or TIMEOUT, and not the listed verdict         always
+unexpected-pass   listed, but now PASS, NON-STRICT or INFORMATIONAL          with --strict
+stale             listed, now another verdict that is neither a pass nor a   with --strict
                   failure (FAIL -> SKIP, UNIMPLEMENTED -> SKIP...)
-unlisted          not listed, and SKIP or UNIMPLEMENTED                         with --strict
-================  ===========================================================  =============
+unlisted          not listed, and SKIP or UNIMPLEMENTED                      with --strict
+================  =========================================================  =============
 
 So without ``--strict`` the gate is "no new or different failure"; with it,
 "the file describes this run exactly". Candidates without an expectations
