@@ -280,10 +280,9 @@ class Server:
                 break
         elapsed = time.perf_counter() - started
         encoded = [self.values.from_python(value) for value in values]
-        report: dict[str, Any] = {"done": done, "elapsed": elapsed}
-        if discard == "count":  # the payload (value 1) is counted, not sent back
+        if discard == "count":  # the payload (value 1) was counted; it is not sent back
             encoded[:1] = [None if isinstance(value, str) else value for value in encoded[:1]]
-            report["bytes"] = size
+        report = {"done": done, "elapsed": elapsed, "bytes": size}
         return {"type": "return", "values": encoded, "repeat": report}
 
     def _callback(self, name: str) -> Any:
