@@ -1,4 +1,4 @@
-"""Fixtures for the raw-peer tests: capability gates, peers that always stop, sockets that always close."""
+"""Fixtures for the raw-peer tests: peers that always stop, sockets that always close."""
 
 from __future__ import annotations
 
@@ -8,28 +8,9 @@ from typing import Any
 
 import pytest
 
-from harness import capabilities
 from harness.peers import PeerContext, PeerGroup, SyncBoard
-from harness.scenario.model import PeerAction, PeerSpec
+from harness.scenario.model import PeerSpec
 from harness.transcript import Transcript
-
-
-def _gate(name: str) -> pytest.MarkDecorator:
-    why = capabilities.probe()[name]
-    return pytest.mark.skipif(why is not None, reason=f"needs {name}: {why}")
-
-
-needs_raw = _gate(capabilities.RAW_SOCKETS)
-needs_nftables = _gate(capabilities.NFTABLES)
-
-
-def act(op: str, **params: Any) -> PeerAction:
-    """A peer action; ``from_host`` is spelled ``from-host`` in the model."""
-    return PeerAction(op, {key.replace("_", "-"): value for key, value in params.items()})
-
-
-def peer(name: str, kind: str, *script: PeerAction, **options: Any) -> PeerSpec:
-    return PeerSpec(name=name, kind=kind, options=options, script=tuple(script))
 
 
 @pytest.fixture
@@ -66,11 +47,3 @@ def sockets() -> Iterator[Callable[..., socket.socket]]:
     yield make
     for sock in made:
         sock.close()
-
-
-def finished(group: PeerGroup, timeout: float = 3.0) -> None:
-    """The scripts ended in time and without a failure (else the failure is the message)."""
-    unfinished = group.wait_done(timeout)
-    failures = [failure.reason for failure in group.failures()]
-    assert not failures, failures
-    assert not unfinished, [peer.name for peer in unfinished]

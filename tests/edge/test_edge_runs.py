@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import act, needs_nftables, peer
+from raw_support import act, needs_nftables, peer
 
 from harness import capabilities, firewall
 from harness.adapters.base import CandidateSpec, Returned, TimedOut

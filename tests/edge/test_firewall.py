@@ -8,7 +8,7 @@ import time
 from collections.abc import Iterator
 
 import pytest
-from conftest import needs_nftables
+from raw_support import needs_nftables
 
 from harness import firewall
 

@@ -6,7 +6,7 @@ import socket
 from collections.abc import Callable
 
 import pytest
-from conftest import act, finished, needs_nftables, needs_raw, peer
+from raw_support import act, finished, needs_nftables, needs_raw, peer
 
 from harness import firewall
 from harness.peers import PeerGroup
