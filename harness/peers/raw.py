@@ -34,8 +34,9 @@ from typing import Any
 from harness import firewall
 from harness.matching import describe, match_value
 from harness.peers import raw_packets, raw_tcpstate
-from harness.peers.base import Action, PeerActionError, ScriptedPeer, as_host, as_port, show
+from harness.peers.base import Action, PeerActionError, PeerContext, ScriptedPeer, as_host, as_port, show
 from harness.peers.raw_sniff import Address, Connection, FlowTable, LoopbackSniffer, Segment
+from harness.scenario.model import PeerSpec
 
 TARGETING_OPS = ("inject-rst", "inject-fin", "wait-drained")
 """Ops whose ``peer`` parameter names a TCP peer whose connection the sniffer must watch."""
@@ -66,6 +67,16 @@ def reserve_port(host: str) -> tuple[socket.socket, socket.socket]:
 class RawPeer(ScriptedPeer):
     kind = "raw"
 
+    def __init__(self, spec: PeerSpec, context: PeerContext) -> None:
+        super().__init__(spec, context)
+        # Set before setup so that stop() and leftovers() work even if setup failed half-way.
+        self.sniffer: LoopbackSniffer | None = None
+        self.last_sender: Address | None = None
+        self._rules: list[firewall.SynDropRule] = []
+        self._removed: list[str] = []
+        self._rules_lock = threading.Lock()
+        self._refused: set[tuple[Address, int]] = set()
+
     def setup(self) -> None:
         self.host = str(self.spec.options.get("host", "127.0.0.1"))
         if ":" in self.host:
@@ -75,12 +86,6 @@ class RawPeer(ScriptedPeer):
         self.udp: socket.socket = self.track(udp)
         self.port = udp.getsockname()[1]
         self.sender = self.track(socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW))
-        self.sniffer: LoopbackSniffer | None = None
-        self.last_sender: Address | None = None
-        self._rules: list[firewall.SynDropRule] = []
-        self._removed: list[str] = []
-        self._rules_lock = threading.Lock()
-        self._refused: set[tuple[Address, int]] = set()
 
     def start(self) -> None:
         """Open the sniffer now, before any step can make traffic, then run the script."""

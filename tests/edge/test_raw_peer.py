@@ -9,7 +9,9 @@ import pytest
 from raw_support import act, finished, needs_nftables, needs_raw, peer
 
 from harness import firewall
-from harness.peers import PeerGroup
+from harness.peers import PeerContext, PeerGroup, SyncBoard
+from harness.peers.raw import RawPeer
+from harness.transcript import Transcript
 
 pytestmark = needs_raw
 
@@ -182,3 +184,12 @@ def test_allow_syn_lets_the_kernel_answer_again(start_peers: Start, sockets: Soc
     client = sockets(socket.SOCK_STREAM, 2.0)
     with pytest.raises(ConnectionRefusedError):
         client.connect(("127.0.0.1", env["raw.port"]))
+
+
+def test_a_peer_whose_setup_failed_still_stops_cleanly() -> None:
+    transcript = Transcript()
+    raw = RawPeer(peer("raw", "raw", host="::1"), PeerContext(SyncBoard(transcript), transcript, {}))
+    with pytest.raises(ValueError, match="IPv4 only"):
+        raw.setup()
+    assert raw.stop(0.5)
+    assert raw.leftovers() == []
