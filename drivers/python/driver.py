@@ -203,7 +203,7 @@ class Server:
         version = getattr(self.module, "__version__", None)
         return {"type": "hello", "protocol": PROTOCOL, "name": self.name,
                 "version": str(version) if version is not None else "unknown",
-                "capabilities": [*areas, "repeat"]}
+                "capabilities": list(dict.fromkeys([*areas, "repeat"]))}
 
     def run(self) -> int:
         self.channel.send(self.hello())

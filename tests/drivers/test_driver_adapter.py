@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 
 import psutil
+import pytest
 from driver_support import python_driver
 
 from harness.adapters.base import Call, Crashed, Raised, Returned, TimedOut, Unimplemented
+from harness.adapters.driver import DriverAdapter
 from harness.adapters.driver_wire import RepeatRequest
 from harness.values import Handle, LuaFunction, LuaTable
 
@@ -204,3 +207,20 @@ def test_a_silent_driver_fails_at_the_hello_timeout(start_driver):
     assert 0.28 <= time.monotonic() - started <= 2.0
     assert isinstance(adapter.failure, Crashed) and "no hello within 0.3s" in adapter.failure.detail
     assert gone(adapter.pid)
+
+
+def open_fds() -> set[str]:
+    return set(os.listdir("/proc/self/fd"))
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="needs /proc/self/fd to list descriptors")
+@pytest.mark.parametrize("ending", ["close", "crash", "timeout"])
+def test_no_descriptor_outlives_the_adapter(ending):
+    before = open_fds()
+    adapter = DriverAdapter(python_driver())
+    if ending == "crash":
+        assert isinstance(adapter.call(Call("broken")), Crashed)
+    elif ending == "timeout":
+        assert isinstance(adapter.call(Call("hang", deadline=0.2)), TimedOut)
+    adapter.close()
+    assert open_fds() - before == set()
