@@ -99,6 +99,9 @@ class DriverAdapter(Adapter):
         self._held: dict[int, Handle] = {}
         self._closed = False
         self._process: DriverProcess | None = None
+        if not self.command:
+            self.failure = Crashed("cannot start a driver: the command line is empty")
+            return
         try:
             self._process = DriverProcess(self.command, env=env, cwd=cwd)
         except (OSError, ValueError) as error:

@@ -12,7 +12,7 @@ from harness.cli.common import CliError
 
 NAME = "check-driver"
 HELP = "check that a driver program speaks the driver protocol (drivers/PROTOCOL.md)"
-EXAMPLE = "lsconform check-driver -- python drivers/python/driver.py reference"
+EXAMPLE = "lsconform check-driver -- python -m drivers.python.driver reference"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

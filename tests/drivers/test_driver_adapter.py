@@ -191,6 +191,9 @@ def test_a_command_that_cannot_start_is_a_crash_on_the_first_call(start_driver):
     adapter = start_driver(["/nonexistent/driver-program"])
     outcome = adapter.call(Call("single"))
     assert isinstance(outcome, Crashed) and "cannot start the driver" in outcome.detail
+    empty = DriverAdapter([])
+    assert isinstance(empty.call(Call("single")), Crashed) and empty.pid is None
+    empty.close()
 
 
 def test_a_driver_importing_a_missing_module_never_says_hello(start_driver):
