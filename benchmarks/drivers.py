@@ -2,7 +2,7 @@
 
 Usage::
 
-    python benchmarks/drivers.py                       # 10,000 calls, 64 MiB, 5 runs per side
+    python benchmarks/drivers.py                       # 10,000 calls, 256 MiB, 5 runs per side
     python benchmarks/drivers.py --quick               # small sizes, for smoke runs
     python benchmarks/drivers.py --only reference-driver
 
@@ -13,8 +13,10 @@ Prints one line per driver::
 (MB = 10^6 bytes.) Method:
 
 * ``rtt``: the mean wall time of one ``server:getsockname()`` through the
-  driver, over ``calls`` calls after a warm-up, in one driver process (the
-  spawn is not counted). This is the protocol's cost per call.
+  driver, in one driver process (the spawn is not counted), after a
+  warm-up: ``calls`` calls in five batches, and the median of the five
+  batch means, so that one burst of load elsewhere does not decide the
+  figure. This is the protocol's cost per call.
 * ``bulk_driver``: a feeder process listens on loopback; the driver connects
   (``connect``), sends one byte to say "go", and then one call with
   ``repeat`` (PROTOCOL.md section 7) does ``receive(BLOCK)`` until the feeder
@@ -39,6 +41,7 @@ import argparse
 import multiprocessing
 import socket
 import statistics
+import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -67,8 +70,9 @@ class Sizes:
     runs: int
 
 
-FULL = Sizes(calls=10_000, total=64 * MiB, block=64 * 1024, runs=5)
-QUICK = Sizes(calls=1_000, total=8 * MiB, block=64 * 1024, runs=3)
+FULL = Sizes(calls=10_000, total=256 * MiB, block=64 * 1024, runs=5)
+QUICK = Sizes(calls=1_000, total=16 * MiB, block=64 * 1024, runs=3)
+BATCHES = 5
 
 
 @dataclass(frozen=True)
@@ -113,18 +117,21 @@ def _returned(outcome: object, what: str) -> tuple[object, ...]:
 
 
 def round_trip(adapter: object, calls: int) -> float:
-    """Mean seconds per call of ``server:getsockname()``."""
+    """Seconds per call of ``server:getsockname()``: the median of the batch means."""
     (server,) = _returned(adapter.call(Call("bind", (LOOPBACK.encode(), 0))), "bind")[:1]
     assert isinstance(server, Handle)
     call = Call("getsockname", (), "method", server)
     for _ in range(min(calls, 200)):
         adapter.call(call)
-    started = time.perf_counter()
-    for _ in range(calls):
-        adapter.call(call)
-    elapsed = time.perf_counter() - started
+    per_batch = max(1, calls // BATCHES)
+    means = []
+    for _ in range(BATCHES):
+        started = time.perf_counter()
+        for _ in range(per_batch):
+            adapter.call(call)
+        means.append((time.perf_counter() - started) / per_batch)
     adapter.release([server])
-    return elapsed / calls
+    return statistics.median(means)
 
 
 def bulk_through(adapter: object, sizes: Sizes) -> float:
@@ -180,8 +187,33 @@ def bulk_native(native: Native, sizes: Sizes) -> float:
     return received / elapsed
 
 
+LUA_NATIVE_SCRIPT = Path(__file__).resolve().parent / "lua_native_bulk.lua"
+
+
+def lua_native(runtime: str) -> Native:
+    """The Lua drivers' transfer in plain ``runtime`` code: the 1.3b layer called directly.
+
+    The script reports the bytes and its own clock's seconds (from just
+    after the "go" byte), so interpreter start-up is not counted.
+    """
+
+    def native(port: int, block: int) -> tuple[int, float]:
+        completed = subprocess.run([runtime, str(LUA_NATIVE_SCRIPT), str(port), str(block)],
+                                   capture_output=True, text=True, timeout=600, check=False)
+        if completed.returncode != 0:
+            problem = completed.stderr.strip()
+            raise SystemExit(f"benchmark: {runtime} {LUA_NATIVE_SCRIPT.name} failed: {problem}")
+        received, seconds = completed.stdout.split()
+        return int(received), float(seconds)
+
+    return native
+
+
 BENCHES: list[DriverBench] = [
     DriverBench("reference-driver", "reference-driver", python_native),
+    DriverBench("luasocket3-lua5.1", "luasocket3-lua5.1", lua_native("lua5.1")),
+    DriverBench("luasocket3-lua5.4", "luasocket3-lua5.4", lua_native("lua5.4")),
+    DriverBench("luasocket3-luajit", "luasocket3-luajit", lua_native("luajit")),
 ]
 
 
@@ -211,6 +243,11 @@ def main(argv: list[str] | None = None) -> int:
         sizes = Sizes(sizes.calls, sizes.total, sizes.block, options.runs)
     for bench in BENCHES:
         if options.only and bench.name not in options.only:
+            continue
+        spec = resolve(bench.candidate)
+        why = spec.unavailable() if spec.unavailable is not None else None
+        if why:
+            print(f"{bench.name} skipped: {why}", flush=True)
             continue
         print(measure(bench, sizes), flush=True)
     return 0

@@ -57,7 +57,7 @@ def run_scenario(
     options = options or RunOptions()
     started = time.monotonic()
     try:
-        missing = _missing_requirement(scenario, options)
+        missing = _missing_requirement(scenario, options) or _candidate_unavailable(candidate)
         if missing is not None:
             return ScenarioResult(scenario.id, candidate.name, Verdict.SKIP, 0.0, reason=missing,
                                   step=str(scenario.location))
@@ -65,6 +65,11 @@ def run_scenario(
     except Exception:
         return ScenarioResult(scenario.id, candidate.name, Verdict.CRASH, time.monotonic() - started,
                               reason="harness error:\n" + traceback.format_exc(), step=str(scenario.location))
+
+
+def _candidate_unavailable(candidate: CandidateSpec) -> str | None:
+    why = candidate.unavailable() if candidate.unavailable is not None else None
+    return f"candidate {candidate.name} is unavailable here: {why}" if why else None
 
 
 def _missing_requirement(scenario: Scenario, options: RunOptions) -> str | None:

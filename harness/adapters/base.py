@@ -137,3 +137,7 @@ class CandidateSpec:
     description: str
     make_adapter: Callable[[], Adapter]
     tags: frozenset[str] = field(default_factory=frozenset)
+    unavailable: Callable[[], str | None] | None = None
+    """Optional: says why the candidate cannot run on this machine (a missing
+    runtime), or None when it can. The runner then reports every scenario as
+    SKIP with that reason instead of failing each one."""

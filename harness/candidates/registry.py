@@ -29,6 +29,9 @@ DEFAULT = "reference"
 SHIPPED: dict[str, str] = {
     "reference": "harness.candidates.reference",
     "reference-driver": "harness.candidates.reference_driver",
+    "luasocket3-lua5.1": "harness.candidates.luasocket3_lua51",
+    "luasocket3-lua5.4": "harness.candidates.luasocket3_lua54",
+    "luasocket3-luajit": "harness.candidates.luasocket3_luajit",
 }
 """Shipped candidate name -> the module exporting its ``CANDIDATE``."""
 

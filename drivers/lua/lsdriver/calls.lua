@@ -1,0 +1,115 @@
+-- Performing one API call: finding the function, protecting the call,
+-- turning a raised error into the message the API meant, and repeating a
+-- call inside the driver (PROTOCOL.md §4, §7).
+--
+-- Kept apart from the wire (server.lua) so that it can be driven from a
+-- plain Lua script too; benchmarks/drivers.py's native baseline does
+-- exactly that.
+
+local socket = require("socket")
+
+local gettime = socket.gettime
+local load_chunk = loadstring or load
+local unpack = unpack or table.unpack
+local select, type, tostring, xpcall = select, type, tostring, xpcall
+local find, gsub = string.find, string.gsub
+local traceback = debug.traceback
+
+local M = {}
+
+local function pack(...)
+  return { n = select("#", ...), ... }
+end
+M.pack = pack
+
+-- Method calls ---------------------------------------------------------------
+
+local KEYWORDS = {}
+for word in ([[and break do else elseif end false for function goto if in local nil not or
+  repeat return then true until while]]):gmatch("%a+") do
+  KEYWORDS[word] = true
+end
+
+local invokers = {}
+
+--- A function (object, ...) performing `object:name(...)`.
+-- Compiled as real Lua, once per name, so that calling a method the object
+-- lacks raises the runtime's own message ("attempt to call a nil value
+-- (method 'accept')" on 5.4, "attempt to call method 'accept' (a nil value)"
+-- on 5.1 and LuaJIT): that message is observable API behaviour.
+function M.method_invoker(name)
+  local invoker = invokers[name]
+  if invoker then
+    return invoker
+  end
+  if find(name, "^[%a_][%w_]*$") and not KEYWORDS[name] then
+    local chunk = load_chunk("return function(o, ...) return o:" .. name .. "(...) end", "=call")
+    invoker = chunk()
+  else
+    invoker = function(object, ...)
+      return object[name](object, ...)
+    end
+  end
+  invokers[name] = invoker
+  return invoker
+end
+
+-- Errors ---------------------------------------------------------------------
+
+--- The message a protected call reports, without the "file:line: " prefix
+-- Lua adds to errors raised with a position: the API's own text is what a
+-- scenario matches. An error with a position inside a .lua file of ours is
+-- a bug in the layer, not API behaviour, so its traceback goes to stderr.
+local function error_message(err)
+  local message = type(err) == "string" and err or tostring(err)
+  if find(message, "^[^\n]-%.lua:%d+: ") then
+    io.stderr:write(traceback(message, 2), "\n")
+  end
+  return (gsub(message, "^[^\n]-:%d+: ", "", 1))
+end
+M.error_message = error_message
+
+--- Call fn(args[1..n]) protected: true, results (packed) or false, message.
+function M.invoke(fn, arguments, n)
+  local results = pack(xpcall(function()
+    return fn(unpack(arguments, 1, n))
+  end, error_message))
+  if not results[1] then
+    return false, results[2]
+  end
+  local values = { n = results.n - 1 }
+  for index = 2, results.n do
+    values[index - 1] = results[index]
+  end
+  return true, values
+end
+
+-- Repetition -----------------------------------------------------------------
+
+--- Repeat fn(args) up to `times` times (PROTOCOL.md §7). With `stop`, end
+-- after the first repetition whose stop-th value is not nil. Returns
+-- true, last values, summary {done, bytes, elapsed} or false, message (a
+-- repetition raised). `bytes` counts value 1 of every repetition where it
+-- was a string; `elapsed` is measured here, around the loop only.
+function M.repeat_call(fn, arguments, n, times, stop)
+  local bytes, done, values = 0, 0, { n = 0 }
+  local started = gettime()
+  while done < times do
+    local ok, result = M.invoke(fn, arguments, n)
+    if not ok then
+      return false, result
+    end
+    values = result
+    done = done + 1
+    local first = values[1]
+    if type(first) == "string" then
+      bytes = bytes + #first
+    end
+    if stop and values[stop] ~= nil then
+      break
+    end
+  end
+  return true, values, { done = done, bytes = bytes, elapsed = gettime() - started }
+end
+
+return M

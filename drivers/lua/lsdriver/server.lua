@@ -1,0 +1,240 @@
+-- The protocol loop of a driver (drivers/PROTOCOL.md): hello, then one
+-- request line at a time from stdin, one answer line per request on stdout.
+--
+-- A `candidate` table describes what is served:
+--   name, version, capabilities   the hello's fields
+--   api                           global functions by name
+--   kind_of(value)                a socket object's kind, or nil
+--   close(object)                 close a socket object quietly
+--
+-- stdout carries protocol lines only, each flushed at once (one write per
+-- message: stdout is fully buffered and flushed after each line). Anything
+-- the harness sends that this page does not allow is a protocol error: the
+-- driver says why on stderr and exits with status 2, which the harness
+-- reports as a CRASH of that one scenario.
+
+local json = require("lsdriver.json")
+local values = require("lsdriver.values")
+local calls = require("lsdriver.calls")
+
+local quote = json.quote
+local concat = table.concat
+local stdin, stdout, stderr = io.stdin, io.stdout, io.stderr
+local type, tostring, pcall, select = type, tostring, pcall, select
+
+local M = {}
+
+local function die(message)
+  stderr:write("driver: ", message, "\n")
+  stderr:flush()
+  os.exit(2)
+end
+
+local function send_line(text)
+  stdout:write(text, "\n")
+  stdout:flush()
+end
+
+local function read_message()
+  local line = stdin:read("*l")
+  if line == nil then
+    return nil
+  end
+  local ok, message = pcall(json.decode, line)
+  if not ok then
+    die("protocol: " .. tostring(message))
+  end
+  if type(message) ~= "table" or type(message.type) ~= "string" then
+    die("protocol: a message must be a JSON object with a \"type\"")
+  end
+  return message
+end
+
+local Session = {}
+Session.__index = Session
+
+--- Serve `candidate` until bye or end of input; never returns.
+function M.serve(candidate)
+  stdout:setvbuf("full")
+  local session = setmetatable({
+    candidate = candidate,
+    handles = values.handles(candidate.kind_of),
+    call_id = nil, -- the call in progress, for callbacks
+    callbacks = 0,
+  }, Session)
+  send_line('{"type":"hello","protocol":1,"name":' .. quote(candidate.name) .. ',"version":'
+    .. quote(candidate.version) .. ',"capabilities":[' .. session:quoted_list(candidate.capabilities) .. "]}")
+  while true do
+    local message = read_message()
+    if message == nil then
+      session:close_all()
+      os.exit(0)
+    end
+    local handler = Session["on_" .. message.type]
+    if handler == nil then
+      die("protocol: unexpected message type " .. quote(message.type))
+    end
+    handler(session, message)
+  end
+end
+
+function Session:quoted_list(list)
+  local parts = {}
+  for index, item in ipairs(list) do
+    parts[index] = quote(item)
+  end
+  return concat(parts, ",")
+end
+
+function Session:encode_values(list)
+  return values.encode_list(list, list.n or #list, self.handles)
+end
+
+-- Callbacks ------------------------------------------------------------------
+
+-- A Lua function standing for the harness-side callback `name`: each call
+-- is a callback round trip within the call in progress (PROTOCOL.md §6).
+function Session:callback(name)
+  return function(...)
+    local id = self.call_id
+    self.callbacks = self.callbacks + 1
+    local cb = self.callbacks
+    local arguments = calls.pack(...)
+    send_line('{"type":"callback","id":' .. tostring(id) .. ',"cb":' .. cb .. ',"function":' .. quote(name)
+      .. ',"args":' .. self:encode_values(arguments) .. "}")
+    local reply = read_message()
+    if reply == nil then
+      os.exit(0) -- the harness went away mid-call
+    end
+    if reply.id ~= id or reply.cb ~= cb then
+      die("protocol: callback answer for id " .. tostring(reply.id) .. " cb " .. tostring(reply.cb)
+        .. ", expected id " .. tostring(id) .. " cb " .. cb)
+    end
+    if reply.type == "callback-error" then
+      error(tostring(reply.message), 0)
+    elseif reply.type ~= "callback-return" then
+      die("protocol: expected callback-return or callback-error, got " .. quote(reply.type))
+    end
+    local list = reply.values or { n = 0 }
+    local results = { n = list.n or 0 }
+    for index = 1, results.n do
+      results[index] = values.decode(list[index], self.handles, function(other) return self:callback(other) end)
+    end
+    return (unpack or table.unpack)(results, 1, results.n)
+  end
+end
+
+-- Requests -------------------------------------------------------------------
+
+local function answer_error(id, message)
+  send_line('{"type":"error","id":' .. tostring(id) .. ',"message":' .. quote(message) .. "}")
+end
+
+-- The function to call and its full argument list, or nil and the message
+-- for an error answer (nil, nil: unimplemented).
+function Session:prepare(message)
+  local name = message["function"]
+  if type(name) ~= "string" then
+    die("protocol: a call needs a \"function\" name")
+  end
+  local make_function = function(cb_name) return self:callback(cb_name) end
+  local list = message.args or { n = 0 }
+  local n = list.n or 0
+  local method = message.style == "method"
+  local offset = method and 1 or 0
+  local arguments = {}
+  local ok, problem = pcall(function()
+    if method then
+      arguments[1] = values.decode(message.target, self.handles, make_function)
+    end
+    for index = 1, n do
+      arguments[index + offset] = values.decode(list[index], self.handles, make_function)
+    end
+  end)
+  if not ok then
+    return nil, problem
+  end
+  if method then
+    return calls.method_invoker(name), nil, arguments, n + 1
+  end
+  local fn = self.candidate.api[name]
+  if fn == nil then
+    return nil, nil
+  end
+  return fn, nil, arguments, n
+end
+
+function Session:on_call(message)
+  local id = message.id
+  local fn, problem, arguments, n = self:prepare(message)
+  if fn == nil then
+    if problem ~= nil then
+      return answer_error(id, tostring(problem))
+    end
+    return send_line('{"type":"unimplemented","id":' .. tostring(id) .. ',"function":'
+      .. quote(message["function"]) .. "}")
+  end
+  self.call_id, self.callbacks = id, 0
+  local times = message["repeat"]
+  if times ~= nil then
+    return self:repeat_call(message, fn, arguments, n, times)
+  end
+  local ok, result = calls.invoke(fn, arguments, n)
+  self.call_id = nil
+  if not ok then
+    return answer_error(id, result)
+  end
+  send_line('{"type":"return","id":' .. tostring(id) .. ',"values":' .. self:encode_values(result) .. "}")
+end
+
+function Session:repeat_call(message, fn, arguments, n, times)
+  local id = message.id
+  if type(times) ~= "number" or times < 1 then
+    return answer_error(id, "repeat must be a positive number")
+  end
+  local stop = message.stop
+  if stop ~= nil and (type(stop) ~= "number" or stop < 1) then
+    return answer_error(id, "stop must be a positive number")
+  end
+  local discard = message.discard or "none"
+  if discard ~= "none" and discard ~= "count" then
+    return answer_error(id, "unknown discard " .. quote(tostring(discard)))
+  end
+  local ok, result, summary = calls.repeat_call(fn, arguments, n, times, stop)
+  self.call_id = nil
+  if not ok then
+    return answer_error(id, result)
+  end
+  if discard == "count" and type(result[1]) == "string" then
+    result[1] = nil
+  end
+  send_line('{"type":"return","id":' .. tostring(id) .. ',"values":' .. self:encode_values(result)
+    .. ',"repeat":{"done":' .. summary.done .. ',"bytes":' .. json.number(summary.bytes)
+    .. ',"elapsed":' .. json.number(summary.elapsed) .. "}}")
+end
+
+function Session:close_all()
+  for _, handle in ipairs(self.handles:numbers()) do
+    local object = self.handles:forget(handle)
+    pcall(self.candidate.close, object)
+  end
+end
+
+function Session:on_release(message)
+  local list = message.handles or { n = 0 }
+  for index = 1, list.n or 0 do
+    local object = self.handles:forget(list[index])
+    if object ~= nil then
+      pcall(self.candidate.close, object)
+    end
+  end
+  send_line('{"type":"released","id":' .. tostring(message.id) .. "}")
+end
+
+function Session:on_bye(message)
+  self:close_all()
+  send_line('{"type":"bye","id":' .. tostring(message.id) .. "}")
+  os.exit(0)
+end
+
+return M
