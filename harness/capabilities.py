@@ -18,7 +18,8 @@ RAW_SOCKETS = "raw-sockets"
 IPV6 = "ipv6"
 NETNS = "netns"
 NFTABLES = "nftables"
-KNOWN = (RAW_SOCKETS, IPV6, NETNS, NFTABLES)
+PRIVILEGED_PORTS = "privileged-ports"
+KNOWN = (RAW_SOCKETS, IPV6, NETNS, NFTABLES, PRIVILEGED_PORTS)
 
 
 def _is_root() -> bool:
@@ -80,7 +81,20 @@ def _probe_netns() -> str | None:
     return None
 
 
-_PROBES = {RAW_SOCKETS: _probe_raw_sockets, IPV6: _probe_ipv6, NETNS: _probe_netns, NFTABLES: _probe_nftables}
+def _probe_privileged_ports() -> str | None:
+    """Port 25 of a unique 127.x.y.z, bound for real (what an SMTP fake server with ``host: auto`` does).
+
+    Root, CAP_NET_BIND_SERVICE or a lowered ``ip_unprivileged_port_start``
+    all work, and only a real bind says which applies here.
+    """
+    from fakeservers import can_bind_privileged
+
+    ok, reason = can_bind_privileged()
+    return None if ok else reason
+
+
+_PROBES = {RAW_SOCKETS: _probe_raw_sockets, IPV6: _probe_ipv6, NETNS: _probe_netns, NFTABLES: _probe_nftables,
+           PRIVILEGED_PORTS: _probe_privileged_ports}
 
 
 @functools.cache

@@ -4,9 +4,12 @@ The life of a run, every part of it bounded in time:
 
 1. requirements: a capability the machine lacks -> SKIP, with the reason;
 2. a leak snapshot (sockets, threads, child processes of this process);
-3. peers set up (their addresses become ``!ref`` variables) and started;
-4. an adapter from the candidate spec; the steps run in order
-   (``harness.steps``), stopping at the first non-acceptable one;
+3. peers set up (their addresses become ``!ref`` variables) and started,
+   fake servers included;
+4. an adapter from the candidate spec, with the scenario's callbacks as its
+   callback handler; the steps run in order (``harness.steps``; ``check``
+   steps judged by ``harness.inspection``), stopping at the first
+   non-acceptable one;
 5. peers given time to finish their scripts; a peer failure is a FAIL;
 6. teardown, always: the candidate's sockets released, the adapter closed,
    the peers stopped; then the leak check.
@@ -24,6 +27,8 @@ from dataclasses import dataclass, replace
 
 from harness import capabilities, leaks
 from harness.adapters.base import Adapter, CandidateSpec
+from harness.callbacks import CallbackSet
+from harness.inspection import Inspector
 from harness.judging import Judgement
 from harness.peers.base import PeerContext
 from harness.peers.group import PeerGroup
@@ -95,6 +100,7 @@ class _ScenarioRun:
         self.peers: PeerGroup | None = None
         self.adapter: Adapter | None = None
         self.steps: StepRunner | None = None
+        self.callbacks = CallbackSet(scenario.callbacks, self.transcript)
 
     def execute(self) -> ScenarioResult:
         before = leaks.snapshot()
@@ -122,11 +128,15 @@ class _ScenarioRun:
         self.env.update(self.peers.setup())
         self.peers.start()
         self.adapter = self.candidate.make_adapter()
+        self.adapter.set_callback_handler(self.callbacks.handle)
         info = self.adapter.info
         self.transcript.record("harness", f"candidate {info.name} {info.version}")
+        window = self.options.default_deadline * scale
+        inspector = Inspector(self.peers.servers(), self.callbacks, self.env, self.transcript, window)
         self.steps = StepRunner(self.adapter, self.env, self.board, self.transcript, time_scale=scale,
                                 default_deadline=self.options.default_deadline,
-                                peer_failed=lambda: bool(self.peers and self.peers.failures()))
+                                peer_failed=lambda: bool(self.peers and self.peers.failures()),
+                                inspector=inspector)
         judgement = self.steps.run_all(self.scenario.steps)
         if judgement.verdict in ACCEPTABLE_ORDER:
             judgement = self._await_peers(judgement)
@@ -165,6 +175,7 @@ class _ScenarioRun:
     def _teardown(self) -> list[str]:
         """Release, close, stop; each part runs even if another failed."""
         errors = []
+        self.callbacks.summarize()
         if self.adapter is not None:
             held = list(self.steps.handles.values()) if self.steps else []
             shown = ", ".join(lua_repr(handle) for handle in held) or "no sockets"

@@ -2,7 +2,8 @@
 
 Each step is turned into something that can be judged: a call into a
 ``Call`` with its Refs resolved and its deadline scaled, a ``wait`` into a
-bounded wait on the sync board. Every call, value and sync event goes into
+bounded wait on the sync board, a ``check``/``check-callback`` into the
+inspector's judgement of what a fake server or a callback recorded. Every call, value and sync event goes into
 the transcript as Lua text, e.g. ``c:receive("*l") -> "hello" (0.002s)``.
 Running stops at the first step that is not acceptable; the result is the
 worst acceptable verdict seen, or the deciding non-pass.
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable
+from typing import Protocol
 
 from harness.adapters.base import Adapter, Call, Outcome, Returned
 from harness.judging import Judgement, describe_observed, judge
@@ -19,6 +21,8 @@ from harness.peers.sync import SyncBoard
 from harness.scenario.model import (
     ACCEPTABLE_ORDER,
     CallStep,
+    CheckCallbackStep,
+    CheckStep,
     SignalStep,
     SleepStep,
     SourceLocation,
@@ -33,6 +37,12 @@ from harness.values import Handle, LuaTable, LuaValue, lua_repr, lua_repr_all
 
 class ScenarioError(Exception):
     """The scenario itself is wrong (e.g. an unresolved Ref): a CRASH, not a FAIL."""
+
+
+class CheckJudge(Protocol):
+    """Judges ``check``/``check-callback`` steps (``harness.inspection.Inspector``)."""
+
+    def judge(self, step: CheckStep | CheckCallbackStep) -> Judgement: ...
 
 
 def handles_in(values: Iterable[LuaValue]) -> list[Handle]:
@@ -71,6 +81,7 @@ class StepRunner:
         time_scale: float,
         default_deadline: float,
         peer_failed: Callable[[], bool] = lambda: False,
+        inspector: CheckJudge | None = None,
     ) -> None:
         self.adapter = adapter
         self.env = env
@@ -79,6 +90,7 @@ class StepRunner:
         self.time_scale = time_scale
         self.default_deadline = default_deadline
         self.peer_failed = peer_failed
+        self.inspector = inspector
         self.handles: dict[int, Handle] = {}
 
     def run_all(self, steps: Iterable[Step]) -> Judgement:
@@ -106,7 +118,20 @@ class StepRunner:
             self.transcript.record("steps", f"sleep {step.seconds:g}s")
             time.sleep(step.seconds)
             return Judgement(Verdict.PASS)
+        if isinstance(step, (CheckStep, CheckCallbackStep)):
+            return self._check(step)
         raise ScenarioError(f"unknown step {step!r}")
+
+    def _check(self, step: CheckStep | CheckCallbackStep) -> Judgement:
+        if self.inspector is None:
+            raise ScenarioError(f"{_where(step.location)}: a check step, but the run has no inspector")
+        try:
+            judgement = self.inspector.judge(step)
+        except UnresolvedRef as missing:
+            raise ScenarioError(f"{_where(step.location)}: {missing} in a check") from None
+        if judgement.verdict is Verdict.PASS:
+            return judgement
+        return self._decided(judgement, step.location)
 
     def _wait(self, step: WaitStep) -> Judgement:
         timeout = (self.default_deadline if step.timeout is None else step.timeout) * self.time_scale

@@ -7,12 +7,14 @@ tests and for plugins that drive a single peer.
 from harness.peers.base import PeerContext, PeerFailure, ScriptedPeer
 from harness.peers.group import PEER_KINDS, PeerGroup
 from harness.peers.raw import RawPeer
+from harness.peers.server import FakeServerPeer
 from harness.peers.sync import SyncBoard
 from harness.peers.tcp_client import TcpClientPeer
 from harness.peers.tcp_server import TcpServerPeer
 from harness.peers.udp import UdpPeer
 
 __all__ = [
+    "FakeServerPeer",
     "PEER_KINDS",
     "PeerContext",
     "PeerFailure",

@@ -1,30 +1,38 @@
 """All the peers of one scenario, started, awaited and stopped together.
 
-The runner's view of peers: set every peer up (sockets bound, addresses
-known) before any step, start their scripts, let them finish after the last
-step, and always stop them, however the scenario ended.
+The runner's view of peers: set every peer up (sockets bound, fake servers
+started, addresses known) before any step, in declaration order; start their
+scripts, let them finish after the last step, and always stop them, however
+the scenario ended.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from harness.peers.base import PeerContext, PeerFailure, ScriptedPeer
 from harness.peers.raw import RawPeer
+from harness.peers.server import FakeServerPeer
 from harness.peers.tcp_client import TcpClientPeer
 from harness.peers.tcp_server import TcpServerPeer
 from harness.peers.udp import UdpPeer
 from harness.scenario.model import PEER_OPS, PeerSpec
+from harness.scenario.schema import SERVER_PEER_KINDS
 from harness.values import LuaValue
+
+if TYPE_CHECKING:
+    from fakeservers import FakeServer
 
 PEER_KINDS: dict[str, type[ScriptedPeer]] = {
     TcpServerPeer.kind: TcpServerPeer,
     TcpClientPeer.kind: TcpClientPeer,
     UdpPeer.kind: UdpPeer,
     RawPeer.kind: RawPeer,
+    **dict.fromkeys(SERVER_PEER_KINDS, FakeServerPeer),
 }
-assert set(PEER_KINDS) == set(PEER_OPS), "every peer kind of the model needs an implementation"
+assert set(PEER_KINDS) == set(PEER_OPS) | set(SERVER_PEER_KINDS), \
+    "every peer kind of the model needs an implementation"
 
 
 @runtime_checkable
@@ -53,10 +61,18 @@ class PeerGroup:
         """Open every peer's sockets; return their ``name.host``/``name.port`` variables."""
         env: dict[str, LuaValue] = {}
         for peer in self.peers:
-            peer.setup()
+            if isinstance(peer, FakeServerPeer):
+                peer.setup(env)  # its options may refer to the peers set up before it
+            else:
+                peer.setup()
             peer.note(f"{peer.kind} ready at {peer.host}:{peer.port}")
             env.update(peer.env_values())
         return env
+
+    def servers(self) -> dict[str, FakeServer]:
+        """The fake servers of the fake-server peers, by peer name (after ``setup``)."""
+        return {peer.name: peer.server for peer in self.peers
+                if isinstance(peer, FakeServerPeer) and peer.server is not None}
 
     def start(self) -> None:
         for peer in self.peers:

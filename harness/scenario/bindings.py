@@ -4,7 +4,9 @@ Steps run top to bottom, so a step may only use variables saved by an
 earlier step. Peer scripts run concurrently and synchronise through events,
 so they may use a variable saved by any step. Peer addresses
 (``PEER.host``/``PEER.port``) exist from the start. A ``wait`` on an event
-nobody signals would hang until its timeout, so it is a load error.
+nobody signals would hang until its timeout, so it is a load error. A
+``!callback NAME`` must name a callback of the scenario's ``callbacks``, and
+``check:`` / ``check-callback:`` steps name a fake-server peer or a callback.
 """
 
 from __future__ import annotations
@@ -13,7 +15,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from harness.scenario.checks import Checker
+from harness.scenario.model import CallbackSpec
 from harness.scenario.refs import is_peer_attribute, iter_refs
+from harness.values import LuaFunction, LuaTable
 
 
 @dataclass
@@ -25,6 +29,8 @@ class Bindings:
     signals: set[str] = field(default_factory=set)
     waits: list[tuple[str, int, str]] = field(default_factory=list)
     peer_refs: list[tuple[str, int, str]] = field(default_factory=list)
+    servers: dict[str, str] = field(default_factory=dict)  # fake-server peer name -> its peer kind
+    callbacks: dict[str, CallbackSpec] = field(default_factory=dict)
 
     def unbound(self, name: str) -> str | None:
         """Why ``name`` cannot be used by the next step, or None if it can."""
@@ -41,6 +47,14 @@ class Bindings:
             reason = self.unbound(name)
             if reason:
                 checker.report(line, field_name, f"!ref {name}: {reason}")
+
+    def check_callbacks(self, checker: Checker, value: Any, line: int, field_name: str) -> None:
+        """Every ``!callback`` in an argument must name a declared callback."""
+        for name in _functions_in(value):
+            if name not in self.callbacks:
+                declared = ", ".join(self.callbacks) or "none"
+                checker.report(line, field_name, f"!callback {name}: no such callback under callbacks "
+                                                 f"(declared: {declared})")
 
     def note_peer_refs(self, value: Any, line: int, field_name: str) -> None:
         """Peer Refs are checked once all steps are read (see ``finish``)."""
@@ -59,3 +73,12 @@ class Bindings:
             if name not in self.signals:
                 checker.report(line, field_name, f"nothing signals event {name!r} (add a signal step or "
                                                  "a peer signal action)")
+
+
+def _functions_in(value: Any) -> list[str]:
+    """Names of the ``LuaFunction`` values in an argument, tables searched too."""
+    if isinstance(value, LuaFunction):
+        return [value.name]
+    if isinstance(value, LuaTable):
+        return [name for item in value.values() for name in _functions_in(item)]
+    return []

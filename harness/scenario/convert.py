@@ -13,8 +13,8 @@ from typing import Any
 
 from harness.scenario.located import AlreadyReported, ConversionError, InvalidValue, YList, YMap
 from harness.scenario.matchers import Contains, ErrorClass, Exact, OneOf, RefEquals, TableMatcher
-from harness.scenario.model import Matcher, Ref
-from harness.values import LuaKey, LuaTable, LuaValue, text_to_bytes
+from harness.scenario.model import Matcher, Ref, Template
+from harness.values import LuaFunction, LuaKey, LuaTable, LuaValue, text_to_bytes
 
 
 def to_bytes(text: str, line: int) -> bytes:
@@ -26,7 +26,7 @@ def to_bytes(text: str, line: int) -> bytes:
 
 
 def to_lua_value(raw: Any, line: int) -> Any:
-    """A value for ``args`` or peer data: Lua values and Refs, no matchers.
+    """A value for ``args`` or peer data: Lua values, Refs and templates, no matchers.
 
     Lists become array tables and mappings keyed tables; strings become
     bytes. Tables may not hold nil (Lua would drop it silently, which is
@@ -34,7 +34,7 @@ def to_lua_value(raw: Any, line: int) -> Any:
     """
     if isinstance(raw, InvalidValue):
         raise AlreadyReported(raw)
-    if raw is None or isinstance(raw, (bool, int, float, bytes, Ref)):
+    if raw is None or isinstance(raw, (bool, int, float, bytes, Ref, Template, LuaFunction)):
         return raw
     if isinstance(raw, str):
         return to_bytes(raw, line)

@@ -1,5 +1,8 @@
 """Reading a scenario's ``peers``: kinds, options and scripts.
 
+Fake-server peers (``http-server``, ``smtp-server``, ``ftp-server``) have
+options and no script; ``load_servers`` reads them.
+
 An action is a bare word (``accept``) or a one-key mapping. The key is the
 op; its value is either a mapping of parameters or, as a shorthand, the op's
 first parameter (``send: "abc"`` is ``send: {data: "abc"}``). Ops and
@@ -14,10 +17,11 @@ from typing import Any
 from harness.scenario.bindings import Bindings
 from harness.scenario.checks import FAILED, Checker, join
 from harness.scenario.convert import to_lua_value, to_matcher
+from harness.scenario.load_servers import load_server_peer, needs_privileged_port
 from harness.scenario.load_steps import event_name
 from harness.scenario.located import YList, YMap
 from harness.scenario.matchers import Exact
-from harness.scenario.model import PEER_OPS, PeerAction, PeerSpec, Ref, SourceLocation
+from harness.scenario.model import PEER_OPS, PeerAction, PeerSpec, Ref, SourceLocation, Template
 from harness.scenario.refs import PEER_NAME_RE
 from harness.scenario.schema import (
     CHECKSUMS,
@@ -29,8 +33,11 @@ from harness.scenario.schema import (
     PEER_KIND_REQUIRES,
     PEER_OP_REQUIRES,
     PEER_OPTIONS,
+    SERVER_PEER_KINDS,
     SHUTDOWN_HOW,
 )
+
+PRIVILEGED_PORTS = "privileged-ports"
 
 
 def load_peers(checker: Checker, raw: Any, line: int, field: str, bindings: Bindings) -> tuple[PeerSpec, ...]:
@@ -42,9 +49,18 @@ def load_peers(checker: Checker, raw: Any, line: int, field: str, bindings: Bind
         ok = isinstance(name, str) and PEER_NAME_RE.match(name) is not None
         checker.expect(name, peers_map.line_of(name), field, "a peer name ([a-z][a-z0-9_]*)", ok)
     bindings.peers.update(name for name in peers_map if isinstance(name, str))
-    peers = []
     for name, spec in peers_map.items():
-        peer = _load_peer(checker, str(name), spec, peers_map.line_of(name), join(field, str(name)), bindings)
+        if isinstance(spec, YMap) and spec.get("kind") in SERVER_PEER_KINDS:
+            bindings.servers[str(name)] = spec["kind"]
+    peers = []
+    earlier: list[str] = []
+    for name, spec in peers_map.items():
+        peer_field = join(field, str(name))
+        if isinstance(spec, YMap) and spec.get("kind") in SERVER_PEER_KINDS:
+            peer = load_server_peer(checker, str(name), spec, peer_field, list(earlier))
+        else:
+            peer = _load_peer(checker, str(name), spec, peers_map.line_of(name), peer_field, bindings)
+        earlier.append(str(name))
         if peer is not None:
             peers.append(peer)
     _check_raw_scripts(checker, peers, field)
@@ -57,6 +73,8 @@ def required_capabilities(peers: tuple[PeerSpec, ...]) -> dict[str, str]:
     for peer in peers:
         for capability in PEER_KIND_REQUIRES.get(peer.kind, ()):
             needed.setdefault(capability, f"peer {peer.name} ({peer.kind})")
+        if needs_privileged_port(peer):
+            needed.setdefault(PRIVILEGED_PORTS, f"peer {peer.name} (an smtp-server on port 25)")
         for action in peer.script:
             for capability in PEER_OP_REQUIRES.get(action.op, ()):
                 needed.setdefault(capability, f"peer {peer.name}'s {action.op}")
@@ -92,7 +110,8 @@ def _load_peer(checker: Checker, name: str, raw: Any, line: int, field: str,
     if spec is None or not checker.keys(spec, field, PEER_KEYS, ("kind",)):
         return None
     kind = spec["kind"]
-    if not checker.expect(kind, spec.line_of("kind"), join(field, "kind"), f"one of {', '.join(PEER_OPS)}",
+    kinds = ", ".join([*PEER_OPS, *SERVER_PEER_KINDS])
+    if not checker.expect(kind, spec.line_of("kind"), join(field, "kind"), f"one of {kinds}",
                           isinstance(kind, str) and kind in PEER_OPS):
         return None
     options = _load_options(checker, spec, kind, field)
@@ -229,8 +248,8 @@ def _param(checker: Checker, op: str, name: str, raw: Any, line: int, field: str
         value = raw if checker.expect(raw, line, field, "a port number (0-65535) or a !ref", ok) else FAILED
     elif kind == "bytes":
         value = checker.convert(to_lua_value, raw, line, field)
-        if value is not FAILED and not isinstance(value, (bytes, Ref)):
-            checker.expect(raw, line, field, "a string (text, !hex, !repeat) or a !ref", False)
+        if value is not FAILED and not isinstance(value, (bytes, Ref, Template)):
+            checker.expect(raw, line, field, "a string (text, !hex, !repeat, !fmt) or a !ref", False)
             value = FAILED
     else:  # "matcher"
         value = checker.convert(to_matcher, raw, line, field)

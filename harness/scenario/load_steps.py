@@ -1,7 +1,8 @@
 """Reading a scenario's ``steps``: calls, sync points and expected outcomes.
 
 A step is a mapping told apart by its first key: ``call``, ``signal``,
-``wait`` or ``sleep`` (``schema.STEP_KEYS``). Every problem is reported with
+``wait``, ``sleep``, ``check`` or ``check-callback`` (``schema.STEP_KEYS``;
+the last two are read by ``load_checks``). Every problem is reported with
 its field path (``scenarios[0].steps[2].expect[1].verdict``) and reading
 goes on, so one load reports every problem of a file.
 """
@@ -13,6 +14,7 @@ from typing import Any
 from harness.scenario.bindings import Bindings
 from harness.scenario.checks import FAILED, Checker, is_number, join
 from harness.scenario.convert import to_lua_value, to_matcher, to_raises_matcher
+from harness.scenario.load_checks import load_check, load_check_callback
 from harness.scenario.located import YList, YMap
 from harness.scenario.model import (
     CallStep,
@@ -52,8 +54,12 @@ def _load_step(checker: Checker, raw: Any, line: int, field: str, bindings: Bind
         checker.report(step.line, field, f"a step has exactly one of {', '.join(STEP_KEYS)} ({found})")
         return None
     kind = kinds[0]
-    checker.keys(step, field, STEP_KEYS[kind])
     where = SourceLocation(checker.collector.path, step.line)
+    if kind == "check":
+        return load_check(checker, step, field, bindings, where)
+    if kind == "check-callback":
+        return load_check_callback(checker, step, field, bindings, where)
+    checker.keys(step, field, STEP_KEYS[kind])
     if kind == "call":
         return _load_call(checker, step, field, bindings, where)
     if kind == "sleep":
@@ -115,6 +121,7 @@ def _load_args(checker: Checker, step: YMap, field: str, bindings: Bindings) -> 
         value = checker.convert(to_lua_value, item, line, item_field)
         if value is not FAILED:
             bindings.check_step_refs(checker, value, line, item_field)
+            bindings.check_callbacks(checker, value, line, item_field)
             args.append(value)
     return tuple(args)
 

@@ -15,6 +15,7 @@ from typing import Any
 from harness.scenario.bindings import Bindings
 from harness.scenario.checks import Checker, join
 from harness.scenario.errors import Collector, ScenarioError
+from harness.scenario.load_callbacks import load_callbacks
 from harness.scenario.load_peers import load_peers, required_capabilities
 from harness.scenario.load_steps import load_steps
 from harness.scenario.located import YList, YMap
@@ -93,6 +94,8 @@ def _load_scenario(checker: Checker, raw: Any, line: int, field: str, area: str)
     bindings = Bindings()
     peers = load_peers(checker, item["peers"], item.line_of("peers"), join(field, "peers"), bindings) \
         if "peers" in item else ()
+    callbacks = load_callbacks(checker, item["callbacks"], item.line_of("callbacks"),
+                               join(field, "callbacks"), bindings) if "callbacks" in item else ()
     steps = load_steps(checker, item["steps"], item.line_of("steps"), join(field, "steps"), bindings) \
         if "steps" in item else ()
     bindings.finish(checker)
@@ -106,7 +109,7 @@ def _load_scenario(checker: Checker, raw: Any, line: int, field: str, area: str)
     functions = dict.fromkeys(step.function for step in steps if isinstance(step, CallStep))
     return Scenario(id=scenario_id, title=title, manual=manual, spec=spec, tags=tags, requires=requires,
                     peers=peers, steps=steps, location=SourceLocation(checker.collector.path, item.line),
-                    notes=notes, functions=tuple(functions))
+                    notes=notes, functions=tuple(functions), callbacks=callbacks)
 
 
 def _load_id(checker: Checker, item: YMap, field: str, area: str) -> str | None:
@@ -134,7 +137,7 @@ def _load_names(checker: Checker, item: YMap, key: str, field: str) -> tuple[str
             known = ", ".join(CAPABILITIES)
             checker.report(line, name_field, f"unknown capability {name!r} (known: {known})")
         elif key == "tags" and not TAG_RE.match(name):
-            checker.report(line, name_field, f"{name!r} is not a tag (lower-case letters, digits and '-')")
+            checker.report(line, name_field, f"{name!r} is not a tag (lower-case letters, digits, - and _)")
         elif name in names:
             checker.report(line, name_field, f"{name!r} is listed twice")
         else:

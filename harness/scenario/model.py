@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import abc
 import enum
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -44,6 +44,20 @@ class Ref:
     """
 
     name: str
+
+
+@dataclass(frozen=True)
+class Template:
+    """Text built from refs at run time: ``!fmt "http://{web.host}:{web.port}/"``.
+
+    ``parts`` alternates literal bytes and Refs; the runner renders it into
+    one Lua string just before use (a peer's port is not known at load time).
+    """
+
+    parts: tuple[bytes | Ref, ...]
+
+    def refs(self) -> Iterator[str]:
+        return (part.name for part in self.parts if isinstance(part, Ref))
 
 
 Env = Mapping[str, LuaValue]
@@ -155,7 +169,50 @@ class SleepStep:
     location: SourceLocation | None = None
 
 
-Step = CallStep | SignalStep | WaitStep | SleepStep
+@dataclass(frozen=True)
+class CheckOutcome:
+    """One acceptable reading of what a peer or a callback recorded, and its verdict.
+
+    ``fields`` maps each listed check key to what the loader built for it.
+    For ``check:``: ``requests``, ``envelopes``, ``commands``, ``transfers``,
+    ``logins`` (tuples of matchers, one per record, exactly those records in
+    order), ``stored`` (a tuple of (path, matcher)) and ``count`` (an int).
+    For ``check-callback:``: ``calls`` (a tuple of argument-matcher tuples),
+    ``first`` / ``last`` (argument-matcher tuples), ``count`` (an int),
+    ``data`` and ``digest`` (matchers for the concatenated chunks). Only the
+    listed keys are checked.
+    """
+
+    fields: Mapping[str, Any]
+    verdict: Verdict = Verdict.PASS
+    note: str = ""
+    location: SourceLocation | None = None
+
+
+@dataclass(frozen=True)
+class CheckStep:
+    """Inspect what a fake-server peer received (``check: web``).
+
+    ``outcomes`` are tried in order, like a call's; the first that matches
+    decides the verdict.
+    """
+
+    peer: str
+    server: str  # the fake server kind: "http" | "smtp" | "ftp"
+    outcomes: tuple[CheckOutcome, ...]
+    location: SourceLocation | None = None
+
+
+@dataclass(frozen=True)
+class CheckCallbackStep:
+    """Inspect what a scenario callback saw (``check-callback: sink``)."""
+
+    name: str
+    outcomes: tuple[CheckOutcome, ...]
+    location: SourceLocation | None = None
+
+
+Step = CallStep | SignalStep | WaitStep | SleepStep | CheckStep | CheckCallbackStep
 
 
 @dataclass(frozen=True)
@@ -229,6 +286,39 @@ class PeerSpec:
 
 
 @dataclass(frozen=True)
+class GeneratedData:
+    """``size`` bytes of ``pattern`` repeated, handed out ``chunk`` bytes per call."""
+
+    size: int
+    pattern: bytes = b"x"
+    chunk: int = 65536
+
+
+@dataclass(frozen=True)
+class CallbackSpec:
+    """A streaming callback the steps pass to the candidate with ``!callback NAME``.
+
+    ``kind`` "receive": ``receive_cb(chunk, err)``, every call recorded
+    (``record`` "data": each call's arguments; "digest": only count, length,
+    SHA-256 and the first and last call, so gigabyte streams stay small).
+    ``kind`` "send": ``send_cb() -> chunk, total``, serving ``chunks`` or
+    ``generate``d data and announcing ``total`` (default: their sum). Either
+    kind returns nil (plus ``message`` when given) at call number
+    ``abort_at``.
+    """
+
+    name: str
+    kind: str  # "receive" | "send"
+    record: str = "data"
+    abort_at: int | None = None
+    message: bytes | None = None
+    chunks: tuple[bytes, ...] = ()
+    generate: GeneratedData | None = None
+    total: int | None = None
+    location: SourceLocation | None = None
+
+
+@dataclass(frozen=True)
 class Scenario:
     id: str
     title: str
@@ -241,6 +331,7 @@ class Scenario:
     location: SourceLocation
     notes: str = ""
     functions: tuple[str, ...] = ()  # API functions it exercises (derived)
+    callbacks: tuple[CallbackSpec, ...] = ()  # streaming callbacks the steps pass
 
 
 # -- results --------------------------------------------------------------

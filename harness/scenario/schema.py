@@ -14,13 +14,13 @@ from harness.scenario.model import Verdict
 
 # Ids are hierarchical: area.function.topic.case, e.g. tcp.receive.line.strips-every-cr
 ID_RE = re.compile(r"^[a-z0-9]+(\.[a-z0-9][a-z0-9-]*)+$")
-TAG_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+TAG_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 EVENT_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 CALL_RE = re.compile(r"^(?:(?P<target>[a-z_][a-z0-9_]*):)?(?P<function>[A-Za-z_][A-Za-z0-9_]*)$")
 
 FILE_KEYS = ("scenarios",)
 SCENARIO_REQUIRED = ("id", "title", "manual", "spec", "steps")
-SCENARIO_KEYS = ("id", "title", "manual", "spec", "tags", "requires", "notes", "peers", "steps")
+SCENARIO_KEYS = ("id", "title", "manual", "spec", "tags", "requires", "notes", "peers", "callbacks", "steps")
 PEER_KEYS = ("kind", "options", "script")
 OUTCOME_KEYS = ("returns", "raises", "pending", "within", "verdict", "note")
 
@@ -30,6 +30,9 @@ STEP_KEYS: dict[str, tuple[str, ...]] = {
     "signal": ("signal",),
     "wait": ("wait", "timeout"),
     "sleep": ("sleep",),
+    "check": ("check", "requests", "envelopes", "commands", "transfers", "stored", "logins", "count",
+              "expect"),
+    "check-callback": ("check-callback", "calls", "count", "data", "digest", "first", "last", "expect"),
 }
 
 VERDICTS: dict[str, Verdict] = {
@@ -45,6 +48,7 @@ CAPABILITIES: dict[str, str] = {
     "ipv6": "an IPv6 loopback (::1) that accepts connections",
     "netns": "a private network namespace (unshare -n) for routing and address tricks",
     "nftables": "packet filter rules through nf_tables (root or CAP_NET_ADMIN), e.g. to drop SYNs",
+    "privileged-ports": "listening on port 25 of a 127.x.y.z address (root or CAP_NET_BIND_SERVICE)",
 }
 
 # Capabilities implied by what a scenario's peers do: the loader insists that
@@ -95,3 +99,39 @@ CHECKSUMS = ("good", "bad", "none")
 ICMP_CODES = ("port", "host", "net", "protocol", "admin")
 # Peer kinds whose connection a raw peer can inject into (its `peer` parameter).
 CONNECTED_PEER_KINDS = ("tcp-server", "tcp-client")
+
+# -- protocol scenarios: fake servers, callbacks, inspection -----------------
+
+# Fake-server peer kinds and the ``fakeservers.from_config`` kind behind each.
+# Their ``options`` are exactly that server's configuration mapping.
+SERVER_PEER_KINDS: dict[str, str] = {"http-server": "http", "smtp-server": "smtp", "ftp-server": "ftp"}
+SERVER_PEER_KEYS = ("kind", "options")
+
+# What a ``check: PEER`` step may inspect, per fake-server peer kind.
+CHECK_KEYS: dict[str, tuple[str, ...]] = {
+    "http-server": ("requests", "count"),
+    "smtp-server": ("envelopes", "count"),
+    "ftp-server": ("commands", "transfers", "stored", "logins"),
+}
+# The fields of one received record, per list key; an entry lists some of them.
+RECORD_FIELDS: dict[str, tuple[str, ...]] = {
+    "requests": ("method", "target", "version", "request_line", "headers", "body", "body_length",
+                 "body_sha256", "raw", "error"),
+    "envelopes": ("helo", "mail_from", "rcpt_tos", "content", "wire"),
+    "transfers": ("verb", "argument", "mode"),
+    "logins": ("user", "password", "accepted"),
+}
+
+# Streaming callbacks (``callbacks:``), passed to calls as ``!callback NAME``.
+CALLBACK_NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
+CALLBACK_KEYS: dict[str, tuple[str, ...]] = {
+    "receive": ("kind", "record", "abort-at", "message"),
+    "send": ("kind", "chunks", "generate", "total", "abort-at", "message"),
+}
+CALLBACK_RECORDS = ("data", "digest")
+GENERATE_KEYS = ("size", "pattern", "chunk")
+# check-callback keys each callback kind supports (data needs record: data).
+CHECK_CALLBACK_FIELDS: dict[str, tuple[str, ...]] = {
+    "receive": ("calls", "count", "data", "digest", "first", "last"),
+    "send": ("calls", "count", "first", "last"),
+}

@@ -9,7 +9,8 @@ A ``SafeLoader`` subclass with three changes:
   booleans (``yes``/``no``/``on``/``off`` stay text), no octal ``010``, no
   sexagesimal ``1:20``, no timestamps. Scenario data is mostly byte strings
   and surprises there cost a debugging session;
-* the scenario tags (``!ref``, ``!hex``, ``!repeat`` and the matcher tags)
+* the scenario tags (``!ref``, ``!fmt``, ``!callback``, ``!hex``, ``!repeat``
+  and the matcher tags)
   are built here. A tag that cannot be built, or an unknown tag, becomes an
   ``InvalidValue`` carrying its problem, so that one load reports every bad
   tag of a file (under the field where the loader finds it).
@@ -26,7 +27,7 @@ from typing import Any
 
 import yaml
 
-from harness.scenario.convert import to_bytes, to_matcher
+from harness.scenario.convert import to_matcher
 from harness.scenario.error_classes import ERROR_CLASSES
 from harness.scenario.errors import Collector
 from harness.scenario.located import AlreadyReported, ConversionError, InvalidValue, YList, YMap
@@ -44,10 +45,18 @@ from harness.scenario.matchers import (
     TypeIs,
     Unordered,
 )
-from harness.scenario.model import Ref
-from harness.scenario.refs import is_valid_ref_name
+from harness.scenario.value_tags import (
+    INT_RE,
+    absent_tag,
+    callback_tag,
+    fmt_tag,
+    hex_tag,
+    ref_tag,
+    scalar,
+    text_bytes,
+    whole_number,
+)
 
-_INT_RE = re.compile(r"^(?:[-+]?(?:0|[1-9][0-9_]*)|0x[0-9a-fA-F_]+)$")
 _FLOAT_RE = re.compile(
     r"^(?:[-+]?(?:[0-9][0-9_]*\.[0-9_]*|\.[0-9_]+)(?:[eE][-+]?[0-9]+)?"
     r"|[-+]?[0-9][0-9_]*[eE][-+]?[0-9]+"
@@ -83,7 +92,7 @@ def _resolver(tag: str, pattern: re.Pattern[str] | str, first: str) -> None:
 
 
 _resolver("tag:yaml.org,2002:bool", r"^(?:true|True|TRUE|false|False|FALSE)$", "tTfF")
-_resolver("tag:yaml.org,2002:int", _INT_RE, "-+0123456789")
+_resolver("tag:yaml.org,2002:int", INT_RE, "-+0123456789")
 _resolver("tag:yaml.org,2002:float", _FLOAT_RE, "-+0123456789.")
 _resolver("tag:yaml.org,2002:null", r"^(?:~|null|Null|NULL|)$", "~nN")
 ScenarioYamlLoader.add_implicit_resolver("tag:yaml.org,2002:null", re.compile(r"^$"), [""])
@@ -136,12 +145,6 @@ def _unknown_tag(loader: ScenarioYamlLoader, node: yaml.Node) -> InvalidValue:
 # -- tag helpers --------------------------------------------------------------
 
 
-def _scalar(loader: ScenarioYamlLoader, node: yaml.Node, what: str) -> str | InvalidValue:
-    if not isinstance(node, yaml.ScalarNode):
-        return loader.problem(node, f"{node.tag} takes {what}")
-    return str(node.value)
-
-
 def _children(loader: ScenarioYamlLoader, node: yaml.Node, what: str) -> YList | InvalidValue:
     if not isinstance(node, yaml.SequenceNode):
         return loader.problem(node, f"{node.tag} takes {what}")
@@ -162,25 +165,6 @@ def _fields(loader: ScenarioYamlLoader, node: yaml.Node, allowed: tuple[str, ...
     return fields
 
 
-def _count(loader: ScenarioYamlLoader, node: yaml.Node, value: Any, what: str) -> int | InvalidValue:
-    if isinstance(value, str) and _INT_RE.match(value):
-        value = int(value, 0) if value.lower().startswith("0x") else int(value)
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        return loader.problem(node, f"{what} must be a whole number >= 0, not {value!r}")
-    return value
-
-
-def _text_bytes(loader: ScenarioYamlLoader, node: yaml.Node, value: Any) -> bytes | InvalidValue:
-    if isinstance(value, bytes):
-        return value
-    if not isinstance(value, str):
-        return loader.problem(node, f"expected text, not {value!r}")
-    try:
-        return to_bytes(value, _line(node))
-    except ConversionError as error:
-        return loader.problem(node, error.message)
-
-
 def _matchers(loader: ScenarioYamlLoader, node: yaml.Node, items: YList) -> tuple[Any, ...] | InvalidValue:
     try:
         return tuple(to_matcher(item, items.line_of(index)) for index, item in enumerate(items))
@@ -193,32 +177,12 @@ def _matchers(loader: ScenarioYamlLoader, node: yaml.Node, items: YList) -> tupl
 # -- the tags -----------------------------------------------------------------
 
 
-def _ref(loader: ScenarioYamlLoader, node: yaml.Node) -> Ref | InvalidValue:
-    name = _scalar(loader, node, "a variable name")
-    if isinstance(name, InvalidValue):
-        return name
-    if not is_valid_ref_name(name):
-        return loader.problem(node, f"{name!r} is not a variable name (a saved name like c, "
-                                    "or PEER.host / PEER.port)")
-    return Ref(name)
-
-
-def _hex(loader: ScenarioYamlLoader, node: yaml.Node) -> bytes | InvalidValue:
-    text = _scalar(loader, node, "hex digits")
-    if isinstance(text, InvalidValue):
-        return text
-    try:
-        return bytes.fromhex("".join(text.split()))
-    except ValueError:
-        return loader.problem(node, f"{text!r} is not an even number of hex digits")
-
-
 def _repeat(loader: ScenarioYamlLoader, node: yaml.Node) -> bytes | InvalidValue:
     fields = _fields(loader, node, ("data", "count"), ("data", "count"))
     if isinstance(fields, InvalidValue):
         return fields
-    data = _text_bytes(loader, node, fields["data"])
-    count = _count(loader, node, fields["count"], "count")
+    data = text_bytes(loader, node, fields["data"])
+    count = whole_number(loader, node, fields["count"], "count")
     if isinstance(data, InvalidValue):
         return data
     if isinstance(count, InvalidValue):
@@ -233,7 +197,7 @@ def _any(loader: ScenarioYamlLoader, node: yaml.Node) -> AnyValue | InvalidValue
 
 
 def _type(loader: ScenarioYamlLoader, node: yaml.Node) -> TypeIs | InvalidValue:
-    name = _scalar(loader, node, "a Lua type name")
+    name = scalar(loader, node, "a Lua type name")
     if isinstance(name, InvalidValue):
         return name
     if name not in LUA_TYPES:
@@ -242,10 +206,10 @@ def _type(loader: ScenarioYamlLoader, node: yaml.Node) -> TypeIs | InvalidValue:
 
 
 def _re(loader: ScenarioYamlLoader, node: yaml.Node) -> Regex | InvalidValue:
-    text = _scalar(loader, node, "a regular expression")
+    text = scalar(loader, node, "a regular expression")
     if isinstance(text, InvalidValue):
         return text
-    pattern = _text_bytes(loader, node, text)
+    pattern = text_bytes(loader, node, text)
     if isinstance(pattern, InvalidValue):
         return pattern
     try:
@@ -255,18 +219,18 @@ def _re(loader: ScenarioYamlLoader, node: yaml.Node) -> Regex | InvalidValue:
 
 
 def _contains(loader: ScenarioYamlLoader, node: yaml.Node) -> Contains | InvalidValue:
-    text = _scalar(loader, node, "text")
+    text = scalar(loader, node, "text")
     if isinstance(text, InvalidValue):
         return text
-    data = _text_bytes(loader, node, text)
+    data = text_bytes(loader, node, text)
     return data if isinstance(data, InvalidValue) else Contains(data)
 
 
 def _len(loader: ScenarioYamlLoader, node: yaml.Node) -> Length | InvalidValue:
-    text = _scalar(loader, node, "a byte count")
+    text = scalar(loader, node, "a byte count")
     if isinstance(text, InvalidValue):
         return text
-    count = _count(loader, node, text, "!len")
+    count = whole_number(loader, node, text, "!len")
     return count if isinstance(count, InvalidValue) else Length(count)
 
 
@@ -284,7 +248,7 @@ def _digest(loader: ScenarioYamlLoader, node: yaml.Node) -> Digest | InvalidValu
         return loader.problem(node, f"{algorithm} must be {size} hex digits")
     length = None
     if "len" in fields:
-        length = _count(loader, node, fields["len"], "len")
+        length = whole_number(loader, node, fields["len"], "len")
         if isinstance(length, InvalidValue):
             return length
     return Digest(algorithm, hexdigest, length)
@@ -323,7 +287,7 @@ def _range(loader: ScenarioYamlLoader, node: yaml.Node) -> Range | InvalidValue:
 
 
 def _error(loader: ScenarioYamlLoader, node: yaml.Node) -> ErrorClass | InvalidValue:
-    name = _scalar(loader, node, "an error family name")
+    name = scalar(loader, node, "an error family name")
     if isinstance(name, InvalidValue):
         return name
     if name not in ERROR_CLASSES:
@@ -333,9 +297,10 @@ def _error(loader: ScenarioYamlLoader, node: yaml.Node) -> ErrorClass | InvalidV
 
 # Every custom tag and its constructor (scenarios/README.md documents each one).
 TAGS: dict[str, Callable[[ScenarioYamlLoader, yaml.Node], Any]] = {
-    "!ref": _ref, "!hex": _hex, "!repeat": _repeat,
+    "!ref": ref_tag, "!hex": hex_tag, "!repeat": _repeat, "!fmt": fmt_tag, "!callback": callback_tag,
     "!any": _any, "!type": _type, "!re": _re, "!contains": _contains, "!len": _len,
     "!digest": _digest, "!oneof": _oneof, "!unordered": _unordered, "!range": _range, "!error": _error,
+    "!absent": absent_tag,
 }
 
 ScenarioYamlLoader.add_constructor("tag:yaml.org,2002:map", _construct_map)
@@ -370,7 +335,10 @@ def load_yaml(path: Path, collector: Collector) -> YamlDocument:
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark else 1
-        collector.add(line, "yaml", f"{error.context + ', ' if error.context else ''}{error.problem}")
+        message = f"{error.context + ', ' if error.context else ''}{error.problem}"
+        if error.context == "while scanning a tag":
+            message += " (in flow style put a space between a tag and a following } or ]: {a: !absent })"
+        collector.add(line, "yaml", message)
         return YamlDocument(None, parsed=False)
     finally:
         loader.dispose()

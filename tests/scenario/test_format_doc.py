@@ -17,11 +17,18 @@ from harness.scenario.error_classes import ERROR_CLASSES
 from harness.scenario.loader import load_file
 from harness.scenario.model import PEER_OPS, CallStep, SignalStep, WaitStep
 from harness.scenario.schema import (
+    CALLBACK_KEYS,
+    CALLBACK_RECORDS,
     CAPABILITIES,
+    CHECK_CALLBACK_FIELDS,
+    CHECK_KEYS,
+    GENERATE_KEYS,
     OUTCOME_KEYS,
     PEER_KEYS,
     PEER_OPTIONS,
+    RECORD_FIELDS,
     SCENARIO_KEYS,
+    SERVER_PEER_KINDS,
     STEP_KEYS,
     VERDICTS,
 )
@@ -63,6 +70,13 @@ def test_second_example_uses_peers_sync_points_and_both_call_styles(tmp_path: Pa
     *sorted({option for options in PEER_OPTIONS.values() for option in options}),
     *sorted({op for ops in PEER_OPS.values() for op in ops}),
     *sorted({param.rstrip("!") for ops in PEER_OPS.values() for params in ops.values() for param in params}),
+    # protocol scenarios: fake-server peers, callbacks, check steps
+    *SERVER_PEER_KINDS, *CALLBACK_RECORDS, *GENERATE_KEYS,
+    *sorted({key for keys in STEP_KEYS.values() for key in keys}),
+    *sorted({key for keys in CHECK_KEYS.values() for key in keys}),
+    *sorted({key for keys in RECORD_FIELDS.values() for key in keys}),
+    *sorted({key for keys in CALLBACK_KEYS.values() for key in keys}),
+    *sorted({key for keys in CHECK_CALLBACK_FIELDS.values() for key in keys}),
 ])
 def test_every_schema_word_is_documented(word: str) -> None:
     assert f"`{word}" in TEXT, f"scenarios/README.md does not document `{word}`"

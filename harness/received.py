@@ -1,0 +1,115 @@
+"""What a fake server received, as Lua values a ``check:`` step can match.
+
+The fake servers record in their own Python terms (``HttpRequest``,
+``MailEnvelope``, ``FtpReceived``); scenarios match Lua values with the
+suite's matchers. This module is the whole translation, with no I/O: each
+record becomes a ``LuaTable`` keyed by the field names the scenario format
+documents (``schema.RECORD_FIELDS``), text becomes bytes one code point per
+byte, and a field the record lacks (a body kept only as a digest, a
+transfer with no mode set) is simply absent, which reads as nil.
+
+FTP logins are not a record of the server's: they are read off the wire
+transcript, USER and PASS with the reply that settled them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from fakeservers.events import CONTROL, Command, Event, Reply
+from fakeservers.ftp.records import FtpCommand, FtpReceived, Transfer
+from fakeservers.http.exchange import HttpRequest
+from fakeservers.smtp.protocol import MailEnvelope
+from harness.values import LuaTable
+
+ACCEPTED_LOGIN = (b"230", b"202")
+ASKS_FOR_PASSWORD = (b"331", b"332")
+
+
+def lua_text(text: str) -> bytes:
+    """Server-side text as a Lua string: one byte per code point where possible, else UTF-8."""
+    try:
+        return text.encode("latin-1")
+    except UnicodeEncodeError:
+        return text.encode("utf-8")
+
+
+def table(**fields: Any) -> LuaTable:
+    """A table with byte-string keys; None values are left out (Lua tables hold no nil)."""
+    result = LuaTable()
+    for name, value in fields.items():
+        if value is not None:
+            result[name.encode()] = value
+    return result
+
+
+def http_request(request: HttpRequest) -> LuaTable:
+    headers = LuaTable()
+    for name, value in request.headers.items():
+        headers[lua_text(name.lower())] = lua_text(value)
+    return table(method=lua_text(request.method), target=lua_text(request.target),
+                 version=lua_text(request.version), request_line=request.request_line, headers=headers,
+                 body=request.body, body_length=request.body_length,
+                 body_sha256=lua_text(request.body_sha256), raw=request.raw, error=lua_text(request.error))
+
+
+def smtp_envelope(envelope: MailEnvelope) -> LuaTable:
+    recipients = LuaTable(array=[lua_text(address) for address in envelope.rcpt_tos])
+    return table(helo=None if envelope.helo is None else lua_text(envelope.helo),
+                 mail_from=None if envelope.mail_from is None else lua_text(envelope.mail_from),
+                 rcpt_tos=recipients, content=envelope.content, wire=envelope.wire)
+
+
+def ftp_command(command: FtpCommand) -> LuaTable:
+    """``line`` (raw, CRLF included), ``text`` (without the line end), ``verb``, ``argument``."""
+    return table(line=command.line, text=command.line.rstrip(b"\r\n"), verb=lua_text(command.verb),
+                 argument=lua_text(command.argument))
+
+
+def ftp_transfer(transfer: Transfer) -> LuaTable:
+    return table(verb=lua_text(transfer.verb), argument=lua_text(transfer.argument),
+                 mode=None if transfer.mode is None else lua_text(transfer.mode))
+
+
+def ftp_logins(events: Iterable[Event]) -> list[LuaTable]:
+    """Each USER command as ``{user, password, accepted}``, in order.
+
+    ``password`` is the PASS argument that followed on the same connection
+    (absent if none did); ``accepted`` is true once the server answered
+    USER or PASS with 230 (or PASS with 202), false on any other final reply.
+    """
+    logins: list[LuaTable] = []
+    awaiting: dict[int, LuaTable] = {}  # connection -> the login whose reply is due
+    current: dict[int, LuaTable] = {}  # connection -> its latest login
+    for event in events:
+        if isinstance(event, Command):
+            words = event.line.rstrip(b"\r\n").split(b" ", 1)
+            verb, argument = words[0].upper(), words[1] if len(words) > 1 else b""
+            if verb == b"USER":
+                login = table(user=argument, accepted=False)
+                logins.append(login)
+                current[event.connection] = awaiting[event.connection] = login
+            elif verb == b"PASS" and event.connection in current:
+                login = current[event.connection]
+                login[b"password"] = argument
+                awaiting[event.connection] = login
+        elif isinstance(event, Reply) and event.channel == CONTROL and event.connection in awaiting:
+            code = event.data[:3]
+            if code in ASKS_FOR_PASSWORD:
+                del awaiting[event.connection]
+                continue
+            awaiting.pop(event.connection)[b"accepted"] = code in ACCEPTED_LOGIN
+    return logins
+
+
+def records(server_kind: str, received: Any, events: list[Event]) -> dict[str, list[LuaTable]]:
+    """Every record list a ``check:`` of this server kind can name, as Lua tables."""
+    if server_kind == "http":
+        return {"requests": [http_request(request) for request in received]}
+    if server_kind == "smtp":
+        return {"envelopes": [smtp_envelope(envelope) for envelope in received]}
+    assert isinstance(received, FtpReceived)
+    return {"commands": [ftp_command(command) for command in received.commands],
+            "transfers": [ftp_transfer(transfer) for transfer in received.transfers],
+            "logins": ftp_logins(events)}

@@ -1,0 +1,161 @@
+"""Reading fake-server peers: ``http-server``, ``smtp-server``, ``ftp-server``.
+
+Such a peer has a ``kind`` and ``options`` and no script: ``options`` is
+exactly the configuration mapping ``fakeservers.from_config`` takes (see
+``fakeservers/README.md``). It is validated here, at load time, by the fake
+servers' own reader, and a ``ConfigError``'s field path
+(``peers.web.options.routes[2].status``) is mapped back onto the YAML line
+of the deepest part of that path that exists.
+
+Two scenario rules sit on top of the server's own:
+
+* ports are ephemeral: ``port`` may only be 0, except 25 on an
+  ``smtp-server`` (``smtp_mail`` always connects to port 25; such a peer
+  needs ``requires: [privileged-ports]``, see ``needs_privileged_port``);
+* a ``!ref`` or ``!fmt`` in the options may name only ``PEER.host`` /
+  ``PEER.port`` of a peer declared *earlier*: servers are configured in
+  declaration order, before any step runs.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from fakeservers import ConfigError, from_config
+from harness.scenario.checks import FAILED, Checker, join
+from harness.scenario.located import InvalidValue, YList, YMap
+from harness.scenario.model import Matcher, PeerSpec, Ref, SourceLocation, Template
+from harness.scenario.refs import is_peer_attribute, iter_refs
+from harness.scenario.schema import SERVER_PEER_KEYS, SERVER_PEER_KINDS
+from harness.values import LuaFunction
+
+SMTP_PORT = 25
+PLACEHOLDER_HOST = "127.0.0.1"
+PLACEHOLDER_PORT = 1
+_PATH_STEP = re.compile(r"\[(\d+)\]|\.")
+
+
+def load_server_peer(checker: Checker, name: str, spec: YMap, field: str,
+                     earlier: list[str]) -> PeerSpec | None:
+    """A fake-server peer; ``earlier`` names the peers declared before it."""
+    kind = spec["kind"]
+    if "script" in spec:
+        checker.report(spec.line_of("script"), join(field, "script"),
+                       f"{kind} peers have no script: the server answers by its options")
+    if not checker.keys(spec, field, SERVER_PEER_KEYS + ("script",), ("kind",)) or "script" in spec:
+        return None
+    options_field = join(field, "options")
+    raw = spec.get("options", YMap(spec.line))
+    if raw is None:
+        raw = YMap(spec.line_of("options"))
+    options_map = checker.mapping(raw, spec.line_of("options"), options_field)
+    if options_map is None:
+        return None
+    options = _plain(checker, options_map, options_map.line, options_field, earlier)
+    if options is FAILED or not _port_allowed(checker, kind, options_map, options_field):
+        return None
+    try:
+        from_config(SERVER_PEER_KINDS[kind], with_placeholders(options), prefix=options_field)
+    except ConfigError as error:
+        line = _line_of_field(options_map, error.field, options_field)
+        checker.report(line, error.field or options_field, error.message)
+        return None
+    return PeerSpec(name=name, kind=kind, options=options, script=(),
+                    location=SourceLocation(checker.collector.path, spec.line))
+
+
+def needs_privileged_port(peer: PeerSpec) -> bool:
+    """An SMTP server on port 25 (``host: auto`` defaults to it) needs root or CAP_NET_BIND_SERVICE."""
+    if peer.kind != "smtp-server":
+        return False
+    default = SMTP_PORT if peer.options.get("host") == "auto" else 0
+    port = peer.options.get("port", default)
+    return isinstance(port, int) and 0 < port < 1024
+
+
+def with_placeholders(options: Any) -> Any:
+    """The options with every ref replaced by a plausible value, for load-time validation."""
+    if isinstance(options, dict):
+        return {key: with_placeholders(item) for key, item in options.items()}
+    if isinstance(options, list):
+        return [with_placeholders(item) for item in options]
+    if isinstance(options, Ref):
+        return PLACEHOLDER_PORT if options.name.endswith(".port") else PLACEHOLDER_HOST
+    if isinstance(options, Template):
+        return "".join(part.decode("latin-1") if isinstance(part, bytes) else
+                       str(with_placeholders(part)) for part in options.parts)
+    return options
+
+
+def _plain(checker: Checker, raw: Any, line: int, field: str, earlier: list[str]) -> Any:
+    """Located YAML containers as plain dicts and lists; refs checked, matchers refused."""
+    if isinstance(raw, InvalidValue):
+        checker.claim(raw, field)
+        return FAILED
+    if isinstance(raw, YMap):
+        result = {}
+        for key, item in raw.items():
+            value = _plain(checker, item, raw.line_of(key), join(field, str(key)), earlier)
+            if value is FAILED:
+                return FAILED
+            result[key] = value
+        return result
+    if isinstance(raw, YList):
+        items = [_plain(checker, item, raw.line_of(index), f"{field}[{index}]", earlier)
+                 for index, item in enumerate(raw)]
+        return FAILED if any(item is FAILED for item in items) else items
+    if isinstance(raw, (Matcher, LuaFunction)):
+        what = "a matcher" if isinstance(raw, Matcher) else "!callback"
+        checker.report(line, field, f"{what} has no meaning in a server's options")
+        return FAILED
+    if isinstance(raw, (Ref, Template)):
+        bad = [name for name in iter_refs(raw) if not is_peer_attribute(name)
+               or name.partition(".")[0] not in earlier]
+        if bad:
+            checker.report(line, field, f"{{{bad[0]}}}: server options are read before any step runs, so "
+                                        "they may only use PEER.host / PEER.port of a peer declared earlier")
+            return FAILED
+    return raw
+
+
+def _port_allowed(checker: Checker, kind: str, options: YMap, field: str) -> bool:
+    if "port" not in options:
+        return True
+    port = options["port"]
+    allowed = (0, SMTP_PORT) if kind == "smtp-server" else (0,)
+    ok = isinstance(port, int) and not isinstance(port, bool) and port in allowed
+    wanted = "0 (an ephemeral port)"
+    if kind == "smtp-server":
+        wanted += " or 25 (what smtp_mail connects to)"
+    return checker.expect(port, options.line_of("port"), join(field, "port"), wanted, ok)
+
+
+def _line_of_field(options: YMap, config_field: str, prefix: str) -> int:
+    """The line of the deepest YAML node on a ConfigError's field path."""
+    rest = config_field[len(prefix):] if config_field.startswith(prefix) else ""
+    node: Any = options
+    line = options.line
+    while rest and isinstance(node, (YMap, YList)):
+        step = _PATH_STEP.match(rest)
+        if step is None:
+            break
+        if step.group(1) is not None:
+            index = int(step.group(1))
+            if not isinstance(node, YList) or index >= len(node):
+                break
+            line, node, rest = node.line_of(index), node[index], rest[step.end():]
+            continue
+        key = _longest_key(node, rest[1:]) if isinstance(node, Mapping) else None
+        if key is None:
+            break
+        line, node, rest = node.line_of(key), node[key], rest[1 + len(str(key)):]
+    return line
+
+
+def _longest_key(node: Mapping[Any, Any], rest: str) -> Any:
+    """The key that starts ``rest`` (keys may hold dots: ``files.index.html``), longest first."""
+    fits = [key for key in node if rest.startswith(str(key))
+            and rest[len(str(key)):len(str(key)) + 1] in ("", ".", "[")]
+    return max(fits, key=lambda key: len(str(key)), default=None)

@@ -1,0 +1,104 @@
+"""Matchers for what a fake server or a callback recorded (``check:`` steps).
+
+A server record (an HTTP request, an SMTP envelope, an FTP transfer) has
+many fields and a scenario cares about a few, so records are matched by
+``PartialTable``: the listed fields only, a field the record lacks reading
+as nil. ``Absent`` is how a scenario says "this header must not be there".
+FTP commands are written as a verb, a command line or a matcher, and
+``CommandMatcher`` knows which parts of the recorded command each compares.
+
+``explain`` walks nested partial tables to name the first field that
+differs, so a failed check says ``requests[1].headers.host`` rather than
+printing two whole requests side by side.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from harness.scenario.matchers import BaseMatcher
+from harness.scenario.model import Env, Matcher
+from harness.scenario.refs import iter_refs
+from harness.values import LuaKey, LuaTable, LuaValue, lua_repr
+
+
+@dataclass(frozen=True)
+class Absent(BaseMatcher):
+    """No value at all: a header, field or file that must not be there (nil)."""
+
+    def matches(self, value: LuaValue, env: Env) -> bool:
+        return value is None
+
+    def describe(self, env: Env) -> str:
+        return "absent"
+
+
+@dataclass(frozen=True)
+class PartialTable(BaseMatcher):
+    """A table whose listed keys match; other keys are not looked at."""
+
+    entries: tuple[tuple[LuaKey, Matcher], ...]
+
+    def matches(self, value: LuaValue, env: Env) -> bool:
+        if not isinstance(value, LuaTable):
+            return False
+        return all(matcher.matches(value[key], env) for key, matcher in self.entries)
+
+    def describe(self, env: Env) -> str:
+        parts = [f"{_key_text(key)}={matcher.describe(env)}" for key, matcher in self.entries]
+        return "{" + ", ".join(parts) + ", ...}"
+
+    def refs(self) -> Iterator[str]:
+        for _, matcher in self.entries:
+            yield from iter_refs(matcher)
+
+
+@dataclass(frozen=True)
+class CommandMatcher(BaseMatcher):
+    """One recorded FTP command, accepted if ``matcher`` accepts one of its ``parts``.
+
+    Parts: ``verb`` (the first word, upper-cased: clients may send any
+    case), ``text`` (the line without its line end) and ``line`` (the raw
+    line, CRLF included). A verb written in a scenario is compared with the
+    verb, a command line with the text (or, ending in CRLF, with the raw
+    line), and any other matcher with all three, so ``!oneof [PASV, EPSV]``
+    and ``!re "\\A(?i:user) x\\r\\n\\Z"`` both read naturally. The value
+    matched is the command's table from ``harness.received``.
+    """
+
+    parts: tuple[str, ...]
+    matcher: Matcher
+
+    def matches(self, value: LuaValue, env: Env) -> bool:
+        return isinstance(value, LuaTable) and any(
+            self.matcher.matches(value[part.encode()], env) for part in self.parts)
+
+    def describe(self, env: Env) -> str:
+        if self.parts == ("verb",):
+            return f"a command with verb {self.matcher.describe(env)}"
+        if self.parts == ("line",):
+            return f"the command line {self.matcher.describe(env)}"
+        return f"a command {self.matcher.describe(env)}"
+
+    def refs(self) -> Iterator[str]:
+        return iter_refs(self.matcher)
+
+
+def explain(matcher: Matcher, value: LuaValue, env: Env, path: str) -> str:
+    """Why ``value`` fails ``matcher``: the first differing field and both sides."""
+    if isinstance(matcher, PartialTable) and isinstance(value, LuaTable):
+        for key, inner in matcher.entries:
+            if not inner.matches(value[key], env):
+                return explain(inner, value[key], env, f"{path}.{_key_text(key)}")
+    if isinstance(matcher, CommandMatcher) and isinstance(value, LuaTable):
+        return f"{path}: expected {matcher.describe(env)}, got {lua_repr(value[b'line'])}"
+    return f"{path}: expected {matcher.describe(env)}, got {lua_repr(value)}"
+
+
+def _key_text(key: LuaKey) -> str:
+    if isinstance(key, bytes) and key.isascii():
+        text = key.decode()
+        if text.replace("-", "_").isidentifier():
+            return text
+    return f"[{lua_repr(key)}]"

@@ -1,0 +1,176 @@
+"""Check steps against real fake servers and callbacks: matches, mismatches, waiting, outcome sets."""
+
+from __future__ import annotations
+
+import ftplib
+import hashlib
+import http.client
+import io
+import re
+import socket
+import threading
+from collections.abc import Iterator
+
+import pytest
+from runner_support import loc
+
+from fakeservers import FakeServer, from_config
+from fakeservers.payload import BodyRecord
+from harness.callbacks import CallbackSet
+from harness.inspection import Inspector, content_mismatch
+from harness.scenario.matchers import AnyValue, Digest, Exact, Length, Regex
+from harness.scenario.model import CallbackSpec, CheckCallbackStep, CheckOutcome, CheckStep, Verdict
+from harness.scenario.record_matchers import Absent, CommandMatcher, PartialTable
+from harness.transcript import Transcript
+
+
+def request_matcher(**fields: object) -> PartialTable:
+    return PartialTable(tuple((name.encode(), value) for name, value in fields.items()))
+
+
+def headers(**fields: object) -> PartialTable:
+    return PartialTable(tuple((name.replace("_", "-").encode(), value) for name, value in fields.items()))
+
+
+@pytest.fixture
+def http_server() -> Iterator[FakeServer]:
+    with from_config("http", {"routes": [{"path": "/index.html", "body": "hello"}]}) as server:
+        yield server
+
+
+def inspector(server: FakeServer | None = None, callbacks: CallbackSet | None = None,
+              window: float = 5.0) -> Inspector:
+    transcript = Transcript()
+    return Inspector({"web": server} if server else {}, callbacks or CallbackSet((), transcript), {},
+                     transcript, window)
+
+
+def get(server: FakeServer, path: str = "/index.html") -> bytes:
+    connection = http.client.HTTPConnection(server.host, server.port, timeout=5)
+    try:
+        connection.request("GET", path, headers={"User-Agent": "tester"})
+        return connection.getresponse().read()
+    finally:
+        connection.close()
+
+
+def check(*outcomes: CheckOutcome, server: str = "http") -> CheckStep:
+    return CheckStep(peer="web", server=server, outcomes=outcomes, location=loc(40))
+
+
+def test_matching_request_passes(http_server: FakeServer) -> None:
+    assert get(http_server) == b"hello"
+    step = check(CheckOutcome({"count": 1, "requests": (
+        request_matcher(method=Exact(b"GET"), target=Exact(b"/index.html"),
+                        headers=headers(user_agent=Exact(b"tester"), authorization=Absent())),)}))
+    assert inspector(http_server).judge(step).verdict is Verdict.PASS
+
+
+def test_mismatch_names_the_field_and_both_values(http_server: FakeServer) -> None:
+    get(http_server)
+    step = check(CheckOutcome({"requests": (request_matcher(headers=headers(user_agent=Exact(b"curl"))),)}))
+    judgement = inspector(http_server).judge(step)
+    assert judgement.verdict is Verdict.FAIL
+    assert 'requests[0].headers.user-agent: expected "curl", got "tester"' in judgement.reason
+    assert '"tester"' in judgement.actual
+    assert judgement.expected == ('requests: [{headers={user-agent="curl", ...}, ...}]',)
+
+
+def test_wrong_number_of_requests_fails_after_the_server_settled(http_server: FakeServer) -> None:
+    get(http_server)
+    get(http_server)
+    judgement = inspector(http_server).judge(check(CheckOutcome({"count": 1})))
+    assert judgement.verdict is Verdict.FAIL and "count: expected 1 requests, received 2" in judgement.reason
+
+
+def test_check_waits_for_a_request_still_on_its_way(http_server: FakeServer) -> None:
+    """While the client's connection is open the check waits on server events, not on a clock."""
+    step = check(CheckOutcome({"requests": (request_matcher(target=Exact(b"/index.html")),)}))
+    results: list[Verdict] = []
+    with socket.create_connection((http_server.host, http_server.port), timeout=5) as client:
+        http_server.transcript.wait_for(lambda event: True, 5)  # the server saw the connection open
+        judging = threading.Thread(target=lambda: results.append(inspector(http_server).judge(step).verdict))
+        judging.start()
+        client.sendall(b"GET /index.html HTTP/1.1\r\nHost: x\r\n\r\n")
+        while client.recv(4096):
+            pass
+    judging.join(10)
+    assert results == [Verdict.PASS]
+
+
+def test_unsettled_server_is_judged_when_the_window_ends(http_server: FakeServer) -> None:
+    with socket.create_connection((http_server.host, http_server.port), timeout=5):
+        http_server.transcript.wait_for(lambda event: True, 5)
+        judgement = inspector(http_server, window=0.2).judge(check(CheckOutcome({"count": 1})))
+    assert judgement.verdict is Verdict.FAIL and "received 0" in judgement.reason
+
+
+def test_first_matching_outcome_gives_its_verdict(http_server: FakeServer) -> None:
+    get(http_server)
+    step = check(CheckOutcome({"count": 2}),
+                 CheckOutcome({"count": 1}, verdict=Verdict.INFORMATIONAL, note="one request only"))
+    judgement = inspector(http_server, window=0.5).judge(step)
+    assert judgement.verdict is Verdict.INFORMATIONAL and "one request only" in judgement.reason
+
+
+def test_ftp_commands_stored_files_and_logins() -> None:
+    options = {"accounts": [{"user": "luasocket", "password": "password", "files": {"incoming/": None}}]}
+    with from_config("ftp", options) as server:
+        client = ftplib.FTP()
+        client.connect(server.host, server.port, timeout=5)
+        client.login("luasocket", "password")
+        client.storbinary("STOR incoming/a.bin", io.BytesIO(b"\x00abc\r\n"))
+        client.quit()
+        any_part = ("verb", "text", "line")
+        step = CheckStep("web", "ftp", (CheckOutcome({
+            "commands": (CommandMatcher(("verb",), Exact(b"USER")),
+                         CommandMatcher(("text",), Exact(b"PASS password")),
+                         CommandMatcher(("line",), Exact(b"TYPE I\r\n")),
+                         CommandMatcher(any_part, AnyValue()),  # PASV or EPSV
+                         CommandMatcher(any_part, Regex(re.compile(b"^STOR .*\r\n$"))),
+                         CommandMatcher(("verb",), Exact(b"QUIT"))),
+            "stored": (("/incoming/a.bin", Exact(b"\x00abc\r\n")), ("/elsewhere", Absent())),
+            "logins": (request_matcher(user=Exact(b"luasocket"), password=Exact(b"password"),
+                                       accepted=Exact(True)),),
+            "transfers": (request_matcher(verb=Exact(b"STOR"), mode=Regex(re.compile(b"^E?PASV$"))),),
+        }),), loc(50))
+        judgement = inspector(server).judge(step)
+    assert judgement.verdict is Verdict.PASS, judgement.reason
+
+
+def test_content_kept_as_digest_only_is_matched_by_length_and_sha256() -> None:
+    data = b"x" * 3000
+    record = BodyRecord(len(data), hashlib.sha256(data).hexdigest())
+    assert content_mismatch(Length(3000), record, {}) is None
+    assert content_mismatch(Digest("sha256", hashlib.sha256(data).hexdigest(), 3000), record, {}) is None
+    assert content_mismatch(AnyValue(), record, {}) is None
+    assert "got 3000 bytes" in content_mismatch(Length(2999), record, {})
+    assert "only the length (3000) and SHA-256 were kept" in content_mismatch(Exact(data), record, {})
+
+
+def test_check_callback_compares_calls_counts_data_and_digest() -> None:
+    transcript = Transcript()
+    found = CallbackSet((CallbackSpec("sink", "receive"),), transcript)
+    found.handle("sink", (b"hel",))
+    found.handle("sink", (b"lo",))
+    found.handle("sink", (b"",))
+    judge = inspector(callbacks=found).judge
+    good = CheckOutcome({"count": 3, "data": Exact(b"hello"), "first": (Exact(b"hel"),),
+                         "last": (Exact(b""), Exact(None)),
+                         "calls": ((Exact(b"hel"),), (Exact(b"lo"),), (Exact(b""),)),
+                         "digest": Digest("sha256", hashlib.sha256(b"hello").hexdigest(), 5)})
+    assert judge(CheckCallbackStep("sink", (good,), loc(60))).verdict is Verdict.PASS
+    wrong = CheckCallbackStep("sink", (CheckOutcome({"calls": ((Exact(b"hel"),), (Exact(b"LO"),),
+                                                              (Exact(b""),))}),), loc(61))
+    judgement = judge(wrong)
+    assert judgement.verdict is Verdict.FAIL
+    assert judgement.reason.startswith('check-callback sink: calls[1]: value 1: expected "LO", got "lo"')
+    assert '{"hel"}, {"lo"}, {""}' in judgement.actual
+
+
+def test_check_callback_on_a_callback_never_called_fails() -> None:
+    transcript = Transcript()
+    found = CallbackSet((CallbackSpec("sink", "receive"),), transcript)
+    step = CheckCallbackStep("sink", (CheckOutcome({"last": (Exact(b""),)}),), loc(62))
+    judgement = inspector(callbacks=found).judge(step)
+    assert judgement.verdict is Verdict.FAIL and "never called" in judgement.reason
