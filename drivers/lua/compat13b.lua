@@ -30,7 +30,10 @@ local args = require("compat13b.args")
 local base64 = require("compat13b.base64")
 local core = require("compat13b.core")
 local dns = require("compat13b.dns")
+local ftpclient = require("compat13b.ftpclient")
+local httpclient = require("compat13b.httpclient")
 local select13b = require("compat13b.select")
+local smtpclient = require("compat13b.smtpclient")
 local tcp = require("compat13b.tcp")
 local udp = require("compat13b.udp")
 
@@ -65,6 +68,18 @@ M.api = {
   base64 = base64.base64,
   unbase64 = base64.unbase64,
 }
+
+local PROTOCOL_FUNCTIONS = {
+  [httpclient] = { "http_request", "http_get", "http_post", "http_requestindirect", "http_getindirect",
+    "http_postindirect" },
+  [smtpclient] = { "smtp_mail", "mail" },
+  [ftpclient] = { "ftp_get", "ftp_put", "ftp_getindirect", "ftp_putindirect" },
+}
+for module, names in pairs(PROTOCOL_FUNCTIONS) do
+  for _, name in ipairs(names) do
+    M.api[name] = module[name]
+  end
+end
 
 for _, name in ipairs({ "accept", "close", "getpeername", "getsockname", "receive", "receivefrom", "send",
   "sendto", "setpeername", "setsockname", "timeout" }) do

@@ -43,7 +43,7 @@ end
 require("lsdriver.server").serve({
   name = name,
   version = compat.VERSION .. " / " .. runtime_version(),
-  capabilities = { "tcp", "udp", "select", "dns", "repeat" },
+  capabilities = { "tcp", "udp", "select", "dns", "smtp", "http", "ftp", "repeat" },
   api = compat.api,
   kind_of = compat.kind,
   close = function(object)

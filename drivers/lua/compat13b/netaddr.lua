@@ -63,6 +63,20 @@ M.CONNECT_MESSAGES = {
   ["address already in use"] = "address already in use",
 }
 
+-- LuaSocket 3's getaddrinfo messages (its own words for the EAI_* codes).
+M.GAI_MESSAGES = {
+  ["host or service not provided, or not known"] = "host not found",
+  ["temporary failure in name resolution"] = "name server unavailable, try again later",
+  ["non-recoverable failure in name resolution"] = "name server error",
+  ["no address associated with hostname"] = "unable to resolve host name",
+}
+
+--- The 1.3b message for a failed connect made by LuaSocket 3's own
+-- protocol code (which resolves names with getaddrinfo).
+function M.connect_message(luasocket3_message)
+  return M.GAI_MESSAGES[luasocket3_message] or M.message(M.CONNECT_MESSAGES, luasocket3_message)
+end
+
 --- The 1.3b message for a LuaSocket 3 failure message, from one table.
 function M.message(table13b, luasocket3_message)
   return table13b[luasocket3_message] or M.UNKNOWN_ERROR
