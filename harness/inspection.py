@@ -111,8 +111,8 @@ class ServerView:
             if key == "count":
                 assert self.main is not None
                 got = len(self.records[self.main])
-                if got != expected:
-                    return f"count: expected {expected} {self.main}, received {got}"
+                if not _count_matches(expected, got, env):
+                    return f"count: expected {_describe_count(expected, env)} {self.main}, received {got}"
             elif key == "stored":
                 problem = self._stored_mismatch(expected, env)
                 if problem:
@@ -136,15 +136,16 @@ class ServerView:
         return None
 
     def render(self, outcomes: tuple[CheckOutcome, ...]) -> str:
-        keys = dict.fromkeys(key for outcome in outcomes for key in outcome.fields)
+        keys = dict.fromkeys(self.main if key == "count" else key
+                             for outcome in outcomes for key in outcome.fields)
         parts = []
         for key in keys:
             if key == "stored":
                 files = {item.path: item.content.length for item in self.received.stored}
                 parts.append("stored: " + ", ".join(f"{path} ({size} bytes)" for path, size in files.items()))
-            else:
-                listed = self.records[self.main if key == "count" else key]
-                parts.append(f"{key}: " + lua_repr(LuaTable(array=list(listed))))
+            elif key is not None:
+                listed = self.records[key]
+                parts.append(f"{len(listed)} {key}: " + lua_repr(LuaTable(array=list(listed))))
         text = "; ".join(parts)
         return text if len(text) <= SHOWN_LIMIT else text[:SHOWN_LIMIT] + f"... ({len(text)} characters)"
 
@@ -219,8 +220,8 @@ def _callback_mismatch(outcome: CheckOutcome, callback: ScenarioCallback, env: E
     record = callback.record
     for key, expected in outcome.fields.items():
         if key == "count":
-            if record.count != expected:
-                return f"count: expected {expected} calls, there were {record.count}"
+            if not _count_matches(expected, record.count, env):
+                return f"count: expected {_describe_count(expected, env)} calls, there were {record.count}"
         elif key == "calls":
             assert record.calls is not None
             if len(record.calls) != len(expected):
@@ -261,6 +262,15 @@ def _render_callback(callback: ScenarioCallback) -> str:
 # -- shared -------------------------------------------------------------------
 
 
+def _count_matches(expected: int | Matcher, got: int, env: Env) -> bool:
+    """``count:`` is a whole number or a number matcher (``!range [2, null]``)."""
+    return expected.matches(got, env) if isinstance(expected, Matcher) else got == expected
+
+
+def _describe_count(expected: int | Matcher, env: Env) -> str:
+    return expected.describe(env) if isinstance(expected, Matcher) else str(expected)
+
+
 def _first_match(outcomes: tuple[CheckOutcome, ...], mismatch: Any, label: str, env: Env,
                  actual: str) -> Judgement:
     """The verdict of the first outcome that matches, or a FAIL listing why each did not."""
@@ -279,8 +289,8 @@ def _first_match(outcomes: tuple[CheckOutcome, ...], mismatch: Any, label: str, 
 def _describe_outcome(outcome: CheckOutcome, env: Env) -> str:
     parts = []
     for key, value in outcome.fields.items():
-        if isinstance(value, int):
-            parts.append(f"{key}: {value}")
+        if key == "count":
+            parts.append(f"count: {_describe_count(value, env)}")
         elif key == "stored":
             parts.append("stored: " + ", ".join(f"{path} {m.describe(env)}" for path, m in value))
         elif key in ("first", "last"):

@@ -174,8 +174,7 @@ def _load_outcome(checker: Checker, mapping: YMap, line: int, field: str, allowe
 
 def _load_check_key(checker: Checker, key: str, raw: Any, line: int, field: str) -> Any:
     if key == "count":
-        count = checker.count(raw, line, field)
-        return FAILED if count is None else count
+        return _count(checker, raw, line, field)
     if key == "stored":
         return _load_stored(checker, raw, line, field)
     wanted = "a list (exactly these entries, in order)"
@@ -292,6 +291,12 @@ def _calls(checker: Checker, raw: Any, line: int, field: str) -> Any:
 
 
 def _count(checker: Checker, raw: Any, line: int, field: str) -> Any:
+    """A whole number, or a number matcher such as ``!range [2, null]``."""
+    if isinstance(raw, Matcher):
+        return raw
+    if isinstance(raw, InvalidValue):
+        checker.claim(raw, field)
+        return FAILED
     count = checker.count(raw, line, field)
     return FAILED if count is None else count
 

@@ -18,7 +18,7 @@ from fakeservers import FakeServer, from_config
 from fakeservers.payload import BodyRecord
 from harness.callbacks import CallbackSet
 from harness.inspection import Inspector, content_mismatch
-from harness.scenario.matchers import AnyValue, Digest, Exact, Length, Regex
+from harness.scenario.matchers import AnyValue, Digest, Exact, Length, Range, Regex
 from harness.scenario.model import CallbackSpec, CheckCallbackStep, CheckOutcome, CheckStep, Verdict
 from harness.scenario.record_matchers import Absent, CommandMatcher, PartialTable
 from harness.transcript import Transcript
@@ -174,3 +174,13 @@ def test_check_callback_on_a_callback_never_called_fails() -> None:
     step = CheckCallbackStep("sink", (CheckOutcome({"last": (Exact(b""),)}),), loc(62))
     judgement = inspector(callbacks=found).judge(step)
     assert judgement.verdict is Verdict.FAIL and "never called" in judgement.reason
+
+
+def test_count_may_be_a_range(http_server: FakeServer) -> None:
+    get(http_server)
+    get(http_server)
+    judge = inspector(http_server, window=0.5).judge
+    assert judge(check(CheckOutcome({"count": Range(1, 3)}))).verdict is Verdict.PASS
+    judgement = judge(check(CheckOutcome({"count": Range(3, None)})))
+    assert judgement.verdict is Verdict.FAIL
+    assert "count: expected a number in [3, inf] requests, received 2" in judgement.reason

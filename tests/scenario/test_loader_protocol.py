@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from harness.scenario.loader import load_file
-from harness.scenario.matchers import Digest, Exact, OneOf, Regex
+from harness.scenario.matchers import Digest, Exact, OneOf, Range, Regex
 from harness.scenario.model import (
     CallStep,
     CheckCallbackStep,
@@ -270,3 +270,17 @@ def test_protocol_errors_name_line_and_field(write_file, text: str, line: int, f
     found = [(problem.line, problem.field, problem.message) for problem in problems]
     assert any(p_line == line and field in p_field and message in p_message
                for p_line, p_field, p_message in found), found
+
+
+def test_count_may_be_a_number_matcher(write_file) -> None:
+    scenario = load_one(write_file, HTTP_PEER + """\
+callbacks:
+  sink: {kind: receive}
+steps:
+- check: web
+  count: !range [1, 3]
+- check-callback: sink
+  count: !oneof [2, 3]
+""")
+    assert isinstance(scenario.steps[0].outcomes[0].fields["count"], Range)
+    assert isinstance(scenario.steps[1].outcomes[0].fields["count"], OneOf)
