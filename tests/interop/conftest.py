@@ -15,12 +15,22 @@ worker has its own instance, on its own port or loopback address.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from typing import Any
 
 import psutil
 import pytest
-from interop_daemon import STOP_GRACE, Daemon, Launch, poll_until, require_server, start_daemon, workdir
+from interop_daemon import (
+    STOP_GRACE,
+    Daemon,
+    Launch,
+    describe,
+    poll_until,
+    require_server,
+    start_daemon,
+    workdir,
+)
 from interop_exim import EximInstance, exim_config, prepare_dirs
 from interop_net import LOOPBACK, NoFreeAddress, free_loopback_address, free_port
 from interop_nginx import ECHO_MODULE, NginxInstance, build_site, nginx_config
@@ -29,11 +39,12 @@ from interop_proftpd import build_site as build_ftp_site
 
 
 def _live_children() -> set[int]:
-    return {
-        child.pid
-        for child in psutil.Process().children(recursive=True)
-        if child.status() != psutil.STATUS_ZOMBIE
-    }
+    alive = set()
+    for child in psutil.Process().children(recursive=True):
+        with contextlib.suppress(psutil.NoSuchProcess):
+            if child.status() != psutil.STATUS_ZOMBIE:
+                alive.add(child.pid)
+    return alive
 
 
 def _stop(daemon: Daemon) -> None:
@@ -47,7 +58,9 @@ def no_leftover_processes() -> Iterator[None]:
     before = _live_children()
     yield
     if not poll_until(lambda: not (_live_children() - before), STOP_GRACE):
-        left = [" ".join(psutil.Process(pid).cmdline()) for pid in _live_children() - before]
+        left = [
+            describe(child) for child in psutil.Process().children(recursive=True) if child.pid not in before
+        ]
         pytest.fail(f"processes left behind: {left}")
 
 

@@ -51,6 +51,14 @@ def poll_until(condition: Callable[[], bool], timeout: float) -> bool:
         time.sleep(POLL_INTERVAL)
 
 
+def describe(proc: psutil.Process) -> str:
+    """A process's command line for a message, or its pid once it is gone."""
+    try:
+        return " ".join(proc.cmdline()) or str(proc.pid)
+    except psutil.Error:
+        return str(proc.pid)
+
+
 def require_server(binary: str, package: str) -> str:
     """The path of ``binary``, or skip: these servers need root and their Debian package."""
     if os.geteuid() != 0:
@@ -213,7 +221,7 @@ class Daemon:
         if poll_until(lambda: not self.members(), grace):
             return
         for proc in self.members():
-            self.stragglers.append(" ".join(proc.cmdline()) or str(proc.pid))
+            self.stragglers.append(describe(proc))
             with contextlib.suppress(psutil.NoSuchProcess):
                 proc.send_signal(signal.SIGKILL)
         if not poll_until(lambda: not self.members(), STOP_GRACE):
