@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from harness.peers.base import PeerContext, PeerFailure, ScriptedPeer
 from harness.peers.raw import RawPeer
-from harness.peers.server import FakeServerPeer
+from harness.peers.server import SERVER_PEERS, FakeServerPeer
 from harness.peers.tcp_client import TcpClientPeer
 from harness.peers.tcp_server import TcpServerPeer
 from harness.peers.udp import UdpPeer
@@ -29,7 +29,7 @@ PEER_KINDS: dict[str, type[ScriptedPeer]] = {
     TcpClientPeer.kind: TcpClientPeer,
     UdpPeer.kind: UdpPeer,
     RawPeer.kind: RawPeer,
-    **dict.fromkeys(SERVER_PEER_KINDS, FakeServerPeer),
+    **{peer.kind: peer for peer in SERVER_PEERS},
 }
 assert set(PEER_KINDS) == set(PEER_OPS) | set(SERVER_PEER_KINDS), \
     "every peer kind of the model needs an implementation"

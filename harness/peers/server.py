@@ -42,13 +42,14 @@ def resolve_options(raw: Any, env: Mapping[str, LuaValue]) -> Any:
 
 
 class FakeServerPeer(ScriptedPeer):
-    """One fake server, started at setup and stopped with the other peers."""
+    """One fake server, started at setup and stopped with the other peers.
 
-    kind = "fake-server"
+    One subclass per peer kind below, each naming its kind; the server kind
+    behind it comes from ``schema.SERVER_PEER_KINDS``.
+    """
 
     def __init__(self, spec: PeerSpec, context: PeerContext) -> None:
         super().__init__(spec, context)
-        self.kind = spec.kind
         self.server: FakeServer | None = None
         self._forwarded = 0
 
@@ -92,3 +93,19 @@ class FakeServerPeer(ScriptedPeer):
             self.note(event.describe())
         elif self._forwarded == FORWARDED_EVENTS + 1:
             self.note(f"further server events not shown (the first {FORWARDED_EVENTS} are)")
+
+
+class HttpServerPeer(FakeServerPeer):
+    kind = "http-server"
+
+
+class SmtpServerPeer(FakeServerPeer):
+    kind = "smtp-server"
+
+
+class FtpServerPeer(FakeServerPeer):
+    kind = "ftp-server"
+
+
+SERVER_PEERS: tuple[type[FakeServerPeer], ...] = (HttpServerPeer, SmtpServerPeer, FtpServerPeer)
+assert {peer.kind for peer in SERVER_PEERS} == set(SERVER_PEER_KINDS)
