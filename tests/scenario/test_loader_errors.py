@@ -5,11 +5,10 @@ from __future__ import annotations
 import textwrap
 
 import pytest
+from scenario_support import load_problems, scenario_text
 
 from harness.scenario.errors import ScenarioError
 from harness.scenario.loader import load_file
-
-from .conftest import load_problems, scenario_text
 
 
 def peer_text(kind: str, action: str) -> str:

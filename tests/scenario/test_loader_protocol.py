@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from scenario_support import load_problems, scenario_text
 
 from harness.scenario.loader import load_file
 from harness.scenario.matchers import Digest, Exact, OneOf, Range, Regex
@@ -17,8 +18,6 @@ from harness.scenario.model import (
 )
 from harness.scenario.record_matchers import Absent, CommandMatcher, PartialTable
 from harness.values import LuaFunction, LuaTable
-
-from .conftest import load_problems, scenario_text
 
 HTTP_PEER = """\
 peers:

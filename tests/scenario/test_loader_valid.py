@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from scenario_support import scenario_text
+
 from harness.scenario.loader import load_file
 from harness.scenario.matchers import (
     AnyValue,
@@ -20,8 +22,6 @@ from harness.scenario.matchers import (
 )
 from harness.scenario.model import CallStep, Ref, SignalStep, SleepStep, Verdict, WaitStep
 from harness.values import LuaTable
-
-from .conftest import scenario_text
 
 WORKED_EXAMPLE = """\
 scenarios:
