@@ -4,9 +4,11 @@ Every test item runs one transport scenario both ways (in process, and as
 ``reference-driver``: a child process per scenario) and compares the
 verdicts. By default the first two scenarios of every transport file are
 compared, which covers every file and both call styles in a few seconds of
-work per worker; ``LSCONFORM_FULL_DRIVER_SUITE=1`` adds a test that runs the
-whole transport suite both ways through the pytest plugin and compares all
-of it.
+work per worker, and so are the first scenarios with streaming callbacks of
+each protocol file (http, ftp, smtp), whose callbacks make round trips from
+the driver to the runner; ``LSCONFORM_FULL_DRIVER_SUITE=1`` adds a test that
+runs the whole transport suite both ways through the pytest plugin and
+compares all of it.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from harness.scenario.loader import load_file
 ROOT = Path(__file__).resolve().parents[2]
 SCENARIOS = ROOT / "scenarios"
 AREAS = ("tcp", "udp", "select", "dns")
+CALLBACK_AREAS = ("http", "ftp", "smtp")
 PER_FILE = 2
 FULL_ENV = "LSCONFORM_FULL_DRIVER_SUITE"
 
@@ -41,10 +44,21 @@ def subset() -> list:
     return chosen
 
 
+def with_callbacks() -> list:
+    """Scenarios that pass callbacks, the first of each protocol file that has any."""
+    chosen = []
+    for area in CALLBACK_AREAS:
+        for path in sorted((SCENARIOS / area).glob("*.yaml")):
+            chosen.extend([scenario for scenario in load_file(path, area=area) if scenario.callbacks][:1])
+    return chosen
+
+
 SUBSET = subset()
+CALLBACK_SUBSET = with_callbacks()
 
 
-@pytest.mark.parametrize("scenario", SUBSET, ids=[scenario.id for scenario in SUBSET])
+@pytest.mark.parametrize("scenario", SUBSET + CALLBACK_SUBSET,
+                         ids=[scenario.id for scenario in SUBSET + CALLBACK_SUBSET])
 def test_same_verdict_in_process_and_through_the_driver(scenario):
     options = RunOptions()
     in_process = run_scenario(scenario, resolve("reference"), options)
@@ -53,6 +67,11 @@ def test_same_verdict_in_process_and_through_the_driver(scenario):
         f"in process: {in_process.verdict} {in_process.reason}\n"
         f"through the driver: {through_driver.verdict} {through_driver.reason}")
     assert through_driver.leaks == ()
+
+
+def test_the_callback_subset_really_passes_callbacks():
+    assert len(CALLBACK_SUBSET) >= 3
+    assert all(scenario.callbacks for scenario in CALLBACK_SUBSET)
 
 
 def test_the_subset_covers_every_transport_file_and_both_styles():
