@@ -21,7 +21,7 @@
 
 local args = require("compat13b.args")
 
-local type, tonumber, floor, huge = type, tonumber, math.floor, math.huge
+local type, floor, huge = type, math.floor, math.huge
 
 local M = {}
 

@@ -20,7 +20,7 @@ local calls = require("lsdriver.calls")
 local quote = json.quote
 local concat = table.concat
 local stdin, stdout, stderr = io.stdin, io.stdout, io.stderr
-local type, tostring, pcall, select = type, tostring, pcall, select
+local type, tostring, pcall = type, tostring, pcall
 
 local M = {}
 
@@ -130,8 +130,7 @@ local function answer_error(id, message)
   send_line('{"type":"error","id":' .. tostring(id) .. ',"message":' .. quote(message) .. "}")
 end
 
--- The function to call and its full argument list, or nil and the message
--- for an error answer (nil, nil: unimplemented).
+-- The function to call and its full argument list, or nil (unimplemented).
 function Session:prepare(message)
   local name = message["function"]
   if type(name) ~= "string" then
@@ -152,25 +151,22 @@ function Session:prepare(message)
     end
   end)
   if not ok then
-    return nil, problem
+    die(tostring(problem)) -- a value PROTOCOL.md does not allow, or a handle never issued
   end
   if method then
-    return calls.method_invoker(name), nil, arguments, n + 1
+    return calls.method_invoker(name), arguments, n + 1
   end
   local fn = self.candidate.api[name]
   if fn == nil then
-    return nil, nil
+    return nil
   end
-  return fn, nil, arguments, n
+  return fn, arguments, n
 end
 
 function Session:on_call(message)
   local id = message.id
-  local fn, problem, arguments, n = self:prepare(message)
+  local fn, arguments, n = self:prepare(message)
   if fn == nil then
-    if problem ~= nil then
-      return answer_error(id, tostring(problem))
-    end
     return send_line('{"type":"unimplemented","id":' .. tostring(id) .. ',"function":'
       .. quote(message["function"]) .. "}")
   end
