@@ -8,9 +8,9 @@
 --   http_postindirect(url, resp_body_cb, req_body_cb [, req_hdrs, stay])
 --
 -- LuaSocket 3 does the wire work: socket.http's connection object
--- (http.open, sendrequestline, sendheaders, sendbody, receiveheaders),
--- socket.url for parsing and resolving URLs, its chunked-body source, mime
--- for the Basic credentials. Its high-level http.request is not used, because
+-- (http.open, sendrequestline, sendbody, receiveheaders), socket.url for
+-- parsing and resolving URLs, mime for the Basic credentials; the body
+-- sources are in transfer.lua. Its high-level http.request is not used, because
 -- its choices are not 1.3b's: it sends "LuaSocket 3.x" as user-agent, lets a
 -- caller replace "connection: close", follows 303 and 307 too, and drops the
 -- status line and headers when the body fails. Here, following the manual

@@ -7,16 +7,15 @@
 -- network does. Any other error is a real one (misuse, a bug) and goes on
 -- up as a Lua error.
 --
--- The body sources differ from LuaSocket 3's in one respect: when the body
--- ends early they hand over the bytes that did arrive before reporting the
--- error, so that 1.3b's "returns whatever it managed to retrieve" holds.
-
-local socket = require("socket")
-require("socket.http") -- registers the "http-chunked" source
+-- The body sources are our own rather than LuaSocket 3's socket.source
+-- modes: when the body ends early they hand over the bytes that did arrive
+-- before reporting the error, so that 1.3b's "returns whatever it managed
+-- to retrieve" holds; pieces are 8192 bytes as in 1.3b; and chunked bodies
+-- drop their trailers (LuaSocket 3 adds them to the response headers).
 
 local ltn12 = require("ltn12")
 
-local find, lower, match = string.find, string.lower, string.match
+local find, gsub, lower, match = string.find, string.gsub, string.lower, string.match
 local type, pcall, error, tonumber, min = type, pcall, error, tonumber, math.min
 local unpack = unpack or table.unpack
 
@@ -95,6 +94,68 @@ local function until_closed(conn)
   end
 end
 
+-- A chunked body: each chunk's data in pieces of at most HTTP_BLOCK, the
+-- extensions after ";" ignored, the trailers read and dropped. A chunk cut
+-- short still hands over the bytes that came (LuaSocket 3's own chunked
+-- source drops them), and data not followed by an empty line is an error.
+local function chunked(conn)
+  local left, finished, failed = 0, false, nil
+  local function fail_after(chunk, message)
+    failed, left = message, 0
+    return chunk
+  end
+  return function()
+    if failed then
+      local message = failed
+      failed, finished = nil, true
+      return nil, message
+    end
+    if finished then
+      return nil
+    end
+    if left == 0 then
+      local line, err = conn:receive("*l")
+      if not line then
+        return nil, err
+      end
+      local digits = match(gsub(line, ";.*", ""), "^%s*(.-)%s*$")
+      local size = find(digits, "^%x+$") and tonumber(digits, 16)
+      if not size then
+        return nil, "invalid chunk size"
+      end
+      if size == 0 then
+        repeat
+          line, err = conn:receive("*l")
+          if not line then
+            return nil, err
+          end
+        until line == ""
+        finished = true
+        return nil
+      end
+      left = size
+    end
+    local chunk, err, partial = conn:receive(min(M.HTTP_BLOCK, left))
+    if not chunk then
+      if partial and partial ~= "" then
+        return fail_after(partial, err)
+      end
+      return nil, err
+    end
+    left = left - #chunk
+    if left == 0 then
+      local ending
+      ending, err = conn:receive("*l")
+      if not ending then
+        return fail_after(chunk, err)
+      elseif ending ~= "" then
+        return fail_after(chunk, "invalid chunk terminator")
+      end
+    end
+    return chunk
+  end
+end
+
 --- Read a response body framed by `headers` into the ltn12 `sink`; nil, or
 -- the failure message. Transfer-Encoding wins over Content-Length; chunked
 -- when it is the last coding (any case); another coding, or no length,
@@ -105,9 +166,7 @@ function M.receive_body(conn, headers, sink)
   local length = headers["content-length"]
   if coding and coding ~= "" and lower(coding) ~= "identity" then
     if lower(match(coding, "([^,%s]+)%s*$") or "") == "chunked" then
-      -- Trailers are read and dropped (LuaSocket 3 would add them to the
-      -- response headers, which 1.3b never did).
-      source = socket.source("http-chunked", conn, {})
+      source = chunked(conn)
     else
       source = until_closed(conn)
     end
