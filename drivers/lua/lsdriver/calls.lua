@@ -11,9 +11,8 @@ local socket = require("socket")
 local gettime = socket.gettime
 local load_chunk = loadstring or load
 local unpack = unpack or table.unpack
-local select, type, tostring, xpcall = select, type, tostring, xpcall
+local select, type, tostring, pcall = select, type, tostring, pcall
 local find, gsub = string.find, string.gsub
-local traceback = debug.traceback
 
 local M = {}
 
@@ -58,30 +57,28 @@ end
 
 --- The message a protected call reports, without the "file:line: " prefix
 -- Lua adds to errors raised with a position: the API's own text is what a
--- scenario matches. An error with a position inside a .lua file of ours is
--- a bug in the layer, not API behaviour, so its traceback goes to stderr.
+-- scenario matches. An error with a position inside a .lua file is a bug in
+-- the layer, not API behaviour, so it is also written to stderr.
 local function error_message(err)
   local message = type(err) == "string" and err or tostring(err)
   if find(message, "^[^\n]-%.lua:%d+: ") then
-    io.stderr:write(traceback(message, 2), "\n")
+    io.stderr:write("driver: error inside the layer: ", message, "\n")
   end
   return (gsub(message, "^[^\n]-:%d+: ", "", 1))
 end
 M.error_message = error_message
 
+-- The results of pcall as true, values (packed, n set) or false, message.
+local function settle(ok, ...)
+  if ok then
+    return true, { n = select("#", ...), ... }
+  end
+  return false, error_message((...))
+end
+
 --- Call fn(args[1..n]) protected: true, results (packed) or false, message.
 function M.invoke(fn, arguments, n)
-  local results = pack(xpcall(function()
-    return fn(unpack(arguments, 1, n))
-  end, error_message))
-  if not results[1] then
-    return false, results[2]
-  end
-  local values = { n = results.n - 1 }
-  for index = 2, results.n do
-    values[index - 1] = results[index]
-  end
-  return true, values
+  return settle(pcall(fn, unpack(arguments, 1, n)))
 end
 
 -- Repetition -----------------------------------------------------------------
