@@ -2,9 +2,8 @@
 -- turning a raised error into the message the API meant, and repeating a
 -- call inside the driver (PROTOCOL.md §4, §7).
 --
--- Kept apart from the wire (server.lua) so that it can be driven from a
--- plain Lua script too; benchmarks/drivers.py's native baseline does
--- exactly that.
+-- Kept apart from the wire (server.lua): nothing here reads or writes the
+-- protocol, so the call semantics can be exercised without a harness.
 
 local socket = require("socket")
 
