@@ -5,11 +5,16 @@ The module is called directly (``module.receive(sock, "*l")`` or
 becomes ``TimedOut`` instead of hanging the run. Values cross through
 ``pyvalues``; the module's own ``LuaError`` class (if it exports one) is how
 it signals a Lua error, and anything else it raises is a crash.
+
+``call_repeated`` is PROTOCOL.md section 7 in process: the worker thread
+loops over the call itself and times the loop, so that a throughput figure
+of a Python candidate is taken exactly as a driver takes its own.
 """
 
 from __future__ import annotations
 
 import contextlib
+import time
 import traceback
 from types import ModuleType
 from typing import Any
@@ -25,12 +30,15 @@ from harness.adapters.base import (
     TimedOut,
     Unimplemented,
 )
+from harness.adapters.driver_wire import RepeatReport, RepeatRequest
 from harness.adapters.pyvalues import HandleTable, Unconvertible, results_from_python, to_python
 from harness.adapters.worker import CallWorker, WorkerBusy
 from harness.values import Handle, LuaValue
 
 JOIN_TIMEOUT = 2.0
 """Seconds ``close`` waits for the worker thread once the sockets are closed."""
+_STRINGS = (bytes, bytearray, memoryview, str)
+"""What counts as a Lua string among a Python candidate's results (value 1 of a repeated call)."""
 
 
 class CallbackUnavailable(RuntimeError):
@@ -63,6 +71,19 @@ class InProcessAdapter(Adapter):
         except WorkerBusy as busy:
             return Crashed(str(busy))
         return outcome if finished else TimedOut(call.deadline)
+
+    def call_repeated(self, call: Call, repeat: RepeatRequest) -> tuple[Outcome, RepeatReport | None]:
+        """PROTOCOL.md section 7, as a driver does it; ``call.deadline`` covers the whole loop."""
+        if self._closed:
+            return Crashed("the adapter is closed"), None
+        if repeat.times < 1 or repeat.discard not in ("none", "count") or (
+                repeat.stop is not None and repeat.stop < 1):
+            return Raised("invalid repeat request"), None
+        try:
+            finished, result = self._worker.run(lambda: self._perform_repeated(call, repeat), call.deadline)
+        except WorkerBusy as busy:
+            return Crashed(str(busy)), None
+        return result if finished else (TimedOut(call.deadline), None)
 
     def release(self, handles: list[Handle]) -> None:
         for handle in handles:
@@ -107,6 +128,42 @@ class InProcessAdapter(Adapter):
             return Returned(results_from_python(result, self._handles))
         except Unconvertible as error:
             return Crashed(f"{call.function} returned a value with no Lua meaning: {error}")
+
+    def _perform_repeated(self, call: Call, repeat: RepeatRequest) -> tuple[Outcome, RepeatReport | None]:
+        """The loop of section 7: values converted once, from the last repetition only."""
+        try:
+            function = self._lookup(call)
+            if not callable(function):
+                return function, None
+            args = [to_python(arg, self._handles, self._callback_proxy) for arg in call.args]
+        except Unconvertible as error:
+            return Crashed(f"cannot make the call: {error}"), None
+        done = size = 0
+        values: tuple[Any, ...] = ()
+        stop = repeat.stop
+        started = time.perf_counter()
+        try:
+            while done < repeat.times:
+                result = function(*args)
+                values = result if isinstance(result, tuple) else (result,)
+                done += 1
+                if values and isinstance(values[0], _STRINGS):
+                    size += len(values[0])
+                if stop is not None and len(values) >= stop and values[stop - 1] is not None:
+                    break
+        except Exception as error:
+            if self._lua_error is not None and isinstance(error, self._lua_error):
+                return Raised(str(error)), None
+            summary = f"{call.function} raised {type(error).__name__} in repetition {done + 1}: {error}"
+            return Crashed(f"{summary}\n{traceback.format_exc()}"), None
+        elapsed = time.perf_counter() - started
+        if repeat.discard == "count" and values and isinstance(values[0], _STRINGS):
+            values = (None, *values[1:])
+        try:
+            outcome = Returned(results_from_python(values, self._handles))
+        except Unconvertible as error:
+            return Crashed(f"{call.function} returned a value with no Lua meaning: {error}"), None
+        return outcome, RepeatReport(done=done, elapsed=elapsed, bytes=size)
 
     def _lookup(self, call: Call) -> Any:
         """The callable to invoke, or the Outcome that replaces the call."""

@@ -20,6 +20,9 @@ from harness.peers.base import Action, PeerActionError, ScriptedPeer, show
 
 _SHUTDOWN_HOW = {"write": socket.SHUT_WR, "read": socket.SHUT_RD, "both": socket.SHUT_RDWR}
 _CHUNK = 65536
+BULK_BLOCK = 1 << 20
+"""Bytes per write when ``send`` repeats its data (``times``): one preallocated block of whole
+copies, so a 64 MiB stream costs 64 system calls and no per-copy Python work."""
 
 
 def split_slices(data: bytes, slices: list[int] | None) -> list[bytes]:
@@ -66,6 +69,7 @@ class StreamActions:
             "shutdown": self.shutdown,
             "close": self.close,
             "reset": self.reset,
+            "echo": self.echo,
         }
 
     def attach(self, sock: socket.socket) -> None:
@@ -84,6 +88,11 @@ class StreamActions:
         slices = params.get("slices")
         delay = float(params.get("delay") or 0.0)
         conn = self._conn()
+        if "times" in params:
+            if slices or delay:
+                raise PeerActionError("send with times takes neither slices nor delay")
+            self._send_repeated(conn, data, int(params["times"]))
+            return
         pieces = split_slices(data, [int(size) for size in slices] if slices else None)
         for index, piece in enumerate(pieces):
             if index and delay and self.peer.pause(delay):
@@ -91,6 +100,47 @@ class StreamActions:
             conn.sendall(piece)
             part = f" (slice {index + 1}/{len(pieces)})" if len(pieces) > 1 else ""
             self.peer.note(f"sent {show(piece)}{part}")
+
+    def _send_repeated(self, conn: socket.socket, data: bytes, times: int) -> None:
+        """``data`` ``times`` times in a row, written a block of whole copies at a time."""
+        if data and times:
+            copies = max(1, BULK_BLOCK // len(data))
+            block = memoryview(data * copies)
+            whole, rest = divmod(times, copies)
+            for _ in range(whole):
+                conn.sendall(block)
+            if rest:
+                conn.sendall(block[:rest * len(data)])
+        self.peer.note(f"sent {show(data)} x{times} ({len(data) * times} bytes)")
+
+    def echo(self, params: Mapping[str, Any]) -> None:
+        """``count`` times: read exactly ``length`` bytes and send them straight back.
+
+        The request/response partner of a ping-pong workload: the fewest
+        Python operations per exchange, so that the peer is never what limits it.
+        """
+        length, count = int(params["length"]), int(params["count"])
+        if length < 1:
+            raise PeerActionError("echo length must be at least 1 byte")
+        timeout = self.peer.context.timeout(params.get("timeout"))
+        conn = self._conn()
+        buffer = memoryview(bytearray(length))
+        conn.settimeout(timeout)
+        try:
+            for number in range(1, count + 1):
+                got = 0
+                while got < length:
+                    received = conn.recv_into(buffer[got:], length - got)
+                    if not received:
+                        raise PeerActionError(f"end of stream in exchange {number} of {count}, after {got} "
+                                              f"of {length} bytes")
+                    got += received
+                conn.sendall(buffer)
+        except TimeoutError:
+            raise PeerActionError(f"exchange {number} of {count}: no request within {timeout:g}s") from None
+        finally:
+            conn.settimeout(None)
+        self.peer.note(f"echoed {count} messages of {length} bytes")
 
     def recv(self, params: Mapping[str, Any]) -> None:
         expect = params.get("expect")

@@ -21,8 +21,14 @@ from harness.peers.base import (
     family_for,
     show,
 )
+from harness.peers.udp_queue import receive_queue
 
 _MAX_DATAGRAM = 65535
+DATAGRAM_OVERHEAD = 1024
+"""Bytes of kernel bookkeeping assumed per queued datagram when pacing by ``window`` (Linux
+accounts a 512-byte datagram on loopback as 1280 bytes)."""
+QUEUE_POLL = 0.0002
+"""Seconds between looks while the receiver's queue has no room below the window."""
 
 
 class UdpPeer(ScriptedPeer):
@@ -48,8 +54,42 @@ class UdpPeer(ScriptedPeer):
             raise PeerActionError(f"sendto data must be a string, got {data!r}")
         host = as_host(self.value(params["host"]))
         port = as_port(self.value(params["port"]))
+        if "times" in params or "window" in params:
+            self._send_many(data, host, port, int(params.get("times", 1)), params.get("window"))
+            return
         self._sock().sendto(data, (host, port))
         self.note(f"sent {show(data)} to {host}:{port}")
+
+    def _send_many(self, data: bytes, host: str, port: int, times: int, window: int | None) -> None:
+        """``times`` copies of one datagram; with ``window``, never more than that many bytes queued.
+
+        Without a window a fast sender simply overruns the receiver's queue
+        and the kernel drops the excess; with one, the peer looks at the
+        receiver's queue (``udp_queue``) before each batch and sends only as
+        many datagrams as fit below ``window`` (each costing its length plus
+        ``DATAGRAM_OVERHEAD`` of kernel bookkeeping, a generous estimate), so
+        every datagram arrives and the receiver's own speed sets the pace.
+        """
+        sock = self._sock()
+        address = (host, port)
+        cost = len(data) + DATAGRAM_OVERHEAD
+        sent = 0
+        while sent < times:
+            batch = times - sent
+            if window is not None:
+                queued = receive_queue(host, port)
+                if queued is None:
+                    raise PeerActionError(f"cannot see the receive queue of {host}:{port} "
+                                          "(/proc/net/udp, IPv4 only) to pace by")
+                batch = min(batch, (window - queued) // cost)
+                if batch <= 0:
+                    if self.pause(QUEUE_POLL):
+                        return
+                    continue
+            for _ in range(batch):
+                sock.sendto(data, address)
+            sent += batch
+        self.note(f"sent {show(data)} x{times} to {host}:{port}")
 
     def recvfrom(self, params: Mapping[str, Any]) -> None:
         timeout = self.context.timeout(params.get("timeout"))

@@ -13,13 +13,13 @@ from pathlib import Path
 from typing import Any
 
 from harness.scenario.bindings import Bindings
-from harness.scenario.checks import Checker, join
+from harness.scenario.checks import FAILED, Checker, join
 from harness.scenario.errors import Collector, ScenarioError
 from harness.scenario.load_callbacks import load_callbacks
 from harness.scenario.load_peers import load_peers, required_capabilities
 from harness.scenario.load_steps import load_steps
 from harness.scenario.located import YList, YMap
-from harness.scenario.model import CallStep, Scenario, SourceLocation
+from harness.scenario.model import CallStep, PeerSpec, Scenario, SourceLocation, Step
 from harness.scenario.schema import (
     CAPABILITIES,
     FILE_KEYS,
@@ -98,18 +98,39 @@ def _load_scenario(checker: Checker, raw: Any, line: int, field: str, area: str)
                                join(field, "callbacks"), bindings) if "callbacks" in item else ()
     steps = load_steps(checker, item["steps"], item.line_of("steps"), join(field, "steps"), bindings) \
         if "steps" in item else ()
+    workload = _load_workload(checker, item, field, area, steps, peers, bindings)
     bindings.finish(checker)
     for capability, user in required_capabilities(peers).items():
         if capability not in requires:
             line = item.line_of("requires") if "requires" in item else item.line
             checker.report(line, join(field, "requires"), f"{user} needs {capability!r}: list it in "
                            "requires (the scenario is then skipped, with the reason, where it is missing)")
-    if not complete or None in (scenario_id, title, manual, spec):
+    if not complete or None in (scenario_id, title, manual, spec) or workload is FAILED:
         return None
     functions = dict.fromkeys(step.function for step in steps if isinstance(step, CallStep))
     return Scenario(id=scenario_id, title=title, manual=manual, spec=spec, tags=tags, requires=requires,
                     peers=peers, steps=steps, location=SourceLocation(checker.collector.path, item.line),
-                    notes=notes, functions=tuple(functions), callbacks=callbacks)
+                    notes=notes, functions=tuple(functions), callbacks=callbacks, workload=workload)
+
+
+def _load_workload(checker: Checker, item: YMap, field: str, area: str, steps: tuple[Step, ...],
+                   peers: tuple[PeerSpec, ...], bindings: Bindings) -> Any:
+    """The ``workload`` section: required in the ``perf`` area, refused elsewhere (None if absent)."""
+    from harness.bench.workload import PERF_AREA, load_workload
+
+    if "workload" not in item:
+        if area == PERF_AREA:
+            checker.report(item.line, join(field, "workload"), "a perf scenario needs a workload section "
+                           "(what one run measures; scenarios/README.md, Perf workloads)")
+            return FAILED
+        return None
+    if area != PERF_AREA:
+        checker.report(item.line_of("workload"), join(field, "workload"),
+                       f"only scenarios under {PERF_AREA}/ have a workload")
+        return FAILED
+    workload = load_workload(checker, item["workload"], item.line_of("workload"), join(field, "workload"),
+                             steps, peers, bindings)
+    return FAILED if workload is None else workload
 
 
 def _load_id(checker: Checker, item: YMap, field: str, area: str) -> str | None:

@@ -237,19 +237,20 @@ _COMMON_OPS: dict[str, tuple[str, ...]] = {
     "sleep": ("seconds!",),
 }
 _STREAM_OPS: dict[str, tuple[str, ...]] = {
-    "send": ("data!", "slices", "delay"),
+    "send": ("data!", "slices", "delay", "times"),
     "recv": ("expect", "count", "timeout"),  # at least one of expect/count
     "recv-until-close": ("expect", "timeout"),
     "expect-close": ("timeout",),
     "shutdown": ("how",),
     "close": (),
     "reset": (),
+    "echo": ("length!", "count!", "timeout"),  # bulk request/response (perf workloads)
 }
 PEER_OPS: dict[str, dict[str, tuple[str, ...]]] = {
     "tcp-server": {"accept": ("timeout",), **_STREAM_OPS, **_COMMON_OPS},
     "tcp-client": {"connect": ("host!", "port!"), **_STREAM_OPS, **_COMMON_OPS},
     "udp": {
-        "sendto": ("data!", "host!", "port!"),
+        "sendto": ("data!", "host!", "port!", "times", "window"),
         "recvfrom": ("expect", "from-port", "timeout"),
         "close": (),
         **_COMMON_OPS,
@@ -332,6 +333,7 @@ class Scenario:
     notes: str = ""
     functions: tuple[str, ...] = ()  # API functions it exercises (derived)
     callbacks: tuple[CallbackSpec, ...] = ()  # streaming callbacks the steps pass
+    workload: Any = None  # perf scenarios: a harness.bench.workload.Workload (size, timed step, checks)
 
 
 # -- results --------------------------------------------------------------

@@ -20,7 +20,8 @@ CALL_RE = re.compile(r"^(?:(?P<target>[a-z_][a-z0-9_]*):)?(?P<function>[A-Za-z_]
 
 FILE_KEYS = ("scenarios",)
 SCENARIO_REQUIRED = ("id", "title", "manual", "spec", "steps")
-SCENARIO_KEYS = ("id", "title", "manual", "spec", "tags", "requires", "notes", "peers", "callbacks", "steps")
+SCENARIO_KEYS = ("id", "title", "manual", "spec", "tags", "requires", "notes", "peers", "callbacks", "steps",
+                 "workload")  # workload: perf scenarios only (harness.bench.workload)
 PEER_KEYS = ("kind", "options", "script")
 OUTCOME_KEYS = ("returns", "raises", "pending", "within", "verdict", "note")
 
@@ -90,6 +91,9 @@ PARAM_KINDS: dict[str, str] = {
     "order": "fragment-order",
     "code": "icmp-code",
     "peer": "peer",
+    "times": "count",
+    "window": "count",
+    "length": "count",
 }
 SHUTDOWN_HOW = ("write", "read", "both")
 DEFAULT_SHUTDOWN_HOW = "write"

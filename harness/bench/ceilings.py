@@ -1,0 +1,273 @@
+"""Plain-socket clients that measure what the peers alone can deliver: each workload's ceiling.
+
+A candidate's figure means something only if the peer on the other end was
+not the limit. Each client here does a workload's exchange with nothing but
+Python's ``socket`` module (and the standard library's FTP client, which
+is plain sockets too), against the same peers the
+candidate meets, and times its work the way a candidate's own loop is
+timed: from the first request to the last byte. Its rate is reported beside
+the candidate's as the peer's ceiling: a candidate close to it is being
+held back by the harness, not by itself.
+
+A client runs in a child process of its own (``ceiling_child``), as a
+driver does, so that it never competes with the peers for this
+interpreter. It gets a ``ClientJob`` (plain data: the peer's address, the
+workload's size and repetitions, the client's parameters from
+``workload.ceiling`` and, for ``udp-receive``, the descriptor of a socket
+the harness bound and published beforehand) and returns its seconds, or
+raises ``CeilingError`` when the exchange went wrong.
+"""
+
+from __future__ import annotations
+
+import ftplib
+import io
+import socket
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+CLIENT_PARAMS: dict[str, tuple[str, ...]] = {
+    "tcp-drain": (),
+    "tcp-echo": ("length!",),
+    "udp-receive": ("save!", "signal!"),
+    "http-get": ("path!",),
+    "http-post": ("path!",),
+    "ftp-get": ("path!",),
+    "ftp-put": ("path!",),
+    "smtp-send": ("from!", "to!", "length!"),
+}
+"""Each client's parameters in ``workload.ceiling`` (besides ``client`` and ``peer``); ``!`` = required."""
+
+RECEIVE_BLOCK = 1 << 20
+SEND_BLOCK = 1 << 20
+DATAGRAM_TIMEOUT = 2.0
+"""Seconds ``udp-receive`` waits for the next datagram before calling the rest lost."""
+IO_TIMEOUT = 60.0
+
+
+class CeilingError(Exception):
+    """The plain-socket exchange did not go as the workload says."""
+
+
+@dataclass(frozen=True)
+class ClientJob:
+    """Everything a client needs, as plain data that can cross to a child process."""
+
+    client: str
+    host: str
+    port: int
+    size: int
+    repetitions: int
+    params: Mapping[str, Any] = field(default_factory=dict)
+    fd: int | None = None  # udp-receive: the socket the harness bound and published
+
+    @property
+    def per_repetition(self) -> int:
+        """Units of work in one repetition of the timed call (the size split evenly)."""
+        return self.size // self.repetitions
+
+
+Client = Callable[[ClientJob], float]
+
+
+def tcp_drain(job: ClientJob) -> float:
+    """Connect and read until the peer closes, into one reused buffer."""
+    with socket.create_connection((job.host, job.port), timeout=IO_TIMEOUT) as sock:
+        view = memoryview(bytearray(RECEIVE_BLOCK))
+        total = 0
+        started = time.perf_counter()
+        while received := sock.recv_into(view):
+            total += received
+        elapsed = time.perf_counter() - started
+    if not total:
+        raise CeilingError("the peer sent nothing")
+    return elapsed
+
+
+def tcp_echo(job: ClientJob) -> float:
+    """``size`` request/response exchanges of ``length`` bytes each, one at a time."""
+    length = int(job.params["length"])
+    message = b"p" * length
+    reply = memoryview(bytearray(length))
+    with socket.create_connection((job.host, job.port), timeout=IO_TIMEOUT) as sock:
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        started = time.perf_counter()
+        for number in range(job.size):
+            sock.sendall(message)
+            got = 0
+            while got < length:
+                received = sock.recv_into(reply[got:])
+                if not received:
+                    raise CeilingError(f"the peer closed during exchange {number + 1}")
+                got += received
+        return time.perf_counter() - started
+
+
+def udp_receive(job: ClientJob) -> float:
+    """Receive ``size`` datagrams on the socket the harness bound (its address is what the peer reads)."""
+    if job.fd is None:
+        raise CeilingError("udp-receive needs the socket the harness bound")
+    with socket.socket(fileno=job.fd) as sock:
+        sock.settimeout(DATAGRAM_TIMEOUT)
+        buffer = bytearray(65535)
+        started = time.perf_counter()
+        for number in range(job.size):
+            try:
+                sock.recv_into(buffer)
+            except TimeoutError:
+                raise CeilingError(f"datagram {number + 1} of {job.size} did not arrive within "
+                                   f"{DATAGRAM_TIMEOUT:g}s") from None
+        return time.perf_counter() - started
+
+
+def http_get(job: ClientJob) -> float:
+    """The timed call's repetitions as plain HTTP/1.0 GETs, each read to the end."""
+    request = (f"GET {job.params['path']} HTTP/1.0\r\nHost: {job.host}:{job.port}\r\n\r\n"
+               .encode("latin-1"))
+    view = memoryview(bytearray(RECEIVE_BLOCK))
+    started = time.perf_counter()
+    for _ in range(job.repetitions):
+        with socket.create_connection((job.host, job.port), timeout=IO_TIMEOUT) as sock:
+            sock.sendall(request)
+            while sock.recv_into(view):
+                pass
+    return time.perf_counter() - started
+
+
+def http_post(job: ClientJob) -> float:
+    """The timed call's repetitions as plain POSTs of an equal share of the size each."""
+    body_size = job.per_repetition
+    head = (f"POST {job.params['path']} HTTP/1.0\r\nHost: {job.host}:{job.port}\r\n"
+            f"Content-Length: {body_size}\r\n\r\n").encode("latin-1")
+    block = memoryview(b"u" * SEND_BLOCK)
+    view = memoryview(bytearray(65536))
+    started = time.perf_counter()
+    for _ in range(job.repetitions):
+        with socket.create_connection((job.host, job.port), timeout=IO_TIMEOUT) as sock:
+            sock.sendall(head)
+            left = body_size
+            while left:
+                piece = block[:min(left, SEND_BLOCK)]
+                sock.sendall(piece)
+                left -= len(piece)
+            while sock.recv_into(view):
+                pass
+    return time.perf_counter() - started
+
+
+def _ftp_session(job: ClientJob) -> ftplib.FTP:
+    session = ftplib.FTP(timeout=IO_TIMEOUT)
+    session.connect(job.host, job.port)
+    session.login()  # anonymous
+    return session
+
+
+def _ftp(work: Callable[[], None]) -> None:
+    """Run an FTP exchange; the server's error replies become ``CeilingError``s."""
+    try:
+        work()
+    except ftplib.Error as error:
+        raise CeilingError(f"FTP: {error}") from None
+
+
+def ftp_get(job: ClientJob) -> float:
+    """One anonymous session per repetition, each retrieving the file in binary mode."""
+    received = 0
+
+    def count(chunk: bytes) -> None:
+        nonlocal received
+        received += len(chunk)
+
+    def work() -> None:
+        for _ in range(job.repetitions):
+            session = _ftp_session(job)
+            session.retrbinary(f"RETR {job.params['path']}", count, blocksize=RECEIVE_BLOCK)
+            session.quit()
+
+    started = time.perf_counter()
+    _ftp(work)
+    elapsed = time.perf_counter() - started
+    if not received:
+        raise CeilingError("the FTP server sent an empty file")
+    return elapsed
+
+
+class _Pattern(io.RawIOBase):
+    """``size`` bytes of one repeated byte, read in blocks: an upload source that holds nothing."""
+
+    def __init__(self, size: int) -> None:
+        self.left = size
+        self.block = b"u" * SEND_BLOCK
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> bytes:
+        step = self.left if size < 0 else min(size, self.left)
+        step = min(step, SEND_BLOCK)
+        self.left -= step
+        return self.block[:step]
+
+
+def ftp_put(job: ClientJob) -> float:
+    """One anonymous session per repetition, each storing an equal share of the size."""
+    def work() -> None:
+        for _ in range(job.repetitions):
+            session = _ftp_session(job)
+            session.storbinary(f"STOR {job.params['path']}", _Pattern(job.per_repetition),
+                               blocksize=SEND_BLOCK)
+            session.quit()
+
+    started = time.perf_counter()
+    _ftp(work)
+    return time.perf_counter() - started
+
+
+SMTP_LINE = b"\r\n" + b"m" * 62
+"""The ceiling's message body is made of such 64-byte pieces: short lines, as SMTP requires."""
+
+
+def _smtp_reply(stream: io.BufferedReader, expected: bytes) -> None:
+    """Read one (possibly multi-line) reply; its code must be ``expected``."""
+    while True:
+        line = stream.readline()
+        if not line:
+            raise CeilingError("the SMTP server closed the connection")
+        if line[3:4] != b"-":
+            break
+    if not line.startswith(expected):
+        raise CeilingError(f"SMTP reply {line.strip()!r}, expected {expected.decode()}")
+
+
+def smtp_send(job: ClientJob) -> float:
+    """``size`` messages, one session each, the dialogue ``smtp_mail`` has, over a plain socket."""
+    sender, recipient = str(job.params["from"]), str(job.params["to"])
+    body = SMTP_LINE * (int(job.params["length"]) // len(SMTP_LINE))
+    dialogue = [(None, b"220"), (b"HELO localhost\r\n", b"250"),
+                (f"MAIL FROM:<{sender}>\r\n".encode("latin-1"), b"250"),
+                (f"RCPT TO:<{recipient}>\r\n".encode("latin-1"), b"250"), (b"DATA\r\n", b"354"),
+                (b"Subject: ceiling\r\n\r\n" + body + b"\r\n.\r\n", b"250"), (b"QUIT\r\n", b"221")]
+    started = time.perf_counter()
+    for _ in range(job.size):
+        with socket.create_connection((job.host, job.port), timeout=IO_TIMEOUT) as sock, \
+                sock.makefile("rb") as stream:
+            for line, expected in dialogue:
+                if line is not None:
+                    sock.sendall(line)
+                _smtp_reply(stream, expected)
+    return time.perf_counter() - started
+
+
+CLIENTS: dict[str, Client] = {
+    "tcp-drain": tcp_drain,
+    "tcp-echo": tcp_echo,
+    "udp-receive": udp_receive,
+    "http-get": http_get,
+    "http-post": http_post,
+    "ftp-get": ftp_get,
+    "ftp-put": ftp_put,
+    "smtp-send": smtp_send,
+}
+assert set(CLIENTS) == set(CLIENT_PARAMS), "every ceiling client needs its parameter list"
