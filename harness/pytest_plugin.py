@@ -15,6 +15,8 @@ Options::
     --lsc-expectations F   judge a candidate against the expectations file F (repeatable)
     --lsc-strict           with expectations, unexpected passes and stale entries fail too
     --lsc-shard i/n        run only shard i of n (``harness.shards``), marked so in results.json
+    --lsc-include-perf     also collect ``scenarios/perf/`` (throughput workloads, skipped by
+                           default: big and slow); each runs once, as a correctness check
 
 Under pytest-xdist each worker runs items and attaches each result record
 to its report's ``user_properties``; the controller receives every report in
@@ -37,6 +39,7 @@ from harness.results import write_document
 from reports.markdown import headline
 
 DEFAULT_CANDIDATE = "reference"
+PERF_AREA = "perf"  # harness.bench.workload.PERF_AREA, not imported: this module must stay light
 _SCENARIO_SUFFIX = ".yaml"  # the catalog's rule too: README.md and friends are not scenarios
 _COLLECTOR_NAME = "lsconform-results"
 
@@ -79,6 +82,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="with --lsc-expectations, unexpected passes and stale entries fail as well")
     group.addoption("--lsc-shard", dest="lsc_shard", metavar="i/n", default=None,
                     help="run only shard i of n of the selected scenarios (round-robin on sorted ids)")
+    group.addoption("--lsc-include-perf", action="store_true", dest="lsc_include_perf",
+                    help="also collect the perf workloads (scenarios/perf/), each run once as a correctness "
+                         "check; `lsconform bench` measures them")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -156,6 +162,8 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> ScenarioFi
         relative = file_path.resolve().relative_to(state.root)
     except ValueError:
         return None
+    if relative.parts[0] == PERF_AREA and not parent.config.getoption("lsc_include_perf"):
+        return None  # throughput workloads: big and slow, measured by `lsconform bench`
     # The node id is relative to the scenario root, whatever pytest's rootdir:
     # "tcp/receive.yaml::tcp.receive.line.crlf-stripped[reference]".
     return ScenarioFile.from_parent(parent, path=file_path, nodeid=relative.as_posix())

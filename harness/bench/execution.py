@@ -1,0 +1,316 @@
+"""One run of a perf workload for one candidate: its time, and whether the answer was right.
+
+A run is a scenario run (``harness.runner`` does the same for conformance):
+peers set up and started, a fresh adapter, the steps in order, the peers
+awaited, then a teardown that always releases, closes and stops, and a leak
+check. The difference is the timed part (``workload.timed``):
+
+* a **repeated call** goes to ``adapter.call_repeated`` (PROTOCOL.md
+  section 7): the candidate loops over the call itself, counts the bytes of
+  value 1 instead of returning them, and reports the loop's time by its own
+  clock. The run is correct only if the candidate's account matches
+  ``workload.expect`` (repetitions, bytes, last values);
+* **rounds** run a span of call steps again and again through the adapter,
+  each call judged against its step's ``expect``, timed by the harness.
+
+Every other step (connects, closes, ``check:`` of what a fake server
+received) is judged as in any scenario, so a fast wrong answer is a FAIL
+with no time at all. Callback round trips made during the timed part are
+counted: through a driver they carry the payload across the protocol, and
+the scoring leaves such figures out (``protocol_bound``).
+"""
+
+from __future__ import annotations
+
+import time
+import traceback
+from dataclasses import dataclass, replace
+from typing import Protocol
+
+from harness import leaks
+from harness.adapters.base import Adapter, Call, CandidateInfo, CandidateSpec, Outcome, Returned
+from harness.adapters.driver_wire import RepeatReport, RepeatRequest
+from harness.adapters.inprocess import InProcessAdapter
+from harness.bench.workload import RepeatedCall, Rounds, Workload
+from harness.callbacks import CallbackSet
+from harness.inspection import Inspector
+from harness.judging import Judgement, judge
+from harness.peers.base import PeerContext
+from harness.peers.group import PeerGroup
+from harness.peers.sync import SyncBoard
+from harness.runner import RunOptions
+from harness.scenario.matchers import match_returns
+from harness.scenario.model import ACCEPTABLE_ORDER, CallStep, Scenario, ScenarioResult, Verdict
+from harness.scenario.refs import UnresolvedRef, resolve
+from harness.steps import StepRunner, call_text, handles_in
+from harness.transcript import Transcript
+from harness.values import Handle, LuaValue, lua_repr, lua_repr_all
+
+
+class RepeatingAdapter(Protocol):
+    def call_repeated(self, call: Call, repeat: RepeatRequest) -> tuple[Outcome, RepeatReport | None]: ...
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """One run: the scenario-style result, and the timed part's seconds when it was correct."""
+
+    result: ScenarioResult
+    seconds: float | None = None
+    callback_calls: int = 0
+    callback_bytes: int = 0
+    out_of_process: bool = False
+    harness_timed: bool = False
+    info: CandidateInfo | None = None  # what the candidate said about itself (a driver's hello)
+
+    @property
+    def verdict(self) -> Verdict:
+        return self.result.verdict
+
+    @property
+    def correct(self) -> bool:
+        return self.result.verdict in ACCEPTABLE_ORDER and self.seconds is not None
+
+    @property
+    def protocol_bound(self) -> bool:
+        """The figure includes driver-protocol traffic: callbacks, or a call per unit of work."""
+        return self.out_of_process and (self.callback_calls > 0 or self.harness_timed)
+
+
+def run_workload(scenario: Scenario, candidate: CandidateSpec,
+                 options: RunOptions | None = None) -> RunResult:
+    """One run of ``scenario`` (which has a workload) for ``candidate``; never raises."""
+    options = options or RunOptions()
+    started = time.monotonic()
+    try:
+        return _WorkloadRun(scenario, candidate, options).execute()
+    except Exception:
+        reason = "harness error:\n" + traceback.format_exc()
+        result = ScenarioResult(scenario.id, candidate.name, Verdict.CRASH, time.monotonic() - started,
+                                reason=reason, step=str(scenario.location))
+        return RunResult(result)
+
+
+class _WorkloadRun:
+    """One execution; holds what teardown must release."""
+
+    def __init__(self, scenario: Scenario, candidate: CandidateSpec, options: RunOptions) -> None:
+        if scenario.workload is None:
+            raise ValueError(f"{scenario.id} has no workload section")
+        self.scenario = scenario
+        self.workload: Workload = scenario.workload
+        self.candidate = candidate
+        self.options = options
+        self.transcript = Transcript()
+        self.board = SyncBoard(self.transcript)
+        self.env: dict[str, LuaValue] = {}
+        self.context = PeerContext(self.board, self.transcript, self.env, options.time_scale,
+                                   options.default_deadline)
+        self.callbacks = CallbackSet(scenario.callbacks, self.transcript)
+        self.peers: PeerGroup | None = None
+        self.adapter: Adapter | None = None
+        self.steps: StepRunner | None = None
+        self.seconds: float | None = None
+        self.callback_calls = 0
+        self.callback_bytes = 0
+        self._counting = False
+
+    def execute(self) -> RunResult:
+        before = leaks.snapshot()
+        try:
+            judgement = self._run()
+        except Exception:
+            judgement = Judgement(Verdict.CRASH, "harness error:\n" + traceback.format_exc(),
+                                  at=self.transcript.elapsed())
+        finally:
+            errors = self._teardown()
+        if errors and judgement.verdict in ACCEPTABLE_ORDER:
+            judgement = Judgement(Verdict.CRASH, "teardown failed: " + "; ".join(errors))
+        leaked = tuple(leaks.find_leaks(before, self.options.leak_grace))
+        if leaked and judgement.verdict in ACCEPTABLE_ORDER:
+            judgement = replace(judgement, verdict=Verdict.FAIL, reason="leaked: " + "; ".join(leaked))
+        acceptable = judgement.verdict in ACCEPTABLE_ORDER
+        result = ScenarioResult(
+            scenario=self.scenario.id, candidate=self.candidate.name, verdict=judgement.verdict,
+            duration=round(self.transcript.elapsed(), 6), reason=judgement.reason, step=judgement.step,
+            expected=judgement.expected, actual=judgement.actual,
+            transcript=() if judgement.verdict is Verdict.PASS else self.transcript.entries(), leaks=leaked)
+        return RunResult(result, self.seconds if acceptable else None, self.callback_calls,
+                         self.callback_bytes, not isinstance(self.adapter, InProcessAdapter),
+                         harness_timed=isinstance(self.workload.timed, Rounds),
+                         info=self.adapter.info if self.adapter is not None else None)
+
+    def _run(self) -> Judgement:
+        scale = self.options.time_scale
+        self.peers = PeerGroup(self.scenario.peers, self.context)
+        self.env.update(self.peers.setup())
+        self.peers.start()
+        self.adapter = self.candidate.make_adapter()
+        self.adapter.set_callback_handler(self._callback)
+        info = self.adapter.info
+        self.transcript.record("harness", f"candidate {info.name} {info.version}")
+        window = self.options.default_deadline * scale
+        inspector = Inspector(self.peers.servers(), self.callbacks, self.env, self.transcript, window)
+        self.steps = StepRunner(self.adapter, self.env, self.board, self.transcript, time_scale=scale,
+                                default_deadline=self.options.default_deadline,
+                                peer_failed=lambda: bool(self.peers and self.peers.failures()),
+                                inspector=inspector)
+        judgement = self._run_steps()
+        if judgement.verdict in ACCEPTABLE_ORDER:
+            unfinished = self.peers.wait_done(window)
+            if unfinished:
+                judgement = Judgement(Verdict.FAIL, f"peer {unfinished[0].name} did not finish its script "
+                                      f"within {window:g}s", at=self.transcript.elapsed())
+        failures = self.peers.failures()
+        if failures and judgement.verdict is not Verdict.CRASH:
+            first = failures[0]
+            judgement = Judgement(Verdict.FAIL, first.reason, str(first.location or ""),
+                                  (first.expected,) if first.expected else (), first.received, at=first.at)
+        return judgement
+
+    def _run_steps(self) -> Judgement:
+        assert self.steps is not None and self.peers is not None
+        timed = self.workload.timed
+        worst = Judgement(Verdict.PASS)
+        for index, step in enumerate(self.scenario.steps):
+            if isinstance(timed, RepeatedCall) and index == timed.step:
+                judgement = self._repeated(step, timed)
+            elif isinstance(timed, Rounds) and index == timed.first:
+                judgement = self._rounds(timed)
+            elif isinstance(timed, Rounds) and timed.first < index <= timed.last:
+                continue
+            else:
+                judgement = self.steps.run(step)
+            if judgement.verdict not in ACCEPTABLE_ORDER:
+                return judgement
+            if ACCEPTABLE_ORDER.index(judgement.verdict) > ACCEPTABLE_ORDER.index(worst.verdict):
+                worst = judgement
+            if self.peers.failures():
+                break
+        return worst
+
+    # -- the timed part ----------------------------------------------------
+
+    def _callback(self, name: str, args: tuple[LuaValue, ...]) -> tuple[LuaValue, ...]:
+        if self._counting:
+            self.callback_calls += 1
+            if args and isinstance(args[0], bytes):
+                self.callback_bytes += len(args[0])
+        return self.callbacks.handle(name, args)
+
+    def _call_for(self, step: CallStep) -> Call | Judgement:
+        assert self.steps is not None
+        where = str(step.location or "?")
+        try:
+            args = tuple(resolve(arg, self.env) for arg in step.args)
+        except UnresolvedRef as missing:
+            return Judgement(Verdict.CRASH, f"scenario error: {where}: {missing}", step=where)
+        target: Handle | None = None
+        if step.style == "method":
+            value = self.env.get(step.target or "")
+            if not isinstance(value, Handle):
+                return Judgement(Verdict.FAIL, f"cannot call {step.target}:{step.function}: {step.target} is "
+                                 f"{lua_repr(value)}, not a socket", step=where)
+            target = value
+        deadline = (step.deadline if step.deadline is not None else self.options.default_deadline) * \
+            self.options.time_scale
+        return Call(step.function, args, "method" if step.style == "method" else "global", target, deadline)
+
+    def _repeated(self, step: CallStep, timed: RepeatedCall) -> Judgement:
+        where = str(step.location or "?")
+        call = self._call_for(step)
+        if isinstance(call, Judgement):
+            return call
+        adapter: Adapter | RepeatingAdapter | None = self.adapter
+        if not hasattr(adapter, "call_repeated"):
+            return Judgement(Verdict.CRASH, "this candidate's adapter cannot repeat a call (PROTOCOL.md "
+                             "section 7)", step=where)
+        self._counting = True
+        try:
+            outcome, report = adapter.call_repeated(call, RepeatRequest(timed.repeat, timed.stop, "count"))
+        finally:
+            self._counting = False
+        text = f"{call_text(step, call.args)} x{timed.repeat}"
+        if not isinstance(outcome, Returned) or report is None:
+            judgement = judge(outcome, (), 0.0, self.env, self.options.time_scale)
+            if judgement.verdict is Verdict.PASS:  # returned without the repeat account
+                judgement = Judgement(Verdict.CRASH, "the repeated call came back without its repeat account")
+            self.transcript.record("candidate", f"{text} -> {judgement.actual or judgement.reason}")
+            return replace(judgement, step=where, reason=f"{text}: {judgement.reason}")
+        self.transcript.record("candidate", f"{text} -> {lua_repr_all(outcome.values)} (done {report.done}, "
+                               f"{report.bytes} bytes, {report.elapsed:.6f}s inside the candidate)")
+        for handle in handles_in(outcome.values):
+            self.steps.handles[handle.id] = handle  # type: ignore[union-attr]
+        problem = self._account_problem(outcome.values, report)
+        if problem:
+            return Judgement(Verdict.FAIL, f"{text}: {problem}", step=where,
+                             actual=f"done {report.done}, bytes {report.bytes}, last values "
+                                    f"{lua_repr_all(outcome.values)}")
+        self.seconds = report.elapsed
+        return Judgement(Verdict.PASS)
+
+    def _account_problem(self, values: tuple[LuaValue, ...], report: RepeatReport) -> str:
+        expect = self.workload.expect
+        if expect.done is not None and report.done != expect.done:
+            return f"{report.done} repetitions done, expected {expect.done}"
+        if expect.bytes is not None and report.bytes != expect.bytes:
+            return f"{report.bytes} bytes of value 1 in total, expected {expect.bytes}"
+        if expect.returns is not None:
+            ok, detail = match_returns(expect.returns, values, self.env)
+            if not ok:
+                return f"the last repetition's values: {detail}"
+        return ""
+
+    def _rounds(self, timed: Rounds) -> Judgement:
+        """The span of steps, ``rounds`` times; a lean loop, so the harness adds little to the time."""
+        span = self.scenario.steps[timed.first:timed.last + 1]
+        steps = [step for step in span if isinstance(step, CallStep)]
+        calls = []
+        for step in steps:
+            call = self._call_for(step)
+            if isinstance(call, Judgement):
+                return call
+            calls.append(call)
+        assert self.adapter is not None
+        adapter, env, scale = self.adapter, self.env, self.options.time_scale
+        pairs = list(zip(steps, calls, strict=True))
+        self._counting = True
+        started = time.perf_counter()
+        try:
+            for number in range(1, timed.rounds + 1):
+                for step, call in pairs:
+                    outcome = adapter.call(call)
+                    judgement = judge(outcome, step.expect, 0.0, env, scale)
+                    if judgement.verdict not in ACCEPTABLE_ORDER:
+                        text = call_text(step, call.args)
+                        self.transcript.record("candidate", f"round {number}: {text} -> {judgement.actual}")
+                        return replace(judgement, step=str(step.location or "?"),
+                                       reason=f"round {number} of {timed.rounds}: {text}: {judgement.reason}")
+        finally:
+            elapsed = time.perf_counter() - started
+            self._counting = False
+        self.transcript.record("candidate", f"{timed.rounds} rounds of {len(pairs)} calls in {elapsed:.6f}s "
+                               "(harness clock)")
+        self.seconds = elapsed
+        return Judgement(Verdict.PASS)
+
+    # -- teardown ----------------------------------------------------------
+
+    def _teardown(self) -> list[str]:
+        errors = []
+        self.callbacks.summarize()
+        if self.adapter is not None:
+            held = list(self.steps.handles.values()) if self.steps else []
+            for label, action in (("release", lambda: self.adapter.release(held)),
+                                  ("close adapter", self.adapter.close)):
+                try:
+                    action()
+                except Exception as error:
+                    errors.append(f"{label}: {error!r}")
+        if self.peers is not None:
+            try:
+                for peer in self.peers.stop():
+                    self.transcript.record("harness", f"peer {peer.name}: thread did not end")
+            except Exception as error:
+                errors.append(f"stop peers: {error!r}")
+        return errors
