@@ -40,8 +40,29 @@ Schema ``lsconform-results``, version 1::
       # only with expectations files (harness/expectations.py has the statuses):
       "expectations": {"strict": false, "candidates": {"port": {
           "file": "expectations/port.yaml",
-          "entries": {"tcp.receive.word.basic": {"verdict": "FAIL", "reason": "..."}}}}}
+          "entries": {"tcp.receive.word.basic": {"verdict": "FAIL", "reason": "..."}}}}},
+      # only for `lsconform bench` (harness/bench/scoring.py); rates are units of work per second:
+      "bench": {
+        "reference": "reference", "candidates": ["luasocket3-lua5.4"],
+        "pairs": 5, "warmup": 1, "quick": false,
+        "command": "lsconform bench --candidate luasocket3-lua5.4",
+        "machine": {"cpu": "...", "cores": 2, "python": "3.11.7", "platform": "Linux-...",
+                    "load_before": [1.0, 0.9, 0.8], "load_after": [1.2, 1.0, 0.8]},
+        "workloads": [{
+          "id": "perf.tcp.receive-all.64mib", "title": "...", "size": 67108864, "unit": "bytes",
+          "timing": "candidate",                      # or "harness" (rounds of calls)
+          "ceiling": {"client": "tcp-drain", "rates": [...], "median": 2.1e9, "min": ..., "max": ...},
+          "sides": {"reference": {"verdict": "PASS", "seconds": [...], "rates": [...],
+                                  "median": 2.0e8, "min": ..., "max": ..., "protocol_bound": false,
+                                  "callback_calls": 0, "near_ceiling": false}, ...},
+          "ratios": {"luasocket3-lua5.4": 0.78}}],   # candidate median / reference median
+        "scores": {"luasocket3-lua5.4": {"geomean": 0.81, "count": 9,
+                                         "excluded": [{"id": "...", "why": "..."}]}}}
     }
+
+A bench run also has one ordinary record per workload and side in
+``results`` (area ``perf``), so every report and gate reads it as usual.
+The ``bench`` key is optional, so the schema version stays 1.
 
 Results are sorted by (scenario, candidate) so that a serial run and a
 parallel run of the same suite produce the same document apart from times.

@@ -6,6 +6,9 @@ data (``reports.html_data.view_model``) is embedded as JSON, and nothing is
 fetched. The script renders the matrix from that JSON, so the file is as
 small as the data and the filters work on the data rather than on markup.
 
+A bench run's report also has a throughput section, drawn as static
+inline SVG (``reports.bench_svg``) rather than by the script.
+
 The JSON sits in a ``<script type="application/json">`` element, where the
 only danger is text that closes the element early (``</script>``) or opens
 an HTML comment; escaping every ``<``, ``>`` and ``&`` as ``\\u003c``-style
@@ -22,10 +25,11 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from reports import bench_svg
 from reports.html_data import TITLE, view_model
 
 ASSETS = Path(__file__).with_name("html_assets")
-_MARKER = re.compile("@(?:TITLE|STYLE|DATA|SCRIPT)@")
+_MARKER = re.compile("@(?:TITLE|STYLE|DATA|SCRIPT|BENCH)@")
 _JSON_ESCAPES = {ord("<"): "\\u003c", ord(">"): "\\u003e", ord("&"): "\\u0026",
                  0x2028: "\\u2028", 0x2029: "\\u2029"}
 
@@ -38,6 +42,7 @@ def render(document: Mapping[str, Any]) -> str:
         "@STYLE@": _asset("report.css"),
         "@DATA@": embed_json(model),
         "@SCRIPT@": _asset("report.js"),
+        "@BENCH@": bench_svg.section(document),  # throughput charts, only in a bench run's report
     }
     # One pass, so that a marker-like text inside the data is never replaced in turn.
     return _MARKER.sub(lambda match: parts[match.group()], template)

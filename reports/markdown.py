@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from harness import expectations
+from reports import bench_text
 from reports.tally import ACCEPTABLE, VERDICT_ORDER, by_area, by_candidate, count_verdicts, score
 
 _REASON_LIMIT = 240
@@ -51,6 +52,8 @@ def render(document: Mapping[str, Any]) -> str:
         parts += ["", *_non_passes(records)]
     if "repeat" in document:
         parts += ["", *_repetitions(document["repeat"]["count"], document["repeat"]["changed"])]
+    if "bench" in document:  # lsconform bench: the throughput figures
+        parts += ["", *bench_text.markdown_section(document["bench"], versions)]
     return "\n".join(parts) + "\n"
 
 

@@ -12,11 +12,22 @@ import sys
 from collections.abc import Sequence
 from types import ModuleType
 
-from harness.cli import check_driver, coverage, listing, merge, report, run, serve, show, update_expectations
+from harness.cli import (
+    bench,
+    check_driver,
+    coverage,
+    listing,
+    merge,
+    report,
+    run,
+    serve,
+    show,
+    update_expectations,
+)
 from harness.cli.common import CliError
 
 COMMANDS: tuple[ModuleType, ...] = (run, listing, show, coverage, report, merge, update_expectations, serve,
-                                    check_driver)
+                                    check_driver, bench)
 
 DESCRIPTION = """\
 Conformance suite for the LuaSocket 1.3b API. Every scenario (a YAML file

@@ -1,0 +1,50 @@
+"""What the figures were measured on: a throughput figure is only worth as much as its context.
+
+The CPU, how many cores this process may use, the Python that ran the
+harness (and the reference, in process), the kernel, and the load average
+before and after the session: a busy machine slows every side, and the
+interleaving keeps the ratios fair, but the absolute rates are then low.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+from pathlib import Path
+from typing import Any
+
+CPUINFO = Path("/proc/cpuinfo")
+
+
+def cpu_model(cpuinfo: str | None = None) -> str:
+    """The first "model name" of /proc/cpuinfo (or the platform's processor name)."""
+    if cpuinfo is None:
+        try:
+            cpuinfo = CPUINFO.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            cpuinfo = ""
+    for line in cpuinfo.splitlines():
+        name, _, value = line.partition(":")
+        if name.strip() == "model name" and value.strip():
+            return value.strip()
+    return platform.processor() or "unknown"
+
+
+def load_average() -> list[float]:
+    try:
+        return [round(value, 2) for value in os.getloadavg()]
+    except OSError:
+        return []
+
+
+def usable_cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:
+        return os.cpu_count() or 1
+
+
+def describe() -> dict[str, Any]:
+    """The machine now: cpu, cores, python, platform and the current load average."""
+    return {"cpu": cpu_model(), "cores": usable_cores(), "python": platform.python_version(),
+            "platform": platform.platform(), "load_before": load_average()}

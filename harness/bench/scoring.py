@@ -1,0 +1,110 @@
+"""From samples to figures: rates, medians, ratios to the reference, and one score per candidate.
+
+Pure functions over a session's runs, giving the JSON-ready ``bench``
+section of results.json (its shape is in ``harness/results.py``):
+
+* a **rate** is units of work per second (``workload.size`` over a run's
+  seconds); a side's figure is the **median** of its measured runs, with
+  the min and max beside it;
+* the **ratio** is the candidate's median rate over the reference's: above
+  1 the candidate is faster;
+* the **score** is the geometric mean of a candidate's ratios, over the
+  workloads where both it and the reference gave correct, measured runs and
+  where the figure measured the candidate rather than the driver protocol
+  (``protocol_bound``: callbacks that carried the payload across it, or a
+  protocol round trip per unit of work). Every workload left out is listed
+  with the reason, so the score says what it covers;
+* a side within ``NEAR_CEILING`` of the peer's ceiling is marked: its
+  figure may be the peer's limit rather than its own.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections.abc import Sequence
+from typing import Any
+
+from harness.bench.session import SideRuns, WorkloadRuns
+from harness.scenario.model import Verdict
+
+NEAR_CEILING = 0.8
+"""A side whose median rate reaches this share of the peer's ceiling is marked ``near_ceiling``."""
+_CORRECT = (Verdict.PASS.value, Verdict.NON_STRICT.value, Verdict.INFORMATIONAL.value)
+
+
+def spread(rates: Sequence[float]) -> dict[str, float | None]:
+    """Median, min and max of some rates (all None when there are none)."""
+    if not rates:
+        return {"median": None, "min": None, "max": None}
+    return {"median": statistics.median(rates), "min": min(rates), "max": max(rates)}
+
+
+def _rates(size: int, seconds: Sequence[float]) -> list[float]:
+    return [size / value for value in seconds if value > 0]
+
+
+def side_figures(size: int, side: SideRuns, ceiling: float | None) -> dict[str, Any]:
+    rates = _rates(size, side.seconds)
+    figures: dict[str, Any] = {"verdict": side.verdict.value, "seconds": list(side.seconds), "rates": rates,
+                               **spread(rates), "protocol_bound": side.protocol_bound,
+                               "callback_calls": side.callback_calls}
+    median = figures["median"]
+    figures["near_ceiling"] = bool(ceiling and median and median >= NEAR_CEILING * ceiling)
+    if side.result is not None and side.verdict.value not in _CORRECT:
+        figures["reason"] = side.result.reason.splitlines()[0] if side.result.reason else ""
+    return figures
+
+
+def workload_figures(runs: WorkloadRuns, reference: str) -> dict[str, Any]:
+    workload = runs.scenario.workload
+    ceiling_rates = _rates(workload.size, runs.ceiling_seconds)
+    ceiling: dict[str, Any] | None = None
+    if workload.ceiling is not None:
+        ceiling = {"client": workload.ceiling.client, "rates": ceiling_rates, **spread(ceiling_rates)}
+        if runs.ceiling_error:
+            ceiling["error"] = runs.ceiling_error
+    ceiling_median = ceiling["median"] if ceiling else None
+    sides = {name: side_figures(workload.size, side, ceiling_median) for name, side in runs.sides.items()}
+    base = sides[reference]["median"]
+    ratios = {name: (figures["median"] / base if figures["median"] and base else None)
+              for name, figures in sides.items() if name != reference}
+    return {"id": runs.scenario.id, "title": runs.scenario.title, "size": workload.size,
+            "unit": workload.unit, "timing": workload.timing, "ceiling": ceiling, "sides": sides,
+            "ratios": ratios}
+
+
+def exclusion(figures: dict[str, Any], candidate: str, reference: str) -> str:
+    """Why this workload is not in ``candidate``'s score ("" when it is)."""
+    for name in (candidate, reference):
+        side = figures["sides"][name]
+        if side["verdict"] not in _CORRECT:
+            return f"{name}: {side['verdict']}"
+        if side["median"] is None:
+            return f"{name}: no measured run"
+        if side["protocol_bound"]:
+            why = "callbacks crossed the driver protocol" if side["callback_calls"] else \
+                "one protocol round trip per call of every exchange"
+            return f"{name}: {why}"
+    return ""
+
+
+def score(workloads: Sequence[dict[str, Any]], candidate: str, reference: str) -> dict[str, Any]:
+    """The geometric mean of the candidate's ratios where they measure the candidate, and what it left out."""
+    ratios, excluded = [], []
+    for figures in workloads:
+        why = exclusion(figures, candidate, reference)
+        if why:
+            excluded.append({"id": figures["id"], "why": why})
+        else:
+            ratios.append(figures["ratios"][candidate])
+    geomean = math.exp(sum(math.log(ratio) for ratio in ratios) / len(ratios)) if ratios else None
+    return {"geomean": geomean, "count": len(ratios), "excluded": excluded}
+
+
+def bench_section(runs: Sequence[WorkloadRuns], reference: str, candidates: Sequence[str],
+                  settings: dict[str, Any]) -> dict[str, Any]:
+    """The whole ``bench`` section: settings (pairs, machine, command...), workloads and scores."""
+    workloads = [workload_figures(item, reference) for item in runs]
+    return {**settings, "reference": reference, "candidates": list(candidates), "workloads": workloads,
+            "scores": {name: score(workloads, name, reference) for name in candidates}}

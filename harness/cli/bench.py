@@ -1,0 +1,163 @@
+"""``lsconform bench``: throughput of candidates against the reference, measured in the same run.
+
+Runs every selected perf workload (``scenarios/perf/``) for each candidate
+and for the reference, interleaved round by round (``harness.bench.session``):
+``--warmup`` rounds whose times are dropped, then ``--pairs`` measured
+rounds, with the peers' own ceiling measured by a plain-socket client in
+each. Prints each round as it ends, then the figures: per workload the
+median rate of every side with its min-max, the candidate/reference ratio
+and the peer ceiling, and per candidate one score, the geometric mean of
+its ratios over the workloads that measure it (``harness.bench.scoring``).
+
+Writes results.json (with a ``bench`` section), junit.xml, summary.md and
+report.html (one chart per workload) into ``--out``. Exit status 1 if a
+run of any side was wrong (FAIL, CRASH, TIMEOUT): a wrong answer has no
+speed. ``--quick`` runs the small variants (tag ``quick``) for smoke tests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from harness.cli.common import CliError, add_scenarios_option, load, scenario_root
+from harness.cli.run import NO_SCENARIOS, write_reports
+from harness.scenario.catalog import UnknownScenarioError
+from harness.scenario.model import Scenario
+
+NAME = "bench"
+HELP = "measure throughput: perf workloads for candidates and the reference, interleaved; write the reports"
+EXAMPLE = "lsconform bench --candidate luasocket3-lua5.4 --out lsconform-bench"
+DEFAULT_OUT = Path("lsconform-bench")
+DEFAULT_REFERENCE = "reference"
+QUICK_TAG = "quick"
+FAIR_PAIRS = 5
+"""Fewer measured rounds than this give figures for smoke runs only (said in the output)."""
+
+
+def _count(minimum: int) -> Callable[[str], int]:
+    """An argparse type: a whole number of at least ``minimum``."""
+
+    def parse(text: str) -> int:
+        if text.isdigit() and int(text) >= minimum:
+            return int(text)
+        raise argparse.ArgumentTypeError(f"expected a whole number >= {minimum}, not {text!r}")
+
+    return parse
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if value > 0:
+        return value
+    raise argparse.ArgumentTypeError(f"expected a positive number, not {text!r}")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--candidate", action="append", metavar="NAME", required=True,
+                        help="candidate to measure (repeatable: several share the reference's runs)")
+    parser.add_argument("--reference", default=DEFAULT_REFERENCE, metavar="NAME",
+                        help=f"what the ratios are relative to (default {DEFAULT_REFERENCE}, in process)")
+    parser.add_argument("--quick", action="store_true",
+                        help=f"the small variants of the workloads (tag {QUICK_TAG}), for smoke runs")
+    parser.add_argument("--pairs", type=_count(1), default=FAIR_PAIRS, metavar="N",
+                        help=f"measured rounds per workload (default {FAIR_PAIRS})")
+    parser.add_argument("--warmup", type=_count(0), default=1, metavar="N",
+                        help="rounds run first and not measured (default 1)")
+    parser.add_argument("--workload", action="append", metavar="ID", default=None,
+                        help="only this workload, or those below this id (repeatable; e.g. perf.tcp)")
+    parser.add_argument("-k", dest="keyword", metavar="TEXT",
+                        help="only workloads whose id or title has TEXT")
+    parser.add_argument("--no-ceiling", action="store_true",
+                        help="do not measure the peers' ceiling with plain-socket clients")
+    parser.add_argument("--time-scale", type=_positive_float, default=1.0, metavar="F",
+                        help="multiply deadlines and peer timeouts by F (default 1)")
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, metavar="DIR",
+                        help=f"directory for results.json, junit.xml, summary.md, report.html "
+                             f"(default {DEFAULT_OUT}/)")
+    add_scenarios_option(parser)
+
+
+def select_workloads(scenarios: Sequence[Scenario], quick: bool, named: bool) -> list[Scenario]:
+    """Perf scenarios only; unless workloads were named, the quick variants or the full ones."""
+    chosen = [scenario for scenario in scenarios if scenario.workload is not None]
+    if not named:
+        chosen = [scenario for scenario in chosen if (QUICK_TAG in scenario.tags) == quick]
+    return chosen
+
+
+def command_line(args: argparse.Namespace, candidates: Sequence[str]) -> str:
+    """The command, as it would be typed to get these figures again (shown with them)."""
+    words = ["lsconform", "bench", *[f"--candidate {name}" for name in candidates]]
+    if args.reference != DEFAULT_REFERENCE:
+        words.append(f"--reference {args.reference}")
+    if args.quick:
+        words.append("--quick")
+    if args.pairs != FAIR_PAIRS:
+        words.append(f"--pairs {args.pairs}")
+    if args.warmup != 1:
+        words.append(f"--warmup {args.warmup}")
+    words += [f"--workload {item}" for item in args.workload or []]
+    if args.keyword:
+        words.append(f"-k {args.keyword}")
+    if args.no_ceiling:
+        words.append("--no-ceiling")
+    return " ".join(words)
+
+
+def execute(args: argparse.Namespace) -> int:
+    from harness.bench import machine
+    from harness.bench.document import bench_document
+    from harness.bench.session import BenchOptions, run_session
+    from harness.candidates.registry import resolve
+    from harness.expectations import run_failures
+    from harness.runner import RunOptions
+    from reports import bench_text
+
+    names = list(dict.fromkeys(name for name in args.candidate if name != args.reference))
+    if not names:
+        raise CliError("name at least one candidate other than the reference")
+    try:
+        reference = resolve(args.reference)
+        candidates = [resolve(name) for name in names]
+    except (LookupError, ValueError) as error:
+        raise CliError(str(error)) from None
+    root = scenario_root(args.scenarios)
+    catalog = load(args.scenarios)
+    try:
+        scenarios = catalog.select(ids=args.workload or ["perf"], keyword=args.keyword)
+    except UnknownScenarioError as error:
+        raise CliError(str(error)) from None
+    workloads = select_workloads(scenarios, args.quick, bool(args.workload))
+    if not workloads:
+        raise CliError("no workload selected: check --workload, -k and --quick (`lsconform list -k perf.`)",
+                       code=NO_SCENARIOS)
+    settings = {"pairs": args.pairs, "warmup": args.warmup, "quick": bool(args.quick),
+                "command": command_line(args, names), "machine": machine.describe()}
+    print(f"lsconform: {len(workloads)} workloads x {1 + len(names)} sides, {args.warmup} warm-up + "
+          f"{args.pairs} measured rounds each; reference {args.reference}", flush=True)
+    if args.pairs < FAIR_PAIRS:
+        print(f"lsconform: fewer than {FAIR_PAIRS} measured rounds: figures for a smoke run only", flush=True)
+    options = BenchOptions(pairs=args.pairs, warmup=args.warmup, ceiling=not args.no_ceiling,
+                           run=RunOptions(time_scale=args.time_scale))
+    started = time.perf_counter()
+    runs = run_session(workloads, reference, candidates, options,
+                       progress=lambda line: print(f"  {line}", flush=True))
+    document = bench_document(runs, args.reference, names, root=root, wall_time=time.perf_counter() - started,
+                              time_scale=args.time_scale, settings=settings)
+    written = write_reports(args.out, document)
+    bench = document["bench"]
+    print()
+    for line in bench_text.table(bench):
+        print(line)
+    print()
+    for name in names:
+        print(f"lsconform: {bench_text.score_line(name, bench['scores'][name], len(bench['workloads']))}")
+    print(f"lsconform: {bench_text.settings_line(bench)}")
+    print("lsconform: wrote " + ", ".join(str(path) for path in written))
+    return 1 if run_failures(document) else 0

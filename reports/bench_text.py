@@ -1,0 +1,114 @@
+"""Throughput figures as text: rate units, the Markdown table and the score lines.
+
+Shared by the Markdown summary, the HTML charts' labels and ``lsconform
+bench``'s own output, so that every view shows the same numbers the same
+way. Pure functions over the ``bench`` section of results.json.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+# unit of work -> (divisor, label) for showing a rate (units per second)
+RATE_UNITS: dict[str, tuple[float, str]] = {
+    "bytes": (1e6, "MB/s"),
+    "lines": (1e3, "k lines/s"),
+    "datagrams": (1e3, "k datagrams/s"),
+    "exchanges": (1e3, "k exchanges/s"),
+    "messages": (1.0, "messages/s"),
+}
+PROTOCOL_MARK = "†"
+CEILING_MARK = "*"
+
+
+def rate_label(unit: str) -> str:
+    return RATE_UNITS.get(unit, (1.0, f"{unit}/s"))[1]
+
+
+def show_rate(rate: float | None, unit: str) -> str:
+    """A rate in its unit's scale, with three significant figures (``-`` for none)."""
+    if rate is None:
+        return "-"
+    value = rate / RATE_UNITS.get(unit, (1.0, ""))[0]
+    return f"{value:.3g}" if value < 1000 else f"{value:.0f}"
+
+
+def show_side(side: Mapping[str, Any], unit: str) -> str:
+    """``median (min–max)`` with its marks, or the verdict when there is no figure."""
+    if side["median"] is None:
+        return side["verdict"]
+    low, high = show_rate(side["min"], unit), show_rate(side["max"], unit)
+    text = f"{show_rate(side['median'], unit)} ({low}–{high})"
+    if side["protocol_bound"]:
+        text += PROTOCOL_MARK
+    if side["near_ceiling"]:
+        text += CEILING_MARK
+    return text
+
+
+def show_ratio(ratio: float | None) -> str:
+    return "-" if ratio is None else f"{ratio:.2f}"
+
+
+def score_line(name: str, score: Mapping[str, Any], total: int) -> str:
+    """``NAME: throughput score 0.81 (geometric mean over 9 of 14 workloads; not scored: ...)``."""
+    if score["geomean"] is None:
+        head = f"{name}: no throughput score (no workload measured both it and the reference)"
+    else:
+        head = (f"{name}: throughput score {score['geomean']:.2f} (geometric mean of the candidate/reference "
+                f"ratios over {score['count']} of {total} workloads)")
+    if not score["excluded"]:
+        return head
+    left_out = "; ".join(f"{item['id']}: {item['why']}" for item in score["excluded"])
+    return f"{head}; not scored: {left_out}"
+
+
+def table(bench: Mapping[str, Any]) -> list[str]:
+    """The figures as a Markdown table: one row per workload, medians (min–max) per side, ratios."""
+    reference, candidates = bench["reference"], list(bench["candidates"])
+    header = ["workload", "unit", reference, *candidates]
+    header += [f"{name} / {reference}" for name in candidates] + ["peer ceiling"]
+    rows = []
+    for workload in bench["workloads"]:
+        unit = workload["unit"]
+        sides = workload["sides"]
+        ceiling = workload["ceiling"]
+        ceiling_text = "-" if not ceiling else (
+            f"error: {ceiling['error']}" if ceiling.get("error") and ceiling["median"] is None
+            else show_rate(ceiling["median"], unit))
+        rows.append([workload["id"], rate_label(unit), *[show_side(sides[name], unit) for name in
+                                                          [reference, *candidates]],
+                     *[show_ratio(workload["ratios"].get(name)) for name in candidates], ceiling_text])
+    return [_row(header), _row(["---"] * len(header)), *[_row(row) for row in rows]]
+
+
+def notes() -> list[str]:
+    return [f"Medians of the measured runs, (min–max) beside them. {PROTOCOL_MARK} the figure includes "
+            "driver-protocol round trips (callbacks carrying the payload, or one per call of an exchange): "
+            f"shown, not scored. {CEILING_MARK} within 80% of the peer's ceiling (a plain-socket client's "
+            "rate against the same peers): the peer may be the limit."]
+
+
+def settings_line(bench: Mapping[str, Any]) -> str:
+    machine = bench["machine"]
+    loads = "/".join(f"{value:g}" for value in machine.get("load_before", [])) or "?"
+    after = "/".join(f"{value:g}" for value in machine.get("load_after", [])) or "?"
+    return (f"`{bench['command']}`: {bench['warmup']} warm-up and {bench['pairs']} measured rounds per "
+            f"workload, sides interleaved; {machine['cpu']}, {machine['cores']} cores, Python "
+            f"{machine['python']}, {machine['platform']}; load average {loads} before, {after} after.")
+
+
+def markdown_section(bench: Mapping[str, Any], versions: Mapping[str, str]) -> list[str]:
+    total = len(bench["workloads"])
+    lines = ["## Throughput", "", settings_line(bench), ""]
+    for name in [bench["reference"], *bench["candidates"]]:
+        if versions.get(name):
+            lines.append(f"- {name}: {versions[name]}")
+    lines.append("")
+    lines += [f"- {score_line(name, bench['scores'][name], total)}" for name in bench["candidates"]]
+    return [*lines, "", *table(bench), "", *notes()]
+
+
+def _row(cells: Sequence[str]) -> str:
+    return "| " + " | ".join(str(cell).replace("|", "\\|") for cell in cells) + " |"

@@ -1,0 +1,120 @@
+"""``lsconform bench`` end to end, and perf workloads kept out of ordinary runs."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from bench_support import TINY_PING_PONG, TINY_STREAM, write_perf
+
+from harness.cli.bench import command_line
+from harness.cli.main import build_parser, main
+
+pytest_plugins = ["pytester"]
+
+PLAIN_SCENARIO = """\
+scenarios:
+- id: dns.toip.plain
+  title: toip of an address is that address
+  manual: DNS / toip
+  spec: "§9"
+  steps:
+  - call: toip
+    args: ["127.0.0.1"]
+    expect: {returns: ["127.0.0.1", !type table]}
+"""
+
+
+def _root(tmp_path: Path) -> Path:
+    """Two quick workloads, one full-size one (the tiny stream again) and an ordinary scenario."""
+    root = tmp_path / "scenarios"
+    write_perf(root, TINY_STREAM, "stream.yaml")
+    write_perf(root, TINY_PING_PONG, "ping-pong.yaml")
+    full = TINY_STREAM.replace("id: perf.tiny.stream", "id: perf.tiny.full")
+    write_perf(root, full.replace("[perf, quick]", "[perf]"), "full.yaml")
+    (root / "dns").mkdir(exist_ok=True)
+    (root / "dns" / "plain.yaml").write_text(PLAIN_SCENARIO, encoding="utf-8")
+    return root
+
+
+def _bench(tmp_path: Path, *args: str) -> int:
+    return main(["bench", "--scenarios", str(_root(tmp_path)), "--out", str(tmp_path / "out"),
+                 "--pairs", "1", "--warmup", "0", *args])
+
+
+def test_a_run_writes_every_report_with_the_figures(tmp_path: Path,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    assert _bench(tmp_path, "--candidate", "python:reference", "--quick") == 0
+    out = capsys.readouterr().out
+    assert "perf.tiny.stream round 1/1: reference " in out
+    assert "| perf.tiny.stream | MB/s |" in out and "python:reference: throughput score" in out
+    assert "fewer than 5 measured rounds: figures for a smoke run only" in out
+    document = json.loads((tmp_path / "out" / "results.json").read_text())
+    assert {r["scenario"] for r in document["results"]} == {"perf.tiny.stream", "perf.tiny.ping-pong"}
+    assert {r["candidate"] for r in document["results"]} == {"reference", "python:reference"}
+    bench = document["bench"]
+    assert bench["command"] == "lsconform bench --candidate python:reference --quick --pairs 1 --warmup 0"
+    assert [w["id"] for w in bench["workloads"]] == ["perf.tiny.ping-pong", "perf.tiny.stream"]
+    assert all(w["ceiling"]["median"] for w in bench["workloads"])
+    assert "## Throughput" in (tmp_path / "out" / "summary.md").read_text()
+    assert (tmp_path / "out" / "report.html").read_text().count("<svg") == 2
+    assert (tmp_path / "out" / "junit.xml").is_file()
+
+
+def test_a_wrong_candidate_fails_the_run(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert _bench(tmp_path, "--candidate", "python:bench_lossy", "--workload", "perf.tiny.stream",
+                  "--no-ceiling") == 1
+    document = json.loads((tmp_path / "out" / "results.json").read_text())
+    verdicts = {(r["scenario"], r["candidate"]): r["verdict"] for r in document["results"]}
+    assert verdicts == {("perf.tiny.stream", "reference"): "PASS",
+                        ("perf.tiny.stream", "python:bench_lossy"): "FAIL"}
+    (workload,) = document["bench"]["workloads"]
+    assert workload["ceiling"]["rates"] == [] and workload["ceiling"]["median"] is None
+    assert workload["ratios"] == {"python:bench_lossy": None}
+    assert "no throughput score" in capsys.readouterr().out
+
+
+def test_quick_or_not_selects_the_variants(tmp_path: Path) -> None:
+    assert _bench(tmp_path, "--candidate", "python:reference", "--no-ceiling") == 0
+    document = json.loads((tmp_path / "out" / "results.json").read_text())
+    assert [w["id"] for w in document["bench"]["workloads"]] == ["perf.tiny.full"]
+    assert _bench(tmp_path, "--candidate", "python:reference", "--quick", "--no-ceiling", "-k", "ping") == 0
+    document = json.loads((tmp_path / "out" / "results.json").read_text())
+    assert [w["id"] for w in document["bench"]["workloads"]] == ["perf.tiny.ping-pong"]
+
+
+def test_no_workload_selected(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert _bench(tmp_path, "--candidate", "python:reference", "-k", "nothing-like-this") == 5
+    assert "no workload selected" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--candidate", "no-such-candidate"], "unknown candidate 'no-such-candidate'"),
+    (["--candidate", "reference"], "name at least one candidate other than the reference"),
+    (["--candidate", "python:reference", "--workload", "perf.nothing"],
+     "no scenario has the id perf.nothing"),
+])
+def test_usage_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str], args: list[str],
+                      message: str) -> None:
+    assert _bench(tmp_path, *args) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_the_command_line_is_recorded_as_typed() -> None:
+    args = build_parser().parse_args(["bench", "--candidate", "a", "--candidate", "b", "--quick",
+                                      "--pairs", "7"])
+    assert command_line(args, ["a", "b"]) == "lsconform bench --candidate a --candidate b --quick --pairs 7"
+
+
+def test_pytest_leaves_perf_workloads_out_unless_asked(pytester: pytest.Pytester,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")
+    root = _root(pytester.path)
+    plugin = ("-p", "harness.pytest_plugin", "-p", "no:cacheprovider", "--lsc-scenarios", str(root),
+              str(root))
+    default = pytester.runpytest(*plugin, "--collect-only", "-q")
+    collected = [line for line in default.outlines if "::" in line]
+    assert collected == ["dns/plain.yaml::dns.toip.plain[reference]"]
+    included = pytester.runpytest(*plugin, "--lsc-include-perf", "-q", "-k", "tiny.stream")
+    included.assert_outcomes(passed=1)

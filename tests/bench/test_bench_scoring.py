@@ -1,0 +1,153 @@
+"""Figures from samples: rates, medians, ratios, the score and what it leaves out; the reports."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+from bench_support import TINY_PING_PONG, TINY_STREAM, load_perf
+
+from harness.adapters.base import CandidateInfo
+from harness.bench.document import bench_document
+from harness.bench.scoring import NEAR_CEILING, score, spread, workload_figures
+from harness.bench.session import SideRuns, WorkloadRuns
+from harness.results import SCHEMA_FILE, check_document
+from harness.scenario.model import Scenario, ScenarioResult, Verdict
+from reports import bench_svg, html, markdown
+
+SETTINGS = {"pairs": 3, "warmup": 1, "quick": True, "command": "lsconform bench --candidate lua --quick",
+            "machine": {"cpu": "Test CPU", "cores": 2, "python": "3.11.7", "platform": "Linux",
+                        "load_before": [0.5, 0.4, 0.3]}}
+
+
+def _side(scenario: Scenario, name: str, seconds: list[float], verdict: Verdict = Verdict.PASS,
+          protocol_bound: bool = False, callbacks: int = 0) -> SideRuns:
+    result = ScenarioResult(scenario.id, name, verdict, 0.1, reason="" if verdict is Verdict.PASS else "bad",
+                            step="x:1", actual="", transcript=())
+    info = CandidateInfo(name, f"{name} 1.0")
+    return SideRuns(name, list(seconds), result, protocol_bound, callbacks, info)
+
+
+def _runs(scenario: Scenario, reference: list[float], candidate: list[float],
+          ceiling: list[float] | None = None, **candidate_options: Any) -> WorkloadRuns:
+    return WorkloadRuns(scenario, {"reference": _side(scenario, "reference", reference),
+                                   "lua": _side(scenario, "lua", candidate, **candidate_options)},
+                        ceiling_seconds=ceiling or [])
+
+
+@pytest.fixture
+def stream(tmp_path: Path) -> Scenario:
+    return load_perf(tmp_path, TINY_STREAM)[0]
+
+
+@pytest.fixture
+def ping_pong(tmp_path: Path) -> Scenario:
+    return load_perf(tmp_path / "pp", TINY_PING_PONG)[0]
+
+
+def test_spread_is_median_min_and_max() -> None:
+    assert spread([3.0, 1.0, 2.0, 10.0]) == {"median": 2.5, "min": 1.0, "max": 10.0}
+    assert spread([]) == {"median": None, "min": None, "max": None}
+
+
+def test_rates_medians_and_the_ratio(stream: Scenario) -> None:
+    figures = workload_figures(_runs(stream, [1.0, 2.0, 4.0], [4.0, 8.0, 16.0], ceiling=[0.5]), "reference")
+    reference, lua = figures["sides"]["reference"], figures["sides"]["lua"]
+    assert reference["rates"] == [32768.0, 16384.0, 8192.0]
+    assert (reference["median"], reference["min"], reference["max"]) == (16384.0, 8192.0, 32768.0)
+    assert lua["median"] == 4096.0
+    assert figures["ratios"] == {"lua": 0.25}
+    assert figures["ceiling"]["median"] == 65536.0 and figures["ceiling"]["client"] == "tcp-drain"
+    assert (figures["id"], figures["unit"], figures["timing"]) == ("perf.tiny.stream", "bytes", "candidate")
+
+
+def test_a_side_near_the_ceiling_is_marked(stream: Scenario) -> None:
+    ceiling = 1.0  # 32768 units/s
+    close = 1.0 / NEAR_CEILING
+    figures = workload_figures(_runs(stream, [close * 0.99], [close * 1.5], ceiling=[ceiling]), "reference")
+    assert figures["sides"]["reference"]["near_ceiling"] is True
+    assert figures["sides"]["lua"]["near_ceiling"] is False
+
+
+def test_the_score_is_a_geometric_mean_over_what_measures_the_candidate(stream: Scenario, ping_pong: Scenario,
+                                                                         tmp_path: Path) -> None:
+    other = replace(stream, id="perf.tiny.other")
+    failed = replace(stream, id="perf.tiny.failed")
+    workloads = [
+        workload_figures(_runs(stream, [1.0], [2.0]), "reference"),  # ratio 0.5
+        workload_figures(_runs(other, [2.0], [1.0]), "reference"),  # ratio 2
+        workload_figures(_runs(ping_pong, [1.0], [4.0], protocol_bound=True), "reference"),
+        workload_figures(_runs(failed, [1.0], [], verdict=Verdict.FAIL), "reference"),
+    ]
+    result = score(workloads, "lua", "reference")
+    assert result["count"] == 2 and math.isclose(result["geomean"], 1.0)
+    assert result["excluded"] == [
+        {"id": "perf.tiny.ping-pong", "why": "lua: one protocol round trip per call of every exchange"},
+        {"id": "perf.tiny.failed", "why": "lua: FAIL"},
+    ]
+    assert workloads[3]["ratios"] == {"lua": None} and workloads[3]["sides"]["lua"]["reason"] == "bad"
+    assert score(workloads[2:], "lua", "reference")["geomean"] is None
+
+
+def _document(stream: Scenario, ping_pong: Scenario, tmp_path: Path) -> dict[str, Any]:
+    runs = [_runs(stream, [1.0, 1.1], [2.0, 2.2], ceiling=[0.1]),
+            _runs(ping_pong, [1.0], [3.0], protocol_bound=True)]
+    return bench_document(runs, "reference", ["lua"], root=tmp_path, wall_time=12.5, time_scale=1.0,
+                          settings=SETTINGS)
+
+
+def test_the_document_is_a_valid_results_file(stream: Scenario, ping_pong: Scenario, tmp_path: Path) -> None:
+    document = _document(stream, ping_pong, tmp_path)
+    check_document(document)
+    schema = json.loads(SCHEMA_FILE.read_text())
+    jsonschema.Draft202012Validator(schema).validate(json.loads(json.dumps(document)))
+    assert {(r["scenario"], r["candidate"], r["verdict"], r["area"]) for r in document["results"]} == {
+        ("perf.tiny.stream", "reference", "PASS", "perf"), ("perf.tiny.stream", "lua", "PASS", "perf"),
+        ("perf.tiny.ping-pong", "reference", "PASS", "perf"), ("perf.tiny.ping-pong", "lua", "PASS", "perf")}
+    assert [c["version"] for c in document["candidates"]] == ["reference 1.0", "lua 1.0"]
+    bench = document["bench"]
+    assert bench["machine"]["load_after"] is not None and bench["machine"]["cpu"] == "Test CPU"
+    assert bench["scores"]["lua"]["count"] == 1
+
+
+def test_the_schema_refuses_a_malformed_bench_section(stream: Scenario, ping_pong: Scenario,
+                                                      tmp_path: Path) -> None:
+    document = json.loads(json.dumps(_document(stream, ping_pong, tmp_path)))
+    document["bench"]["workloads"][0]["unit"] = "parsecs"
+    validator = jsonschema.Draft202012Validator(json.loads(SCHEMA_FILE.read_text()))
+    with pytest.raises(jsonschema.ValidationError):
+        validator.validate(document)
+
+
+def test_the_markdown_summary_has_the_figures(stream: Scenario, ping_pong: Scenario, tmp_path: Path) -> None:
+    text = markdown.render(_document(stream, ping_pong, tmp_path))
+    assert "## Throughput" in text
+    assert "| workload | unit | reference | lua | lua / reference | peer ceiling |" in text
+    rows = [line for line in text.splitlines() if line.startswith("| perf.tiny")]
+    assert rows == [
+        "| perf.tiny.stream | MB/s | 0.0313 (0.0298–0.0328) | 0.0156 (0.0149–0.0164) | 0.50 | 0.328 |",
+        "| perf.tiny.ping-pong | k exchanges/s | 0.02 (0.02–0.02) | 0.00667 (0.00667–0.00667)† | 0.33 | - |",
+    ]
+    assert "lua: throughput score 0.50 (geometric mean of the candidate/reference ratios over 1 of 2" in text
+    assert "not scored: perf.tiny.ping-pong: lua: one protocol round trip" in text
+
+
+def test_the_html_report_has_one_inline_chart_per_workload(stream: Scenario, ping_pong: Scenario,
+                                                            tmp_path: Path) -> None:
+    document = _document(stream, ping_pong, tmp_path)
+    document["bench"]["workloads"][0]["title"] = '</svg><script>alert("x")</script>'
+    page = html.render(document)
+    assert page.count("<svg") == 2 and page.count("</svg>") == 2
+    assert "<script>alert" not in page and "&lt;/svg&gt;&lt;script&gt;" in page
+    assert not re.search(r"(?:https?|ftp)://", page)
+    assert "@BENCH@" not in page and 'id="bench"' in page
+    assert bench_svg.section({"results": []}) == ""
+    without = dict(document)
+    del without["bench"]
+    assert 'id="bench"' not in html.render(without)
