@@ -146,6 +146,8 @@ def truncate(number: int | float) -> int:
 
 def check_port(value: object) -> int:
     """A port: a number, fraction dropped, reduced to 16 bits (-1 -> 65535)."""
+    if type(value) is int:  # the usual case, spared the general rules (sendto runs this per datagram)
+        return value & 0xFFFF
     return truncate(check_number(value)) & 0xFFFF
 
 

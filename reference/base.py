@@ -12,7 +12,8 @@ and attribute stores being atomic (true under the GIL):
 
 * a call *enters* by appending to ``_inside``, then re-checks ``_closed``;
   it *leaves* by popping, and releases the descriptor if the socket was
-  closed meanwhile and nobody else is inside;
+  closed meanwhile and nobody else is inside (every call does this except
+  a UDP receive's first attempt, below);
 * ``close`` sets ``_closed`` and then looks at ``_inside``: if a call is
   inside, it shuts the socket down (which wakes a blocked ``poll``) and leaves
   the release to the last call out; otherwise it releases at once.
@@ -23,6 +24,36 @@ sees it and never touches the descriptor). Releasing twice is harmless
 because ``socket.close`` swaps the descriptor out under the GIL, and a late
 ``shutdown`` on a released socket only gets EBADF. A lock would do the same
 at several times the cost on every datagram.
+
+The receive fast path (UDP ``receive`` and ``receivefrom``). A receive that
+finds a datagram queued is one non-blocking system call; entering and
+leaving around it would cost as much as all the rest of its Python. So its
+first attempt is made without entering, then ``_closed`` is checked, and the
+call enters only when nothing was queued, before it polls. Why that holds:
+
+* A non-blocking ``recv`` returns at once, so there is no blocked call for
+  ``close`` to wake or to keep the descriptor for. A call that does need to
+  wait enters first (re-checking the flag), so a blocked receive is woken
+  and keeps its descriptor exactly as any other call.
+* ``close`` raises the flag before it releases the descriptor, and
+  ``socket.close`` marks its object closed (descriptor -1) before the system
+  call that frees the number. Once released, a ``recv`` fails with EBADF and
+  the call raises ``operation on closed socket``.
+* The race left is CPython's own, the one any socket closed from another
+  thread has: ``recv`` reads the descriptor number after releasing the GIL,
+  so a thread can read it just before ``close`` and reach the kernel after
+  the number was freed and even reused by a new socket. That call may then
+  consume a datagram (or bytes) queued on the newcomer, or wait on it if
+  the newcomer blocks. It never returns them: the flag was raised before
+  the release, the GIL hand-over orders the two, so the check after the
+  system call sees it and the call raises. Raising is a correct outcome for
+  any call that overlapped a close (the close may be ordered first).
+* A close that found a call inside leaves the descriptor open until that
+  call leaves; a fast-path call after the close may read a datagram from
+  it, and the same check makes it raise.
+
+Sends keep the register: a send that lost that race would put its datagram
+on the other socket, and no later check could take it back.
 """
 
 from __future__ import annotations

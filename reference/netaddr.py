@@ -13,6 +13,7 @@ Kept apart from the socket classes so that the rules are one table each:
 from __future__ import annotations
 
 import errno
+import functools
 import socket
 from collections.abc import Mapping
 
@@ -81,8 +82,13 @@ def resolver_message(error: Exception) -> str:
     return HOST_NOT_FOUND  # a name the resolver cannot even be asked about
 
 
+@functools.lru_cache(maxsize=256)
 def parse_ip(text: str) -> str | None:
-    """The dotted form of an IPv4 literal, or None if ``text`` is not one."""
+    """The dotted form of an IPv4 literal, or None if ``text`` is not one.
+
+    Cached: ``sendto`` parses its address for every datagram, and a server
+    answers the same few peers over and over.
+    """
     try:
         return socket.inet_ntoa(socket.inet_aton(text))
     except (OSError, ValueError, UnicodeError):

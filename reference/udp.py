@@ -39,15 +39,34 @@ from reference.sockopts import apply_options
 MAX_DATAGRAM = 65535
 
 
+Receiver = Callable[..., tuple[object, ...]]
+
+
 class UdpSocket(SocketBase):
-    """A UDP socket; "connected" once ``setpeername`` succeeded."""
+    """A UDP socket; "connected" once ``setpeername`` succeeded.
+
+    ``receive`` is a per-socket closure made by :func:`_fast_receive`, set
+    on each instance rather than defined on the class: it is the
+    per-datagram path, and calling a closure skips building a bound method
+    and looking up instance attributes.
+    """
 
     kind = "udp"
+    receive: Receiver
 
     def __init__(self, sock: socket.socket) -> None:
         super().__init__(sock)
         self._connected = False
-        self._recv = sock.recv
+        self.receive, self._stop_fast_receive = _fast_receive(self, sock.recv)
+
+    def close(self, *_ignored: object) -> tuple[()]:
+        """``sock:close()``: as for every socket, after flagging ``receive`` closed.
+
+        The flag must be up before the descriptor can be released: the fast
+        path of ``receive`` checks it after its system call (base.py).
+        """
+        self._stop_fast_receive()
+        return super().close()
 
     # -- addresses ----------------------------------------------------------
 
@@ -111,132 +130,214 @@ class UdpSocket(SocketBase):
         return (message,)
 
     # -- sending ------------------------------------------------------------
+    #
+    # Named parameters rather than one ``*args`` list for ``settle``: the
+    # common call (no nil among them) skips it. A None among them sends the
+    # whole argument list through ``settle``, so ``sendto(nil, ...)`` and a
+    # missing argument still differ in their error text.
 
-    def sendto(self, *args: object) -> tuple[str | None]:
+    def sendto(self, data: object = None, ip: object = None, port: object = None,
+               *extra: object) -> tuple[str | None]:
         """``sendto(data, ip, port)``: ``(None,)``, ``("timeout",)`` or ``("refused",)``.
 
         ``ip`` must be an IP address (no host names, for speed, says the
         manual). An unbound socket gets an ephemeral port on 0.0.0.0.
         """
-        data, ip_value, port_value = settle(args, 3)
+        if data is None or ip is None or port is None:
+            data, ip, port = settle((data, ip, port, *extra), 3)
         payload = check_data(data)
-        ip_text, port = check_text(ip_value), check_port(port_value)
+        ip_text, port_number = check_text(ip), check_port(port)
         if self._closed:
             raise closed_socket_error()
         if self._connected:
             raise LuaError("sendto on connected socket")
-        ip = parse_ip(ip_text)
-        if ip is None:
+        address = parse_ip(ip_text)
+        if address is None:
             raise LuaError("invalid ip address")
-        sock = self._sock
-        return self._send(lambda: sock.sendto(payload, (ip, port)))
+        return self._send(self._sock.sendto, payload, (address, port_number))
 
-    def send(self, *args: object) -> tuple[str | None]:
+    def send(self, data: object = None, *extra: object) -> tuple[str | None]:
         """``send(data)`` to the peer set by ``setpeername``; results as ``sendto``."""
-        (data,) = settle(args, 1)
+        if data is None:
+            (data,) = settle((data, *extra), 1)
         payload = check_data(data)
         if self._closed:
             raise closed_socket_error()
         if not self._connected:
             raise LuaError("send on unconnected socket")
-        sock = self._sock
-        return self._send(lambda: sock.send(payload))
+        return self._send(self._sock.send, payload)
 
-    def _send(self, operation: Callable[[], int]) -> tuple[str | None]:
-        started = time.monotonic()
-        self._enter()
-        try:
-            while True:
-                try:
-                    operation()
-                except BlockingIOError:
-                    status = self._wait(WRITABLE, started)
-                    if status == CLOSED:
-                        raise closed_socket_error() from None
-                    if status == TIMEOUT:
-                        return (TIMEOUT,)
-                    continue
-                except OSError:
-                    if self._closed:
-                        raise closed_socket_error() from None
-                    return (REFUSED,)
-                return (None,)
-        finally:
-            self._leave()
+    def _send(self, transmit: Callable[..., int], *arguments: object) -> tuple[str | None]:
+        """One datagram out, inside the register of calls (base.py).
 
-    # -- receiving ----------------------------------------------------------
-
-    def receive(self, *args: object) -> tuple[bytes] | tuple[None, str]:
-        """``receive([n])``: one datagram, at most ``n`` bytes (default: the maximum).
-
-        Returns ``(data,)``, ``(None, "timeout")`` or ``(None, "refused")``.
+        Sends keep the register even when they do not wait: without it, a
+        close landing just before the system call could let the descriptor
+        number be reused, and the datagram would go out on someone else's
+        socket, which no later check can take back. ``_enter`` and
+        ``_leave`` are written out, as this runs once per datagram.
         """
-        size = _datagram_size(args) if args else MAX_DATAGRAM
-        # _enter() and _leave() written out: this is the per-datagram hot path.
         inside = self._inside
         inside.append(None)
         try:
             if self._closed:
                 raise closed_socket_error()
             try:
-                # A zero size still reads (and so discards) one datagram.
-                data = self._recv(size or 1)
+                transmit(*arguments)
             except BlockingIOError:
-                return self._wait_for_datagram(size, with_sender=False)  # type: ignore[return-value]
+                return self._wait_to_send(transmit, arguments)
             except OSError:
-                return self._receive_failed()
-            return (data,) if size else (b"",)
+                return self._send_failed()
+            return (None,)
         finally:
             inside.pop()
             if self._closed and not inside:
                 self._sock.close()
 
-    def receivefrom(self, *args: object) -> tuple[bytes, str, int] | tuple[None, str]:
-        """``receivefrom([n])``: like ``receive`` plus the sender's ip and port."""
-        size = _datagram_size(args)
+    def _wait_to_send(self, transmit: Callable[..., int], arguments: tuple[object, ...]) -> tuple[str | None]:
+        """The send buffer is full: wait for room, within the limits, and retry.
+
+        Already inside the register. Like a receive, the clock starts at the
+        first wait (DIVERGENCES.md R8).
+        """
+        started = time.monotonic()
+        while True:
+            status = self._wait(WRITABLE, started)
+            if status == CLOSED:
+                raise closed_socket_error()
+            if status == TIMEOUT:
+                return (TIMEOUT,)
+            try:
+                transmit(*arguments)
+            except BlockingIOError:
+                continue
+            except OSError:
+                return self._send_failed()
+            return (None,)
+
+    def _send_failed(self) -> tuple[str]:
+        """An OS error from a send: the socket was closed, or an ICMP error came back."""
+        if self._closed:
+            raise closed_socket_error()
+        return (REFUSED,)
+
+    # -- receiving (the default receive() is _fast_receive's closure) ---------
+
+    def receivefrom(self, size: object = None, *_ignored: object) -> tuple[object, ...]:
+        """``receivefrom([n])``: like ``receive`` plus the sender's ip and port.
+
+        Raises on a connected socket (``receive`` is the call for those).
+        """
+        count = MAX_DATAGRAM if size is None else _datagram_size(size)
+        if self._closed:  # checked first so that its error wins, as in 1.3b
+            raise closed_socket_error()
+        if self._connected:
+            raise LuaError("receivefrom on connected socket")
+        return self._receive(count, with_sender=True)
+
+    def _receive(self, count: int, with_sender: bool) -> tuple[object, ...]:
+        """One datagram: a register-free attempt, then the slow path if nothing is queued.
+
+        The same fast path as ``receive()``'s (base.py explains why it needs
+        no register), checking ``_closed`` after the system call.
+        """
+        result = self._attempt(count, with_sender)
+        if result is None:
+            return self._wait_for_datagram(count, with_sender)
+        if self._closed:
+            raise closed_socket_error()
+        return result
+
+    def _wait_for_datagram(self, count: int, with_sender: bool) -> tuple[object, ...]:
+        """The slow path: enter the register, then receive once readable, within the limits.
+
+        Entering re-checks the closed flag, so from there on the descriptor
+        cannot be released under this call. The clock starts here rather
+        than at the call's first instruction: the first attempt takes
+        microseconds, and a UDP call waits only once (DIVERGENCES.md R8).
+        """
         self._enter()
         try:
-            if self._connected:
-                raise LuaError("receivefrom on connected socket")
-            return self._wait_for_datagram(size, with_sender=True)  # type: ignore[return-value]
+            started = time.monotonic()
+            while (result := self._attempt(count, with_sender)) is None:
+                status = self._wait(READABLE, started)
+                if status == CLOSED:
+                    raise closed_socket_error()
+                if status == TIMEOUT:
+                    return (None, TIMEOUT)
+            return result
         finally:
             self._leave()
 
-    def _wait_for_datagram(self, size: int, with_sender: bool) -> tuple[object, ...]:
-        """Receive once the socket is readable, within the limits.
-
-        The clock starts here rather than at the call's first instruction:
-        the first attempt takes microseconds, and a UDP call waits only once.
-        """
-        started = time.monotonic()
-        sock = self._sock
-        while True:
-            try:
-                if with_sender:
-                    data, (ip, port) = sock.recvfrom(size or 1)
-                else:
-                    data = sock.recv(size or 1)
-            except BlockingIOError:
-                status = self._wait(READABLE, started)
-                if status == CLOSED:
-                    raise closed_socket_error() from None
-                if status == TIMEOUT:
-                    return (None, TIMEOUT)
-                continue
-            except OSError:
-                return self._receive_failed()
-            if not size:
-                data = b""
-            return (data, ip, port) if with_sender else (data,)
+    def _attempt(self, count: int, with_sender: bool) -> tuple[object, ...] | None:
+        """One non-blocking read: the call's result, or None when nothing is queued."""
+        try:
+            # A zero size still reads (and so discards) one datagram.
+            if with_sender:
+                data, (ip, port) = self._sock.recvfrom(count or 1)
+            else:
+                data = self._sock.recv(count or 1)
+        except BlockingIOError:
+            return None
+        except OSError:
+            return self._receive_failed()
+        if not count:
+            data = b""
+        return (data, ip, port) if with_sender else (data,)
 
     def _receive_failed(self) -> tuple[None, str]:
+        """An OS error from a receive: the socket was closed, or an ICMP error came back."""
         if self._closed:
             raise closed_socket_error()
         return (None, REFUSED)
 
 
-def _datagram_size(args: tuple[object, ...]) -> int:
-    (count,) = settle(args, 1)
+def _fast_receive(owner: UdpSocket, recv: Callable[[int], bytes]) -> tuple[Receiver, Callable[[], None]]:
+    """``owner``'s ``receive``, and the switch ``close`` throws before releasing the socket.
+
+    Receiving queued datagrams, one call each, is the loop a UDP server
+    lives in, and such a call costs little more than its system call only
+    if the Python around it is minimal. Hence a closure over the socket (as
+    the 2001 methods were, spec §1.4): it is called without building a bound
+    method, reads the OS socket's ``recv`` and its closed flag from cells
+    rather than instance attributes, and for the default size runs about a
+    dozen bytecodes around the system call. It holds ``owner``, so an
+    unclosed socket that is dropped is released by the cyclic garbage
+    collector (as Lua's collector would) rather than at once.
+
+    The default size takes the register-free fast path described in
+    base.py: one non-blocking ``recv``, then a look at ``closed``. Only when
+    nothing is queued does the call go to the slow path, which enters the
+    register before it waits.
+    """
+    closed = False
+
+    def receive(size: object = None, *_ignored: object) -> tuple[object, ...]:
+        """``receive([n])``: one datagram, at most ``n`` bytes (default: the maximum).
+
+        Returns ``(data,)``, ``(None, "timeout")`` or ``(None, "refused")``.
+        """
+        if size is not None:
+            return owner._receive(_datagram_size(size), with_sender=False)
+        try:
+            data = recv(MAX_DATAGRAM)
+        except BlockingIOError:
+            return owner._wait_for_datagram(MAX_DATAGRAM, with_sender=False)
+        except OSError:
+            return owner._receive_failed()
+        if closed:
+            raise closed_socket_error()
+        return (data,)
+
+    def stop() -> None:
+        nonlocal closed
+        closed = True
+
+    receive.__qualname__ = "UdpSocket.receive"
+    return receive, stop
+
+
+def _datagram_size(count: object) -> int:
+    """A receive size argument: truncated, negative meaning the maximum, capped at it."""
     if is_absent(count):
         return MAX_DATAGRAM
     size = truncate(check_number(count))
