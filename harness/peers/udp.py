@@ -21,6 +21,7 @@ from harness.peers.base import (
     family_for,
     show,
 )
+from harness.peers.udp_batch import DatagramSender
 from harness.peers.udp_queue import receive_queue
 
 _MAX_DATAGRAM = 65535
@@ -69,9 +70,10 @@ class UdpPeer(ScriptedPeer):
         many datagrams as fit below ``window`` (each costing its length plus
         ``DATAGRAM_OVERHEAD`` of kernel bookkeeping, a generous estimate), so
         every datagram arrives and the receiver's own speed sets the pace.
+        Batches go out many datagrams per system call (``udp_batch``), so the
+        peer outpaces any receiver.
         """
-        sock = self._sock()
-        address = (host, port)
+        sender = DatagramSender(self._sock(), data, host, port)
         cost = len(data) + DATAGRAM_OVERHEAD
         sent = 0
         while sent < times:
@@ -86,8 +88,7 @@ class UdpPeer(ScriptedPeer):
                     if self.pause(QUEUE_POLL):
                         return
                     continue
-            for _ in range(batch):
-                sock.sendto(data, address)
+            sender.send(batch)
             sent += batch
         self.note(f"sent {show(data)} x{times} to {host}:{port}")
 
