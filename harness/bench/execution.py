@@ -25,7 +25,7 @@ from __future__ import annotations
 import time
 import traceback
 from dataclasses import dataclass, replace
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from harness import leaks
 from harness.adapters.base import Adapter, Call, CandidateInfo, CandidateSpec, Outcome, Returned
@@ -47,7 +47,10 @@ from harness.transcript import Transcript
 from harness.values import Handle, LuaValue, lua_repr, lua_repr_all
 
 
+@runtime_checkable
 class RepeatingAdapter(Protocol):
+    """An adapter that can loop over a call inside the candidate (the driver and in-process adapters)."""
+
     def call_repeated(self, call: Call, repeat: RepeatRequest) -> tuple[Outcome, RepeatReport | None]: ...
 
 
@@ -221,8 +224,8 @@ class _WorkloadRun:
         call = self._call_for(step)
         if isinstance(call, Judgement):
             return call
-        adapter: Adapter | RepeatingAdapter | None = self.adapter
-        if not hasattr(adapter, "call_repeated"):
+        adapter = self.adapter
+        if not isinstance(adapter, RepeatingAdapter):
             return Judgement(Verdict.CRASH, "this candidate's adapter cannot repeat a call (PROTOCOL.md "
                              "section 7)", step=where)
         self._counting = True
@@ -239,8 +242,9 @@ class _WorkloadRun:
             return replace(judgement, step=where, reason=f"{text}: {judgement.reason}")
         self.transcript.record("candidate", f"{text} -> {lua_repr_all(outcome.values)} (done {report.done}, "
                                f"{report.bytes} bytes, {report.elapsed:.6f}s inside the candidate)")
+        assert self.steps is not None
         for handle in handles_in(outcome.values):
-            self.steps.handles[handle.id] = handle  # type: ignore[union-attr]
+            self.steps.handles[handle.id] = handle
         problem = self._account_problem(outcome.values, report)
         if problem:
             return Judgement(Verdict.FAIL, f"{text}: {problem}", step=where,

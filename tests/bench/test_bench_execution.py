@@ -9,11 +9,14 @@ import pytest
 from bench_support import TINY_PING_PONG, TINY_STREAM, load_perf, shipped_workload
 
 from harness import capabilities
+from harness.adapters.base import Call, CandidateSpec, Returned
+from harness.adapters.scripted import ScriptedAdapter
 from harness.bench.execution import run_workload
 from harness.candidates.luasocket3 import runtime_problem
 from harness.candidates.registry import resolve
 from harness.runner import run_scenario
 from harness.scenario.model import Verdict
+from harness.values import Handle
 
 README = Path(__file__).resolve().parents[2] / "scenarios" / "README.md"
 
@@ -106,3 +109,14 @@ def test_a_lua_candidate_runs_a_workload_through_its_driver(tmp_path: Path) -> N
     run = run_workload(scenario, resolve("luasocket3-lua5.4"))
     assert run.verdict is Verdict.PASS, run.result.reason
     assert run.out_of_process and not run.protocol_bound and run.seconds is not None
+
+
+def test_an_adapter_that_cannot_repeat_is_a_crash_not_a_figure(tmp_path: Path) -> None:
+    def answer(call: Call) -> Returned:
+        return Returned((Handle(1, "tcp-client"),) if call.function == "connect" else ())
+
+    scripted = CandidateSpec("scripted", "canned answers", lambda: ScriptedAdapter(answer))
+    (scenario,) = load_perf(tmp_path, TINY_STREAM)
+    run = run_workload(scenario, scripted)
+    assert run.verdict is Verdict.CRASH and run.seconds is None
+    assert "cannot repeat a call" in run.result.reason
