@@ -226,26 +226,23 @@ class UdpSocket(SocketBase):
         """``receivefrom([n])``: like ``receive`` plus the sender's ip and port.
 
         Raises on a connected socket (``receive`` is the call for those).
+        The first attempt is the fast path described in base.py, as in
+        ``receive``.
         """
         count = MAX_DATAGRAM if size is None else _datagram_size(size)
         if self._closed:  # checked first so that its error wins, as in 1.3b
             raise closed_socket_error()
         if self._connected:
             raise LuaError("receivefrom on connected socket")
-        return self._receive(count, with_sender=True)
-
-    def _receive(self, count: int, with_sender: bool) -> tuple[object, ...]:
-        """One datagram: a register-free attempt, then the slow path if nothing is queued.
-
-        The same fast path as ``receive()``'s (base.py explains why it needs
-        no register), checking ``_closed`` after the system call.
-        """
-        result = self._attempt(count, with_sender)
-        if result is None:
-            return self._wait_for_datagram(count, with_sender)
+        try:
+            data, (ip, port) = self._sock.recvfrom(count or 1)
+        except BlockingIOError:
+            return self._wait_for_datagram(count, with_sender=True)
+        except OSError:
+            return self._receive_failed()
         if self._closed:
             raise closed_socket_error()
-        return result
+        return (data if count else b"", ip, port)
 
     def _wait_for_datagram(self, count: int, with_sender: bool) -> tuple[object, ...]:
         """The slow path: enter the register, then receive once readable, within the limits.
@@ -304,10 +301,12 @@ def _fast_receive(owner: UdpSocket, recv: Callable[[int], bytes]) -> tuple[Recei
     unclosed socket that is dropped is released by the cyclic garbage
     collector (as Lua's collector would) rather than at once.
 
-    The default size takes the register-free fast path described in
-    base.py: one non-blocking ``recv``, then a look at ``closed``. Only when
-    nothing is queued does the call go to the slow path, which enters the
-    register before it waits.
+    Every call takes the register-free fast path described in base.py: one
+    non-blocking ``recv``, then a look at ``closed``. Only when nothing is
+    queued does it go to the slow path, which enters the register before it
+    waits. (``receivefrom`` takes the same path as an ordinary method: it has
+    a sender address to build and a connected check to make, so the call
+    itself is a smaller share of its cost.)
     """
     closed = False
 
@@ -316,17 +315,26 @@ def _fast_receive(owner: UdpSocket, recv: Callable[[int], bytes]) -> tuple[Recei
 
         Returns ``(data,)``, ``(None, "timeout")`` or ``(None, "refused")``.
         """
-        if size is not None:
-            return owner._receive(_datagram_size(size), with_sender=False)
+        if size is None:  # the default size first: the per-datagram loop's call
+            try:
+                data = recv(MAX_DATAGRAM)
+            except BlockingIOError:
+                return owner._wait_for_datagram(MAX_DATAGRAM, with_sender=False)
+            except OSError:
+                return owner._receive_failed()
+            if closed:
+                raise closed_socket_error()
+            return (data,)
+        count = _datagram_size(size)
         try:
-            data = recv(MAX_DATAGRAM)
+            data = recv(count or 1)  # a zero size still reads (and so discards) one datagram
         except BlockingIOError:
-            return owner._wait_for_datagram(MAX_DATAGRAM, with_sender=False)
+            return owner._wait_for_datagram(count, with_sender=False)
         except OSError:
             return owner._receive_failed()
         if closed:
             raise closed_socket_error()
-        return (data,)
+        return (data,) if count else (b"",)
 
     def stop() -> None:
         nonlocal closed
@@ -338,9 +346,12 @@ def _fast_receive(owner: UdpSocket, recv: Callable[[int], bytes]) -> tuple[Recei
 
 def _datagram_size(count: object) -> int:
     """A receive size argument: truncated, negative meaning the maximum, capped at it."""
-    if is_absent(count):
+    if type(count) is int:  # the usual case, spared the general number rules
+        size = count
+    elif is_absent(count):
         return MAX_DATAGRAM
-    size = truncate(check_number(count))
+    else:
+        size = truncate(check_number(count))
     return MAX_DATAGRAM if size < 0 else min(size, MAX_DATAGRAM)
 
 
