@@ -57,7 +57,8 @@ Schema ``lsconform-results``, version 1::
                                   "callback_calls": 0, "near_ceiling": false}, ...},
           "ratios": {"luasocket3-lua5.4": 0.78}}],   # candidate median / reference median
         "scores": {"luasocket3-lua5.4": {"geomean": 0.81, "count": 9,
-                                         "excluded": [{"id": "...", "why": "..."}]}}}
+                                         "excluded": [{"id": "...", "why": "..."}],
+                                         "near_ceiling": ["perf.smtp.mail.200"]}}}
     }
 
 A bench run also has one ordinary record per workload and side in

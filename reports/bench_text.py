@@ -58,6 +58,9 @@ def score_line(name: str, score: Mapping[str, Any], total: int) -> str:
     else:
         head = (f"{name}: throughput score {score['geomean']:.2f} (geometric mean of the candidate/reference "
                 f"ratios over {score['count']} of {total} workloads)")
+    if score.get("near_ceiling"):
+        head += (f"; {len(score['near_ceiling'])} of them near a peer's ceiling, understating the faster "
+                 f"side: {', '.join(score['near_ceiling'])}")
     if not score["excluded"]:
         return head
     left_out = "; ".join(f"{item['id']}: {item['why']}" for item in score["excluded"])

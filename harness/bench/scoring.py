@@ -15,7 +15,8 @@ section of results.json (its shape is in ``harness/results.py``):
   protocol round trip per unit of work). Every workload left out is listed
   with the reason, so the score says what it covers;
 * a side within ``NEAR_CEILING`` of the peer's ceiling is marked: its
-  figure may be the peer's limit rather than its own.
+  figure may be the peer's limit rather than its own, and the score lists
+  the ratios concerned.
 """
 
 from __future__ import annotations
@@ -90,16 +91,23 @@ def exclusion(figures: dict[str, Any], candidate: str, reference: str) -> str:
 
 
 def score(workloads: Sequence[dict[str, Any]], candidate: str, reference: str) -> dict[str, Any]:
-    """The geometric mean of the candidate's ratios where they measure the candidate, and what it left out."""
-    ratios, excluded = [], []
+    """The geometric mean of the candidate's ratios where they measure the candidate, and what it left out.
+
+    A ratio where either side came near the peer's ceiling stays in (leaving
+    it out would penalise exactly the candidates fast enough to reach it),
+    but it is listed under ``near_ceiling``: it understates the faster side.
+    """
+    ratios, excluded, near = [], [], []
     for figures in workloads:
         why = exclusion(figures, candidate, reference)
         if why:
             excluded.append({"id": figures["id"], "why": why})
-        else:
-            ratios.append(figures["ratios"][candidate])
+            continue
+        ratios.append(figures["ratios"][candidate])
+        if any(figures["sides"][name]["near_ceiling"] for name in (candidate, reference)):
+            near.append(figures["id"])
     geomean = math.exp(sum(math.log(ratio) for ratio in ratios) / len(ratios)) if ratios else None
-    return {"geomean": geomean, "count": len(ratios), "excluded": excluded}
+    return {"geomean": geomean, "count": len(ratios), "excluded": excluded, "near_ceiling": near}
 
 
 def bench_section(runs: Sequence[WorkloadRuns], reference: str, candidates: Sequence[str],

@@ -73,6 +73,8 @@ def test_a_side_near_the_ceiling_is_marked(stream: Scenario) -> None:
     figures = workload_figures(_runs(stream, [close * 0.99], [close * 1.5], ceiling=[ceiling]), "reference")
     assert figures["sides"]["reference"]["near_ceiling"] is True
     assert figures["sides"]["lua"]["near_ceiling"] is False
+    result = score([figures], "lua", "reference")
+    assert result["count"] == 1 and result["near_ceiling"] == ["perf.tiny.stream"]
 
 
 def test_the_score_is_a_geometric_mean_over_what_measures_the_candidate(stream: Scenario, ping_pong: Scenario,
@@ -86,7 +88,7 @@ def test_the_score_is_a_geometric_mean_over_what_measures_the_candidate(stream: 
         workload_figures(_runs(failed, [1.0], [], verdict=Verdict.FAIL), "reference"),
     ]
     result = score(workloads, "lua", "reference")
-    assert result["count"] == 2 and math.isclose(result["geomean"], 1.0)
+    assert result["count"] == 2 and math.isclose(result["geomean"], 1.0) and result["near_ceiling"] == []
     assert result["excluded"] == [
         {"id": "perf.tiny.ping-pong", "why": "lua: one protocol round trip per call of every exchange"},
         {"id": "perf.tiny.failed", "why": "lua: FAIL"},
@@ -136,6 +138,7 @@ def test_the_markdown_summary_has_the_figures(stream: Scenario, ping_pong: Scena
     ]
     assert "lua: throughput score 0.50 (geometric mean of the candidate/reference ratios over 1 of 2" in text
     assert "not scored: perf.tiny.ping-pong: lua: one protocol round trip" in text
+    assert "near a peer's ceiling" not in text  # both sides far below the plain client's rate
 
 
 def test_the_html_report_has_one_inline_chart_per_workload(stream: Scenario, ping_pong: Scenario,
