@@ -13,7 +13,7 @@ from typing import Any
 # unit of work -> (divisor, label) for showing a rate (units per second)
 RATE_UNITS: dict[str, tuple[float, str]] = {
     "bytes": (1e6, "MB/s"),
-    "lines": (1e3, "k lines/s"),
+    "lines": (1e6, "M lines/s"),
     "datagrams": (1e3, "k datagrams/s"),
     "exchanges": (1e3, "k exchanges/s"),
     "messages": (1.0, "messages/s"),
