@@ -56,7 +56,7 @@ def test_a_run_writes_every_report_with_the_figures(tmp_path: Path,
     bench = document["bench"]
     assert bench["command"] == "lsconform bench --candidate python:reference --quick --pairs 1 --warmup 0"
     assert [w["id"] for w in bench["workloads"]] == ["perf.tiny.ping-pong", "perf.tiny.stream"]
-    assert all(w["ceiling"]["median"] for w in bench["workloads"])
+    assert all(w["ceiling"]["median"] for w in bench["workloads"]), [w["ceiling"] for w in bench["workloads"]]
     assert "## Throughput" in (tmp_path / "out" / "summary.md").read_text()
     assert (tmp_path / "out" / "report.html").read_text().count("<svg") == 2
     assert (tmp_path / "out" / "junit.xml").is_file()
