@@ -6,6 +6,11 @@ manual's "maximum datagram size"; the 2001 code capped it at 4,096,
 DIVERGENCES.md #26). Successful sends return ``(None,)`` as the manual says.
 Failures of ``setsockname``/``setpeername`` return the message and leave the
 socket usable (#25).
+
+A receive first makes one non-blocking system call outside the register of
+calls, and enters it only to wait (base.py, "The receive fast path");
+``receive`` itself is a closure per socket (:func:`_fast_receive`), the
+cheapest Python around the per-datagram system call. Sends always enter.
 """
 
 from __future__ import annotations
