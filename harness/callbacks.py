@@ -17,6 +17,14 @@ and recorded for ``check-callback:`` steps:
   costs no memory), then ``""`` and the total once the data is used up, or
   nil plus its ``message`` at call number ``abort-at``.
 
+A driver may instead run a callback itself (PROTOCOL.md section 7.1,
+``local-callbacks``) when a local one behaves exactly like the scenario's
+(``runs_locally``): the bench offers that for its timed call, so a stream
+does not cross the protocol chunk by chunk. The driver's account of those
+calls (count, bytes, SHA-256, first and last call) is merged into the same
+record by ``CallbackSet.absorb``, so ``check-callback:`` steps judge it
+unchanged.
+
 Calls may come from the adapter's worker thread; records are guarded by a
 lock. The first ``SHOWN_CALLS`` calls of each callback go into the
 transcript (values cut short); after that only a summary at the end, so a
@@ -27,12 +35,17 @@ transcript lines.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import threading
 from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING
 
 from harness.scenario.model import CallbackSpec, GeneratedData
 from harness.transcript import Transcript
-from harness.values import LuaValue, lua_repr, lua_repr_all, trim
+from harness.values import LuaFunction, LuaTable, LuaValue, lua_repr, lua_repr_all, trim
+
+if TYPE_CHECKING:
+    from harness.adapters.driver_wire import LocalCallbackReport
 
 SHOWN_CALLS = 20
 VALUE_LIMIT = 80
@@ -54,10 +67,13 @@ class CallbackRecord:
         self.length = 0
         self._chunks: list[bytes] | None = [] if keep_calls else None
         self._digest = hashlib.sha256()
+        self._reported_sha256: str | None = None  # the candidate's digest, once a local run reported one
 
     def add(self, args: tuple[LuaValue, ...]) -> int:
         """Record one call; returns its number (1 for the first)."""
         args = trim(args)
+        if self._reported_sha256 is not None and args and isinstance(args[0], bytes) and args[0]:
+            raise ValueError("a chunk after a local run's digest: the two SHA-256 cannot be combined")
         self.count += 1
         if self.first is None:
             self.first = args
@@ -72,9 +88,35 @@ class CallbackRecord:
                 self._chunks.append(chunk)
         return self.count
 
+    def absorb(self, count: int, length: int, sha256: str | None, first: tuple[LuaValue, ...] | None,
+               last: tuple[LuaValue, ...] | None) -> None:
+        """Merge the account of calls the candidate ran itself (PROTOCOL.md section 7.1).
+
+        A digest cannot be extended from outside, so a reported SHA-256 is
+        taken only while this record has hashed no chunk (and no chunk may
+        follow it); the list of every call is not reported, so a record that
+        kept one keeps only the first and last call from then on. The bench
+        gives a callback to the candidate only for the call that is its only
+        use, and not when a check asks for its list of calls.
+        """
+        if self.calls is not None and self.count:
+            raise ValueError("calls kept here and calls run in the candidate cannot make one list of calls")
+        if length and self.length:
+            raise ValueError("chunks hashed here and in the candidate: the two SHA-256 cannot be combined")
+        if count == 0:
+            return
+        self.calls = self._chunks = None  # the candidate reports only the first and last call
+        self.count += count
+        if self.first is None:
+            self.first = trim(first or ())
+        self.last = trim(last or ())
+        if sha256 is not None and self.length == 0:
+            self._reported_sha256 = sha256
+        self.length += length
+
     @property
     def sha256(self) -> str:
-        return self._digest.hexdigest()
+        return self._reported_sha256 if self._reported_sha256 is not None else self._digest.hexdigest()
 
     def data(self) -> bytes | None:
         """The string chunks concatenated (None when only the digest was kept)."""
@@ -109,6 +151,13 @@ class ScenarioCallback:
     def _abort(self) -> tuple[LuaValue, ...]:
         return (None,) if self.spec.message is None else (None, self.spec.message)
 
+    def absorb(self, report: LocalCallbackReport) -> str:
+        """Merge a local run's account into the record; returns a transcript line about it."""
+        with self._lock:
+            self.record.absorb(report.calls, report.bytes, report.sha256, report.first, report.last)
+        return (f"{self.name} ran inside the candidate (local callback): {report.calls} calls, "
+                f"{report.bytes} bytes of chunks, sha256 {(report.sha256 or '')[:16]}...")
+
     def summary(self) -> str:
         return f"{self.name}: {self.record.count} calls, {self.record.length} bytes of chunks"
 
@@ -137,6 +186,16 @@ class SendCallback(ScenarioCallback):
         self.served += len(chunk)
         return (chunk, self.total)
 
+    def absorb(self, report: LocalCallbackReport) -> str:
+        """A local run served ``report.bytes``; the chunks here move on as if this callback served them."""
+        with self._lock:
+            self.record.absorb(report.calls, 0, None, report.first, report.last)
+            self.served += report.bytes
+            for _ in itertools.islice(self._pieces, report.calls):
+                pass
+        return (f"{self.name} ran inside the candidate (local callback): {report.calls} calls, "
+                f"{report.bytes} bytes served of {self.total} announced")
+
     def summary(self) -> str:
         return f"{self.name}: {self.record.count} calls, {self.served} bytes served of {self.total} announced"
 
@@ -161,6 +220,33 @@ def generated_chunks(generate: GeneratedData) -> Iterator[bytes]:
         remaining -= size
 
 
+def runs_locally(spec: CallbackSpec) -> bool:
+    """Whether a callback the candidate builds itself (PROTOCOL.md section 7.1) behaves exactly like this one.
+
+    A receive callback that answers 1 and keeps only a digest, or a send
+    callback serving generated data: neither ever aborts. Callbacks that keep
+    every call's data, serve fixed chunks or abort stay with the harness. (A
+    send callback's calls carry no data; a check that lists them all is the
+    caller's to rule out: the candidate reports the first and last only.)
+    """
+    if spec.abort_at is not None:
+        return False
+    if spec.kind == "receive":
+        return spec.record == "digest"
+    return spec.kind == "send" and spec.generate is not None
+
+
+def callback_names(values: Iterable[LuaValue]) -> set[str]:
+    """The names of the callbacks (``LuaFunction``) among some values, tables searched too."""
+    names: set[str] = set()
+    for value in values:
+        if isinstance(value, LuaFunction):
+            names.add(value.name)
+        elif isinstance(value, LuaTable):
+            names |= callback_names(value.values())
+    return names
+
+
 _KINDS: dict[str, type[ScenarioCallback]] = {"receive": ReceiveCallback, "send": SendCallback}
 
 
@@ -178,6 +264,14 @@ class CallbackSet:
             raise UnknownCallback(f"the candidate called callback {name!r}, which the scenario does not "
                                   f"declare (declared: {', '.join(self.callbacks) or 'none'})")
         return callback(args)
+
+    def absorb(self, name: str, report: LocalCallbackReport) -> None:
+        """Merge the account of a callback the candidate ran itself (an adapter's ``LocalCallbackSink``)."""
+        callback = self.callbacks.get(name)
+        if callback is None:
+            raise UnknownCallback(f"a local callback {name!r} was reported, which the scenario does not "
+                                  "declare")
+        self._transcript.record("callback", callback.absorb(report))
 
     def __getitem__(self, name: str) -> ScenarioCallback:
         return self.callbacks[name]

@@ -40,10 +40,15 @@ if not ok then
   os.exit(3)
 end
 
+local capabilities = { "tcp", "udp", "select", "dns", "smtp", "http", "ftp", "repeat" }
+if require("lsdriver.localcb").available then
+  capabilities[#capabilities + 1] = "local-callbacks" -- PROTOCOL.md §7.1; needs SHA-256 (luaossl)
+end
+
 require("lsdriver.server").serve({
   name = name,
   version = compat.VERSION .. " / " .. runtime_version(),
-  capabilities = { "tcp", "udp", "select", "dns", "smtp", "http", "ftp", "repeat" },
+  capabilities = capabilities,
   api = compat.api,
   kind_of = compat.kind,
   close = function(object)

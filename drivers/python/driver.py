@@ -20,6 +20,9 @@ that both give the same values:
 * socket objects (a ``kind`` of tcp-client/tcp-server/udp, or anything with
   ``close``) become handles, the same object always the same handle;
 * a function argument becomes a callable that makes a callback round trip;
+  a ``local-callback`` argument (PROTOCOL.md section 7.1) becomes a callable
+  that does the callback's job right here (``LocalCallbacks``), with no
+  round trip, and the answer carries its account;
 * a result tuple is the return list, ``None`` is no values, anything else
   one value; the module's ``LuaError`` is a Lua error; any other exception
   is a crash: the traceback goes to stderr and the driver exits with 70.
@@ -32,6 +35,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import hashlib
 import importlib
 import json
 import os
@@ -99,11 +103,106 @@ def is_socket_object(obj: object) -> bool:
     return getattr(obj, "kind", None) in SOCKET_KINDS or callable(getattr(obj, "close", None))
 
 
+class LocalCallbacks:
+    """The callbacks one call asked this driver to build itself (PROTOCOL.md section 7.1).
+
+    They behave exactly as the harness's own callbacks for the same
+    declaration (harness/callbacks.py): a receive callback answers 1 and
+    hashes each string chunk as it arrives (on the clock, as the harness's
+    in-process callbacks do); a send callback serves ``size`` bytes of
+    ``pattern`` repeated, ``chunk`` bytes at a time, the pattern carrying on
+    across chunks, then "" with the total. ``report`` is the answer's
+    ``callbacks`` field.
+    """
+
+    def __init__(self) -> None:
+        self._accounts: dict[str, dict[str, Any]] = {}
+
+    def make(self, spec: Any) -> Any:
+        if not isinstance(spec, dict) or not isinstance(spec.get("name"), str):
+            raise DriverExit(f"not a local-callback object: {spec!r}"[:300], EX_PROTOCOL)
+        name, kind = spec["name"], spec.get("kind")
+        account: dict[str, Any] = {"calls": 0, "bytes": 0, "first": None, "last": None}
+        self._accounts[name] = account
+        if kind == "receive":
+            return self._receiver(name, account)
+        if kind == "send":
+            return self._sender(name, spec, account)
+        raise DriverExit(f"local callback {name!r} of unknown kind {kind!r}", EX_PROTOCOL)
+
+    @staticmethod
+    def _receiver(name: str, account: dict[str, Any]) -> Any:
+        digest = hashlib.sha256()
+        account["digest"] = digest
+
+        def receive_cb(*args: Any) -> tuple[Any, ...]:
+            args = tuple(bytes(arg) if isinstance(arg, (bytearray, memoryview)) else arg for arg in args)
+            account["calls"] += 1
+            if account["first"] is None:
+                account["first"] = args
+            account["last"] = args
+            chunk = args[0] if args else None
+            if isinstance(chunk, str):
+                chunk = chunk.encode("latin-1")
+            if isinstance(chunk, bytes):
+                account["bytes"] += len(chunk)
+                digest.update(chunk)
+            return (1,)
+
+        receive_cb.__name__ = f"local_receive_{name}"
+        return receive_cb
+
+    @staticmethod
+    def _sender(name: str, spec: dict[str, Any], account: dict[str, Any]) -> Any:
+        pattern, size, chunk, total = (spec.get(key) for key in ("pattern", "size", "chunk", "total"))
+        if not (isinstance(pattern, str) and pattern and _count(size) and _count(chunk) and chunk > 0
+                and isinstance(total, (int, float))):
+            raise DriverExit(f"local send callback {name!r} needs pattern, size, chunk > 0 and total: "
+                             f"{spec!r}"[:300], EX_PROTOCOL)
+        data = _bytes(pattern)
+        block = data * (-(-chunk // len(data)) + 1)  # any chunk-sized window of the repeated pattern
+        state = {"offset": 0}
+
+        def send_cb(*args: Any) -> tuple[Any, ...]:
+            account["calls"] += 1
+            if account["first"] is None:
+                account["first"] = args
+            account["last"] = args
+            offset = state["offset"]
+            piece = min(chunk, size - offset)
+            if piece <= 0:
+                return (b"", total)
+            start = offset % len(data)
+            state["offset"] = offset + piece
+            account["bytes"] += piece
+            return (block[start:start + piece], total)
+
+        send_cb.__name__ = f"local_send_{name}"
+        return send_cb
+
+    def report(self, values: Values) -> dict[str, Any]:
+        report = {}
+        for name, account in self._accounts.items():
+            entry: dict[str, Any] = {"calls": account["calls"], "bytes": account["bytes"]}
+            if "digest" in account:
+                entry["sha256"] = account["digest"].hexdigest()
+            if account["calls"]:
+                entry["first"] = values.results(account["first"])
+                entry["last"] = values.results(account["last"])
+            report[name] = entry
+        return report
+
+
+def _count(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
 class Values:
     """JSON values <-> the candidate's Python values, with the handle table."""
 
-    def __init__(self, make_callback: Any) -> None:
+    def __init__(self, make_callback: Any, make_local: Any = None) -> None:
         self._make_callback = make_callback
+        self._make_local = make_local
         self._objects: dict[int, Any] = {}
         self._numbers: dict[int, int] = {}  # id(obj) -> handle; objects are held, so ids stay unique
         self._last = 0
@@ -120,6 +219,8 @@ class Values:
                 return self.object_for(value["handle"])
             if "function" in value:
                 return self._make_callback(str(value["function"]))
+            if "local-callback" in value and self._make_local is not None:
+                return self._make_local(value["local-callback"])
         raise DriverExit(f"not a protocol value: {value!r}"[:300], EX_PROTOCOL)
 
     def _table(self, body: dict[str, Any]) -> Any:
@@ -189,7 +290,8 @@ class Server:
         self.module = module
         self.channel = channel
         self.name = name
-        self.values = Values(self._callback)
+        self.values = Values(self._callback, lambda spec: self._locals.make(spec))
+        self._locals = LocalCallbacks()
         error_class = getattr(module, "LuaError", None)
         is_class = isinstance(error_class, type) and issubclass(error_class, Exception)
         self.lua_error = error_class if is_class else None
@@ -203,7 +305,7 @@ class Server:
         version = getattr(self.module, "__version__", None)
         return {"type": "hello", "protocol": PROTOCOL, "name": self.name,
                 "version": str(version) if version is not None else "unknown",
-                "capabilities": list(dict.fromkeys([*areas, "repeat"]))}
+                "capabilities": list(dict.fromkeys([*areas, "repeat", "local-callbacks"]))}
 
     def run(self) -> int:
         self.channel.send(self.hello())
@@ -228,6 +330,15 @@ class Server:
             self.values.release_all()
 
     def _call(self, message: dict[str, Any]) -> dict[str, Any]:
+        """The answer to a call, with the account of its local callbacks (section 7.1) if it had any."""
+        self._locals = LocalCallbacks()
+        answer = self._perform(message)
+        report = self._locals.report(self.values)
+        if report and answer.get("type") in ("return", "error"):
+            answer["callbacks"] = report
+        return answer
+
+    def _perform(self, message: dict[str, Any]) -> dict[str, Any]:
         call_id, name = message.get("id"), str(message.get("function"))
         self._current_id, self._invocations = call_id, 0
         function = self._lookup(message, name)

@@ -16,11 +16,15 @@ traceback.
 from __future__ import annotations
 
 import abc
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from harness.values import Handle, LuaValue
+
+if TYPE_CHECKING:
+    from harness.adapters.driver_wire import LocalCallbackReport
+    from harness.scenario.model import CallbackSpec
 
 CallStyle = Literal["global", "method"]
 
@@ -93,6 +97,10 @@ CallbackHandler = Callable[[str, tuple[LuaValue, ...]], tuple[LuaValue, ...]]
 """Called by an adapter when the candidate calls a scenario-declared callback:
 ``(callback_name, args) -> returned values``."""
 
+LocalCallbackSink = Callable[[str, "LocalCallbackReport"], None]
+"""Called by an adapter with the account of a callback the candidate ran itself
+(PROTOCOL.md section 7.1): ``(callback_name, report)``, once per call that had it."""
+
 
 class Adapter(abc.ABC):
     """A live connection to one candidate, used for one scenario."""
@@ -106,6 +114,18 @@ class Adapter(abc.ABC):
     def set_callback_handler(self, handler: CallbackHandler | None) -> None:
         """Route callback invocations (streaming calls) to the runner."""
         self._callback_handler = handler
+
+    def set_local_callbacks(self, specs: Sequence[CallbackSpec], sink: LocalCallbackSink | None) -> bool:
+        """Offer the candidate to run these callbacks itself (PROTOCOL.md section 7.1).
+
+        Only callbacks that a local one reproduces exactly belong here
+        (``harness.callbacks.runs_locally``). Returns True when the candidate
+        will run them from the next call on, reporting each call's account
+        to ``sink``; False when it cannot, and the callbacks keep going
+        through the callback handler. An empty ``specs`` withdraws the offer.
+        By default an adapter cannot.
+        """
+        return False
 
     @abc.abstractmethod
     def release(self, handles: list[Handle]) -> None:

@@ -24,6 +24,11 @@ Usage, e.g. for a new driver candidate::
         adapter.call(Call("connect", (b"127.0.0.1", 8080)))
 
 ``env`` entries are added to this process's environment for the driver.
+
+``set_local_callbacks(specs, sink)`` (PROTOCOL.md section 7.1) sends those
+callbacks as ``local-callback`` objects, when the hello claims
+``local-callbacks``: the driver builds and runs them itself, and the
+account in each answer's ``callbacks`` field goes to ``sink``.
 """
 
 from __future__ import annotations
@@ -31,7 +36,7 @@ from __future__ import annotations
 import shlex
 import time
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from harness.adapters.base import (
     Adapter,
@@ -39,6 +44,7 @@ from harness.adapters.base import (
     CallbackHandler,
     CandidateInfo,
     Crashed,
+    LocalCallbackSink,
     Outcome,
     Raised,
     Returned,
@@ -54,8 +60,10 @@ from harness.adapters.driver_process import (
 )
 from harness.adapters.driver_wire import (
     ANSWER_TYPES,
+    LOCAL_CALLBACKS,
     PROTOCOL_VERSION,
     Hello,
+    LocalCallbackReport,
     ProtocolError,
     RepeatReport,
     RepeatRequest,
@@ -66,11 +74,17 @@ from harness.adapters.driver_wire import (
     encode_message,
     encode_value,
     excerpt,
+    local_callback_value,
+    parse_callback_reports,
     parse_hello,
     parse_repeat_report,
     require_id,
 )
+from harness.callbacks import callback_names
 from harness.values import Handle, LuaTable, LuaValue
+
+if TYPE_CHECKING:
+    from harness.scenario.model import CallbackSpec
 
 HELLO_TIMEOUT = 10.0
 BYE_TIMEOUT = 2.0
@@ -93,6 +107,8 @@ class DriverAdapter(Adapter):
         self.hello: Hello | None = None
         self.failure: Crashed | TimedOut | None = None
         self._callback_handler: CallbackHandler | None = None
+        self._local: dict[str, CallbackSpec] = {}
+        self._local_sink: LocalCallbackSink | None = None
         self._bye_timeout = bye_timeout
         self._release_timeout = release_timeout
         self._last_id = 0
@@ -130,6 +146,15 @@ class DriverAdapter(Adapter):
     def call_repeated(self, call: Call, repeat: RepeatRequest) -> tuple[Outcome, RepeatReport | None]:
         """PROTOCOL.md section 7: the driver loops; ``call.deadline`` covers the whole loop."""
         return self._call(call, repeat)
+
+    def set_local_callbacks(self, specs: Sequence[CallbackSpec], sink: LocalCallbackSink | None) -> bool:
+        """PROTOCOL.md section 7.1: the driver runs these callbacks itself, if its hello claims it can."""
+        if not specs or sink is None or self.hello is None or LOCAL_CALLBACKS not in self.hello.capabilities:
+            self._local, self._local_sink = {}, None
+            return False
+        self._local = {spec.name: spec for spec in specs}
+        self._local_sink = sink
+        return True
 
     def release(self, handles: list[Handle]) -> None:
         """Ask the driver to close these sockets; a driver failing at it is killed, quietly."""
@@ -204,18 +229,35 @@ class DriverAdapter(Adapter):
         request_id = self._new_id()
         deadline = time.monotonic() + call.deadline
         no_handler: list[str] = []
+        local = {name: self._local[name] for name in callback_names(call.args) if name in self._local}
         try:
-            request = call_message(request_id, call.function, call.args, call.style, call.target, repeat)
+            objects = {name: local_callback_value(spec) for name, spec in local.items()}
+            request = call_message(request_id, call.function, call.args, call.style, call.target, repeat,
+                                   objects)
             self._process.send(encode_message(request), deadline)
             answer = self._await_answer(request_id, deadline, no_handler)
             outcome = self._outcome(answer, call)
             repeated = repeat is not None and answer["type"] == "return"
             report = parse_repeat_report(answer) if repeated else None
+            ran_locally = self._local_reports(answer, local)
         except _FAILURES as error:
             return self._failed(error, f"call {call.function}", call.deadline), None
         if no_handler:
             return Crashed(f"callback {no_handler[0]!r} called but the run set no callback handler"), None
+        if self._local_sink is not None:
+            for name, account in ran_locally.items():
+                self._local_sink(name, account)
         return outcome, report
+
+    @staticmethod
+    def _local_reports(answer: dict[str, Any], local: Mapping[str, CallbackSpec]) -> dict[
+            str, LocalCallbackReport]:
+        """The ``callbacks`` account of a return or error; a local callback left out was never called."""
+        if answer["type"] not in ("return", "error"):
+            return {}
+        kinds = {name: spec.kind for name, spec in local.items()}
+        reports = parse_callback_reports(answer, kinds)
+        return {name: reports.get(name, LocalCallbackReport(0, 0)) for name in local}
 
     def _await_answer(self, request_id: int, deadline: float, no_handler: list[str]) -> dict[str, Any]:
         """Read until the call's answer, serving callback round trips on the way."""

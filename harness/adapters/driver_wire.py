@@ -5,7 +5,8 @@ it, kept apart from the process handling so that every encoding rule can be
 tested without a driver. Lua values travel as JSON: strings one code point per
 byte (U+0000-U+00FF), tables as ``{"table": {"array": [...], "hash": [[k, v],
 ...]}}``, sockets as ``{"handle": N, "kind": K}`` and callbacks as
-``{"function": NAME}``.
+``{"function": NAME}``, or, for a callback the driver runs itself
+(section 7.1, capability ``local-callbacks``), ``{"local-callback": {...}}``.
 
 Anything a driver sends that the page does not allow raises ``ProtocolError``
 with a short description and the offending text, which the adapter turns into
@@ -16,14 +17,21 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from harness.values import Handle, LuaFunction, LuaTable, LuaValue
+
+if TYPE_CHECKING:
+    from harness.scenario.model import CallbackSpec
 
 PROTOCOL_VERSION = 1
 HANDLE_KINDS = frozenset({"tcp-client", "tcp-server", "udp", "unknown"})
 ANSWER_TYPES = frozenset({"return", "error", "unimplemented"})
+LOCAL_CALLBACKS = "local-callbacks"
+"""The hello capability of PROTOCOL.md section 7.1: callbacks built and run by the driver."""
+SHA256_DIGITS = frozenset("0123456789abcdef")
 SHOWN_BYTES = 200
 """How much of an offending line a protocol error quotes."""
 
@@ -42,8 +50,13 @@ def excerpt(line: bytes | str) -> str:
 # -- values ------------------------------------------------------------------
 
 
-def encode_value(value: LuaValue) -> Any:
-    """A harness Lua value as the JSON value a driver receives."""
+def encode_value(value: LuaValue, local: Mapping[str, Any] | None = None) -> Any:
+    """A harness Lua value as the JSON value a driver receives.
+
+    ``local`` maps the names of callbacks the driver runs itself to their
+    ``local-callback`` objects (``local_callback_value``); any other function
+    is a ``{"function": NAME}`` that the driver turns into round trips.
+    """
     if value is None or isinstance(value, (bool, int, float)):
         return value
     if isinstance(value, bytes):
@@ -51,10 +64,12 @@ def encode_value(value: LuaValue) -> Any:
     if isinstance(value, Handle):
         return {"handle": value.id, "kind": value.kind}
     if isinstance(value, LuaFunction):
+        if local is not None and value.name in local:
+            return {"local-callback": local[value.name]}
         return {"function": value.name}
     if isinstance(value, LuaTable):
-        pairs = [[encode_value(key), encode_value(item)] for key, item in value.hash.items()]
-        return {"table": {"array": [encode_value(item) for item in value.array], "hash": pairs}}
+        pairs = [[encode_value(key, local), encode_value(item, local)] for key, item in value.hash.items()]
+        return {"table": {"array": [encode_value(item, local) for item in value.array], "hash": pairs}}
     raise TypeError(f"not a Lua value: {value!r}")
 
 
@@ -94,7 +109,7 @@ def _decode_object(value: dict[str, Any]) -> LuaValue:
             raise ProtocolError(f"handle must be a positive integer, not {excerpt(json.dumps(number))}")
         kind = value.get("kind", "unknown")
         return Handle(number, kind if isinstance(kind, str) and kind in HANDLE_KINDS else "unknown")
-    if "function" in value:
+    if "function" in value or "local-callback" in value:
         raise ProtocolError("a function value travels only from the harness to the driver")
     raise ProtocolError(f"{excerpt(json.dumps(value))} is not a value of PROTOCOL.md section 2")
 
@@ -143,10 +158,13 @@ def decode_message(line: bytes) -> dict[str, Any]:
 
 
 def call_message(call_id: int, function: str, args: tuple[LuaValue, ...], style: str,
-                 target: Handle | None, repeat: RepeatRequest | None = None) -> dict[str, Any]:
-    """A ``call`` request. Arguments go out exactly as given: a trailing nil is an explicit nil."""
+                 target: Handle | None, repeat: RepeatRequest | None = None,
+                 local: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """A ``call`` request. Arguments go out exactly as given: a trailing nil is an explicit nil.
+
+    ``local``: the ``local-callback`` objects of the callbacks the driver runs itself, by name."""
     message: dict[str, Any] = {"type": "call", "id": call_id, "function": function, "style": style,
-                               "args": [encode_value(arg) for arg in args]}
+                               "args": [encode_value(arg, local) for arg in args]}
     if style == "method" and target is not None:
         message["target"] = encode_value(target)
     if repeat is not None:
@@ -220,6 +238,88 @@ def parse_repeat_report(message: dict[str, Any]) -> RepeatReport:
     if size is not None and (not isinstance(size, int) or isinstance(size, bool) or size < 0):
         raise ProtocolError(f"repeat.bytes must be a non-negative integer, not {size!r}")
     return RepeatReport(done, float(elapsed), size)
+
+
+# -- local callbacks (section 7.1) ---------------------------------------------
+
+
+def local_callback_value(spec: CallbackSpec) -> dict[str, Any]:
+    """The ``local-callback`` object that tells a driver to build this callback itself.
+
+    Only callbacks ``harness.callbacks.runs_locally`` accepts have one: a
+    receive callback that keeps a digest, or a send callback that generates
+    its data, neither aborting. The send form carries what
+    ``harness.callbacks.generated_chunks`` needs to produce the same chunks.
+    """
+    if spec.kind == "receive":
+        return {"name": spec.name, "kind": "receive"}
+    generate = spec.generate
+    if generate is None:
+        raise ValueError(f"callback {spec.name!r} serves fixed chunks; only generated data can be local")
+    total = spec.total if spec.total is not None else generate.size
+    return {"name": spec.name, "kind": "send", "pattern": generate.pattern.decode("latin-1"),
+            "size": generate.size, "chunk": generate.chunk, "total": total}
+
+
+@dataclass(frozen=True)
+class LocalCallbackReport:
+    """A driver's account of a callback it ran itself: calls, bytes, and for a receive callback the
+    SHA-256 of the string chunks; ``first``/``last`` are the first and last call's arguments (None
+    when it was never called). ``bytes`` is what a receive callback received, or a send callback
+    served."""
+
+    calls: int
+    bytes: int
+    sha256: str | None = None
+    first: tuple[LuaValue, ...] | None = None
+    last: tuple[LuaValue, ...] | None = None
+
+
+def parse_callback_reports(message: dict[str, Any],
+                           kinds: Mapping[str, str]) -> dict[str, LocalCallbackReport]:
+    """The ``callbacks`` field of an answer; ``kinds`` names the call's local callbacks and their kinds.
+
+    A local callback the report leaves out was never called. Anything else
+    (a name that was not local to this call, a malformed field) is a
+    protocol error naming the field.
+    """
+    raw = message.get("callbacks")
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        raise ProtocolError(f"callbacks must be an object of reports by name, not {excerpt(json.dumps(raw))}")
+    reports = {}
+    for name, entry in raw.items():
+        if name not in kinds:
+            local = ", ".join(sorted(kinds)) or "none"
+            raise ProtocolError(f"callbacks.{name}: {name!r} was not a local callback of this call "
+                                f"(local: {local})")
+        reports[name] = _callback_report(f"callbacks.{name}", entry, kinds[name])
+    return reports
+
+
+def _callback_report(field: str, entry: Any, kind: str) -> LocalCallbackReport:
+    if not isinstance(entry, dict):
+        raise ProtocolError(f"{field} must be an object, not {excerpt(json.dumps(entry))}")
+    calls, size = entry.get("calls"), entry.get("bytes")
+    for key, number in (("calls", calls), ("bytes", size)):
+        if not isinstance(number, int) or isinstance(number, bool) or number < 0:
+            raise ProtocolError(f"{field}.{key} must be a non-negative integer, not {number!r}")
+    digest = entry.get("sha256")
+    hexadecimal = isinstance(digest, str) and len(digest) == 64 and set(digest) <= SHA256_DIGITS
+    if kind == "receive" and not hexadecimal:
+        shown = excerpt(json.dumps(digest))
+        raise ProtocolError(f"{field}.sha256 must be 64 lowercase hex digits, not {shown}")
+    ends = []
+    for key in ("first", "last"):
+        values = entry.get(key)
+        if calls and not isinstance(values, list):
+            raise ProtocolError(f"{field}.{key} must be the list of that call's arguments, not "
+                                f"{excerpt(json.dumps(values))}")
+        if not calls and values is not None:
+            raise ProtocolError(f"{field}.{key} must be absent or null for a callback never called")
+        ends.append(decode_values(values) if calls else None)
+    return LocalCallbackReport(calls, size, digest if kind == "receive" else None, ends[0], ends[1])
 
 
 def require_id(message: dict[str, Any], expected: int, where: str) -> None:

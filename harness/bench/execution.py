@@ -17,7 +17,12 @@ Every other step (connects, closes, ``check:`` of what a fake server
 received) is judged as in any scenario, so a fast wrong answer is a FAIL
 with no time at all. Callback round trips made during the timed part are
 counted: through a driver they carry the payload across the protocol, and
-the scoring leaves such figures out (``protocol_bound``).
+the scoring leaves such figures out (``protocol_bound``). So the timed
+call's callbacks that a local one reproduces exactly, and that no other
+step uses, are offered to the candidate to run itself (PROTOCOL.md section
+7.1, ``local-callbacks``): a driver that claims it makes no round trip, its
+account is merged into the scenario's callbacks for the ``check-callback:``
+steps, and the figure is scored. A driver without it keeps the round trips.
 """
 
 from __future__ import annotations
@@ -32,7 +37,7 @@ from harness.adapters.base import Adapter, Call, CandidateInfo, CandidateSpec, O
 from harness.adapters.driver_wire import RepeatReport, RepeatRequest
 from harness.adapters.inprocess import InProcessAdapter
 from harness.bench.workload import RepeatedCall, Rounds, Workload
-from harness.callbacks import CallbackSet
+from harness.callbacks import CallbackSet, callback_names, runs_locally
 from harness.inspection import Inspector
 from harness.judging import Judgement, judge
 from harness.peers.base import PeerContext
@@ -40,7 +45,15 @@ from harness.peers.group import PeerGroup
 from harness.peers.sync import SyncBoard
 from harness.runner import RunOptions
 from harness.scenario.matchers import match_returns
-from harness.scenario.model import ACCEPTABLE_ORDER, CallStep, Scenario, ScenarioResult, Verdict
+from harness.scenario.model import (
+    ACCEPTABLE_ORDER,
+    CallbackSpec,
+    CallStep,
+    CheckCallbackStep,
+    Scenario,
+    ScenarioResult,
+    Verdict,
+)
 from harness.scenario.refs import UnresolvedRef, resolve
 from harness.steps import StepRunner, call_text, handles_in
 from harness.transcript import Transcript
@@ -228,11 +241,19 @@ class _WorkloadRun:
         if not isinstance(adapter, RepeatingAdapter):
             return Judgement(Verdict.CRASH, "this candidate's adapter cannot repeat a call (PROTOCOL.md "
                              "section 7)", step=where)
+        local = self._local_callbacks(step)
+        if local and self.adapter is not None and \
+                self.adapter.set_local_callbacks(local, self.callbacks.absorb):
+            names = ", ".join(spec.name for spec in local)
+            self.transcript.record("harness", f"callbacks run inside the candidate: {names} (PROTOCOL.md "
+                                   "section 7.1)")
         self._counting = True
         try:
             outcome, report = adapter.call_repeated(call, RepeatRequest(timed.repeat, timed.stop, "count"))
         finally:
             self._counting = False
+            if local and self.adapter is not None:
+                self.adapter.set_local_callbacks((), None)
         text = f"{call_text(step, call.args)} x{timed.repeat}"
         if not isinstance(outcome, Returned) or report is None:
             judgement = judge(outcome, (), 0.0, self.env, self.options.time_scale)
@@ -252,6 +273,24 @@ class _WorkloadRun:
                                     f"{lua_repr_all(outcome.values)}")
         self.seconds = report.elapsed
         return Judgement(Verdict.PASS)
+
+    def _local_callbacks(self, timed_step: CallStep) -> list[CallbackSpec]:
+        """The timed call's callbacks that a local one reproduces exactly and no other step uses.
+
+        Only a callback's one use can run in the candidate: its account (a
+        digest, the data served so far) cannot be combined with calls the
+        harness served itself. A callback whose every call a check lists
+        stays with the harness too: the candidate reports the first and last.
+        """
+        elsewhere: set[str] = set()
+        for step in self.scenario.steps:
+            if isinstance(step, CallStep) and step is not timed_step:
+                elsewhere |= callback_names(step.args)
+            elif isinstance(step, CheckCallbackStep) and any("calls" in outcome.fields
+                                                               for outcome in step.outcomes):
+                elsewhere.add(step.name)  # every call's arguments are checked: the harness must see them
+        names = callback_names(timed_step.args) - elsewhere
+        return [spec for spec in self.scenario.callbacks if spec.name in names and runs_locally(spec)]
 
     def _account_problem(self, values: tuple[LuaValue, ...], report: RepeatReport) -> str:
         expect = self.workload.expect

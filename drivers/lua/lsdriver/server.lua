@@ -16,6 +16,7 @@
 local json = require("lsdriver.json")
 local values = require("lsdriver.values")
 local calls = require("lsdriver.calls")
+local localcb = require("lsdriver.localcb")
 
 local quote = json.quote
 local concat = table.concat
@@ -126,8 +127,19 @@ end
 
 -- Requests -------------------------------------------------------------------
 
-local function answer_error(id, message)
-  send_line('{"type":"error","id":' .. tostring(id) .. ',"message":' .. quote(message) .. "}")
+-- The answer's "callbacks" field (PROTOCOL.md §7.1), or "" when the call
+-- had no local callbacks.
+function Session:local_report()
+  local report = self.locals and self.locals:report(function(list, n)
+    return values.encode_list(list, n, self.handles)
+  end)
+  self.locals = nil
+  return report and (',"callbacks":' .. report) or ""
+end
+
+function Session:answer_error(id, message)
+  send_line('{"type":"error","id":' .. tostring(id) .. ',"message":' .. quote(message) .. self:local_report()
+    .. "}")
 end
 
 -- The function to call and its full argument list, or nil (unimplemented).
@@ -136,7 +148,14 @@ function Session:prepare(message)
   if type(name) ~= "string" then
     die("protocol: a call needs a \"function\" name")
   end
-  local make_function = function(cb_name) return self:callback(cb_name) end
+  local locals = localcb.registry()
+  self.locals = locals
+  local make_function = function(cb_name, spec)
+    if spec ~= nil then
+      return locals:make(spec) -- a local-callback object (PROTOCOL.md §7.1)
+    end
+    return self:callback(cb_name)
+  end
   local list = message.args or { n = 0 }
   local n = list.n or 0
   local method = message.style == "method"
@@ -178,35 +197,36 @@ function Session:on_call(message)
   local ok, result = calls.invoke(fn, arguments, n)
   self.call_id = nil
   if not ok then
-    return answer_error(id, result)
+    return self:answer_error(id, result)
   end
-  send_line('{"type":"return","id":' .. tostring(id) .. ',"values":' .. self:encode_values(result) .. "}")
+  send_line('{"type":"return","id":' .. tostring(id) .. ',"values":' .. self:encode_values(result)
+    .. self:local_report() .. "}")
 end
 
 function Session:repeat_call(message, fn, arguments, n, times)
   local id = message.id
   if type(times) ~= "number" or times < 1 then
-    return answer_error(id, "repeat must be a positive number")
+    return self:answer_error(id, "repeat must be a positive number")
   end
   local stop = message.stop
   if stop ~= nil and (type(stop) ~= "number" or stop < 1) then
-    return answer_error(id, "stop must be a positive number")
+    return self:answer_error(id, "stop must be a positive number")
   end
   local discard = message.discard or "none"
   if discard ~= "none" and discard ~= "count" then
-    return answer_error(id, "unknown discard " .. quote(tostring(discard)))
+    return self:answer_error(id, "unknown discard " .. quote(tostring(discard)))
   end
   local ok, result, summary = calls.repeat_call(fn, arguments, n, times, stop)
   self.call_id = nil
   if not ok then
-    return answer_error(id, result)
+    return self:answer_error(id, result)
   end
   if discard == "count" and type(result[1]) == "string" then
     result[1] = nil
   end
   send_line('{"type":"return","id":' .. tostring(id) .. ',"values":' .. self:encode_values(result)
     .. ',"repeat":{"done":' .. summary.done .. ',"bytes":' .. json.number(summary.bytes)
-    .. ',"elapsed":' .. json.number(summary.elapsed) .. "}}")
+    .. ',"elapsed":' .. json.number(summary.elapsed) .. "}" .. self:local_report() .. "}")
 end
 
 function Session:close_all()

@@ -10,7 +10,9 @@
 -- handle, of kind "unknown", so that it stays an opaque reference.
 --
 -- Functions arrive as {"function": NAME}; the caller supplies the maker that
--- turns such a name into a callable (the callback round trip).
+-- turns such a name into a callable (the callback round trip). A
+-- {"local-callback": {...}} object (PROTOCOL.md §7.1) goes to the same maker
+-- as its second argument: the driver builds that callback itself.
 
 local json = require("lsdriver.json")
 
@@ -166,6 +168,9 @@ function decode(data, handles, make_function, depth)
     return object
   elseif data["function"] ~= nil then
     return make_function(data["function"])
+  elseif data["local-callback"] ~= nil then
+    local spec = data["local-callback"]
+    return make_function(type(spec) == "table" and spec.name or nil, spec)
   end
   error("protocol: not a value: an object without table, handle or function", 0)
 end
