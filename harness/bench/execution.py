@@ -242,8 +242,8 @@ class _WorkloadRun:
             return Judgement(Verdict.CRASH, "this candidate's adapter cannot repeat a call (PROTOCOL.md "
                              "section 7)", step=where)
         local = self._local_callbacks(step)
-        if local and self.adapter is not None and \
-                self.adapter.set_local_callbacks(local, self.callbacks.absorb):
+        offered = self.adapter if local else None
+        if offered is not None and offered.set_local_callbacks(local, self.callbacks.absorb):
             names = ", ".join(spec.name for spec in local)
             self.transcript.record("harness", f"callbacks run inside the candidate: {names} (PROTOCOL.md "
                                    "section 7.1)")
@@ -252,8 +252,8 @@ class _WorkloadRun:
             outcome, report = adapter.call_repeated(call, RepeatRequest(timed.repeat, timed.stop, "count"))
         finally:
             self._counting = False
-            if local and self.adapter is not None:
-                self.adapter.set_local_callbacks((), None)
+            if offered is not None:
+                offered.set_local_callbacks((), None)
         text = f"{call_text(step, call.args)} x{timed.repeat}"
         if not isinstance(outcome, Returned) or report is None:
             judgement = judge(outcome, (), 0.0, self.env, self.options.time_scale)
