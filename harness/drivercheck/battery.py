@@ -10,6 +10,7 @@ that a FAIL points at the driver rather than at the implementation behind it.
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -18,8 +19,10 @@ from harness.adapters.base import Call, Outcome, Raised, Returned, TimedOut, Uni
 from harness.adapters.driver import DriverAdapter
 from harness.adapters.driver_process import DriverGone, DriverProcess, DriverSilent, describe_status
 from harness.adapters.driver_wire import (
+    LOCAL_CALLBACKS,
     PROTOCOL_VERSION,
     Hello,
+    LocalCallbackReport,
     ProtocolError,
     RepeatRequest,
     decode_message,
@@ -27,11 +30,15 @@ from harness.adapters.driver_wire import (
     parse_hello,
 )
 from harness.drivercheck.peers import LOOPBACK, Feeder, FtpPeer, HttpPeer, RecordingPeer
+from harness.scenario.model import CallbackSpec, GeneratedData
 from harness.values import Handle, LuaFunction, LuaTable, LuaValue, lua_repr_all
 
 ALL_BYTES = bytes(range(256)) + bytes(reversed(range(256)))
 CALL_DEADLINE = 5.0
 NO_SUCH_FUNCTION = "lsconform_no_such_function"
+UPLOAD = GeneratedData(size=50_000, pattern=b"0123456789abc", chunk=4096)
+"""What the local send callback of the check generates: 13 bytes of pattern do not divide 4096-byte
+chunks, so every chunk but the first starts inside the pattern."""
 
 
 class CheckFailed(Exception):
@@ -298,6 +305,79 @@ def check_callbacks(adapter: DriverAdapter, patience: float) -> CheckResult:
                        f"{via}: {len(chunks)} round trips carried the body byte for byte")
 
 
+def check_local_callbacks(adapter: DriverAdapter, patience: float) -> CheckResult:
+    """PROTOCOL.md section 7.1: callbacks the driver runs itself, with no round trip, and their account.
+
+    A local receive callback gets a body of all byte values (as the
+    ``callbacks`` check does through round trips); a local send callback
+    uploads generated data (``UPLOAD``), which the peer must receive byte
+    for byte.
+    """
+    capabilities = adapter.info.capabilities
+    if LOCAL_CALLBACKS not in capabilities:
+        return CheckResult("local-callbacks", "SKIP", "not claimed")
+    if not {"http", "ftp"} & capabilities:
+        return CheckResult("local-callbacks", "SKIP", "claimed, but the driver claims neither http nor ftp")
+    round_trips: list[str] = []
+    reports: dict[str, LocalCallbackReport] = {}
+    adapter.set_callback_handler(lambda name, args: (round_trips.append(name), (1,))[1])
+    specs = [CallbackSpec("body", "receive", record="digest"),
+             CallbackSpec("reply", "receive", record="digest"),
+             CallbackSpec("source", "send", generate=UPLOAD)]
+    if not adapter.set_local_callbacks(specs, reports.__setitem__):
+        raise CheckFailed("the adapter did not accept local callbacks although the hello claims them")
+    upload = (UPLOAD.pattern * (UPLOAD.size // len(UPLOAD.pattern) + 1))[:UPLOAD.size]
+    if "http" in capabilities:
+        with HttpPeer(ALL_BYTES) as http:
+            url = f"http://{LOOPBACK}:{http.port}/drivercheck".encode()
+            returned(adapter, "http_requestindirect", b"GET", url, LuaFunction("body"))
+        _check_receive_report(reports, "http_requestindirect")
+        reports.clear()
+        with HttpPeer(b"stored") as http:
+            url = f"http://{LOOPBACK}:{http.port}/drivercheck".encode()
+            returned(adapter, "http_requestindirect", b"POST", url, LuaFunction("reply"), None,
+                     LuaFunction("source"))
+        arrived, via = http.uploaded, "http_requestindirect"
+    else:
+        with FtpPeer(ALL_BYTES) as ftp:
+            url = f"ftp://{LOOPBACK}:{ftp.port}/drivercheck.bin".encode()
+            returned(adapter, "ftp_getindirect", url, LuaFunction("body"), b"b")
+        _check_receive_report(reports, "ftp_getindirect")
+        with FtpPeer(b"") as ftp:
+            url = f"ftp://{LOOPBACK}:{ftp.port}/drivercheck.bin".encode()
+            returned(adapter, "ftp_putindirect", url, LuaFunction("source"), b"b")
+        arrived, via = ftp.stored, "ftp_putindirect"
+    if round_trips:
+        raise CheckFailed(f"{len(round_trips)} callback round trips ({sorted(set(round_trips))}) for "
+                          "callbacks sent as local")
+    source = reports.get("source")
+    if source is None or source.calls < 2:
+        raise CheckFailed(f"{via}: the send callback's report is {source}, expected at least 2 calls "
+                          "(the data, then \"\")")
+    if source.bytes != UPLOAD.size:
+        raise CheckFailed(f"{via}: the send callback reports {source.bytes} bytes served, "
+                          f"expected {UPLOAD.size}")
+    if arrived != upload:
+        raise CheckFailed(f"{via}: the peer received {first_difference(arrived, upload)} from the local send "
+                          "callback")
+    return CheckResult("local-callbacks", "PASS", f"no round trip; the receive callback's calls, bytes and "
+                       f"SHA-256 match the body; {via} uploaded {UPLOAD.size} generated bytes byte for byte")
+
+
+def _check_receive_report(reports: Mapping[str, LocalCallbackReport], via: str) -> None:
+    body = reports.get("body")
+    if body is None or body.calls < 1:
+        raise CheckFailed(f"{via}: the local receive callback's report is {body}, expected calls")
+    if body.bytes != len(ALL_BYTES) or body.sha256 != hashlib.sha256(ALL_BYTES).hexdigest():
+        raise CheckFailed(f"{via}: the local receive callback reports {body.bytes} bytes with sha256 "
+                          f"{body.sha256}, expected {len(ALL_BYTES)} bytes with sha256 "
+                          f"{hashlib.sha256(ALL_BYTES).hexdigest()}")
+    first = body.first or ()
+    if not first or not isinstance(first[0], bytes) or not ALL_BYTES.startswith(first[0]):
+        raise CheckFailed(f"{via}: the first call's arguments are reported as {lua_repr_all(first)}, "
+                          "expected the start of the body")
+
+
 def check_repeat(adapter: DriverAdapter, patience: float) -> CheckResult:
     if "repeat" not in adapter.info.capabilities:
         call = Call("udpsocket", (), "global", None, CALL_DEADLINE)
@@ -345,6 +425,7 @@ ADAPTER_CHECKS: Sequence[tuple[str, Callable[[DriverAdapter, float], CheckResult
     ("handles", check_handles),
     ("release", check_release),
     ("callbacks", check_callbacks),
+    ("local-callbacks", check_local_callbacks),
     ("repeat", check_repeat),
 )
 END_CHECKS: Sequence[tuple[str, Callable[[Target], CheckResult]]] = (

@@ -130,11 +130,16 @@ class Feeder:
 
 
 class HttpPeer(_OneConnection):
-    """Answers one HTTP request with ``body`` (content-length framing) and records the request."""
+    """Answers one HTTP request with ``body`` (content-length framing) and records the request.
+
+    ``request`` is the head; ``uploaded`` the request body, read up to its
+    ``content-length`` before the answer goes out.
+    """
 
     def __init__(self, body: bytes) -> None:
         self.body = body
         self.request = b""
+        self.uploaded = b""
         super().__init__()
 
     def serve(self, conn: socket.socket) -> None:
@@ -149,14 +154,40 @@ class HttpPeer(_OneConnection):
             if not chunk:
                 return
             received += chunk
-        self.request = bytes(received)
+        head_end = received.find(b"\r\n\r\n") + 4
+        self.request = bytes(received[:head_end])
+        self.uploaded = self._read_body(conn, bytes(received[head_end:]))
         head = f"HTTP/1.1 200 OK\r\nContent-Length: {len(self.body)}\r\nConnection: close\r\n\r\n"
         with contextlib.suppress(OSError):
             conn.sendall(head.encode("ascii") + self.body)
 
 
+    def _read_body(self, conn: socket.socket, start: bytes) -> bytes:
+        """The request body that follows the head: ``content-length`` bytes (none without the header)."""
+        length = 0
+        for line in self.request.decode("latin-1").split("\r\n")[1:]:
+            name, _, value = line.partition(":")
+            if name.strip().lower() == "content-length" and value.strip().isdigit():
+                length = int(value.strip())
+        body = bytearray(start)
+        while len(body) < length and not self.stopping():
+            try:
+                chunk = conn.recv(65536)
+            except TimeoutError:
+                continue
+            except OSError:
+                break
+            if not chunk:
+                break
+            body += chunk
+        return bytes(body)
+
+
 class FtpPeer(_OneConnection):
-    """Serves one file over FTP: login, cwd, type, PORT or PASV/EPSV, RETR; records the commands."""
+    """Serves one file over FTP: login, cwd, type, PORT or PASV/EPSV, RETR; records the commands.
+
+    A STOR is accepted too: what arrives on its data connection is ``stored``.
+    """
 
     REPLIES = {"user": "331 password please", "pass": "230 logged in", "cwd": "250 ok", "type": "200 ok",
                "quit": "221 bye"}
@@ -164,6 +195,7 @@ class FtpPeer(_OneConnection):
     def __init__(self, body: bytes) -> None:
         self.body = body
         self.commands: list[str] = []
+        self.stored = b""
         self._data_listener: socket.socket | None = None
         self._active: tuple[str, int] | None = None
         super().__init__()
@@ -204,18 +236,38 @@ class FtpPeer(_OneConnection):
             conn.sendall(b"150 opening data connection\r\n")
             self._send_data()
             return "226 transfer complete"
+        if verb == "stor":
+            conn.sendall(b"150 opening data connection\r\n")
+            self.stored = self._receive_data()
+            return "226 transfer complete"
         return self.REPLIES.get(verb, "200 ok")
 
-    def _send_data(self) -> None:
+    def _data_connection(self) -> socket.socket | None:
         if self._active is not None:
-            data = socket.create_connection(self._active, timeout=JOIN_TIMEOUT)
-        elif self._data_listener is not None:
+            return socket.create_connection(self._active, timeout=JOIN_TIMEOUT)
+        if self._data_listener is not None:
             self._data_listener.settimeout(JOIN_TIMEOUT)
-            data, _ = self._data_listener.accept()
-        else:
+            return self._data_listener.accept()[0]
+        return None
+
+    def _send_data(self) -> None:
+        data = self._data_connection()
+        if data is None:
             return
         with data, contextlib.suppress(OSError):
             data.sendall(self.body)
+
+    def _receive_data(self) -> bytes:
+        """Everything the client sends on the data connection, up to its close."""
+        data = self._data_connection()
+        if data is None:
+            return b""
+        received = bytearray()
+        data.settimeout(JOIN_TIMEOUT)
+        with data, contextlib.suppress(OSError):
+            while chunk := data.recv(65536):
+                received += chunk
+        return bytes(received)
 
 
 def _parse_port(verb: str, argument: str) -> tuple[str, int]:

@@ -9,8 +9,8 @@ from driver_support import broken_driver, python_driver, variant_driver
 from harness.cli.main import main
 from harness.drivercheck import Target, run_checks
 
-CHECKS = ["hello", "protocol-version", "errors", "byte-exact", "handles", "release", "callbacks", "repeat",
-          "bye", "end-of-input"]
+CHECKS = ["hello", "protocol-version", "errors", "byte-exact", "handles", "release", "callbacks",
+          "local-callbacks", "repeat", "bye", "end-of-input"]
 
 
 NEITHER = {"STREAMING_AREA": "none"}
@@ -34,6 +34,7 @@ def test_the_python_driver_over_the_reference_passes_every_check():
 def test_callbacks_are_skipped_when_neither_http_nor_ftp_is_claimed():
     seen = statuses(python_driver("streamingmod"), env=NEITHER)
     assert seen["callbacks"] == ("SKIP", "the driver claims neither http nor ftp")
+    assert seen["local-callbacks"] == ("SKIP", "claimed, but the driver claims neither http nor ftp")
     assert {status for status, _ in seen.values()} == {"PASS", "SKIP"}
 
 
@@ -43,6 +44,28 @@ def test_callbacks_are_checked_when_the_driver_claims_http_or_ftp(area):
     status, detail = seen["callbacks"]
     assert status == "PASS", detail
     assert ("http_requestindirect" if area == "http" else "ftp_getindirect") in detail
+    status, detail = seen["local-callbacks"]
+    assert status == "PASS", detail
+    assert ("http_requestindirect" if area == "http" else "ftp_putindirect") in detail
+
+
+def test_local_callbacks_are_skipped_when_not_claimed():
+    seen = statuses(variant_driver("no-local-callbacks", "streamingmod"), env={"STREAMING_AREA": "http"})
+    assert seen["local-callbacks"] == ("SKIP", "not claimed")
+    assert seen["callbacks"][0] == "PASS"
+    assert {status for status, _ in seen.values()} == {"PASS", "SKIP"}
+
+
+@pytest.mark.parametrize(("variant", "evidence"), [
+    ("local-digest-wrong", "expected 512 bytes with sha256 "),
+    ("local-send-restarts-pattern", "the peer received byte 4096 is 0x30, expected 0x31"),
+])
+@pytest.mark.parametrize("area", ["http", "ftp"])
+def test_a_wrong_local_callback_fails_the_local_callbacks_check(variant, evidence, area):
+    seen = statuses(variant_driver(variant, "streamingmod"), env={"STREAMING_AREA": area})
+    status, detail = seen["local-callbacks"]
+    assert status == "FAIL" and evidence in detail, detail
+    assert {name for name, (state, _) in seen.items() if state == "FAIL"} == {"local-callbacks"}
 
 
 VARIANTS = [
@@ -52,7 +75,7 @@ VARIANTS = [
      ("repeat",)),  # its payload has high bytes too
     ("fresh-handles", "handles", "expected the accepted socket", ()),
     ("protocol-2", "protocol-version", "the driver speaks protocol 2",
-     ("errors", "byte-exact", "handles", "release", "callbacks", "repeat")),  # the adapter refuses it
+     ("errors", "byte-exact", "handles", "release", "callbacks", "local-callbacks", "repeat")),  # refused
     ("no-bye-answer", "bye", "no bye answer", ()),
     ("lingers-after-input", "end-of-input", "did not end its output within 1s", ()),
     ("release-keeps-sockets", "release", "stayed open after its handle was released", ()),

@@ -7,6 +7,7 @@ it unchanged otherwise, so a check that fails names exactly that bug.
 
 from __future__ import annotations
 
+import hashlib
 import sys
 import threading
 from pathlib import Path
@@ -93,6 +94,49 @@ def repeat_ignored() -> None:
         self, {key: value for key, value in message.items() if key != "repeat"})
 
 
+def no_local_callbacks() -> None:
+    """Claims no local callbacks (PROTOCOL.md section 7.1): a driver from before that section."""
+    original_hello = driver.Server.hello
+
+    def hello(self: driver.Server) -> dict[str, Any]:
+        message = original_hello(self)
+        return {**message, "capabilities": [item for item in message["capabilities"]
+                                            if item != "local-callbacks"]}
+
+    driver.Server.hello = hello  # type: ignore[method-assign]
+
+
+def local_digest_wrong() -> None:
+    """Reports the SHA-256 of something else for its local receive callbacks."""
+    original = driver.LocalCallbacks.report
+
+    def report(self: driver.LocalCallbacks, values: driver.Values) -> dict[str, Any]:
+        result = original(self, values)
+        for entry in result.values():
+            if "sha256" in entry:
+                entry["sha256"] = hashlib.sha256(b"something else").hexdigest()
+        return result
+
+    driver.LocalCallbacks.report = report  # type: ignore[method-assign]
+
+
+def local_send_restarts_pattern() -> None:
+    """Its local send callbacks start every chunk at the start of the pattern."""
+    original = driver.LocalCallbacks._sender
+
+    def sender(name: str, spec: dict[str, Any], account: dict[str, Any]) -> Any:
+        inner = original(name, spec, account)
+        pattern = spec["pattern"].encode("latin-1")
+
+        def send_cb(*args: Any) -> tuple[Any, ...]:
+            chunk, total = inner(*args)
+            return (pattern * (len(chunk) // len(pattern) + 1))[:len(chunk)], total
+
+        return send_cb
+
+    driver.LocalCallbacks._sender = staticmethod(sender)  # type: ignore[method-assign]
+
+
 VARIANTS = {
     "mangle-results": mangle_results,
     "mangle-arguments": mangle_arguments,
@@ -102,6 +146,9 @@ VARIANTS = {
     "lingers-after-input": lingers_after_input,
     "release-keeps-sockets": release_keeps_sockets,
     "repeat-ignored": repeat_ignored,
+    "no-local-callbacks": no_local_callbacks,
+    "local-digest-wrong": local_digest_wrong,
+    "local-send-restarts-pattern": local_send_restarts_pattern,
 }
 
 if __name__ == "__main__":
