@@ -101,3 +101,13 @@ def test_a_callback_whose_every_call_is_checked_stays_with_the_harness(tmp_path)
     run = run_workload(offered, resolve("reference-driver"))
     assert run.verdict is Verdict.PASS, run.result.reason
     assert run.callback_calls == 0 and not run.protocol_bound
+
+
+def test_a_wrong_local_account_fails_the_run_and_gets_no_figure():
+    command = [sys.executable, str(VARIANT), "local-digest-wrong", "--path", str(ROOT), "reference"]
+    candidate = resolve("driver:" + shlex.join(command))
+    run = run_workload(shipped_workload("perf.http.getindirect.1mib"), candidate)
+    assert run.verdict is Verdict.FAIL and run.seconds is None
+    assert run.result.reason.startswith("check-callback sink: digest:")
+    notes = [entry.text for entry in run.result.transcript]
+    assert any(text.startswith("sink ran inside the candidate (local callback): ") for text in notes), notes
