@@ -21,6 +21,7 @@ from harness.adapters.driver import DriverAdapter
 from harness.bench.execution import run_workload
 from harness.bench.scoring import LENGTH_ONLY, score, workload_figures
 from harness.bench.session import BenchOptions, run_session
+from harness.candidates.luasocket3 import runtime_problem
 from harness.candidates.registry import resolve
 from harness.scenario.model import Scenario, Verdict
 from reports import bench_text
@@ -90,3 +91,23 @@ def test_a_length_only_figure_is_shown_marked_and_not_scored(stream: Scenario) -
     assert bench_text.show_side(unhashed, "bytes").endswith(bench_text.LENGTH_MARK)
     assert bench_text.LENGTH_MARK not in bench_text.show_side(hashed, "bytes")
     assert f"{bench_text.LENGTH_MARK} checked by length only" in " ".join(bench_text.notes())
+
+
+def test_the_lua_driver_hashes_what_it_received(tmp_path: Path) -> None:
+    problem = runtime_problem("lua5.4")
+    if problem:
+        pytest.skip(f"the Lua 5.4 candidate cannot run here: {problem}")
+    candidate = resolve("luasocket3-lua5.4")
+    adapter = candidate.make_adapter()
+    try:
+        if not adapter.claims("digest"):
+            pytest.skip("the Lua driver has no SHA-256 module here (apt-get install lua-luaossl)")
+    finally:
+        adapter.close()
+    (right,) = load_perf(tmp_path, WITH_DIGEST)
+    run = run_workload(right, candidate)
+    assert run.verdict is Verdict.PASS and not run.length_only, run.result.reason
+    (wrong,) = load_perf(tmp_path / "wrong", WITH_DIGEST.replace(STREAM_SHA256, "0" * 64))
+    run = run_workload(wrong, candidate)
+    assert run.verdict is Verdict.FAIL
+    assert f"has SHA-256 {STREAM_SHA256}, expected {'0' * 64}" in run.result.reason
