@@ -9,22 +9,26 @@ flagged ``length_only``: shown with its mark, never scored.
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import sys
 from pathlib import Path
 
+import jsonschema
 import pytest
 from bench_support import TINY_STREAM, load_perf
 
 from harness.adapters.base import CandidateSpec
 from harness.adapters.driver import DriverAdapter
+from harness.bench.document import bench_document
 from harness.bench.execution import run_workload
 from harness.bench.scoring import LENGTH_ONLY, score, workload_figures
 from harness.bench.session import BenchOptions, run_session
 from harness.candidates.luasocket3 import runtime_problem
 from harness.candidates.registry import resolve
+from harness.results import SCHEMA_FILE, check_document
 from harness.scenario.model import Scenario, Verdict
-from reports import bench_text
+from reports import bench_text, html, markdown
 
 ROOT = Path(__file__).resolve().parents[2]
 VARIANT_DRIVER = ROOT / "tests" / "drivers" / "broken" / "variant_driver.py"
@@ -76,7 +80,7 @@ def test_a_driver_without_digest_is_checked_by_length_and_flagged(stream: Scenar
     assert not run.protocol_bound
 
 
-def test_a_length_only_figure_is_shown_marked_and_not_scored(stream: Scenario) -> None:
+def test_a_length_only_figure_is_shown_marked_and_not_scored(stream: Scenario, tmp_path: Path) -> None:
     candidates = [_variant("digest-refused"), resolve("reference-driver")]
     options = BenchOptions(pairs=1, warmup=0, ceiling=False)
     runs = run_session([stream], resolve("reference"), candidates, options)
@@ -91,6 +95,19 @@ def test_a_length_only_figure_is_shown_marked_and_not_scored(stream: Scenario) -
     assert bench_text.show_side(unhashed, "bytes").endswith(bench_text.LENGTH_MARK)
     assert bench_text.LENGTH_MARK not in bench_text.show_side(hashed, "bytes")
     assert f"{bench_text.LENGTH_MARK} checked by length only" in " ".join(bench_text.notes())
+    document = bench_document(runs, "reference", [spec.name for spec in candidates], root=tmp_path,
+                              wall_time=1.0, time_scale=1.0,
+                              settings={"pairs": 1, "warmup": 0, "quick": True, "command": "lsconform bench",
+                                        "machine": {"cpu": "Test CPU", "cores": 2, "python": "3.11.7",
+                                                    "platform": "Linux", "load_before": [0.1, 0.1, 0.1]}})
+    check_document(document)
+    jsonschema.Draft202012Validator(json.loads(SCHEMA_FILE.read_text())).validate(
+        json.loads(json.dumps(document)))
+    summary = markdown.render(document)
+    assert f"not scored: {stream.id}: reference-digest-refused: {LENGTH_ONLY}" in summary
+    row = next(line for line in summary.splitlines() if line.startswith(f"| {stream.id}"))
+    assert row.count(bench_text.LENGTH_MARK) == 1
+    assert bench_text.LENGTH_MARK in html.render(document)
 
 
 def test_the_lua_driver_hashes_what_it_received(tmp_path: Path) -> None:
