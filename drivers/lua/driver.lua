@@ -40,10 +40,15 @@ if not ok then
   os.exit(3)
 end
 
+local capabilities = { "tcp", "udp", "select", "dns", "smtp", "http", "ftp", "repeat" }
+if require("lsdriver.digest").available then -- SHA-256 from luaossl (PROTOCOL.md §7, discard "digest")
+  capabilities[#capabilities + 1] = "digest"
+end
+
 require("lsdriver.server").serve({
   name = name,
   version = compat.VERSION .. " / " .. runtime_version(),
-  capabilities = { "tcp", "udp", "select", "dns", "smtp", "http", "ftp", "repeat" },
+  capabilities = capabilities,
   api = compat.api,
   kind_of = compat.kind,
   close = function(object)
