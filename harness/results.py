@@ -54,7 +54,8 @@ Schema ``lsconform-results``, version 1::
           "ceiling": {"client": "tcp-drain", "rates": [...], "median": 2.1e9, "min": ..., "max": ...},
           "sides": {"reference": {"verdict": "PASS", "seconds": [...], "rates": [...],
                                   "median": 2.0e8, "min": ..., "max": ..., "protocol_bound": false,
-                                  "callback_calls": 0, "near_ceiling": false}, ...},
+                                  "callback_calls": 0, "near_ceiling": false,
+                                  "length_only": false}, ...},  # true: value 1 checked by length only
           "ratios": {"luasocket3-lua5.4": 0.78}}],   # candidate median / reference median
         "scores": {"luasocket3-lua5.4": {"geomean": 0.81, "count": 9,
                                          "excluded": [{"id": "...", "why": "..."}],

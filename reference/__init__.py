@@ -39,6 +39,7 @@ The SMTP, HTTP and FTP clients (``smtp_mail``, ``mail``, ``http_*``,
 exported here too.
 """
 
+from reference import protocols
 from reference.api import (
     accept,
     close,
@@ -54,22 +55,7 @@ from reference.api import (
 )
 from reference.dns import tohostname, toip
 from reference.errors import LuaError
-from reference.protocols import (
-    base64,
-    ftp_get,
-    ftp_getindirect,
-    ftp_put,
-    ftp_putindirect,
-    http_get,
-    http_getindirect,
-    http_post,
-    http_postindirect,
-    http_request,
-    http_requestindirect,
-    mail,
-    smtp_mail,
-    unbase64,
-)
+from reference.protocols import *  # noqa: F403  (the clients; protocols.__all__ lists them once)
 from reference.selecting import select
 from reference.tcp import TcpClient, TcpServer, bind, connect
 from reference.udp import UdpSocket, udpsocket
@@ -98,19 +84,5 @@ __all__ = [
     "tohostname",
     "toip",
     "udpsocket",
-    # reference.protocols
-    "base64",
-    "ftp_get",
-    "ftp_getindirect",
-    "ftp_put",
-    "ftp_putindirect",
-    "http_get",
-    "http_getindirect",
-    "http_post",
-    "http_postindirect",
-    "http_request",
-    "http_requestindirect",
-    "mail",
-    "smtp_mail",
-    "unbase64",
+    *protocols.__all__,
 ]

@@ -16,6 +16,7 @@ from typing import Any
 
 from reports.bench_text import (
     CEILING_MARK,
+    LENGTH_MARK,
     PROTOCOL_MARK,
     notes,
     rate_label,
@@ -69,7 +70,7 @@ def chart(workload: Mapping[str, Any], reference: str) -> str:
                    f"M{high:.1f} {middle - 5:.1f}V{middle + 5:.1f}")
         parts.append(f'<path d="{whisker}" stroke="#222" stroke-width="1.2" fill="none"/>')
         marks = (PROTOCOL_MARK if side["protocol_bound"] else "") + \
-            (CEILING_MARK if side["near_ceiling"] else "")
+            (LENGTH_MARK if side.get("length_only") else "") + (CEILING_MARK if side["near_ceiling"] else "")
         parts.append(f'<text x="{max(high, LABEL + length) + 6:.1f}" y="{y + 15}" font-size="12">'
                      f'{_text(show_rate(side["median"], unit) + marks)}</text>')
     if ceiling:

@@ -19,6 +19,7 @@ RATE_UNITS: dict[str, tuple[float, str]] = {
     "messages": (1.0, "messages/s"),
 }
 PROTOCOL_MARK = "†"
+LENGTH_MARK = "‡"
 CEILING_MARK = "*"
 
 
@@ -42,6 +43,8 @@ def show_side(side: Mapping[str, Any], unit: str) -> str:
     text = f"{show_rate(side['median'], unit)} ({low}–{high})"
     if side["protocol_bound"]:
         text += PROTOCOL_MARK
+    if side.get("length_only"):
+        text += LENGTH_MARK
     if side["near_ceiling"]:
         text += CEILING_MARK
     return text
@@ -89,8 +92,10 @@ def table(bench: Mapping[str, Any]) -> list[str]:
 def notes() -> list[str]:
     return [f"Medians of the measured runs, (min–max) beside them. {PROTOCOL_MARK} the figure includes "
             "driver-protocol round trips (callbacks carrying the payload, or one per call of an exchange): "
-            f"shown, not scored. {CEILING_MARK} within 80% of the peer's ceiling (a plain-socket client's "
-            "rate against the same peers): the peer may be the limit."]
+            f"shown, not scored. {LENGTH_MARK} checked by length only: the workload states the SHA-256 of "
+            "what the candidate received, but the candidate has no digest capability, so only the length "
+            f"was checked: shown, not scored. {CEILING_MARK} within 80% of the peer's ceiling (a "
+            "plain-socket client's rate against the same peers): the peer may be the limit."]
 
 
 def settings_line(bench: Mapping[str, Any]) -> str:

@@ -41,6 +41,9 @@ if not ok then
 end
 
 local capabilities = { "tcp", "udp", "select", "dns", "smtp", "http", "ftp", "repeat" }
+if require("lsdriver.digest").available then -- SHA-256 from luaossl (PROTOCOL.md §7, discard "digest")
+  capabilities[#capabilities + 1] = "digest"
+end
 if require("lsdriver.localcb").available then
   capabilities[#capabilities + 1] = "local-callbacks" -- PROTOCOL.md §7.1; needs SHA-256 (luaossl)
 end

@@ -27,6 +27,11 @@ that both give the same values:
   one value; the module's ``LuaError`` is a Lua error; any other exception
   is a crash: the traceback goes to stderr and the driver exits with 70.
 
+Repeated calls (PROTOCOL.md section 7) loop here; with ``discard:
+"digest"`` value 1's strings are hashed in batches off the loop's clock
+(``OffClockDigest``, the same rule as the harness's own
+``harness/adapters/offclock.py``), so the driver claims ``digest``.
+
 The real stdout is kept for the protocol and file descriptor 1 is pointed at
 stderr, so prints from the candidate cannot corrupt the channel.
 """
@@ -53,6 +58,11 @@ EX_PROTOCOL = 76
 AREAS = {"tcp": "connect", "udp": "udpsocket", "select": "select", "dns": "toip",
          "smtp": "smtp_mail", "http": "http_request", "ftp": "ftp_get"}
 """Capability -> a function whose presence shows it, when the module declares no CAPABILITIES."""
+LOOP_CAPABILITIES = ("repeat", "digest", "local-callbacks")
+"""What the driver does itself for any module (PROTOCOL.md sections 7 and 7.1)."""
+DISCARDS = ("none", "count", "digest")
+DIGEST_FLUSH_BYTES = 1 << 20
+DIGEST_FLUSH_COUNT = 1024
 
 
 class DriverExit(Exception):
@@ -103,6 +113,40 @@ def is_socket_object(obj: object) -> bool:
     return getattr(obj, "kind", None) in SOCKET_KINDS or callable(getattr(obj, "close", None))
 
 
+class OffClockDigest:
+    """SHA-256 of value 1's strings, hashed in small batches whose time is kept in ``paused``.
+
+    Hashing costs about as much as a fast receive: hashed inside the loop it
+    would be measured with the candidate. The loop subtracts ``paused`` from
+    its elapsed time; batches stay about 1 MiB, so a long stream is never
+    held whole.
+    """
+
+    def __init__(self) -> None:
+        self._hash = hashlib.sha256()
+        self._pending: list[bytes] = []
+        self._pending_bytes = 0
+        self.paused = 0.0
+
+    def add(self, data: bytes) -> None:
+        self._pending.append(data)
+        self._pending_bytes += len(data)
+        if self._pending_bytes >= DIGEST_FLUSH_BYTES or len(self._pending) >= DIGEST_FLUSH_COUNT:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self._pending:
+            return
+        began = time.perf_counter()
+        for data in self._pending:
+            self._hash.update(data)
+        self._pending.clear()
+        self._pending_bytes = 0
+        self.paused += time.perf_counter() - began
+
+    def hexdigest(self) -> str:
+        self.flush()
+        return self._hash.hexdigest()
 class LocalCallbacks:
     """The callbacks one call asked this driver to build itself (PROTOCOL.md section 7.1).
 
@@ -305,7 +349,7 @@ class Server:
         version = getattr(self.module, "__version__", None)
         return {"type": "hello", "protocol": PROTOCOL, "name": self.name,
                 "version": str(version) if version is not None else "unknown",
-                "capabilities": list(dict.fromkeys([*areas, "repeat", "local-callbacks"]))}
+                "capabilities": list(dict.fromkeys([*areas, *LOOP_CAPABILITIES]))}
 
     def run(self) -> int:
         self.channel.send(self.hello())
@@ -375,9 +419,10 @@ class Server:
     def _repeat(self, function: Any, args: list[Any], message: dict[str, Any]) -> dict[str, Any]:
         """PROTOCOL.md section 7: loop here so that payload and round trips stay off the channel."""
         times, stop, discard = message.get("repeat"), message.get("stop"), message.get("discard", "none")
-        if not isinstance(times, int) or times < 1 or discard not in ("none", "count") or not (
+        if not isinstance(times, int) or times < 1 or discard not in DISCARDS or not (
                 stop is None or (isinstance(stop, int) and stop >= 1)):
             return {"type": "error", "message": "invalid repeat request"}
+        digest = OffClockDigest() if discard == "digest" else None
         done = size = 0
         values: list[Any] = []
         started = time.perf_counter()
@@ -387,13 +432,18 @@ class Server:
             first = values[0] if values else None
             if isinstance(first, (bytes, bytearray, memoryview, str)):
                 size += len(first)
+                if digest is not None:
+                    digest.add(first if type(first) is bytes else _string_bytes(first))
             if stop is not None and len(values) >= stop and values[stop - 1] is not None:
                 break
         elapsed = time.perf_counter() - started
+        report: dict[str, Any] = {"done": done, "elapsed": elapsed, "bytes": size}
+        if digest is not None:
+            report["sha256"] = digest.hexdigest()  # the last batch is hashed after the clock stopped
+            report["elapsed"] = max(0.0, elapsed - digest.paused)
         encoded = [self.values.from_python(value) for value in values]
-        if discard == "count":  # the payload (value 1) was counted; it is not sent back
+        if discard != "none":  # the payload (value 1) was counted; it is not sent back
             encoded[:1] = [None if isinstance(value, str) else value for value in encoded[:1]]
-        report = {"done": done, "elapsed": elapsed, "bytes": size}
         return {"type": "return", "values": encoded, "repeat": report}
 
     def _callback(self, name: str) -> Any:
@@ -425,6 +475,16 @@ def _bytes(text: str) -> bytes:
         return text.encode("latin-1")
     except UnicodeEncodeError:
         raise DriverExit(f"string with a code point above U+00FF: {text[:100]!r}", EX_PROTOCOL) from None
+
+
+def _string_bytes(value: bytearray | memoryview | str) -> bytes:
+    """A Lua string's bytes (``str`` as latin-1, as results are sent), copied: a buffer may be reused."""
+    if isinstance(value, str):
+        try:
+            return value.encode("latin-1")
+        except UnicodeEncodeError:
+            raise _crash(f"string {value!r} has characters above U+00FF") from None
+    return bytes(value)
 
 
 def _as_list(result: Any) -> list[Any]:

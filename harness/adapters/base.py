@@ -111,6 +111,14 @@ class Adapter(abc.ABC):
     def call(self, call: Call) -> Outcome:
         """Perform one API call and report how it ended; never raises."""
 
+    def claims(self, capability: str) -> bool:
+        """Whether the candidate can do ``capability`` (a hello capability, e.g. ``digest``).
+
+        A driver can only what its hello says; adapters that do the work
+        themselves (in process) widen this for what they always can.
+        """
+        return capability in self.info.capabilities
+
     def set_callback_handler(self, handler: CallbackHandler | None) -> None:
         """Route callback invocations (streaming calls) to the runner."""
         self._callback_handler = handler

@@ -60,6 +60,7 @@ from harness.adapters.driver_process import (
 )
 from harness.adapters.driver_wire import (
     ANSWER_TYPES,
+    DIGEST_CAPABILITY,
     LOCAL_CALLBACKS,
     PROTOCOL_VERSION,
     Hello,
@@ -91,6 +92,9 @@ BYE_TIMEOUT = 2.0
 RELEASE_TIMEOUT = 5.0
 EXIT_GRACE = 1.0
 """Seconds a driver whose output ended gets to exit, so its status can be reported."""
+
+DIGEST_REFUSED = 'discard "digest" not supported'
+"""The error a driver without the ``digest`` capability answers (PROTOCOL.md section 7)."""
 
 _FAILURES = (DriverGone, DriverSilent, LineTooLong, ProtocolError)
 
@@ -144,12 +148,19 @@ class DriverAdapter(Adapter):
         return outcome
 
     def call_repeated(self, call: Call, repeat: RepeatRequest) -> tuple[Outcome, RepeatReport | None]:
-        """PROTOCOL.md section 7: the driver loops; ``call.deadline`` covers the whole loop."""
+        """PROTOCOL.md section 7: the driver loops; ``call.deadline`` covers the whole loop.
+
+        ``discard: "digest"`` goes only to a driver whose hello claims it: any
+        other is answered here, as such a driver would answer, without a
+        request (an older driver may not know the word at all).
+        """
+        if repeat.discard == "digest" and self.failure is None and not self.claims(DIGEST_CAPABILITY):
+            return Raised(DIGEST_REFUSED), None
         return self._call(call, repeat)
 
     def set_local_callbacks(self, specs: Sequence[CallbackSpec], sink: LocalCallbackSink | None) -> bool:
         """PROTOCOL.md section 7.1: the driver runs these callbacks itself, if its hello claims it can."""
-        if not specs or sink is None or self.hello is None or LOCAL_CALLBACKS not in self.hello.capabilities:
+        if not specs or sink is None or not self.claims(LOCAL_CALLBACKS):
             self._local, self._local_sink = {}, None
             return False
         self._local = {spec.name: spec for spec in specs}
@@ -237,8 +248,9 @@ class DriverAdapter(Adapter):
             self._process.send(encode_message(request), deadline)
             answer = self._await_answer(request_id, deadline, no_handler)
             outcome = self._outcome(answer, call)
-            repeated = repeat is not None and answer["type"] == "return"
-            report = parse_repeat_report(answer) if repeated else None
+            report = None
+            if repeat is not None and answer["type"] == "return":
+                report = parse_repeat_report(answer, digest=repeat.discard == "digest")
             ran_locally = self._local_reports(answer, local)
         except _FAILURES as error:
             return self._failed(error, f"call {call.function}", call.deadline), None

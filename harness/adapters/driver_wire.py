@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -29,9 +30,13 @@ if TYPE_CHECKING:
 PROTOCOL_VERSION = 1
 HANDLE_KINDS = frozenset({"tcp-client", "tcp-server", "udp", "unknown"})
 ANSWER_TYPES = frozenset({"return", "error", "unimplemented"})
+DISCARDS = ("none", "count", "digest")
+"""What a repeated call may do with value 1 (PROTOCOL.md section 7)."""
+DIGEST_CAPABILITY = "digest"
+"""The hello capability of a driver that accepts ``discard: "digest"``."""
 LOCAL_CALLBACKS = "local-callbacks"
 """The hello capability of PROTOCOL.md section 7.1: callbacks built and run by the driver."""
-SHA256_DIGITS = frozenset("0123456789abcdef")
+SHA256_HEX = re.compile(r"[0-9a-f]{64}")
 SHOWN_BYTES = 200
 """How much of an offending line a protocol error quotes."""
 
@@ -206,9 +211,12 @@ class RepeatRequest:
 
     ``stop`` is the 1-based position of the return value that carries the
     error code: the loop ends after the first repetition where it is not nil.
-    ``discard`` is ``"none"`` (return the last values) or ``"count"`` (the
+    ``discard`` is ``"none"`` (return the last values), ``"count"`` (the
     first value of every repetition, when a string, is counted and not sent:
-    it is nil in the answer, whose other values are the last repetition's).
+    it is nil in the answer, whose other values are the last repetition's) or
+    ``"digest"`` (as ``"count"``, and the report also carries the SHA-256 of
+    those strings concatenated, hashed off the loop's clock; only for a
+    driver that claims the ``digest`` capability).
     """
 
     times: int
@@ -219,14 +227,22 @@ class RepeatRequest:
 @dataclass(frozen=True)
 class RepeatReport:
     """The driver's account of a repeated call: repetitions done, seconds inside the driver, and
-    the total length of value 1 over the repetitions where it was a string."""
+    the total length of value 1 over the repetitions where it was a string; with ``discard:
+    "digest"``, ``sha256`` is the lowercase hex SHA-256 of those same strings, concatenated."""
 
     done: int
     elapsed: float
     bytes: int | None = None
+    sha256: str | None = None
 
 
-def parse_repeat_report(message: dict[str, Any]) -> RepeatReport:
+def parse_repeat_report(message: dict[str, Any], digest: bool = False) -> RepeatReport:
+    """The ``repeat`` summary of a repeated call's return; ``digest``: whether the call asked for one.
+
+    A ``sha256`` must be there exactly when it was asked for: a digest the
+    harness did not ask for is as wrong as a missing one, since either way the
+    driver did not do what the request said.
+    """
     report = message.get("repeat")
     if not isinstance(report, dict):
         raise ProtocolError("a repeated call's return must carry a \"repeat\" object")
@@ -237,7 +253,22 @@ def parse_repeat_report(message: dict[str, Any]) -> RepeatReport:
         raise ProtocolError(f"repeat.elapsed must be seconds (a number), not {elapsed!r}")
     if size is not None and (not isinstance(size, int) or isinstance(size, bool) or size < 0):
         raise ProtocolError(f"repeat.bytes must be a non-negative integer, not {size!r}")
-    return RepeatReport(done, float(elapsed), size)
+    return RepeatReport(done, float(elapsed), size, _parse_sha256(report, digest))
+
+
+def _parse_sha256(report: dict[str, Any], digest: bool) -> str | None:
+    value = report.get("sha256")
+    if value is None:  # absent (or null, which says the same)
+        if digest:
+            raise ProtocolError("repeat.sha256 is missing: the call asked for discard \"digest\"")
+        return None
+    if not digest:
+        raise ProtocolError(f"repeat.sha256 was not asked for (the call did not ask for discard \"digest\"): "
+                            f"{excerpt(json.dumps(value))}")
+    if not isinstance(value, str) or SHA256_HEX.fullmatch(value) is None:
+        shown = excerpt(json.dumps(value))
+        raise ProtocolError(f"repeat.sha256 must be 64 lowercase hex digits, not {shown}")
+    return value
 
 
 # -- local callbacks (section 7.1) ---------------------------------------------
@@ -306,8 +337,7 @@ def _callback_report(field: str, entry: Any, kind: str) -> LocalCallbackReport:
         if not isinstance(number, int) or isinstance(number, bool) or number < 0:
             raise ProtocolError(f"{field}.{key} must be a non-negative integer, not {number!r}")
     digest = entry.get("sha256")
-    hexadecimal = isinstance(digest, str) and len(digest) == 64 and set(digest) <= SHA256_DIGITS
-    if kind == "receive" and not hexadecimal:
+    if kind == "receive" and (not isinstance(digest, str) or SHA256_HEX.fullmatch(digest) is None):
         shown = excerpt(json.dumps(digest))
         raise ProtocolError(f"{field}.sha256 must be 64 lowercase hex digits, not {shown}")
     ends = []

@@ -8,7 +8,10 @@ it signals a Lua error, and anything else it raises is a crash.
 
 ``call_repeated`` is PROTOCOL.md section 7 in process: the worker thread
 loops over the call itself and times the loop, so that a throughput figure
-of a Python candidate is taken exactly as a driver takes its own.
+of a Python candidate is taken exactly as a driver takes its own. With
+``discard: "digest"`` the strings of value 1 go to an ``OffClockDigest``
+and the time it spent hashing is taken off the loop's time, as the drivers
+do: the adapter does this for any module, so it ``claims`` the capability.
 """
 
 from __future__ import annotations
@@ -30,7 +33,8 @@ from harness.adapters.base import (
     TimedOut,
     Unimplemented,
 )
-from harness.adapters.driver_wire import RepeatReport, RepeatRequest
+from harness.adapters.driver_wire import DIGEST_CAPABILITY, DISCARDS, RepeatReport, RepeatRequest
+from harness.adapters.offclock import OffClockDigest
 from harness.adapters.pyvalues import HandleTable, Unconvertible, results_from_python, to_python
 from harness.adapters.worker import CallWorker, WorkerBusy
 from harness.values import Handle, LuaValue
@@ -39,6 +43,8 @@ JOIN_TIMEOUT = 2.0
 """Seconds ``close`` waits for the worker thread once the sockets are closed."""
 _STRINGS = (bytes, bytearray, memoryview, str)
 """What counts as a Lua string among a Python candidate's results (value 1 of a repeated call)."""
+LOOP_CAPABILITIES = frozenset({"repeat", DIGEST_CAPABILITY})
+"""What this adapter does itself for any module, whatever the module declares."""
 
 
 class CallbackUnavailable(RuntimeError):
@@ -63,6 +69,9 @@ class InProcessAdapter(Adapter):
             error_class if isinstance(error_class, type) and issubclass(error_class, BaseException) else None
         )
 
+    def claims(self, capability: str) -> bool:
+        return capability in LOOP_CAPABILITIES or super().claims(capability)
+
     def call(self, call: Call) -> Outcome:
         if self._closed:
             return Crashed("the adapter is closed")
@@ -76,7 +85,7 @@ class InProcessAdapter(Adapter):
         """PROTOCOL.md section 7, as a driver does it; ``call.deadline`` covers the whole loop."""
         if self._closed:
             return Crashed("the adapter is closed"), None
-        if repeat.times < 1 or repeat.discard not in ("none", "count") or (
+        if repeat.times < 1 or repeat.discard not in DISCARDS or (
                 repeat.stop is not None and repeat.stop < 1):
             return Raised("invalid repeat request"), None
         try:
@@ -141,6 +150,7 @@ class InProcessAdapter(Adapter):
         done = size = 0
         values: tuple[Any, ...] = ()
         stop = repeat.stop
+        digest = OffClockDigest() if repeat.discard == "digest" else None
         started = time.perf_counter()
         try:
             while done < repeat.times:
@@ -148,7 +158,10 @@ class InProcessAdapter(Adapter):
                 values = result if isinstance(result, tuple) else (result,)
                 done += 1
                 if values and isinstance(values[0], _STRINGS):
-                    size += len(values[0])
+                    first = values[0]
+                    size += len(first)
+                    if digest is not None:
+                        digest.add(first if type(first) is bytes else _as_bytes(first))
                 if stop is not None and len(values) >= stop and values[stop - 1] is not None:
                     break
         except Exception as error:
@@ -157,13 +170,17 @@ class InProcessAdapter(Adapter):
             summary = f"{call.function} raised {type(error).__name__} in repetition {done + 1}: {error}"
             return Crashed(f"{summary}\n{traceback.format_exc()}"), None
         elapsed = time.perf_counter() - started
-        if repeat.discard == "count" and values and isinstance(values[0], _STRINGS):
+        sha256 = None
+        if digest is not None:
+            sha256 = digest.hexdigest()  # the last batch is hashed after the clock stopped
+            elapsed = max(0.0, elapsed - digest.paused)
+        if repeat.discard != "none" and values and isinstance(values[0], _STRINGS):
             values = (None, *values[1:])
         try:
             outcome = Returned(results_from_python(values, self._handles))
         except Unconvertible as error:
             return Crashed(f"{call.function} returned a value with no Lua meaning: {error}"), None
-        return outcome, RepeatReport(done=done, elapsed=elapsed, bytes=size)
+        return outcome, RepeatReport(done=done, elapsed=elapsed, bytes=size, sha256=sha256)
 
     def _lookup(self, call: Call) -> Any:
         """The callable to invoke, or the Outcome that replaces the call."""
@@ -193,6 +210,15 @@ class InProcessAdapter(Adapter):
 
         proxy.__name__ = f"lua_callback_{name}"
         return proxy
+
+
+def _as_bytes(value: bytes | bytearray | memoryview | str) -> bytes:
+    """A Lua string as its bytes: ``str`` results are latin-1, as ``pyvalues`` converts them.
+
+    Bytes-like values are copied, since a candidate may reuse its buffer for
+    the next repetition before the digest's batch is hashed.
+    """
+    return value.encode("latin-1") if isinstance(value, str) else bytes(value)
 
 
 def _close_quietly(obj: Any) -> None:

@@ -9,7 +9,11 @@ check. The difference is the timed part (``workload.timed``):
   section 7): the candidate loops over the call itself, counts the bytes of
   value 1 instead of returning them, and reports the loop's time by its own
   clock. The run is correct only if the candidate's account matches
-  ``workload.expect`` (repetitions, bytes, last values);
+  ``workload.expect`` (repetitions, bytes, last values). Where the workload
+  states value 1's ``sha256``, a candidate that can (``adapter.claims
+  ("digest")``) hashes value 1 off its clock and the digest must match; one
+  that cannot is checked by length only, and its run is flagged
+  ``length_only``: shown, not scored;
 * **rounds** run a span of call steps again and again through the adapter,
   each call judged against its step's ``expect``, timed by the harness.
 
@@ -34,7 +38,7 @@ from typing import Protocol, runtime_checkable
 
 from harness import leaks
 from harness.adapters.base import Adapter, Call, CandidateInfo, CandidateSpec, Outcome, Returned
-from harness.adapters.driver_wire import RepeatReport, RepeatRequest
+from harness.adapters.driver_wire import DIGEST_CAPABILITY, RepeatReport, RepeatRequest
 from harness.adapters.inprocess import InProcessAdapter
 from harness.bench.workload import RepeatedCall, Rounds, Workload
 from harness.callbacks import CallbackSet, callback_names, runs_locally
@@ -78,6 +82,8 @@ class RunResult:
     out_of_process: bool = False
     harness_timed: bool = False
     info: CandidateInfo | None = None  # what the candidate said about itself (a driver's hello)
+    length_only: bool = False
+    """The workload expects value 1's SHA-256 but the candidate cannot hash: only lengths were checked."""
 
     @property
     def verdict(self) -> Verdict:
@@ -129,6 +135,7 @@ class _WorkloadRun:
         self.seconds: float | None = None
         self.callback_calls = 0
         self.callback_bytes = 0
+        self.length_only = False
         self._counting = False
 
     def execute(self) -> RunResult:
@@ -154,7 +161,8 @@ class _WorkloadRun:
         return RunResult(result, self.seconds if acceptable else None, self.callback_calls,
                          self.callback_bytes, not isinstance(self.adapter, InProcessAdapter),
                          harness_timed=isinstance(self.workload.timed, Rounds),
-                         info=self.adapter.info if self.adapter is not None else None)
+                         info=self.adapter.info if self.adapter is not None else None,
+                         length_only=self.length_only)
 
     def _run(self) -> Judgement:
         scale = self.options.time_scale
@@ -241,6 +249,14 @@ class _WorkloadRun:
         if not isinstance(adapter, RepeatingAdapter):
             return Judgement(Verdict.CRASH, "this candidate's adapter cannot repeat a call (PROTOCOL.md "
                              "section 7)", step=where)
+        discard = "count"
+        if self.workload.expect.sha256 is not None:
+            if self.adapter is not None and self.adapter.claims(DIGEST_CAPABILITY):
+                discard = "digest"
+            else:
+                self.length_only = True
+                self.transcript.record("harness", "the candidate has no digest capability: value 1 is "
+                                       "checked by length only")
         local = self._local_callbacks(step)
         offered = self.adapter if local else None
         if offered is not None and offered.set_local_callbacks(local, self.callbacks.absorb):
@@ -249,7 +265,7 @@ class _WorkloadRun:
                                    "section 7.1)")
         self._counting = True
         try:
-            outcome, report = adapter.call_repeated(call, RepeatRequest(timed.repeat, timed.stop, "count"))
+            outcome, report = adapter.call_repeated(call, RepeatRequest(timed.repeat, timed.stop, discard))
         finally:
             self._counting = False
             if offered is not None:
@@ -261,15 +277,16 @@ class _WorkloadRun:
                 judgement = Judgement(Verdict.CRASH, "the repeated call came back without its repeat account")
             self.transcript.record("candidate", f"{text} -> {judgement.actual or judgement.reason}")
             return replace(judgement, step=where, reason=f"{text}: {judgement.reason}")
+        digest = f", sha256 {report.sha256}" if report.sha256 is not None else ""
         self.transcript.record("candidate", f"{text} -> {lua_repr_all(outcome.values)} (done {report.done}, "
-                               f"{report.bytes} bytes, {report.elapsed:.6f}s inside the candidate)")
+                               f"{report.bytes} bytes{digest}, {report.elapsed:.6f}s inside the candidate)")
         assert self.steps is not None
         for handle in handles_in(outcome.values):
             self.steps.handles[handle.id] = handle
         problem = self._account_problem(outcome.values, report)
         if problem:
             return Judgement(Verdict.FAIL, f"{text}: {problem}", step=where,
-                             actual=f"done {report.done}, bytes {report.bytes}, last values "
+                             actual=f"done {report.done}, bytes {report.bytes}{digest}, last values "
                                     f"{lua_repr_all(outcome.values)}")
         self.seconds = report.elapsed
         return Judgement(Verdict.PASS)
@@ -298,6 +315,9 @@ class _WorkloadRun:
             return f"{report.done} repetitions done, expected {expect.done}"
         if expect.bytes is not None and report.bytes != expect.bytes:
             return f"{report.bytes} bytes of value 1 in total, expected {expect.bytes}"
+        if expect.sha256 is not None and not self.length_only and report.sha256 != expect.sha256:
+            problem = f"value 1 over all repetitions has SHA-256 {report.sha256}, expected {expect.sha256}"
+            return problem + (" (the length is right: some bytes differ)" if expect.bytes is not None else "")
         if expect.returns is not None:
             ok, detail = match_returns(expect.returns, values, self.env)
             if not ok:

@@ -12,8 +12,11 @@ section of results.json (its shape is in ``harness/results.py``):
   workloads where both it and the reference gave correct, measured runs and
   where the figure measured the candidate rather than the driver protocol
   (``protocol_bound``: callbacks that carried the payload across it, or a
-  protocol round trip per unit of work). Every workload left out is listed
-  with the reason, so the score says what it covers;
+  protocol round trip per unit of work), and where the answer was checked
+  in full (``length_only``: the workload states value 1's SHA-256 but the
+  candidate cannot hash it, so only its length was checked: a figure for
+  an answer that may be wrong is not ranked). Every workload left out is
+  listed with the reason, so the score says what it covers;
 * a side within ``NEAR_CEILING`` of the peer's ceiling is marked: its
   figure may be the peer's limit rather than its own, and the score lists
   the ratios concerned.
@@ -29,6 +32,8 @@ from typing import Any
 from harness.bench.session import SideRuns, WorkloadRuns
 from harness.scenario.model import Verdict
 
+LENGTH_ONLY = "checked by length only: the candidate has no digest capability"
+"""Why a ``length_only`` figure is not scored."""
 NEAR_CEILING = 0.8
 """A side whose median rate reaches this share of the peer's ceiling is marked ``near_ceiling``."""
 _CORRECT = (Verdict.PASS.value, Verdict.NON_STRICT.value, Verdict.INFORMATIONAL.value)
@@ -49,7 +54,7 @@ def side_figures(size: int, side: SideRuns, ceiling: float | None) -> dict[str, 
     rates = _rates(size, side.seconds)
     figures: dict[str, Any] = {"verdict": side.verdict.value, "seconds": list(side.seconds), "rates": rates,
                                **spread(rates), "protocol_bound": side.protocol_bound,
-                               "callback_calls": side.callback_calls}
+                               "callback_calls": side.callback_calls, "length_only": side.length_only}
     median = figures["median"]
     figures["near_ceiling"] = bool(ceiling and median and median >= NEAR_CEILING * ceiling)
     if side.result is not None and side.verdict.value not in _CORRECT:
@@ -87,6 +92,8 @@ def exclusion(figures: dict[str, Any], candidate: str, reference: str) -> str:
             why = "callbacks crossed the driver protocol" if side["callback_calls"] else \
                 "one protocol round trip per call of every exchange"
             return f"{name}: {why}"
+        if side.get("length_only"):
+            return f"{name}: {LENGTH_ONLY}"
     return ""
 
 

@@ -47,6 +47,7 @@ class SideRuns:
     protocol_bound: bool = False
     callback_calls: int = 0
     info: CandidateInfo | None = None
+    length_only: bool = False  # value 1 checked by length only: the candidate cannot hash it
 
     @property
     def verdict(self) -> Verdict:
@@ -65,6 +66,7 @@ class SideRuns:
         if not run.correct:
             return
         self.protocol_bound = self.protocol_bound or run.protocol_bound
+        self.length_only = self.length_only or run.length_only
         self.callback_calls = max(self.callback_calls, run.callback_calls)
         if measured and run.seconds is not None:
             self.seconds.append(run.seconds)

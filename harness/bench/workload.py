@@ -18,7 +18,9 @@ A perf workload is an ordinary scenario (same loader, peers and steps) under
   The payload stays with the candidate (value 1 is counted, not returned)
   and the time is the candidate's own clock around the loop. ``expect`` is
   checked against the candidate's account: ``done`` repetitions, ``bytes``
-  of value 1 in total, and ``returns`` for the last repetition's values
+  of value 1 in total, ``sha256`` of value 1's strings concatenated over
+  every repetition (asked of candidates that can hash off the clock,
+  ``discard: "digest"``), and ``returns`` for the last repetition's values
   (value 1 reads nil when it was a counted string). The step itself has no
   ``expect`` of its own.
 * ``{steps: [A, B], rounds: R}``: steps A..B (a request/response exchange
@@ -37,6 +39,7 @@ their ``path:line: field``, like every other part of a scenario file.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -54,7 +57,8 @@ WORKLOAD_KEYS = ("size", "unit", "timed", "expect", "ceiling")
 WORKLOAD_REQUIRED = ("size", "unit", "timed")
 REPEAT_KEYS = ("step", "repeat", "stop")
 ROUNDS_KEYS = ("steps", "rounds")
-EXPECT_KEYS = ("done", "bytes", "returns")
+EXPECT_KEYS = ("done", "bytes", "sha256", "returns")
+SHA256_HEX = re.compile(r"[0-9a-f]{64}")
 
 
 @dataclass(frozen=True)
@@ -77,11 +81,16 @@ class Rounds:
 
 @dataclass(frozen=True)
 class RepeatExpectation:
-    """What the candidate's account of a repeated call must say (None: not checked)."""
+    """What the candidate's account of a repeated call must say (None: not checked).
+
+    ``sha256`` is the lowercase hex SHA-256 of value 1 over every repetition
+    where it was a string (the strings ``bytes`` counts), concatenated.
+    """
 
     done: int | None = None
     bytes: int | None = None
     returns: tuple[Matcher, ...] | None = None
+    sha256: str | None = None
 
 
 @dataclass(frozen=True)
@@ -215,8 +224,16 @@ def _load_expect(checker: Checker, raw: Any, line: int, field: str,
         if "done" in section else None
     size = checker.count(section["bytes"], section.line_of("bytes"), join(field, "bytes")) \
         if "bytes" in section else None
+    sha256: str | None = None
+    if "sha256" in section:
+        raw_sha = section["sha256"]
+        ok = isinstance(raw_sha, str) and SHA256_HEX.fullmatch(raw_sha) is not None
+        if checker.expect(raw_sha, section.line_of("sha256"), join(field, "sha256"),
+                          "a SHA-256 as 64 lowercase hex digits", ok):
+            sha256 = raw_sha
     returns: tuple[Matcher, ...] | None = None
-    failed = ("done" in section and done is None) or ("bytes" in section and size is None)
+    failed = ("done" in section and done is None) or ("bytes" in section and size is None) or (
+        "sha256" in section and sha256 is None)
     if "returns" in section:
         items, items_line = section["returns"], section.line_of("returns")
         items_field = join(field, "returns")
@@ -234,7 +251,7 @@ def _load_expect(checker: Checker, raw: Any, line: int, field: str,
             returns = tuple(matchers)
         else:
             failed = True
-    return None if failed else RepeatExpectation(done=done, bytes=size, returns=returns)
+    return None if failed else RepeatExpectation(done=done, bytes=size, returns=returns, sha256=sha256)
 
 
 def _load_ceiling(checker: Checker, raw: Any, line: int, field: str, peers: tuple[PeerSpec, ...]) -> Any:

@@ -11,6 +11,7 @@ that a FAIL points at the driver rather than at the implementation behind it.
 from __future__ import annotations
 
 import hashlib
+import os
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -19,12 +20,14 @@ from harness.adapters.base import Call, Outcome, Raised, Returned, TimedOut, Uni
 from harness.adapters.driver import DriverAdapter
 from harness.adapters.driver_process import DriverGone, DriverProcess, DriverSilent, describe_status
 from harness.adapters.driver_wire import (
+    DIGEST_CAPABILITY,
     LOCAL_CALLBACKS,
     PROTOCOL_VERSION,
     Hello,
     LocalCallbackReport,
     ProtocolError,
     RepeatRequest,
+    call_message,
     decode_message,
     encode_message,
     parse_hello,
@@ -415,6 +418,69 @@ def check_repeat(adapter: DriverAdapter, patience: float) -> CheckResult:
                                          "send repeated delivered every byte")
 
 
+def check_digest(target: Target) -> CheckResult:
+    """``discard: "digest"``: the SHA-256 of a repeated receive's data, or a refusal when not claimed.
+
+    The data is random, sent by the check itself, so only a driver that
+    hashed every byte it received gives the right digest; a wrong digest is
+    named, and a missing one (or one the call did not ask for) is a protocol
+    error of the adapter, which the check reports.
+    """
+    process, hello = _raw_hello(target)
+    if DIGEST_CAPABILITY not in hello.capabilities:
+        return _digest_refused(target, process)
+    process.close_input()
+    process.finish(target.patience)
+    adapter = target.adapter()
+    try:
+        return _digest_matches(adapter)
+    finally:
+        adapter.close()
+
+
+def _digest_refused(target: Target, process: DriverProcess) -> CheckResult:
+    """Without the capability, a digest request must be an ``error`` answer (PROTOCOL.md section 7)."""
+    request = call_message(1, "udpsocket", (), "global", None, RepeatRequest(2, discard="digest"))
+    try:
+        deadline = time.monotonic() + target.patience
+        process.send(encode_message(request), deadline)
+        answer = decode_message(process.read_line(deadline))
+    except (DriverGone, DriverSilent, ProtocolError) as error:
+        process.finish(0.0)
+        why = error or f"no answer within {target.patience:g}s"
+        raise CheckFailed(f"a repeated call with discard \"digest\": {why}{_tail(process)}") from None
+    process.close_input()
+    process.finish(target.patience)
+    if answer.get("type") != "error":
+        raise CheckFailed(f"without 'digest' in its capabilities, a call with discard \"digest\" was "
+                          f"answered with {answer.get('type')!r}; expected the error "
+                          "'discard \"digest\" not supported'")
+    return CheckResult("digest", "SKIP", "not claimed (a digest request is refused, as it should be)")
+
+
+def _digest_matches(adapter: DriverAdapter) -> CheckResult:
+    size, count = 1000, 50
+    payload = os.urandom(size * count)
+    expected = hashlib.sha256(payload).hexdigest()
+    server = socket_of(returned(adapter, "bind", LOOPBACK.encode(), 0), "tcp-server", "bind")
+    _, port = returned(adapter, "getsockname", target=server)[:2]
+    with Feeder(int(port), payload):  # type: ignore[arg-type]
+        accepted = socket_of(returned(adapter, "accept", target=server), "tcp-client", "accept")
+        outcome, report = adapter.call_repeated(Call("receive", (size,), "method", accepted, CALL_DEADLINE),
+                                                RepeatRequest(count + 5, stop=2, discard="digest"))
+    if outcome != Returned((None, b"closed")) or report is None:
+        raise CheckFailed(f"receive({size}) repeated with discard \"digest\" {describe(outcome)}, expected "
+                          "nil, \"closed\" with a repeat summary")
+    if (report.done, report.bytes) != (count + 1, size * count):
+        raise CheckFailed(f"repeat report done={report.done} bytes={report.bytes}, expected done={count + 1} "
+                          f"bytes={size * count}")
+    if report.sha256 != expected:
+        raise CheckFailed(f"repeat.sha256 is {report.sha256}, but the {size * count} bytes sent hash to "
+                          f"{expected}")
+    return CheckResult("digest", "PASS", f"receive({size}) repeated: the SHA-256 of the {size * count} "
+                                         "random bytes sent matches, the payload never crossed")
+
+
 RAW_CHECKS: Sequence[tuple[str, Callable[[Target], CheckResult]]] = (
     ("hello", check_hello),
     ("protocol-version", check_protocol_version),
@@ -428,6 +494,10 @@ ADAPTER_CHECKS: Sequence[tuple[str, Callable[[DriverAdapter, float], CheckResult
     ("local-callbacks", check_local_callbacks),
     ("repeat", check_repeat),
 )
+TARGET_CHECKS: Sequence[tuple[str, Callable[[Target], CheckResult]]] = (
+    ("digest", check_digest),
+)
+"""Checks that look at the hello before choosing how to talk to the driver."""
 END_CHECKS: Sequence[tuple[str, Callable[[Target], CheckResult]]] = (
     ("bye", check_bye),
     ("end-of-input", check_end_of_input),
@@ -439,7 +509,8 @@ def run_checks(target: Target) -> list[CheckResult]:
     results = [_guarded(name, lambda check=check: check(target)) for name, check in RAW_CHECKS]
     for name, check in ADAPTER_CHECKS:
         results.append(_guarded(name, lambda check=check: _with_adapter(target, check)))
-    results += [_guarded(name, lambda check=check: check(target)) for name, check in END_CHECKS]
+    results += [_guarded(name, lambda check=check: check(target)) for name, check in (*TARGET_CHECKS,
+                                                                                       *END_CHECKS)]
     return results
 
 

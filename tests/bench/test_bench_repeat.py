@@ -3,12 +3,15 @@ and as the Python driver does for the same module."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 
 import pytest
 
+from harness.adapters import inprocess
 from harness.adapters.base import Call, Crashed, Raised, Returned, Unimplemented
 from harness.adapters.driver_wire import RepeatRequest
+from harness.adapters.offclock import OffClockDigest
 from harness.candidates.registry import resolve
 
 
@@ -40,6 +43,57 @@ def test_count_keeps_values_that_are_not_strings(adapter: object) -> None:
     assert (report.done, report.bytes) == (3, 0)
 
 
+def test_digest_hashes_the_strings_bytes_counts_and_returns_none_of_them(adapter: object) -> None:
+    request = RepeatRequest(100, stop=2, discard="digest")
+    outcome, report = adapter.call_repeated(Call("chunk", (10,)), request)
+    assert outcome == Returned((None, b"closed"))
+    assert (report.done, report.bytes) == (4, 30)
+    assert report.sha256 == hashlib.sha256(b"x" * 30).hexdigest()
+    assert 0 <= report.elapsed < 5
+
+
+def test_digest_of_no_strings_is_the_digest_of_nothing(adapter: object) -> None:
+    outcome, report = adapter.call_repeated(Call("status"), RepeatRequest(3, discard="digest"))
+    assert outcome == Returned((None, 3))
+    assert report.sha256 == hashlib.sha256(b"").hexdigest()
+
+
+def test_count_and_none_report_no_digest(adapter: object) -> None:
+    for discard in ("count", "none"):
+        adapter.call(Call("reset"))
+        _, report = adapter.call_repeated(Call("chunk", (2,)), RepeatRequest(5, stop=2, discard=discard))
+        assert report.sha256 is None
+
+
+def test_the_time_spent_hashing_is_taken_off_the_loop_in_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    class SlowDigest(OffClockDigest):
+        def flush(self) -> None:
+            super().flush()
+            self.paused += 3600.0  # as if every batch had taken an hour
+
+    monkeypatch.setattr(inprocess, "OffClockDigest", SlowDigest)
+    adapter = resolve("python:bench_counter").make_adapter()
+    try:
+        adapter.call(Call("reset"))
+        _, report = adapter.call_repeated(Call("chunk", (10,)), RepeatRequest(100, stop=2, discard="digest"))
+        assert report.elapsed == 0.0 and report.sha256 == hashlib.sha256(b"x" * 30).hexdigest()
+        adapter.call(Call("reset"))
+        _, report = adapter.call_repeated(Call("chunk", (10,)), RepeatRequest(100, stop=2, discard="count"))
+        assert report.elapsed > 0  # no digest, nothing taken off
+    finally:
+        adapter.close()
+
+
+def test_the_in_process_adapter_claims_what_it_loops_itself() -> None:
+    adapter = resolve("python:bench_counter").make_adapter()
+    try:
+        assert adapter.claims("digest") and adapter.claims("repeat")
+        assert not adapter.claims("local-callbacks-of-another-kind")
+        assert "digest" not in adapter.info.capabilities  # what the module says of itself is unchanged
+    finally:
+        adapter.close()
+
+
 def test_a_raised_error_ends_the_call_as_an_error(adapter: object) -> None:
     outcome, report = adapter.call_repeated(Call("refuse"), RepeatRequest(3))
     assert isinstance(outcome, Raised) and "refused on purpose" in outcome.message
@@ -56,7 +110,7 @@ def test_an_invalid_request_is_refused_in_process() -> None:
     try:
         outcome, report = adapter.call_repeated(Call("chunk", (1,)), RepeatRequest(0))
         assert outcome == Raised("invalid repeat request") and report is None
-        outcome, _ = adapter.call_repeated(Call("chunk", (1,)), RepeatRequest(2, discard="digest"))
+        outcome, _ = adapter.call_repeated(Call("chunk", (1,)), RepeatRequest(2, discard="everything"))
         assert outcome == Raised("invalid repeat request")
     finally:
         adapter.close()

@@ -23,6 +23,15 @@ def test_a_repeated_step_and_its_expectation_are_loaded(tmp_path: Path) -> None:
     assert workload.timing == "candidate" and workload.repetitions == 8
 
 
+def test_a_sha256_of_value_1_is_loaded_with_the_expectation(tmp_path: Path) -> None:
+    digest = "0f" * 32
+    text = TINY_STREAM.replace("expect: {done: 8,", f"expect: {{sha256: {digest}, done: 8,")
+    (scenario,) = load_perf(tmp_path, text)
+    assert scenario.workload.expect.sha256 == digest and scenario.workload.expect.bytes == 32768
+    (plain,) = load_perf(tmp_path / "plain", TINY_STREAM)
+    assert plain.workload.expect.sha256 is None
+
+
 def test_rounds_are_loaded_with_their_span(tmp_path: Path) -> None:
     (scenario,) = load_perf(tmp_path, TINY_PING_PONG)
     assert scenario.workload.timed == Rounds(first=1, last=2, rounds=20)
@@ -46,6 +55,12 @@ def _problem(tmp_path: Path, text: str) -> str:
     ("client: tcp-drain", "client: telnet", r"ceiling\.client: expected one of tcp-drain"),
     ("peer: src}", "peer: nobody}", r"ceiling\.peer: expected the name of a peer of this scenario"),
     ("expect: {done: 8,", "expect: {done: -8,", r"expect\.done: expected a whole number >= 0"),
+    ("expect: {done: 8,", f"expect: {{sha256: {'AB' * 32}, done: 8,",
+     r"expect\.sha256: expected a SHA-256 as 64 lowercase hex digits"),
+    ("expect: {done: 8,", f"expect: {{sha256: {'ab' * 31}, done: 8,",
+     r"expect\.sha256: expected a SHA-256 as 64 lowercase hex digits"),
+    ("expect: {done: 8,", "expect: {sha256: 12, done: 8,",
+     r"expect\.sha256: expected a SHA-256 as 64 lowercase hex digits"),
     ("    ceiling: {client: tcp-drain, peer: src}",
      "    ceiling: {client: tcp-drain, peer: src}\n    speed: 11", r"workload\.speed: unknown key"),
 ])

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import sys
 import time
 
 import psutil
 import pytest
-from driver_support import python_driver
+from driver_support import python_driver, variant_driver
 
 from harness.adapters.base import Call, Crashed, Raised, Returned, TimedOut, Unimplemented
-from harness.adapters.driver import DriverAdapter
+from harness.adapters.driver import DIGEST_REFUSED, DriverAdapter
 from harness.adapters.driver_wire import RepeatRequest
 from harness.values import Handle, LuaFunction, LuaTable
 
@@ -28,7 +29,7 @@ def gone(pid: int) -> bool:
 def test_hello_gives_name_version_and_capabilities(adapter):
     assert adapter.failure is None
     assert (adapter.info.name, adapter.info.version) == ("drivermod", "0.0-drivermod")
-    assert adapter.info.capabilities == frozenset({"tcp", "fake", "repeat", "local-callbacks"})
+    assert adapter.info.capabilities == frozenset({"tcp", "fake", "repeat", "digest", "local-callbacks"})
 
 
 def test_name_option_names_the_candidate(start_driver):
@@ -164,6 +165,51 @@ def test_repeat_runs_in_the_driver_and_stops_at_the_error_position(adapter):
     adapter.call(Call("arm", (5,)))
     outcome, report = adapter.call_repeated(Call("tick"), RepeatRequest(3, discard="none"))
     assert outcome == Returned((b"tick", None)) and (report.done, report.bytes) == (3, 12)
+
+
+def test_a_digest_repeat_hashes_value_1_of_every_repetition_in_the_driver(adapter):
+    adapter.call(Call("arm", (5,)))
+    outcome, report = adapter.call_repeated(Call("tick"), RepeatRequest(100, stop=2, discard="digest"))
+    assert outcome == Returned((None, b"closed"))  # the last "" is counted and hashed, then dropped
+    assert (report.done, report.bytes) == (6, 20)
+    assert report.sha256 == hashlib.sha256(b"tick" * 5).hexdigest()
+    assert report.elapsed >= 0
+
+
+def test_digest_is_refused_without_a_request_to_a_driver_that_does_not_claim_it(start_driver):
+    adapter = start_driver(variant_driver("digest-unclaimed", "drivermod"))
+    assert "digest" not in adapter.info.capabilities and "repeat" in adapter.info.capabilities
+    adapter.call(Call("arm", (5,)))
+    outcome, report = adapter.call_repeated(Call("tick"), RepeatRequest(3, stop=2, discard="digest"))
+    assert outcome == Raised(DIGEST_REFUSED) and report is None
+    # nothing was sent: the driver's countdown is untouched, and it still serves
+    outcome, report = adapter.call_repeated(Call("tick"), RepeatRequest(100, stop=2, discard="count"))
+    assert report is not None and report.done == 6
+
+
+def test_a_driver_that_leaves_out_the_digest_it_was_asked_for_crashes_the_call(start_driver):
+    adapter = start_driver(variant_driver("digest-absent", "drivermod"))
+    outcome, report = adapter.call_repeated(Call("tick"), RepeatRequest(3, stop=2, discard="digest"))
+    assert isinstance(outcome, Crashed) and report is None
+    assert "repeat.sha256 is missing" in outcome.detail
+
+
+def test_a_driver_without_the_capability_answers_a_digest_request_with_an_error():
+    """What the adapter spares such a driver; a driver reached anyway must refuse, not loop."""
+    from harness.adapters.driver_process import DriverProcess
+    from harness.adapters.driver_wire import call_message, decode_message, encode_message
+
+    process = DriverProcess(variant_driver("digest-refused", "drivermod"))
+    try:
+        deadline = time.monotonic() + 10
+        assert "digest" not in decode_message(process.read_line(deadline))["capabilities"]
+        request = call_message(1, "tick", (), "global", None, RepeatRequest(3, discard="digest"))
+        process.send(encode_message(request), deadline)
+        answer = decode_message(process.read_line(deadline))
+        assert answer["type"] == "error" and "repeat" not in answer
+    finally:
+        process.close_input()
+        process.finish(2.0)
 
 
 def test_a_missed_deadline_times_out_and_kills_the_process(adapter):

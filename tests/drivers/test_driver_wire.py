@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 
 import pytest
@@ -117,3 +118,32 @@ def test_repeat_report_and_ids():
     require_id({"type": "return", "id": 4}, 4, "answer")
     with pytest.raises(ProtocolError, match="id 5, expected 4"):
         require_id({"type": "return", "id": 5}, 4, "answer")
+
+
+SHA = hashlib.sha256(b"payload").hexdigest()
+
+
+def test_a_digest_request_and_its_report_round_trip():
+    message = call_message(12, "receive", (8192,), "method", Handle(3, "tcp-client"),
+                           RepeatRequest(512, stop=2, discard="digest"))
+    assert json.loads(encode_message(message))["discard"] == "digest"
+    answer = decode_message(encode_message({"type": "return", "id": 12, "values": [None, "closed"],
+                                            "repeat": {"done": 513, "bytes": 7, "elapsed": 0.25,
+                                                       "sha256": SHA}}))
+    report = parse_repeat_report(answer, digest=True)
+    assert (report.done, report.bytes, report.sha256) == (513, 7, SHA)
+    assert parse_repeat_report({"repeat": {"done": 1, "elapsed": 0}}).sha256 is None
+
+
+@pytest.mark.parametrize(("summary", "digest", "problem"), [
+    ({}, True, "repeat.sha256 is missing"),
+    ({"sha256": None}, True, "repeat.sha256 is missing"),
+    ({"sha256": SHA}, False, "repeat.sha256 was not asked for"),
+    ({"sha256": SHA.upper()}, True, "repeat.sha256 must be 64 lowercase hex digits"),
+    ({"sha256": SHA[:-1]}, True, "repeat.sha256 must be 64 lowercase hex digits"),
+    ({"sha256": SHA + "0"}, True, "repeat.sha256 must be 64 lowercase hex digits"),
+    ({"sha256": 12}, True, "repeat.sha256 must be 64 lowercase hex digits"),
+])
+def test_a_digest_is_there_exactly_when_asked_for_and_well_formed(summary, digest, problem):
+    with pytest.raises(ProtocolError, match=problem):
+        parse_repeat_report({"repeat": {"done": 1, "elapsed": 0.1, "bytes": 7, **summary}}, digest=digest)

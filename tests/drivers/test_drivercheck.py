@@ -10,7 +10,7 @@ from harness.cli.main import main
 from harness.drivercheck import Target, run_checks
 
 CHECKS = ["hello", "protocol-version", "errors", "byte-exact", "handles", "release", "callbacks",
-          "local-callbacks", "repeat", "bye", "end-of-input"]
+          "local-callbacks", "repeat", "digest", "bye", "end-of-input"]
 
 
 NEITHER = {"STREAMING_AREA": "none"}
@@ -28,6 +28,7 @@ def test_the_python_driver_over_the_reference_passes_every_check():
     failed = {name: detail for name, (status, detail) in seen.items() if status == "FAIL"}
     assert failed == {}
     assert seen["repeat"][0] == "PASS"
+    assert seen["digest"][0] == "PASS" and "50000 random bytes" in seen["digest"][1]
     assert "reference 1.3b" in seen["hello"][1]
 
 
@@ -75,11 +76,15 @@ VARIANTS = [
      ("repeat",)),  # its payload has high bytes too
     ("fresh-handles", "handles", "expected the accepted socket", ()),
     ("protocol-2", "protocol-version", "the driver speaks protocol 2",
-     ("errors", "byte-exact", "handles", "release", "callbacks", "local-callbacks", "repeat")),  # refused
+     ("errors", "byte-exact", "handles", "release", "callbacks", "local-callbacks", "repeat",
+      "digest")),  # the adapter refuses it
     ("no-bye-answer", "bye", "no bye answer", ()),
     ("lingers-after-input", "end-of-input", "did not end its output within 1s", ()),
     ("release-keeps-sockets", "release", "stayed open after its handle was released", ()),
-    ("repeat-ignored", "repeat", "expected the error 'repeat not supported'", ()),
+    ("repeat-ignored", "repeat", "expected the error 'repeat not supported'", ("digest",)),
+    ("digest-unclaimed", "digest", "was answered with 'return'; expected the error", ()),
+    ("digest-wrong", "digest", "repeat.sha256 is ", ()),
+    ("digest-absent", "digest", "repeat.sha256 is missing", ()),
 ]
 
 
@@ -91,6 +96,12 @@ def test_each_deliberate_bug_fails_its_own_check(variant, check, evidence, also)
     assert evidence in detail
     failed = {name for name, (state, _) in seen.items() if state == "FAIL"}
     assert failed == {check, *also}, seen
+
+
+def test_digest_is_skipped_for_a_driver_that_neither_claims_nor_knows_it():
+    seen = statuses(variant_driver("digest-refused", "streamingmod"), env=NEITHER)
+    assert seen["digest"] == ("SKIP", "not claimed (a digest request is refused, as it should be)")
+    assert {status for status, _ in seen.values()} == {"PASS", "SKIP"}
 
 
 def test_a_driver_that_never_says_hello_fails_with_its_stderr():

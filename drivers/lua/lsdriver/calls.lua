@@ -86,8 +86,10 @@ end
 -- after the first repetition whose stop-th value is not nil. Returns
 -- true, last values, summary {done, bytes, elapsed} or false, message (a
 -- repetition raised). `bytes` counts value 1 of every repetition where it
--- was a string; `elapsed` is measured here, around the loop only.
-function M.repeat_call(fn, arguments, n, times, stop)
+-- was a string; `elapsed` is measured here, around the loop only. With a
+-- `digest` (lsdriver.digest) those same strings are added to it, and the
+-- time it spent hashing (`paused`) is not part of `elapsed`.
+function M.repeat_call(fn, arguments, n, times, stop, digest)
   local bytes, done, values = 0, 0, { n = 0 }
   local started = gettime()
   while done < times do
@@ -100,12 +102,22 @@ function M.repeat_call(fn, arguments, n, times, stop)
     local first = values[1]
     if type(first) == "string" then
       bytes = bytes + #first
+      if digest then
+        digest:add(first)
+      end
     end
     if stop and values[stop] ~= nil then
       break
     end
   end
-  return true, values, { done = done, bytes = bytes, elapsed = gettime() - started }
+  local elapsed = gettime() - started
+  if digest then
+    elapsed = elapsed - digest.paused
+    if elapsed < 0 then
+      elapsed = 0
+    end
+  end
+  return true, values, { done = done, bytes = bytes, elapsed = elapsed }
 end
 
 return M

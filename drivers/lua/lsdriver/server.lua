@@ -16,6 +16,7 @@
 local json = require("lsdriver.json")
 local values = require("lsdriver.values")
 local calls = require("lsdriver.calls")
+local digest = require("lsdriver.digest")
 local localcb = require("lsdriver.localcb")
 
 local quote = json.quote
@@ -213,20 +214,30 @@ function Session:repeat_call(message, fn, arguments, n, times)
     return self:answer_error(id, "stop must be a positive number")
   end
   local discard = message.discard or "none"
-  if discard ~= "none" and discard ~= "count" then
+  local accumulator = nil
+  if discard == "digest" then
+    if not digest.available then
+      return self:answer_error(id, 'discard "digest" not supported')
+    end
+    accumulator = digest.new()
+  elseif discard ~= "none" and discard ~= "count" then
     return self:answer_error(id, "unknown discard " .. quote(tostring(discard)))
   end
-  local ok, result, summary = calls.repeat_call(fn, arguments, n, times, stop)
+  local ok, result, summary = calls.repeat_call(fn, arguments, n, times, stop, accumulator)
   self.call_id = nil
   if not ok then
     return self:answer_error(id, result)
   end
-  if discard == "count" and type(result[1]) == "string" then
+  if discard ~= "none" and type(result[1]) == "string" then
     result[1] = nil
+  end
+  local sha256 = ""
+  if accumulator then -- the last batch is hashed here, after the loop's clock stopped
+    sha256 = ',"sha256":"' .. accumulator:hexdigest() .. '"'
   end
   send_line('{"type":"return","id":' .. tostring(id) .. ',"values":' .. self:encode_values(result)
     .. ',"repeat":{"done":' .. summary.done .. ',"bytes":' .. json.number(summary.bytes)
-    .. ',"elapsed":' .. json.number(summary.elapsed) .. "}" .. self:local_report() .. "}")
+    .. ',"elapsed":' .. json.number(summary.elapsed) .. sha256 .. "}" .. self:local_report() .. "}")
 end
 
 function Session:close_all()

@@ -94,16 +94,57 @@ def repeat_ignored() -> None:
         self, {key: value for key, value in message.items() if key != "repeat"})
 
 
-def no_local_callbacks() -> None:
-    """Claims no local callbacks (PROTOCOL.md section 7.1): a driver from before that section."""
+def _without_capability(name: str) -> None:
     original_hello = driver.Server.hello
 
     def hello(self: driver.Server) -> dict[str, Any]:
         message = original_hello(self)
-        return {**message, "capabilities": [item for item in message["capabilities"]
-                                            if item != "local-callbacks"]}
+        return {**message, "capabilities": [item for item in message["capabilities"] if item != name]}
 
     driver.Server.hello = hello  # type: ignore[method-assign]
+
+
+def digest_refused() -> None:
+    """A driver from before the digest capability: it neither claims nor knows discard "digest"."""
+    _without_capability("digest")
+    driver.DISCARDS = ("none", "count")
+
+
+def digest_unclaimed() -> None:
+    """Computes digests but does not say so in its hello."""
+    _without_capability("digest")
+
+
+def _patch_repeat_report(change: Any) -> None:
+    original = driver.Server._repeat
+
+    def repeat(self: driver.Server, function: Any, args: list[Any], message: dict[str, Any]) -> Any:
+        answer = original(self, function, args, message)
+        if "repeat" in answer and "sha256" in answer["repeat"]:
+            change(answer["repeat"])
+        return answer
+
+    driver.Server._repeat = repeat  # type: ignore[method-assign]
+
+
+def digest_wrong() -> None:
+    """Reports a SHA-256 that is well formed but not the data's (its last digit changed)."""
+
+    def change(report: dict[str, Any]) -> None:
+        last = report["sha256"][-1]
+        report["sha256"] = report["sha256"][:-1] + ("0" if last != "0" else "1")
+
+    _patch_repeat_report(change)
+
+
+def digest_absent() -> None:
+    """Claims digest but leaves the SHA-256 out of the summary."""
+    _patch_repeat_report(lambda report: report.pop("sha256"))
+
+
+def no_local_callbacks() -> None:
+    """Claims no local callbacks (PROTOCOL.md section 7.1): a driver from before that section."""
+    _without_capability("local-callbacks")
 
 
 def local_digest_wrong() -> None:
@@ -146,6 +187,10 @@ VARIANTS = {
     "lingers-after-input": lingers_after_input,
     "release-keeps-sockets": release_keeps_sockets,
     "repeat-ignored": repeat_ignored,
+    "digest-refused": digest_refused,
+    "digest-unclaimed": digest_unclaimed,
+    "digest-wrong": digest_wrong,
+    "digest-absent": digest_absent,
     "no-local-callbacks": no_local_callbacks,
     "local-digest-wrong": local_digest_wrong,
     "local-send-restarts-pattern": local_send_restarts_pattern,
