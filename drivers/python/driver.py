@@ -161,18 +161,24 @@ class LocalCallbacks:
 
     def __init__(self) -> None:
         self._accounts: dict[str, dict[str, Any]] = {}
+        self._functions: dict[str, Any] = {}
 
     def make(self, spec: Any) -> Any:
+        """The function for a local-callback object; a name passed twice in one call is one callback."""
         if not isinstance(spec, dict) or not isinstance(spec.get("name"), str):
             raise DriverExit(f"not a local-callback object: {spec!r}"[:300], EX_PROTOCOL)
         name, kind = spec["name"], spec.get("kind")
+        if name in self._functions:
+            return self._functions[name]
         account: dict[str, Any] = {"calls": 0, "bytes": 0, "first": None, "last": None}
-        self._accounts[name] = account
         if kind == "receive":
-            return self._receiver(name, account)
-        if kind == "send":
-            return self._sender(name, spec, account)
-        raise DriverExit(f"local callback {name!r} of unknown kind {kind!r}", EX_PROTOCOL)
+            function = self._receiver(name, account)
+        elif kind == "send":
+            function = self._sender(name, spec, account)
+        else:
+            raise DriverExit(f"local callback {name!r} of unknown kind {kind!r}", EX_PROTOCOL)
+        self._accounts[name], self._functions[name] = account, function
+        return function
 
     @staticmethod
     def _receiver(name: str, account: dict[str, Any]) -> Any:

@@ -125,3 +125,11 @@ def test_a_malformed_local_callback_object_ends_the_driver(spec):
 
     with pytest.raises(DriverExit):
         LocalCallbacks().make(spec)
+
+
+def test_a_name_passed_twice_in_one_call_is_one_callback():
+    local = LocalCallbacks()
+    first = local.make(local_callback_value(SOURCE))
+    assert local.make(local_callback_value(SOURCE)) is first
+    assert served(first)[0] == next(generated_chunks(ODD))
+    assert list(local.report(Values(None))) == ["source"]

@@ -36,8 +36,9 @@ end
 local values = require("lsdriver.values")
 local handles = values.handles(function() return nil end)
 local registry = localcb.registry()
-local send_cb = registry:make({ name = "source", kind = "send", pattern = "ab\255cd\0f", size = 95,
-  chunk = 10, total = 95 })
+local source = { name = "source", kind = "send", pattern = "ab\255cd\0f", size = 95, chunk = 10, total = 95 }
+local send_cb = registry:make(source)
+assert(registry:make(source) == send_cb, "a name passed twice in one call is one callback")
 local chunks = {}
 repeat
   local chunk, total = send_cb()

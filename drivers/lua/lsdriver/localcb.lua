@@ -51,7 +51,7 @@ Registry.__index = Registry
 
 --- The local callbacks of one call: `make` builds them, `report` accounts for them.
 function M.registry()
-  return setmetatable({ names = {}, accounts = {} }, Registry)
+  return setmetatable({ names = {}, accounts = {}, functions = {} }, Registry)
 end
 
 local function note_call(account, ...)
@@ -99,10 +99,14 @@ local function sender(account, spec)
   end
 end
 
---- The function standing for one local-callback object.
+--- The function standing for one local-callback object; a name passed twice
+-- in one call is one callback.
 function Registry:make(spec)
   if type(spec) ~= "table" or type(spec.name) ~= "string" then
     error("protocol: a local-callback object needs a name", 0)
+  end
+  if self.functions[spec.name] then
+    return self.functions[spec.name]
   end
   local account = { calls = 0, bytes = 0 }
   local make
@@ -117,10 +121,9 @@ function Registry:make(spec)
     fail(spec.name, "unknown kind " .. quote(tostring(spec.kind)))
   end
   local fn = make(account, spec)
-  if self.accounts[spec.name] == nil then
-    self.names[#self.names + 1] = spec.name
-  end
+  self.names[#self.names + 1] = spec.name
   self.accounts[spec.name] = account
+  self.functions[spec.name] = fn
   return fn
 end
 
