@@ -9,6 +9,9 @@ it signals a Lua error, and anything else it raises is a crash.
 ``call_repeated`` is PROTOCOL.md section 7 in process: the worker thread
 loops over the call itself and times the loop, so that a throughput figure
 of a Python candidate is taken exactly as a driver takes its own.
+``call_sequence`` is section 7.2 in the same way: the worker runs the
+calls of every round itself, with its clock around the whole loop and the
+digests hashed off it (``OffClockDigest``).
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import time
 import traceback
+from collections.abc import Sequence
 from types import ModuleType
 from typing import Any
 
@@ -30,7 +34,16 @@ from harness.adapters.base import (
     TimedOut,
     Unimplemented,
 )
-from harness.adapters.driver_wire import RepeatReport, RepeatRequest
+from harness.adapters.driver_wire import (
+    SEQUENCE_DISCARDS,
+    RepeatReport,
+    RepeatRequest,
+    SequenceReport,
+    SequenceRequest,
+    SequenceResult,
+    sequence_deadline,
+)
+from harness.adapters.offclock import OffClockDigest
 from harness.adapters.pyvalues import HandleTable, Unconvertible, results_from_python, to_python
 from harness.adapters.worker import CallWorker, WorkerBusy
 from harness.values import Handle, LuaValue
@@ -84,6 +97,20 @@ class InProcessAdapter(Adapter):
         except WorkerBusy as busy:
             return Crashed(str(busy)), None
         return result if finished else (TimedOut(call.deadline), None)
+
+    def call_sequence(self, calls: Sequence[Call],
+                      request: SequenceRequest) -> tuple[Outcome, SequenceReport | None]:
+        """PROTOCOL.md section 7.2, as a driver does it; the deadline covers the whole loop."""
+        if self._closed:
+            return Crashed("the adapter is closed"), None
+        if not calls or request.rounds < 1 or request.discard not in SEQUENCE_DISCARDS:
+            return Raised("invalid sequence request"), None
+        budget = sequence_deadline(calls)
+        try:
+            finished, result = self._worker.run(lambda: self._perform_sequence(calls, request), budget)
+        except WorkerBusy as busy:
+            return Crashed(str(busy)), None
+        return result if finished else (TimedOut(budget), None)
 
     def release(self, handles: list[Handle]) -> None:
         for handle in handles:
@@ -165,6 +192,57 @@ class InProcessAdapter(Adapter):
             return Crashed(f"{call.function} returned a value with no Lua meaning: {error}"), None
         return outcome, RepeatReport(done=done, elapsed=elapsed, bytes=size)
 
+    def _perform_sequence(self, calls: Sequence[Call],
+                          request: SequenceRequest) -> tuple[Outcome, SequenceReport | None]:
+        """The loop of section 7.2: every function found and every argument converted before the clock
+        starts; a missing global ends it before anything runs, a missing method when its turn comes."""
+        prepared: list[tuple[Any, list[Any]]] = []
+        try:
+            for call in calls:
+                function = self._lookup(call)
+                if isinstance(function, (Unimplemented, Crashed)):
+                    return function, None
+                args = [] if isinstance(function, Raised) else [
+                    to_python(arg, self._handles, self._callback_proxy) for arg in call.args]
+                prepared.append((function, args))
+        except Unconvertible as error:
+            return Crashed(f"cannot make the call: {error}"), None
+        count = len(prepared)
+        sizes = [0] * count
+        digests = [OffClockDigest() for _ in prepared] if request.discard == "digest" else None
+        last: list[tuple[Any, ...]] = [()] * count
+        number = index = 0
+        started = time.perf_counter()
+        try:
+            for number in range(1, request.rounds + 1):
+                for index, (function, args) in enumerate(prepared):
+                    if isinstance(function, Raised):
+                        return Raised(_in_sequence(number, index, calls, function.message)), None
+                    result = function(*args)
+                    values = result if isinstance(result, tuple) else (result,)
+                    last[index] = values
+                    if values and isinstance(values[0], _STRINGS):
+                        sizes[index] += len(values[0])
+                        if digests is not None:
+                            digests[index].add(bytes(values[0]) if not isinstance(values[0], str)
+                                               else values[0].encode("latin-1"))
+        except Exception as error:
+            if self._lua_error is not None and isinstance(error, self._lua_error):
+                return Raised(_in_sequence(number, index, calls, str(error))), None
+            where = _in_sequence(number, index, calls, f"{type(error).__name__}: {error}")
+            return Crashed(f"{where}\n{traceback.format_exc()}"), None
+        elapsed = time.perf_counter() - started
+        if digests is not None:
+            elapsed -= sum(digest.paused for digest in digests)
+        try:
+            results = tuple(
+                SequenceResult(results_from_python(values, self._handles), sizes[index],
+                               digests[index].hexdigest() if digests is not None else None)
+                for index, values in enumerate(last))
+        except Unconvertible as error:
+            return Crashed(f"a call of the sequence returned a value with no Lua meaning: {error}"), None
+        return Returned(results[-1].values), SequenceReport(request.rounds, max(elapsed, 0.0), results)
+
     def _lookup(self, call: Call) -> Any:
         """The callable to invoke, or the Outcome that replaces the call."""
         if call.style == "method":
@@ -193,6 +271,11 @@ class InProcessAdapter(Adapter):
 
         proxy.__name__ = f"lua_callback_{name}"
         return proxy
+
+
+def _in_sequence(number: int, index: int, calls: Sequence[Call], message: str) -> str:
+    """The message of a call that failed inside a sequence, as PROTOCOL.md section 7.2 words it."""
+    return f"round {number}, call {index + 1} ({calls[index].function}): {message}"
 
 
 def _close_quietly(obj: Any) -> None:
