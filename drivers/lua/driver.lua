@@ -40,10 +40,17 @@ if not ok then
   os.exit(3)
 end
 
+-- The protocol features beside the API areas: repetition (§7), sequences
+-- (§7.2), and digests only where a SHA-256 is installed (luaossl).
+local capabilities = { "tcp", "udp", "select", "dns", "smtp", "http", "ftp", "repeat", "sequence" }
+if require("lsdriver.digest").available then
+  capabilities[#capabilities + 1] = "digest"
+end
+
 require("lsdriver.server").serve({
   name = name,
   version = compat.VERSION .. " / " .. runtime_version(),
-  capabilities = { "tcp", "udp", "select", "dns", "smtp", "http", "ftp", "repeat" },
+  capabilities = capabilities,
   api = compat.api,
   kind_of = compat.kind,
   close = function(object)
