@@ -93,6 +93,32 @@ def repeat_ignored() -> None:
         self, {key: value for key, value in message.items() if key != "repeat"})
 
 
+def no_sequence() -> None:
+    """Claims no sequences (PROTOCOL.md section 7.2); everything else as usual."""
+    original_hello = driver.Server.hello
+
+    def hello(self: driver.Server) -> dict[str, Any]:
+        message = original_hello(self)
+        return {**message, "capabilities": [item for item in message["capabilities"] if item != "sequence"]}
+
+    driver.Server.hello = hello  # type: ignore[method-assign]
+
+
+def sequence_short() -> None:
+    """Reports one round fewer than it was asked to run, and unnumbered errors."""
+    original = driver.Server._sequence
+
+    def sequence(self: driver.Server, message: dict[str, Any]) -> dict[str, Any]:
+        answer = original(self, message)
+        if answer.get("type") == "return":
+            answer["sequence"]["rounds"] -= 1
+        elif answer.get("type") == "error":
+            answer["message"] = answer["message"].split(": ", 1)[-1]
+        return answer
+
+    driver.Server._sequence = sequence  # type: ignore[method-assign]
+
+
 VARIANTS = {
     "mangle-results": mangle_results,
     "mangle-arguments": mangle_arguments,
@@ -102,6 +128,8 @@ VARIANTS = {
     "lingers-after-input": lingers_after_input,
     "release-keeps-sockets": release_keeps_sockets,
     "repeat-ignored": repeat_ignored,
+    "no-sequence": no_sequence,
+    "sequence-short": sequence_short,
 }
 
 if __name__ == "__main__":
