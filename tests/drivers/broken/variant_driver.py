@@ -105,15 +105,39 @@ def no_sequence() -> None:
 
 
 def sequence_short() -> None:
-    """Reports one round fewer than it was asked to run, and unnumbered errors."""
+    """Reports one round fewer than it ran."""
     original = driver.Server._sequence
 
     def sequence(self: driver.Server, message: dict[str, Any]) -> dict[str, Any]:
         answer = original(self, message)
         if answer.get("type") == "return":
             answer["sequence"]["rounds"] -= 1
-        elif answer.get("type") == "error":
-            answer["message"] = answer["message"].split(": ", 1)[-1]
+        return answer
+
+    driver.Server._sequence = sequence  # type: ignore[method-assign]
+
+
+def sequence_unnumbered() -> None:
+    """A call raising inside a sequence is reported with its bare message, without round and call."""
+    original = driver.Server._sequence
+
+    def sequence(self: driver.Server, message: dict[str, Any]) -> dict[str, Any]:
+        answer = original(self, message)
+        if answer.get("type") == "error":
+            answer["message"] = answer["message"].split("): ", 1)[-1]
+        return answer
+
+    driver.Server._sequence = sequence  # type: ignore[method-assign]
+
+
+def sequence_bad_bytes() -> None:
+    """Reports each call's bytes as a string."""
+    original = driver.Server._sequence
+
+    def sequence(self: driver.Server, message: dict[str, Any]) -> dict[str, Any]:
+        answer = original(self, message)
+        for result in answer.get("sequence", {}).get("results", []):
+            result["bytes"] = str(result["bytes"])
         return answer
 
     driver.Server._sequence = sequence  # type: ignore[method-assign]
@@ -130,6 +154,8 @@ VARIANTS = {
     "repeat-ignored": repeat_ignored,
     "no-sequence": no_sequence,
     "sequence-short": sequence_short,
+    "sequence-unnumbered": sequence_unnumbered,
+    "sequence-bad-bytes": sequence_bad_bytes,
 }
 
 if __name__ == "__main__":
