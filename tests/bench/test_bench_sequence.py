@@ -90,11 +90,13 @@ class _SequencingScript(ScriptedAdapter):
         return Returned(self.report.results[-1].values), self.report
 
 
-def _scripted(report: SequenceReport) -> tuple[CandidateSpec, list[_SequencingScript]]:
+def _scripted(report: SequenceReport, claims: frozenset[str] = frozenset({"sequence", "digest"})) -> tuple[
+        CandidateSpec, list[_SequencingScript]]:
     made: list[_SequencingScript] = []
 
     def make() -> _SequencingScript:
         adapter = _SequencingScript(report)
+        adapter.info = CandidateInfo("scripted", "0", claims)
         made.append(adapter)
         return adapter
 
@@ -113,6 +115,15 @@ def test_the_bench_asks_for_digests_and_checks_the_round_count(tmp_path: Path) -
     run = run_workload(scenario, spec)
     assert made[0].requests == [SequenceRequest(20, "digest")]
     assert run.verdict is Verdict.FAIL and "the candidate did 19 rounds, expected 20" in run.result.reason
+
+
+def test_a_candidate_claiming_sequence_without_digest_keeps_harness_timed_rounds(tmp_path: Path) -> None:
+    """The echo is a literal string: without a digest a sequence could not check every round."""
+    spec, made = _scripted(_account(20, b"12345678", "0" * 64), frozenset({"sequence"}))
+    (scenario,) = load_perf(tmp_path, TINY_PING_PONG)
+    run = run_workload(scenario, spec)
+    assert made[0].requests == [] and run.harness_timed
+    assert [call.function for call in made[0].calls][:2] == ["connect", "send"]  # one call at a time
 
 
 def test_a_wrong_byte_count_over_the_rounds_fails(tmp_path: Path) -> None:
