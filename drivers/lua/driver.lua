@@ -40,8 +40,10 @@ if not ok then
   os.exit(3)
 end
 
-local capabilities = { "tcp", "udp", "select", "dns", "smtp", "http", "ftp", "repeat" }
-if require("lsdriver.digest").available then -- SHA-256 from luaossl (PROTOCOL.md §7, discard "digest")
+-- The protocol features beside the API areas: repetition (§7), sequences
+-- (§7.2), and digests only where a SHA-256 is installed (luaossl).
+local capabilities = { "tcp", "udp", "select", "dns", "smtp", "http", "ftp", "repeat", "sequence" }
+if require("lsdriver.digest").available then
   capabilities[#capabilities + 1] = "digest"
 end
 if require("lsdriver.localcb").available then

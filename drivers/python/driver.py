@@ -58,11 +58,12 @@ EX_PROTOCOL = 76
 AREAS = {"tcp": "connect", "udp": "udpsocket", "select": "select", "dns": "toip",
          "smtp": "smtp_mail", "http": "http_request", "ftp": "ftp_get"}
 """Capability -> a function whose presence shows it, when the module declares no CAPABILITIES."""
-LOOP_CAPABILITIES = ("repeat", "digest", "local-callbacks")
-"""What the driver does itself for any module (PROTOCOL.md sections 7 and 7.1)."""
+LOOP_CAPABILITIES = ("repeat", "sequence", "digest", "local-callbacks")
+"""What this driver itself adds to the module's areas (PROTOCOL.md sections 7, 7.1 and 7.2)."""
 DISCARDS = ("none", "count", "digest")
 DIGEST_FLUSH_BYTES = 1 << 20
 DIGEST_FLUSH_COUNT = 1024
+_STRINGS = (bytes, bytearray, memoryview, str)
 
 
 class DriverExit(Exception):
@@ -367,6 +368,8 @@ class Server:
                 kind = message.get("type")
                 if kind == "call":
                     self.channel.send(self._call(message))
+                elif kind == "sequence":
+                    self.channel.send(self._sequence(message))
                 elif kind == "release":
                     self.values.release(list(message.get("handles", [])))
                     self.channel.send({"type": "released", "id": message.get("id")})
@@ -451,6 +454,67 @@ class Server:
         if discard != "none":  # the payload (value 1) was counted; it is not sent back
             encoded[:1] = [None if isinstance(value, str) else value for value in encoded[:1]]
         return {"type": "return", "values": encoded, "repeat": report}
+
+    def _sequence(self, message: dict[str, Any]) -> dict[str, Any]:
+        """PROTOCOL.md section 7.2: the calls in order, ``rounds`` times, timed around the whole loop.
+
+        A missing global is answered before anything runs; a missing method,
+        like any Lua error, ends the loop when its turn comes, named by round
+        and call.
+        """
+        call_id, calls = message.get("id"), message.get("calls")
+        rounds, discard = message.get("rounds"), message.get("discard", "none")
+        self._current_id, self._invocations = call_id, 0
+        if not isinstance(calls, list) or not calls or not all(isinstance(call, dict) for call in calls) or (
+                not isinstance(rounds, int) or rounds < 1 or discard not in ("none", "digest")):
+            return {"type": "error", "id": call_id, "message": "invalid sequence request"}
+        prepared: list[tuple[str, Any, list[Any]]] = []
+        for call in calls:
+            name = str(call.get("function"))
+            function = self._lookup(call, name)
+            if isinstance(function, dict) and function["type"] == "unimplemented":
+                return {**function, "id": call_id}
+            raw = [] if isinstance(function, dict) else call.get("args", [])
+            args = [self.values.to_python(arg) for arg in raw]
+            prepared.append((name, function, args))
+        sizes = [0] * len(prepared)
+        digests = [OffClockDigest() for _ in prepared] if discard == "digest" else None
+        last: list[list[Any]] = [[] for _ in prepared]
+        number = index = 0
+        started = time.perf_counter()
+        try:
+            for number in range(1, rounds + 1):
+                for index, (name, function, args) in enumerate(prepared):
+                    if isinstance(function, dict):  # a missing method: its Lua error, raised in turn
+                        text = f"round {number}, call {index + 1} ({name}): {function['message']}"
+                        return {"type": "error", "id": call_id, "message": text}
+                    values = last[index] = _as_list(function(*args))
+                    first = values[0] if values else None
+                    if isinstance(first, _STRINGS):
+                        sizes[index] += len(first)
+                        if digests is not None:
+                            digests[index].add(first if type(first) is bytes else _string_bytes(first))
+        except Exception as error:
+            name = prepared[index][0]
+            if self.lua_error is not None and isinstance(error, self.lua_error):
+                text = f"round {number}, call {index + 1} ({name}): {error}"
+                return {"type": "error", "id": call_id, "message": _lua_text(text)}
+            if isinstance(error, DriverExit):
+                raise
+            raise _crash(f"round {number}, call {index + 1}: {name} raised {type(error).__name__}: {error}\n"
+                         f"{traceback.format_exc()}") from None
+        elapsed = time.perf_counter() - started
+        if digests is not None:
+            elapsed -= sum(digest.paused for digest in digests)
+        results = []
+        for index, values in enumerate(last):
+            result: dict[str, Any] = {"values": [self.values.from_python(value) for value in values],
+                                      "bytes": sizes[index]}
+            if digests is not None:
+                result["sha256"] = digests[index].hexdigest()
+            results.append(result)
+        return {"type": "return", "id": call_id,
+                "sequence": {"rounds": rounds, "elapsed": max(elapsed, 0.0), "results": results}}
 
     def _callback(self, name: str) -> Any:
         """A callable for the candidate that turns each call into a callback round trip."""

@@ -68,6 +68,8 @@ from harness.adapters.driver_wire import (
     ProtocolError,
     RepeatReport,
     RepeatRequest,
+    SequenceReport,
+    SequenceRequest,
     call_message,
     decode_message,
     decode_string,
@@ -79,7 +81,10 @@ from harness.adapters.driver_wire import (
     parse_callback_reports,
     parse_hello,
     parse_repeat_report,
+    parse_sequence_report,
     require_id,
+    sequence_deadline,
+    sequence_message,
 )
 from harness.callbacks import callback_names
 from harness.values import Handle, LuaTable, LuaValue
@@ -97,6 +102,8 @@ DIGEST_REFUSED = 'discard "digest" not supported'
 """The error a driver without the ``digest`` capability answers (PROTOCOL.md section 7)."""
 
 _FAILURES = (DriverGone, DriverSilent, LineTooLong, ProtocolError)
+SEQUENCE_REFUSED = "sequence not supported"
+"""What a sequence asked of a driver that does not claim ``sequence`` comes back as (never sent)."""
 
 
 class DriverAdapter(Adapter):
@@ -157,6 +164,44 @@ class DriverAdapter(Adapter):
         if repeat.discard == "digest" and self.failure is None and not self.claims(DIGEST_CAPABILITY):
             return Raised(DIGEST_REFUSED), None
         return self._call(call, repeat)
+
+    def call_sequence(self, calls: Sequence[Call],
+                      request: SequenceRequest) -> tuple[Outcome, SequenceReport | None]:
+        """PROTOCOL.md section 7.2: the driver runs ``calls`` in order, ``request.rounds`` times.
+
+        Refused here, before anything is sent, when the hello did not claim
+        ``sequence``: such a driver would take the message for a protocol
+        violation. The deadline covers the whole loop (``sequence_deadline``).
+        On success the outcome is the last call's values of the last round;
+        the report has every call's.
+        """
+        if self.failure is not None or self._process is None:
+            return self.failure or Crashed("the driver is not running"), None
+        if "sequence" not in self.info.capabilities:
+            return Raised(SEQUENCE_REFUSED), None
+        if not calls:
+            raise ValueError("a sequence needs at least one call")
+        request_id = self._new_id()
+        budget = sequence_deadline(calls)
+        deadline = time.monotonic() + budget
+        no_handler: list[str] = []
+        try:
+            self._process.send(encode_message(sequence_message(request_id, calls, request)), deadline)
+            answer = self._await_answer(request_id, deadline, no_handler)
+            report = None
+            if answer["type"] == "return":
+                report = parse_sequence_report(answer, len(calls), request.discard == "digest")
+                for result in report.results:
+                    for handle in _handles_in(result.values):
+                        self._held[handle.id] = handle
+                outcome: Outcome = Returned(report.results[-1].values)
+            else:
+                outcome = self._outcome(answer, calls[0])
+        except _FAILURES as error:
+            return self._failed(error, f"a sequence of {len(calls)} calls", budget), None
+        if no_handler:
+            return Crashed(f"callback {no_handler[0]!r} called but the run set no callback handler"), None
+        return outcome, report
 
     def set_local_callbacks(self, specs: Sequence[CallbackSpec], sink: LocalCallbackSink | None) -> bool:
         """PROTOCOL.md section 7.1: the driver runs these callbacks itself, if its hello claims it can."""

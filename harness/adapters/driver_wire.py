@@ -18,10 +18,11 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from harness.adapters.base import Call
 from harness.values import Handle, LuaFunction, LuaTable, LuaValue
 
 if TYPE_CHECKING:
@@ -32,6 +33,8 @@ HANDLE_KINDS = frozenset({"tcp-client", "tcp-server", "udp", "unknown"})
 ANSWER_TYPES = frozenset({"return", "error", "unimplemented"})
 DISCARDS = ("none", "count", "digest")
 """What a repeated call may do with value 1 (PROTOCOL.md section 7)."""
+SEQUENCE_DISCARDS = ("none", "digest")
+"""What a sequence may do with each call's value 1 (PROTOCOL.md section 7.2)."""
 DIGEST_CAPABILITY = "digest"
 """The hello capability of a driver that accepts ``discard: "digest"``."""
 LOCAL_CALLBACKS = "local-callbacks"
@@ -168,16 +171,23 @@ def call_message(call_id: int, function: str, args: tuple[LuaValue, ...], style:
     """A ``call`` request. Arguments go out exactly as given: a trailing nil is an explicit nil.
 
     ``local``: the ``local-callback`` objects of the callbacks the driver runs itself, by name."""
-    message: dict[str, Any] = {"type": "call", "id": call_id, "function": function, "style": style,
-                               "args": [encode_value(arg, local) for arg in args]}
-    if style == "method" and target is not None:
-        message["target"] = encode_value(target)
+    message: dict[str, Any] = {"type": "call", "id": call_id,
+                               **_call_body(function, args, style, target, local)}
     if repeat is not None:
         message["repeat"] = repeat.times
         message["discard"] = repeat.discard
         if repeat.stop is not None:
             message["stop"] = repeat.stop
     return message
+
+
+def _call_body(function: str, args: tuple[LuaValue, ...], style: str, target: Handle | None,
+               local: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    body: dict[str, Any] = {"function": function, "style": style,
+                            "args": [encode_value(arg, local) for arg in args]}
+    if style == "method" and target is not None:
+        body["target"] = encode_value(target)
+    return body
 
 
 @dataclass(frozen=True)
@@ -271,6 +281,99 @@ def _parse_sha256(report: dict[str, Any], digest: bool) -> str | None:
     return value
 
 
+@dataclass(frozen=True)
+class SequenceRequest:
+    """PROTOCOL.md section 7.2: perform a list of calls in order, ``rounds`` times, inside the driver.
+
+    ``discard`` is ``"none"`` (each call's byte count only) or ``"digest"``
+    (also the SHA-256 of each call's value 1 over every round, hashed off the
+    driver's clock). Values are never discarded: the answer carries the last
+    round's values of every call in full.
+    """
+
+    rounds: int
+    discard: str = "none"
+
+
+@dataclass(frozen=True)
+class SequenceResult:
+    """One call of a sequence: its last round's values, and value 1 over all rounds (when a string)."""
+
+    values: tuple[LuaValue, ...]
+    bytes: int
+    sha256: str | None = None
+
+
+@dataclass(frozen=True)
+class SequenceReport:
+    """The driver's account of a sequence: rounds done, seconds inside it, one result per call."""
+
+    rounds: int
+    elapsed: float
+    results: tuple[SequenceResult, ...]
+
+
+def sequence_deadline(calls: Sequence[Call]) -> float:
+    """Seconds the harness waits for a whole sequence: the sum of its calls' own deadlines, once.
+
+    Not once per round: like a repeated call's deadline (section 7), the
+    deadlines of a workload's steps bound the whole loop, so a hung call
+    is noticed in about the time one round of them would allow.
+    """
+    return sum(call.deadline for call in calls)
+
+
+def sequence_message(request_id: int, calls: Sequence[Call], request: SequenceRequest) -> dict[str, Any]:
+    """A ``sequence`` request; every call's arguments go out exactly as a ``call`` would send them."""
+    return {"type": "sequence", "id": request_id,
+            "calls": [_call_body(call.function, call.args, call.style, call.target) for call in calls],
+            "rounds": request.rounds, "discard": request.discard}
+
+
+def parse_sequence_report(message: dict[str, Any], calls: int, digest: bool) -> SequenceReport:
+    """A sequence's return, read: anything malformed is a protocol error that names the field.
+
+    ``calls`` is how many calls were sent (one result each); with ``digest``
+    every result must carry its ``sha256``.
+    """
+    report = message.get("sequence")
+    if not isinstance(report, dict):
+        raise ProtocolError("a sequence's return must carry a \"sequence\" object")
+    rounds, elapsed, results = report.get("rounds"), report.get("elapsed"), report.get("results")
+    if not _count(rounds):
+        raise ProtocolError(f"sequence.rounds must be a non-negative integer, not {rounds!r}")
+    if not isinstance(elapsed, (int, float)) or isinstance(elapsed, bool) or not elapsed >= 0:
+        raise ProtocolError(f"sequence.elapsed must be seconds (a number), not {elapsed!r}")
+    if not isinstance(results, list) or len(results) != calls:
+        shown = excerpt(json.dumps(results))
+        raise ProtocolError(f"sequence.results must be a list of {calls} results (one per call), not {shown}")
+    return SequenceReport(rounds, float(elapsed),
+                          tuple(_sequence_result(item, index, digest) for index, item in enumerate(results)))
+
+
+def _sequence_result(item: Any, index: int, digest: bool) -> SequenceResult:
+    where = f"sequence.results[{index}]"
+    if not isinstance(item, dict):
+        raise ProtocolError(f"{where} must be an object, not {excerpt(json.dumps(item))}")
+    if "values" not in item:
+        raise ProtocolError(f"{where}.values is missing")
+    try:
+        values = decode_values(item["values"])
+    except ProtocolError as error:
+        raise ProtocolError(f"{where}.values: {error}") from None
+    size, sha256 = item.get("bytes"), item.get("sha256")
+    if not _count(size):
+        raise ProtocolError(f"{where}.bytes must be a non-negative integer, not {size!r}")
+    if sha256 is None and digest:
+        raise ProtocolError(f"{where}.sha256 is missing (the sequence asked for discard \"digest\")")
+    if sha256 is not None and not (isinstance(sha256, str) and SHA256_HEX.fullmatch(sha256)):
+        shown = excerpt(json.dumps(sha256))
+        raise ProtocolError(f"{where}.sha256 must be 64 lowercase hex digits, not {shown}")
+    return SequenceResult(values, size, sha256)
+
+
+def _count(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 # -- local callbacks (section 7.1) ---------------------------------------------
 
 

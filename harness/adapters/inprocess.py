@@ -12,6 +12,9 @@ of a Python candidate is taken exactly as a driver takes its own. With
 ``discard: "digest"`` the strings of value 1 go to an ``OffClockDigest``
 and the time it spent hashing is taken off the loop's time, as the drivers
 do: the adapter does this for any module, so it ``claims`` the capability.
+``call_sequence`` is section 7.2 in the same way: the worker runs the
+calls of every round itself, with its clock around the whole loop and the
+digests hashed off it.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import time
 import traceback
+from collections.abc import Sequence
 from types import ModuleType
 from typing import Any
 
@@ -33,7 +37,17 @@ from harness.adapters.base import (
     TimedOut,
     Unimplemented,
 )
-from harness.adapters.driver_wire import DIGEST_CAPABILITY, DISCARDS, RepeatReport, RepeatRequest
+from harness.adapters.driver_wire import (
+    DIGEST_CAPABILITY,
+    DISCARDS,
+    SEQUENCE_DISCARDS,
+    RepeatReport,
+    RepeatRequest,
+    SequenceReport,
+    SequenceRequest,
+    SequenceResult,
+    sequence_deadline,
+)
 from harness.adapters.offclock import OffClockDigest
 from harness.adapters.pyvalues import HandleTable, Unconvertible, results_from_python, to_python
 from harness.adapters.worker import CallWorker, WorkerBusy
@@ -43,7 +57,7 @@ JOIN_TIMEOUT = 2.0
 """Seconds ``close`` waits for the worker thread once the sockets are closed."""
 _STRINGS = (bytes, bytearray, memoryview, str)
 """What counts as a Lua string among a Python candidate's results (value 1 of a repeated call)."""
-LOOP_CAPABILITIES = frozenset({"repeat", DIGEST_CAPABILITY})
+LOOP_CAPABILITIES = frozenset({"repeat", "sequence", DIGEST_CAPABILITY})
 """What this adapter does itself for any module, whatever the module declares."""
 
 
@@ -93,6 +107,20 @@ class InProcessAdapter(Adapter):
         except WorkerBusy as busy:
             return Crashed(str(busy)), None
         return result if finished else (TimedOut(call.deadline), None)
+
+    def call_sequence(self, calls: Sequence[Call],
+                      request: SequenceRequest) -> tuple[Outcome, SequenceReport | None]:
+        """PROTOCOL.md section 7.2, as a driver does it; the deadline covers the whole loop."""
+        if self._closed:
+            return Crashed("the adapter is closed"), None
+        if not calls or request.rounds < 1 or request.discard not in SEQUENCE_DISCARDS:
+            return Raised("invalid sequence request"), None
+        budget = sequence_deadline(calls)
+        try:
+            finished, result = self._worker.run(lambda: self._perform_sequence(calls, request), budget)
+        except WorkerBusy as busy:
+            return Crashed(str(busy)), None
+        return result if finished else (TimedOut(budget), None)
 
     def release(self, handles: list[Handle]) -> None:
         for handle in handles:
@@ -182,6 +210,56 @@ class InProcessAdapter(Adapter):
             return Crashed(f"{call.function} returned a value with no Lua meaning: {error}"), None
         return outcome, RepeatReport(done=done, elapsed=elapsed, bytes=size, sha256=sha256)
 
+    def _perform_sequence(self, calls: Sequence[Call],
+                          request: SequenceRequest) -> tuple[Outcome, SequenceReport | None]:
+        """The loop of section 7.2: every function found and every argument converted before the clock
+        starts; a missing global ends it before anything runs, a missing method when its turn comes."""
+        prepared: list[tuple[Any, list[Any]]] = []
+        try:
+            for call in calls:
+                function = self._lookup(call)
+                if isinstance(function, (Unimplemented, Crashed)):
+                    return function, None
+                args = [] if isinstance(function, Raised) else [
+                    to_python(arg, self._handles, self._callback_proxy) for arg in call.args]
+                prepared.append((function, args))
+        except Unconvertible as error:
+            return Crashed(f"cannot make the call: {error}"), None
+        count = len(prepared)
+        sizes = [0] * count
+        digests = [OffClockDigest() for _ in prepared] if request.discard == "digest" else None
+        last: list[tuple[Any, ...]] = [()] * count
+        number = index = 0
+        started = time.perf_counter()
+        try:
+            for number in range(1, request.rounds + 1):
+                for index, (function, args) in enumerate(prepared):
+                    if isinstance(function, Raised):
+                        return Raised(_in_sequence(number, index, calls, function.message)), None
+                    result = function(*args)
+                    values = result if isinstance(result, tuple) else (result,)
+                    last[index] = values
+                    if values and isinstance(values[0], _STRINGS):
+                        sizes[index] += len(values[0])
+                        if digests is not None:
+                            digests[index].add(_as_bytes(values[0]))
+        except Exception as error:
+            if self._lua_error is not None and isinstance(error, self._lua_error):
+                return Raised(_in_sequence(number, index, calls, str(error))), None
+            where = _in_sequence(number, index, calls, f"{type(error).__name__}: {error}")
+            return Crashed(f"{where}\n{traceback.format_exc()}"), None
+        elapsed = time.perf_counter() - started
+        if digests is not None:
+            elapsed -= sum(digest.paused for digest in digests)
+        try:
+            results = tuple(
+                SequenceResult(results_from_python(values, self._handles), sizes[index],
+                               digests[index].hexdigest() if digests is not None else None)
+                for index, values in enumerate(last))
+        except Unconvertible as error:
+            return Crashed(f"a call of the sequence returned a value with no Lua meaning: {error}"), None
+        return Returned(results[-1].values), SequenceReport(request.rounds, max(elapsed, 0.0), results)
+
     def _lookup(self, call: Call) -> Any:
         """The callable to invoke, or the Outcome that replaces the call."""
         if call.style == "method":
@@ -219,6 +297,11 @@ def _as_bytes(value: bytes | bytearray | memoryview | str) -> bytes:
     the next repetition before the digest's batch is hashed.
     """
     return value.encode("latin-1") if isinstance(value, str) else bytes(value)
+
+
+def _in_sequence(number: int, index: int, calls: Sequence[Call], message: str) -> str:
+    """The message of a call that failed inside a sequence, as PROTOCOL.md section 7.2 words it."""
+    return f"round {number}, call {index + 1} ({calls[index].function}): {message}"
 
 
 def _close_quietly(obj: Any) -> None:

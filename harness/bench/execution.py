@@ -14,8 +14,16 @@ check. The difference is the timed part (``workload.timed``):
   ("digest")``) hashes value 1 off its clock and the digest must match; one
   that cannot is checked by length only, and its run is flagged
   ``length_only``: shown, not scored;
-* **rounds** run a span of call steps again and again through the adapter,
-  each call judged against its step's ``expect``, timed by the harness.
+* **rounds** run a span of call steps again and again. A candidate that
+  can run them itself (in process, or a driver claiming ``sequence``,
+  PROTOCOL.md section 7.2) gets them as one sequence and times the loop by
+  its own clock; the run is then correct only if it did every round, each
+  step's ``expect`` holds for the last round's values and, where a step
+  expects a literal string as value 1, the bytes and the SHA-256 of value 1
+  over all rounds are those of that literal repeated (so a wrong byte in
+  any round fails). Otherwise the harness calls the adapter once per call
+  of every round, judges each call against its step's ``expect`` and times
+  the rounds itself.
 
 Every other step (connects, closes, ``check:`` of what a fake server
 received) is judged as in any scenario, so a fast wrong answer is a FAIL
@@ -31,14 +39,23 @@ steps, and the figure is scored. A driver without it keeps the round trips.
 
 from __future__ import annotations
 
+import hashlib
+import re
 import time
 import traceback
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Protocol, runtime_checkable
 
 from harness import leaks
-from harness.adapters.base import Adapter, Call, CandidateInfo, CandidateSpec, Outcome, Returned
-from harness.adapters.driver_wire import DIGEST_CAPABILITY, RepeatReport, RepeatRequest
+from harness.adapters.base import Adapter, Call, CandidateInfo, CandidateSpec, Outcome, Raised, Returned
+from harness.adapters.driver_wire import (
+    DIGEST_CAPABILITY,
+    RepeatReport,
+    RepeatRequest,
+    SequenceReport,
+    SequenceRequest,
+)
 from harness.adapters.inprocess import InProcessAdapter
 from harness.bench.workload import RepeatedCall, Rounds, Workload
 from harness.callbacks import CallbackSet, callback_names, runs_locally
@@ -48,7 +65,7 @@ from harness.peers.base import PeerContext
 from harness.peers.group import PeerGroup
 from harness.peers.sync import SyncBoard
 from harness.runner import RunOptions
-from harness.scenario.matchers import match_returns
+from harness.scenario.matchers import Exact, match_returns
 from harness.scenario.model import (
     ACCEPTABLE_ORDER,
     CallbackSpec,
@@ -69,6 +86,26 @@ class RepeatingAdapter(Protocol):
     """An adapter that can loop over a call inside the candidate (the driver and in-process adapters)."""
 
     def call_repeated(self, call: Call, repeat: RepeatRequest) -> tuple[Outcome, RepeatReport | None]: ...
+
+
+@runtime_checkable
+class SequencingAdapter(Protocol):
+    """An adapter that can run rounds of calls inside the candidate (PROTOCOL.md section 7.2)."""
+
+    def call_sequence(self, calls: Sequence[Call],
+                      request: SequenceRequest) -> tuple[Outcome, SequenceReport | None]: ...
+
+
+def can_sequence(adapter: Adapter, digest: bool) -> bool:
+    """Whether ``adapter``'s candidate runs sequences itself (with digests when ``digest``).
+
+    In process it always can; a driver can when its hello claims ``sequence``
+    (and ``digest`` too when the rounds need one). A driver that cannot keeps
+    the harness-timed rounds, whose every call is judged by the harness.
+    """
+    if not isinstance(adapter, SequencingAdapter):
+        return False
+    return adapter.claims("sequence") and (not digest or adapter.claims(DIGEST_CAPABILITY))
 
 
 @dataclass(frozen=True)
@@ -113,6 +150,52 @@ def run_workload(scenario: Scenario, candidate: CandidateSpec,
         return RunResult(result)
 
 
+def literal_first_value(step: CallStep, env: dict[str, LuaValue]) -> bytes | None:
+    """The string every acceptable outcome of ``step`` expects as value 1, when there is exactly one.
+
+    Only then can a sequence's account of all rounds be checked byte for
+    byte (its length times the rounds, and the SHA-256 of it repeated);
+    a matcher that accepts several strings leaves value 1 to the last
+    round's ``expect``.
+    """
+    found: set[bytes] = set()
+    for expected in step.expect:
+        first = expected.returns[0] if expected.returns else None
+        if not isinstance(first, Exact):
+            return None
+        try:
+            value = resolve(first.value, env)
+        except UnresolvedRef:
+            return None
+        if not isinstance(value, bytes):
+            return None
+        found.add(value)
+    return found.pop() if len(found) == 1 else None
+
+
+def _stream_problem(literal: bytes, rounds: int, size: int, sha256: str | None) -> str:
+    """What is wrong with value 1 over all rounds when every round should give ``literal`` ("" if nothing)."""
+    if size != len(literal) * rounds:
+        expected = len(literal) * rounds
+        return f"{size} bytes of value 1 in total, expected {expected} ({len(literal)} x {rounds})"
+    digest = hashlib.sha256()
+    for _ in range(rounds):
+        digest.update(literal)
+    if sha256 != digest.hexdigest():
+        return (f"the SHA-256 of value 1 over all rounds is {sha256}, expected {digest.hexdigest()}: some "
+                "round returned other bytes of the same length")
+    return ""
+
+
+def _failed_step(outcome: Outcome, steps: list[CallStep]) -> str:
+    """The location of the step a sequence's error names ("round k, call j (...)"), else the first step's."""
+    if isinstance(outcome, Raised):
+        match = re.match(r"round \d+, call (\d+) ", outcome.message)
+        if match and 1 <= int(match.group(1)) <= len(steps):
+            return str(steps[int(match.group(1)) - 1].location or "?")
+    return str(steps[0].location or "?")
+
+
 class _WorkloadRun:
     """One execution; holds what teardown must release."""
 
@@ -136,6 +219,7 @@ class _WorkloadRun:
         self.callback_calls = 0
         self.callback_bytes = 0
         self.length_only = False
+        self.harness_timed = False
         self._counting = False
 
     def execute(self) -> RunResult:
@@ -160,7 +244,7 @@ class _WorkloadRun:
             transcript=() if judgement.verdict is Verdict.PASS else self.transcript.entries(), leaks=leaked)
         return RunResult(result, self.seconds if acceptable else None, self.callback_calls,
                          self.callback_bytes, not isinstance(self.adapter, InProcessAdapter),
-                         harness_timed=isinstance(self.workload.timed, Rounds),
+                         harness_timed=self.harness_timed,
                          info=self.adapter.info if self.adapter is not None else None,
                          length_only=self.length_only)
 
@@ -325,7 +409,7 @@ class _WorkloadRun:
         return ""
 
     def _rounds(self, timed: Rounds) -> Judgement:
-        """The span of steps, ``rounds`` times; a lean loop, so the harness adds little to the time."""
+        """The span of steps, ``rounds`` times: as one sequence when the candidate can run it, else here."""
         span = self.scenario.steps[timed.first:timed.last + 1]
         steps = [step for step in span if isinstance(step, CallStep)]
         calls = []
@@ -335,6 +419,63 @@ class _WorkloadRun:
                 return call
             calls.append(call)
         assert self.adapter is not None
+        literals = [literal_first_value(step, self.env) for step in steps]
+        digest = any(literal is not None for literal in literals)
+        if can_sequence(self.adapter, digest):
+            return self._sequence(steps, calls, literals, timed.rounds, digest)
+        return self._harness_rounds(steps, calls, timed)
+
+    def _sequence(self, steps: list[CallStep], calls: list[Call], literals: list[bytes | None], rounds: int,
+                  digest: bool) -> Judgement:
+        """The rounds as one sequence inside the candidate, checked from its account of every call."""
+        adapter = self.adapter
+        assert isinstance(adapter, SequencingAdapter) and self.steps is not None
+        self._counting = True
+        try:
+            request = SequenceRequest(rounds, "digest" if digest else "none")
+            outcome, report = adapter.call_sequence(calls, request)
+        finally:
+            self._counting = False
+        texts = [call_text(step, call.args) for step, call in zip(steps, calls, strict=True)]
+        head = f"{rounds} rounds of {' ; '.join(texts)}"
+        if not isinstance(outcome, Returned) or report is None:
+            judgement = judge(outcome, (), 0.0, self.env, self.options.time_scale)
+            if judgement.verdict is Verdict.PASS:
+                judgement = Judgement(Verdict.CRASH, "the sequence came back without its account")
+            self.transcript.record("candidate", f"{head} -> {judgement.actual or judgement.reason}")
+            where = _failed_step(outcome, steps)
+            return replace(judgement, step=where, reason=f"{head} (one sequence): {judgement.reason}")
+        for result in report.results:
+            for handle in handles_in(result.values):
+                self.steps.handles[handle.id] = handle
+        accounts = "; ".join(f"{text} -> {lua_repr_all(result.values)} ({result.bytes} bytes)"
+                             for text, result in zip(texts, report.results, strict=True))
+        self.transcript.record("candidate", f"{report.rounds} rounds in {report.elapsed:.6f}s inside the "
+                               f"candidate; last round: {accounts}")
+        if report.rounds != rounds:
+            return Judgement(Verdict.FAIL, f"{head}: the candidate did {report.rounds} rounds, "
+                             f"expected {rounds}", step=str(steps[0].location or "?"))
+        worst = Judgement(Verdict.PASS)
+        for step, text, result, literal in zip(steps, texts, report.results, literals, strict=True):
+            where = str(step.location or "?")
+            judgement = judge(Returned(result.values), step.expect, 0.0, self.env, self.options.time_scale)
+            if judgement.verdict not in ACCEPTABLE_ORDER:
+                return replace(judgement, step=where,
+                               reason=f"round {rounds} of {rounds} (the last): {text}: {judgement.reason}")
+            if literal is not None:
+                problem = _stream_problem(literal, rounds, result.bytes, result.sha256)
+                if problem:
+                    return Judgement(Verdict.FAIL, f"{text} over {rounds} rounds: {problem}", step=where,
+                                     actual=f"{result.bytes} bytes, sha256 {result.sha256}")
+            if ACCEPTABLE_ORDER.index(judgement.verdict) > ACCEPTABLE_ORDER.index(worst.verdict):
+                worst = replace(judgement, step=where)
+        self.seconds = report.elapsed
+        return worst
+
+    def _harness_rounds(self, steps: list[CallStep], calls: list[Call], timed: Rounds) -> Judgement:
+        """The rounds called one by one through the adapter; a lean loop, so the harness adds little."""
+        assert self.adapter is not None
+        self.harness_timed = True
         adapter, env, scale = self.adapter, self.env, self.options.time_scale
         pairs = list(zip(steps, calls, strict=True))
         self._counting = True

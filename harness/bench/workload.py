@@ -25,9 +25,15 @@ A perf workload is an ordinary scenario (same loader, peers and steps) under
   ``expect`` of its own.
 * ``{steps: [A, B], rounds: R}``: steps A..B (a request/response exchange
   made of several calls, which no single repeated call can express) run R
-  times in a row, each call through the adapter with its own ``expect``,
-  timed by the harness around the R rounds; every call's round trip through
-  the adapter is part of that time. ``expect`` is not allowed.
+  times in a row. A candidate that can (in process, or a driver claiming
+  ``sequence``, PROTOCOL.md section 7.2, and ``digest`` when a step expects
+  a literal string) runs them itself as one sequence, timed by its own
+  clock; the run is checked from its account: R rounds done, each step's
+  ``expect`` on the last round's values and, where a step expects a literal
+  string as value 1, the bytes and SHA-256 of value 1 over all R rounds.
+  Otherwise each call goes through the adapter, is judged against its own
+  ``expect`` and the harness times the R rounds, round trips included (such
+  a figure is protocol-bound for a driver). ``expect`` is not allowed.
 
 ``ceiling`` names the plain-socket client (``ceilings.CLIENT_PARAMS``) that
 measures the same exchange against the same peers without any candidate,
@@ -113,7 +119,8 @@ class Workload:
 
     @property
     def timing(self) -> str:
-        """Whose clock measures a run: ``candidate`` (inside its loop) or ``harness`` (around rounds)."""
+        """``candidate`` for a repeated call; ``harness`` for rounds, which the harness times unless the
+        candidate runs them as a sequence (``RunResult.harness_timed`` says which, run by run)."""
         return "candidate" if isinstance(self.timed, RepeatedCall) else "harness"
 
     @property

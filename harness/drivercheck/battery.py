@@ -27,6 +27,7 @@ from harness.adapters.driver_wire import (
     LocalCallbackReport,
     ProtocolError,
     RepeatRequest,
+    SequenceRequest,
     call_message,
     decode_message,
     encode_message,
@@ -39,6 +40,7 @@ from harness.values import Handle, LuaFunction, LuaTable, LuaValue, lua_repr_all
 ALL_BYTES = bytes(range(256)) + bytes(reversed(range(256)))
 CALL_DEADLINE = 5.0
 NO_SUCH_FUNCTION = "lsconform_no_such_function"
+SEQUENCE_ROUNDS = 20
 UPLOAD = GeneratedData(size=50_000, pattern=b"0123456789abc", chunk=4096)
 """What the local send callback of the check generates: 13 bytes of pattern do not divide 4096-byte
 chunks, so every chunk but the first starts inside the pattern."""
@@ -481,6 +483,80 @@ def _digest_matches(adapter: DriverAdapter) -> CheckResult:
                                          "random bytes sent matches, the payload never crossed")
 
 
+def check_sequence(adapter: DriverAdapter, patience: float) -> CheckResult:
+    """A send/receive exchange through a TCP echo as one sequence (PROTOCOL.md section 7.2)."""
+    claimed = adapter.info.capabilities
+    if "sequence" not in claimed:
+        return CheckResult("sequence", "SKIP", "not claimed (the harness never sends a sequence then)")
+    digest = "digest" in claimed
+    with RecordingPeer(echo=True) as peer:
+        client = _connect(adapter, peer.port)
+        exchange = [Call("send", (ALL_BYTES,), "method", client, CALL_DEADLINE),
+                    Call("receive", (len(ALL_BYTES),), "method", client, CALL_DEADLINE)]
+        _sequence_exchange(adapter, exchange, digest)
+        echoed = peer.wait_for(len(ALL_BYTES) * SEQUENCE_ROUNDS, patience)
+        if echoed != ALL_BYTES * SEQUENCE_ROUNDS:
+            raise CheckFailed(f"the peer received {first_difference(echoed, ALL_BYTES * SEQUENCE_ROUNDS)}")
+        _sequence_unimplemented_before_running(adapter, client)
+        if not digest:
+            probe = Call("getsockname", (), "method", client, CALL_DEADLINE)
+            outcome, _ = adapter.call_sequence([probe], SequenceRequest(1, "digest"))
+            if not isinstance(outcome, Raised):
+                raise CheckFailed(f"without 'digest' claimed, a sequence asking for digests "
+                                  f"{describe(outcome)}; expected an error")
+        _sequence_error_names_its_round(adapter, client, exchange)
+    checked = "bytes and sha256" if digest else "bytes (no digest claimed)"
+    return CheckResult("sequence", "PASS", f"send/receive through a TCP echo, {SEQUENCE_ROUNDS} rounds: last "
+                       f"values and {checked} right; an unknown global is unimplemented before anything "
+                       "runs; an error names its round")
+
+
+def _sequence_exchange(adapter: DriverAdapter, exchange: list[Call], digest: bool) -> None:
+    """The exchange ``SEQUENCE_ROUNDS`` times: the account must match the payload in every round."""
+    rounds, size = SEQUENCE_ROUNDS, len(ALL_BYTES)
+    outcome, report = adapter.call_sequence(exchange, SequenceRequest(rounds, "digest" if digest else "none"))
+    if not isinstance(outcome, Returned) or report is None:
+        raise CheckFailed(f"a sequence of send and receive, {rounds} rounds, {describe(outcome)}")
+    if report.rounds != rounds:
+        raise CheckFailed(f"the sequence reports {report.rounds} rounds, expected {rounds}")
+    sent, received = report.results
+    if sent.values[:2] != (None, size):
+        raise CheckFailed(f"send's last values are {lua_repr_all(sent.values)}, expected nil, {size}")
+    got = received.values[0] if received.values else None
+    if got != ALL_BYTES:
+        shown = first_difference(got, ALL_BYTES) if isinstance(got, bytes) else lua_repr_all(received.values)
+        raise CheckFailed(f"receive's last value is {shown}")
+    if received.bytes != size * rounds:
+        raise CheckFailed(f"receive's bytes are {received.bytes}, expected {size * rounds}")
+    if digest and received.sha256 != hashlib.sha256(ALL_BYTES * rounds).hexdigest():
+        raise CheckFailed(f"receive's sha256 is {received.sha256}, not that of the {rounds} payloads")
+
+
+def _sequence_unimplemented_before_running(adapter: DriverAdapter, client: Handle) -> None:
+    """A sequence naming an unknown global is ``unimplemented`` and runs none of its calls."""
+    first = Call("send", (b"A",), "method", client, CALL_DEADLINE)
+    missing = Call(NO_SUCH_FUNCTION, (), "global", None, CALL_DEADLINE)
+    outcome, _ = adapter.call_sequence([first, missing], SequenceRequest(2))
+    if outcome != Unimplemented(NO_SUCH_FUNCTION):
+        raise CheckFailed(f"a sequence calling {NO_SUCH_FUNCTION}() {describe(outcome)}, "
+                          "expected unimplemented")
+    returned(adapter, "send", b"B", target=client)
+    echoed = returned(adapter, "receive", 1, target=client)
+    if echoed[:1] != (b"B",):
+        raise CheckFailed(f"after the unimplemented sequence the echo gave {lua_repr_all(echoed)}, "
+                          "expected \"B\": its first call ran anyway")
+
+
+def _sequence_error_names_its_round(adapter: DriverAdapter, client: Handle, exchange: list[Call]) -> None:
+    """Send, receive, close: round 1 closes the socket, so round 2's send raises."""
+    close = Call("close", (), "method", client, CALL_DEADLINE)
+    outcome, _ = adapter.call_sequence([*exchange, close], SequenceRequest(3))
+    wanted = "round 2, call 1 (send): "
+    if not (isinstance(outcome, Raised) and outcome.message.startswith(wanted)):
+        raise CheckFailed(f"send, receive, close in 3 rounds {describe(outcome)}, expected an error "
+                          f"starting {wanted!r} (a send on the socket closed in round 1)")
+
+
 RAW_CHECKS: Sequence[tuple[str, Callable[[Target], CheckResult]]] = (
     ("hello", check_hello),
     ("protocol-version", check_protocol_version),
@@ -493,6 +569,7 @@ ADAPTER_CHECKS: Sequence[tuple[str, Callable[[DriverAdapter, float], CheckResult
     ("callbacks", check_callbacks),
     ("local-callbacks", check_local_callbacks),
     ("repeat", check_repeat),
+    ("sequence", check_sequence),
 )
 TARGET_CHECKS: Sequence[tuple[str, Callable[[Target], CheckResult]]] = (
     ("digest", check_digest),

@@ -47,21 +47,18 @@ def test_a_missing_function_is_unimplemented(tmp_path: Path) -> None:
     assert run.verdict is Verdict.UNIMPLEMENTED and run.seconds is None
 
 
-def test_rounds_are_timed_by_the_harness_and_bound_by_a_driver_protocol(tmp_path: Path) -> None:
+def test_rounds_in_process_run_as_one_sequence_timed_by_the_candidate(tmp_path: Path) -> None:
     (scenario,) = load_perf(tmp_path, TINY_PING_PONG)
-    in_process = run_workload(scenario, resolve("reference"))
-    assert in_process.verdict is Verdict.PASS, in_process.result.reason
-    assert in_process.harness_timed and not in_process.protocol_bound
-    driver = run_workload(scenario, resolve("reference-driver"))
-    assert driver.verdict is Verdict.PASS, driver.result.reason
-    assert driver.out_of_process and driver.protocol_bound
+    run = run_workload(scenario, resolve("reference"))
+    assert run.verdict is Verdict.PASS, run.result.reason
+    assert not run.harness_timed and not run.protocol_bound and run.seconds is not None
 
 
-def test_a_wrong_answer_inside_the_rounds_names_its_round(tmp_path: Path) -> None:
+def test_a_wrong_answer_in_the_last_round_names_the_step(tmp_path: Path) -> None:
     (scenario,) = load_perf(tmp_path, TINY_PING_PONG)
     run = run_workload(scenario, resolve("python:bench_lossy"))
     assert run.verdict is Verdict.FAIL and run.seconds is None
-    assert "round 1 of 20: c:receive(8)" in run.result.reason
+    assert "round 20 of 20 (the last): c:receive(8)" in run.result.reason
 
 
 @pytest.mark.parametrize("scenario_id", [

@@ -29,7 +29,8 @@ def gone(pid: int) -> bool:
 def test_hello_gives_name_version_and_capabilities(adapter):
     assert adapter.failure is None
     assert (adapter.info.name, adapter.info.version) == ("drivermod", "0.0-drivermod")
-    assert adapter.info.capabilities == frozenset({"tcp", "fake", "repeat", "digest", "local-callbacks"})
+    assert adapter.info.capabilities == frozenset({"tcp", "fake", "repeat", "sequence", "digest",
+                                                   "local-callbacks"})
 
 
 def test_name_option_names_the_candidate(start_driver):

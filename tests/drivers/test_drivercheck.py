@@ -10,7 +10,7 @@ from harness.cli.main import main
 from harness.drivercheck import Target, run_checks
 
 CHECKS = ["hello", "protocol-version", "errors", "byte-exact", "handles", "release", "callbacks",
-          "local-callbacks", "repeat", "digest", "bye", "end-of-input"]
+          "local-callbacks", "repeat", "sequence", "digest", "bye", "end-of-input"]
 
 
 NEITHER = {"STREAMING_AREA": "none"}
@@ -29,6 +29,7 @@ def test_the_python_driver_over_the_reference_passes_every_check():
     assert failed == {}
     assert seen["repeat"][0] == "PASS"
     assert seen["digest"][0] == "PASS" and "50000 random bytes" in seen["digest"][1]
+    assert seen["sequence"][0] == "PASS" and "bytes and sha256 right" in seen["sequence"][1]
     assert "reference 1.3b" in seen["hello"][1]
 
 
@@ -71,20 +72,23 @@ def test_a_wrong_local_callback_fails_the_local_callbacks_check(variant, evidenc
 
 VARIANTS = [
     ("mangle-results", "byte-exact", "driver -> harness: receive returned byte 128 is 0xc2, expected 0x80",
-     ()),
+     ("sequence",)),  # its echo carries all the byte values too
     ("mangle-arguments", "byte-exact", "harness -> driver: the peer received byte 128 is 0x3f",
-     ("repeat",)),  # its payload has high bytes too
+     ("repeat", "sequence")),  # their payloads have high bytes too
     ("fresh-handles", "handles", "expected the accepted socket", ()),
-    ("protocol-2", "protocol-version", "the driver speaks protocol 2",
-     ("errors", "byte-exact", "handles", "release", "callbacks", "local-callbacks", "repeat",
-      "digest")),  # the adapter refuses it
+    ("protocol-2", "protocol-version", "the driver speaks protocol 2",  # and the adapter refuses it:
+     ("errors", "byte-exact", "handles", "release", "callbacks", "local-callbacks", "repeat", "sequence",
+      "digest")),
     ("no-bye-answer", "bye", "no bye answer", ()),
     ("lingers-after-input", "end-of-input", "did not end its output within 1s", ()),
     ("release-keeps-sockets", "release", "stayed open after its handle was released", ()),
     ("repeat-ignored", "repeat", "expected the error 'repeat not supported'", ("digest",)),
-    ("digest-unclaimed", "digest", "was answered with 'return'; expected the error", ()),
+    ("digest-unclaimed", "digest", "was answered with 'return'; expected the error",
+     ("sequence",)),  # its sequences accept digests it does not claim, too
     ("digest-wrong", "digest", "repeat.sha256 is ", ()),
     ("digest-absent", "digest", "repeat.sha256 is missing", ()),
+    ("sequence-short", "sequence", "the sequence reports 19 rounds, expected 20", ()),
+    ("sequence-unnumbered", "sequence", "expected an error starting 'round 2, call 1 (send): '", ()),
 ]
 
 
@@ -101,6 +105,11 @@ def test_each_deliberate_bug_fails_its_own_check(variant, check, evidence, also)
 def test_digest_is_skipped_for_a_driver_that_neither_claims_nor_knows_it():
     seen = statuses(variant_driver("digest-refused", "streamingmod"), env=NEITHER)
     assert seen["digest"] == ("SKIP", "not claimed (a digest request is refused, as it should be)")
+
+
+def test_a_driver_without_sequence_skips_its_check():
+    seen = statuses(variant_driver("no-sequence", "streamingmod"), env=NEITHER)
+    assert seen["sequence"] == ("SKIP", "not claimed (the harness never sends a sequence then)")
     assert {status for status, _ in seen.values()} == {"PASS", "SKIP"}
 
 

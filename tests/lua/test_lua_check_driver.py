@@ -2,8 +2,9 @@
 
 The battery (PROTOCOL.md §9) runs each check in a fresh driver process:
 hello, protocol version, errors vs unimplemented, all 256 byte values through
-a real TCP echo, stable handles through select, release, repetition, bye and
-end of input. Callbacks are skipped while the driver claims no protocol area.
+a real TCP echo, stable handles through select, release, repetition,
+sequences (send/receive rounds through a TCP echo, with their SHA-256 where
+luaossl is installed), bye and end of input. Callbacks are skipped while the driver claims no protocol area.
 """
 
 from __future__ import annotations
@@ -15,8 +16,8 @@ from lua_support import DRIVERS_LUA, PROJECT_ROOT
 
 from harness.drivercheck import Target, run_checks
 
-EXPECTED_CHECKS = {"hello", "protocol-version", "errors", "byte-exact", "handles", "release", "repeat", "bye",
-                   "end-of-input"}
+EXPECTED_CHECKS = {"hello", "protocol-version", "errors", "byte-exact", "handles", "release", "repeat",
+                   "sequence", "bye", "end-of-input"}
 
 
 def test_check_driver_passes(runtime: str) -> None:

@@ -18,6 +18,7 @@ local values = require("lsdriver.values")
 local calls = require("lsdriver.calls")
 local digest = require("lsdriver.digest")
 local localcb = require("lsdriver.localcb")
+local sequence = require("lsdriver.sequence")
 
 local quote = json.quote
 local concat = table.concat
@@ -238,6 +239,61 @@ function Session:repeat_call(message, fn, arguments, n, times)
   send_line('{"type":"return","id":' .. tostring(id) .. ',"values":' .. self:encode_values(result)
     .. ',"repeat":{"done":' .. summary.done .. ',"bytes":' .. json.number(summary.bytes)
     .. ',"elapsed":' .. json.number(summary.elapsed) .. sha256 .. "}" .. self:local_report() .. "}")
+end
+
+-- Whether the hello claimed `capability`.
+function Session:claims(capability)
+  for _, item in ipairs(self.candidate.capabilities) do
+    if item == capability then
+      return true
+    end
+  end
+  return false
+end
+
+-- A sequence (PROTOCOL.md §7.2): every call prepared first, so that a
+-- missing global is answered before anything runs; then the loop.
+function Session:on_sequence(message)
+  local id = message.id
+  local list, rounds, discard = message.calls, message.rounds, message.discard or "none"
+  if type(list) ~= "table" or (list.n or 0) < 1 then
+    return self:answer_error(id, "a sequence needs a non-empty list of calls")
+  end
+  if type(rounds) ~= "number" or rounds < 1 then
+    return self:answer_error(id, "rounds must be a positive number")
+  end
+  if discard == "digest" and not self:claims("digest") then
+    return self:answer_error(id, 'discard "digest" not supported')
+  elseif discard ~= "none" and discard ~= "digest" then
+    return self:answer_error(id, "unknown discard " .. quote(tostring(discard)))
+  end
+  local steps = {}
+  for j = 1, list.n do
+    local call = list[j]
+    if type(call) ~= "table" then
+      die("protocol: every call of a sequence must be an object")
+    end
+    local fn, arguments, n = self:prepare(call)
+    if fn == nil then
+      return send_line('{"type":"unimplemented","id":' .. tostring(id) .. ',"function":'
+        .. quote(call["function"]) .. "}")
+    end
+    steps[j] = { fn = fn, arguments = arguments, n = n, name = call["function"] }
+  end
+  self.call_id, self.callbacks = id, 0
+  local ok, results, elapsed = sequence.run(steps, rounds, discard == "digest")
+  self.call_id = nil
+  if not ok then
+    return self:answer_error(id, results)
+  end
+  local parts = {}
+  for j = 1, #results do
+    local result = results[j]
+    parts[j] = '{"values":' .. self:encode_values(result.values) .. ',"bytes":' .. json.number(result.bytes)
+      .. (result.sha256 and (',"sha256":"' .. result.sha256 .. '"') or "") .. "}"
+  end
+  send_line('{"type":"return","id":' .. tostring(id) .. ',"sequence":{"rounds":' .. json.number(rounds)
+    .. ',"elapsed":' .. json.number(elapsed) .. ',"results":[' .. concat(parts, ",") .. "]}}")
 end
 
 function Session:close_all()

@@ -104,6 +104,11 @@ def _without_capability(name: str) -> None:
     driver.Server.hello = hello  # type: ignore[method-assign]
 
 
+def no_sequence() -> None:
+    """Claims no sequences (PROTOCOL.md section 7.2); everything else as usual."""
+    _without_capability("sequence")
+
+
 def digest_refused() -> None:
     """A driver from before the digest capability: it neither claims nor knows discard "digest"."""
     _without_capability("digest")
@@ -140,6 +145,45 @@ def digest_wrong() -> None:
 def digest_absent() -> None:
     """Claims digest but leaves the SHA-256 out of the summary."""
     _patch_repeat_report(lambda report: report.pop("sha256"))
+
+
+def sequence_short() -> None:
+    """Reports one round fewer than it ran."""
+    original = driver.Server._sequence
+
+    def sequence(self: driver.Server, message: dict[str, Any]) -> dict[str, Any]:
+        answer = original(self, message)
+        if answer.get("type") == "return":
+            answer["sequence"]["rounds"] -= 1
+        return answer
+
+    driver.Server._sequence = sequence  # type: ignore[method-assign]
+
+
+def sequence_unnumbered() -> None:
+    """A call raising inside a sequence is reported with its bare message, without round and call."""
+    original = driver.Server._sequence
+
+    def sequence(self: driver.Server, message: dict[str, Any]) -> dict[str, Any]:
+        answer = original(self, message)
+        if answer.get("type") == "error":
+            answer["message"] = answer["message"].split("): ", 1)[-1]
+        return answer
+
+    driver.Server._sequence = sequence  # type: ignore[method-assign]
+
+
+def sequence_bad_bytes() -> None:
+    """Reports each call's bytes as a string."""
+    original = driver.Server._sequence
+
+    def sequence(self: driver.Server, message: dict[str, Any]) -> dict[str, Any]:
+        answer = original(self, message)
+        for result in answer.get("sequence", {}).get("results", []):
+            result["bytes"] = str(result["bytes"])
+        return answer
+
+    driver.Server._sequence = sequence  # type: ignore[method-assign]
 
 
 def no_local_callbacks() -> None:
@@ -191,6 +235,10 @@ VARIANTS = {
     "digest-unclaimed": digest_unclaimed,
     "digest-wrong": digest_wrong,
     "digest-absent": digest_absent,
+    "no-sequence": no_sequence,
+    "sequence-short": sequence_short,
+    "sequence-unnumbered": sequence_unnumbered,
+    "sequence-bad-bytes": sequence_bad_bytes,
     "no-local-callbacks": no_local_callbacks,
     "local-digest-wrong": local_digest_wrong,
     "local-send-restarts-pattern": local_send_restarts_pattern,
