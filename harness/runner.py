@@ -17,6 +17,10 @@ The life of a run, every part of it bounded in time:
 Nothing a scenario or candidate does escapes as an exception: a harness
 error becomes CRASH with its traceback, so one bad scenario never ends a
 run. The transcript is kept on every result except a PASS.
+
+``ScenarioRun`` is that life, once: a perf workload's run
+(``harness.bench.execution``) is a subclass that replaces only the step
+loop (its timed part) and the callback handler (which counts round trips).
 """
 
 from __future__ import annotations
@@ -70,7 +74,7 @@ def run_scenario(
             from harness.bench.execution import run_workload
 
             return run_workload(scenario, candidate, options).result
-        return _ScenarioRun(scenario, candidate, options).execute()
+        return ScenarioRun(scenario, candidate, options).execute()
     except Exception:
         return ScenarioResult(scenario.id, candidate.name, Verdict.CRASH, time.monotonic() - started,
                               reason="harness error:\n" + traceback.format_exc(), step=str(scenario.location))
@@ -89,8 +93,16 @@ def _missing_requirement(scenario: Scenario, options: RunOptions) -> str | None:
     return None
 
 
-class _ScenarioRun:
-    """One execution; holds what teardown must release."""
+class ScenarioRun:
+    """One execution; holds what teardown must release.
+
+    ``execute`` is the whole life of the run and never changes; a subclass
+    (the bench's workload run) changes what happens in the middle through
+    two hooks: ``run_steps`` (the step loop) and ``handle_callback`` (the
+    adapter's callback handler). Everything around them (the leak check,
+    peers, adapter, inspector, the peers awaited and their failures folded
+    in, the teardown) is shared, so a perf run is judged as any scenario.
+    """
 
     def __init__(self, scenario: Scenario, candidate: CandidateSpec, options: RunOptions) -> None:
         self.scenario = scenario
@@ -132,7 +144,7 @@ class _ScenarioRun:
         self.env.update(self.peers.setup())
         self.peers.start()
         self.adapter = self.candidate.make_adapter()
-        self.adapter.set_callback_handler(self.callbacks.handle)
+        self.adapter.set_callback_handler(self.handle_callback)
         info = self.adapter.info
         self.transcript.record("harness", f"candidate {info.name} {info.version}")
         window = self.options.default_deadline * scale
@@ -141,10 +153,23 @@ class _ScenarioRun:
                                 default_deadline=self.options.default_deadline,
                                 peer_failed=lambda: bool(self.peers and self.peers.failures()),
                                 inspector=inspector)
-        judgement = self.steps.run_all(self.scenario.steps)
+        judgement = self.run_steps()
         if judgement.verdict in ACCEPTABLE_ORDER:
             judgement = self._await_peers(judgement)
         return self._with_peer_failures(judgement)
+
+    def run_steps(self) -> Judgement:
+        """The step loop (a hook): every step in order, up to the first non-acceptable one.
+
+        Called once peers, adapter and ``self.steps`` exist; whatever it
+        returns still meets the peers awaited and their failures.
+        """
+        assert self.steps is not None
+        return self.steps.run_all(self.scenario.steps)
+
+    def handle_callback(self, name: str, args: tuple[LuaValue, ...]) -> tuple[LuaValue, ...]:
+        """The adapter's callback handler (a hook): the scenario's callbacks answer the candidate."""
+        return self.callbacks.handle(name, args)
 
     def _await_peers(self, judgement: Judgement) -> Judgement:
         """Let the peers finish their scripts; an unfinished one is a FAIL."""
