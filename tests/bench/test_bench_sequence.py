@@ -20,7 +20,8 @@ from harness.adapters.base import Call, CandidateInfo, CandidateSpec, Returned
 from harness.adapters.driver_spec import driver_candidate
 from harness.adapters.driver_wire import SequenceReport, SequenceRequest, SequenceResult
 from harness.adapters.scripted import ScriptedAdapter
-from harness.bench.execution import literal_first_value, run_workload
+from harness.bench.execution import run_workload
+from harness.bench.rounds import literal_first_value
 from harness.candidates.luasocket3 import runtime_problem
 from harness.candidates.registry import resolve
 from harness.scenario.model import Verdict
