@@ -22,7 +22,10 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
+import threading
 import traceback
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -114,23 +117,58 @@ def _run_child(job: ClientJob, board: SyncBoard, workload: Workload) -> CeilingR
     environment = {**os.environ, "PYTHONPATH": os.pathsep.join(
         filter(None, [str(PROJECT_ROOT), os.environ.get("PYTHONPATH", "")]))}
     command = [sys.executable, "-m", "harness.bench.ceiling_child", json.dumps(asdict(job))]
-    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=environment,
-                          pass_fds=(job.fd,) if job.fd is not None else ()) as child:
-        assert child.stdout is not None
-        first = child.stdout.readline().strip()
-        if first == READY and "signal" in workload.ceiling.params:
-            board.signal(str(workload.ceiling.params["signal"]), source="ceiling")
-        try:
-            rest, errors = child.communicate(timeout=CHILD_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            child.kill()
-            child.communicate()
-            return CeilingResult(None, f"the {job.client} client took more than {CHILD_TIMEOUT:g}s")
-    if first != READY or child.returncode != 0:
+    signal = workload.ceiling.params.get("signal")
+
+    def ready() -> None:
+        if signal is not None:
+            board.signal(str(signal), source="ceiling")
+
+    first, rest, errors, returncode, killed = talk_to_child(command, environment, job.fd, ready)
+    if killed:
+        return CeilingResult(None, f"the {job.client} client took more than {CHILD_TIMEOUT:g}s")
+    lines = rest.strip().splitlines()
+    if first != READY or returncode != 0 or not lines:
         tail = errors.strip().splitlines()[-1:] if errors else []
-        return CeilingResult(None, f"the {job.client} client failed (exit {child.returncode}): "
+        return CeilingResult(None, f"the {job.client} client failed (exit {returncode}): "
                                    f"{' '.join(tail) or first or 'no output'}")
-    answer = json.loads(rest.strip().splitlines()[-1])
+    answer = json.loads(lines[-1])
     if "seconds" in answer:
         return CeilingResult(float(answer["seconds"]))
     return CeilingResult(None, f"{job.client}: {answer.get('error', 'no answer')}")
+
+
+def talk_to_child(command: list[str], environment: dict[str, str], fd: int | None,
+                  on_ready: Callable[[], None]) -> tuple[str, str, str, int, bool]:
+    """Run ``command``; call ``on_ready`` after its ``ready`` line; its first line, the rest, its stderr,
+    its exit status and whether it was killed for taking more than ``CHILD_TIMEOUT``.
+
+    Standard output is read through one buffered reader only: a fast client
+    can write its ``ready`` and its answer before the first read, and both
+    then sit in that reader's buffer, where a second reader of the raw pipe
+    (as ``communicate`` is) would never see the answer. Standard error goes
+    to a file, so that a child writing much of it can never block while the
+    harness waits for the end of its output.
+    """
+    with tempfile.TemporaryFile("w+") as error_file, subprocess.Popen(
+            command, stdout=subprocess.PIPE, stderr=error_file, text=True, env=environment,
+            pass_fds=(fd,) if fd is not None else ()) as child:
+        assert child.stdout is not None
+        expired = threading.Event()
+
+        def expire() -> None:
+            expired.set()
+            child.kill()
+
+        overdue = threading.Timer(CHILD_TIMEOUT, expire)
+        overdue.start()
+        try:
+            first = child.stdout.readline().strip()
+            if first == READY:
+                on_ready()
+            rest = child.stdout.read()
+            returncode = child.wait()
+        finally:
+            overdue.cancel()
+        error_file.seek(0)
+        errors = error_file.read()
+    return first, rest, errors, returncode, expired.is_set()

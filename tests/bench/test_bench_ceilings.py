@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import os
+import sys
 from pathlib import Path
 
 import pytest
 from bench_support import TINY_PING_PONG, TINY_STREAM, load_perf, shipped_workload
 
 from harness import capabilities
+from harness.bench import ceiling_run
 from harness.bench.ceiling_child import main as child_main
-from harness.bench.ceiling_run import measure_ceiling
+from harness.bench.ceiling_run import measure_ceiling, talk_to_child
 
 
 @pytest.mark.parametrize("text", [TINY_STREAM, TINY_PING_PONG], ids=["tcp-drain", "tcp-echo"])
@@ -53,3 +56,21 @@ def test_the_child_reports_an_unreachable_peer(capsys: pytest.CaptureFixture[str
     assert child_main(["ceiling_child", job]) == 0
     ready, answer = capsys.readouterr().out.splitlines()
     assert ready == "ready" and '"error"' in answer and "ConnectionRefusedError" in answer
+
+
+def test_an_answer_written_together_with_ready_is_not_lost() -> None:
+    """A fast client's two lines can arrive in one read; the answer must still be seen."""
+    script = "import os; os.write(1, b'ready\\n{\"seconds\": 0.5}\\n')"
+    seen: list[str] = []
+    first, rest, errors, returncode, killed = talk_to_child(
+        [sys.executable, "-c", script], dict(os.environ), None, lambda: seen.append("ready"))
+    assert (first, rest.strip(), errors) == ("ready", '{"seconds": 0.5}', "")
+    assert (returncode, killed, seen) == (0, False, ["ready"])
+
+
+def test_a_child_that_outlives_the_limit_is_killed_and_said_to_be(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(ceiling_run, "CHILD_TIMEOUT", 0.2)
+    script = "import sys, time; print('ready', flush=True); time.sleep(30)"
+    first, _, _, returncode, killed = talk_to_child([sys.executable, "-c", script], dict(os.environ), None,
+                                                    lambda: None)
+    assert (first, killed) == ("ready", True) and returncode < 0
