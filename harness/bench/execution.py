@@ -49,7 +49,7 @@ from typing import Protocol, runtime_checkable
 
 from harness import leaks
 from harness.adapters.base import Adapter, Call, CandidateInfo, CandidateSpec, Outcome, Raised, Returned
-from harness.adapters.driver_wire import (
+from harness.adapters.driver_loops import (
     DIGEST_CAPABILITY,
     RepeatReport,
     RepeatRequest,

@@ -18,16 +18,18 @@ from dataclasses import dataclass
 
 from harness.adapters.base import Call, Outcome, Raised, Returned, TimedOut, Unimplemented
 from harness.adapters.driver import DriverAdapter
-from harness.adapters.driver_process import DriverGone, DriverProcess, DriverSilent, describe_status
-from harness.adapters.driver_wire import (
+from harness.adapters.driver_loops import (
     DIGEST_CAPABILITY,
     LOCAL_CALLBACKS,
-    PROTOCOL_VERSION,
-    Hello,
     LocalCallbackReport,
-    ProtocolError,
     RepeatRequest,
     SequenceRequest,
+)
+from harness.adapters.driver_process import DriverGone, DriverProcess, DriverSilent, describe_status
+from harness.adapters.driver_wire import (
+    PROTOCOL_VERSION,
+    Hello,
+    ProtocolError,
     call_message,
     decode_message,
     encode_message,
