@@ -51,7 +51,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from harness.adapters.base import Call, Returned  # noqa: E402  (after the path set-up above)
-from harness.adapters.driver_wire import RepeatRequest  # noqa: E402
+from harness.adapters.driver_loops import RepeatRequest  # noqa: E402
 from harness.candidates.registry import resolve  # noqa: E402
 from harness.values import Handle  # noqa: E402
 

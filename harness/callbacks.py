@@ -45,7 +45,7 @@ from harness.transcript import Transcript
 from harness.values import LuaFunction, LuaTable, LuaValue, lua_repr, lua_repr_all, trim
 
 if TYPE_CHECKING:
-    from harness.adapters.driver_wire import LocalCallbackReport
+    from harness.adapters.driver_loops import LocalCallbackReport
 
 SHOWN_CALLS = 20
 VALUE_LIMIT = 80

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Literal
 from harness.values import Handle, LuaValue
 
 if TYPE_CHECKING:
-    from harness.adapters.driver_wire import LocalCallbackReport
+    from harness.adapters.driver_loops import LocalCallbackReport
     from harness.scenario.model import CallbackSpec
 
 CallStyle = Literal["global", "method"]

@@ -51,6 +51,21 @@ from harness.adapters.base import (
     TimedOut,
     Unimplemented,
 )
+from harness.adapters.driver_loops import (
+    DIGEST_CAPABILITY,
+    LOCAL_CALLBACKS,
+    LocalCallbackReport,
+    RepeatReport,
+    RepeatRequest,
+    SequenceReport,
+    SequenceRequest,
+    local_callback_value,
+    parse_callback_reports,
+    parse_repeat_report,
+    parse_sequence_report,
+    sequence_deadline,
+    sequence_message,
+)
 from harness.adapters.driver_process import (
     DriverGone,
     DriverProcess,
@@ -60,16 +75,9 @@ from harness.adapters.driver_process import (
 )
 from harness.adapters.driver_wire import (
     ANSWER_TYPES,
-    DIGEST_CAPABILITY,
-    LOCAL_CALLBACKS,
     PROTOCOL_VERSION,
     Hello,
-    LocalCallbackReport,
     ProtocolError,
-    RepeatReport,
-    RepeatRequest,
-    SequenceReport,
-    SequenceRequest,
     call_message,
     decode_message,
     decode_string,
@@ -77,14 +85,8 @@ from harness.adapters.driver_wire import (
     encode_message,
     encode_value,
     excerpt,
-    local_callback_value,
-    parse_callback_reports,
     parse_hello,
-    parse_repeat_report,
-    parse_sequence_report,
     require_id,
-    sequence_deadline,
-    sequence_message,
 )
 from harness.callbacks import callback_names
 from harness.values import Handle, LuaTable, LuaValue

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from harness import leaks
 from harness.adapters.base import Adapter, Call, CallbackHandler, CandidateInfo, CandidateSpec, Outcome
 from harness.adapters.driver import DriverAdapter
-from harness.adapters.driver_wire import RepeatReport, RepeatRequest
+from harness.adapters.driver_loops import RepeatReport, RepeatRequest
 from harness.values import Handle
 
 REUSE_ENV = "LSCONFORM_DRIVER_REUSE"

@@ -37,7 +37,7 @@ from harness.adapters.base import (
     TimedOut,
     Unimplemented,
 )
-from harness.adapters.driver_wire import (
+from harness.adapters.driver_loops import (
     DIGEST_CAPABILITY,
     DISCARDS,
     SEQUENCE_DISCARDS,

@@ -26,7 +26,7 @@ from dataclasses import replace
 from typing import Protocol, runtime_checkable
 
 from harness.adapters.base import Call, Outcome, Returned
-from harness.adapters.driver_wire import DIGEST_CAPABILITY, RepeatReport, RepeatRequest
+from harness.adapters.driver_loops import DIGEST_CAPABILITY, RepeatReport, RepeatRequest
 from harness.bench.timed import TimedContext
 from harness.bench.workload import RepeatedCall, RepeatExpectation
 from harness.callbacks import callback_names, runs_locally

@@ -21,7 +21,7 @@ from dataclasses import replace
 from typing import Protocol, runtime_checkable
 
 from harness.adapters.base import Adapter, Call, Outcome, Raised, Returned
-from harness.adapters.driver_wire import DIGEST_CAPABILITY, SequenceReport, SequenceRequest
+from harness.adapters.driver_loops import DIGEST_CAPABILITY, SequenceReport, SequenceRequest
 from harness.bench.timed import TimedContext
 from harness.bench.workload import Rounds
 from harness.judging import Judgement, judge

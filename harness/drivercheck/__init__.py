@@ -6,6 +6,7 @@ handles through select, release, callbacks and repetition when claimed,
 bye, end of input) and returns one ``CheckResult`` per check.
 """
 
-from harness.drivercheck.battery import CheckResult, Target, run_checks
+from harness.drivercheck.battery import run_checks
+from harness.drivercheck.support import CheckResult, Target
 
 __all__ = ["CheckResult", "Target", "run_checks"]

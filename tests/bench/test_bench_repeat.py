@@ -10,7 +10,7 @@ import pytest
 
 from harness.adapters import inprocess
 from harness.adapters.base import Call, Crashed, Raised, Returned, Unimplemented
-from harness.adapters.driver_wire import RepeatRequest
+from harness.adapters.driver_loops import RepeatRequest
 from harness.adapters.offclock import OffClockDigest
 from harness.candidates.registry import resolve
 

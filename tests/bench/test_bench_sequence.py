@@ -17,8 +17,8 @@ import pytest
 from bench_support import TINY_PING_PONG, load_perf, shipped_workload
 
 from harness.adapters.base import Call, CandidateInfo, CandidateSpec, Returned
+from harness.adapters.driver_loops import SequenceReport, SequenceRequest, SequenceResult
 from harness.adapters.driver_spec import driver_candidate
-from harness.adapters.driver_wire import SequenceReport, SequenceRequest, SequenceResult
 from harness.adapters.scripted import ScriptedAdapter
 from harness.bench.execution import run_workload
 from harness.bench.rounds import literal_first_value

@@ -13,7 +13,7 @@ from driver_support import python_driver, variant_driver
 
 from harness.adapters.base import Call, Crashed, Raised, Returned, TimedOut, Unimplemented
 from harness.adapters.driver import DIGEST_REFUSED, DriverAdapter
-from harness.adapters.driver_wire import RepeatRequest
+from harness.adapters.driver_loops import RepeatRequest
 from harness.values import Handle, LuaFunction, LuaTable
 
 ALL_BYTES = bytes(range(256))

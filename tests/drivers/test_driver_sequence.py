@@ -19,13 +19,13 @@ from driver_support import python_driver, variant_driver
 import reference
 from harness.adapters.base import Adapter, Call, Raised, Returned, Unimplemented
 from harness.adapters.driver import SEQUENCE_REFUSED, DriverAdapter
-from harness.adapters.driver_wire import (
-    ProtocolError,
+from harness.adapters.driver_loops import (
     SequenceRequest,
     parse_sequence_report,
     sequence_deadline,
     sequence_message,
 )
+from harness.adapters.driver_wire import ProtocolError
 from harness.adapters.inprocess import InProcessAdapter
 from harness.candidates.luasocket3 import runtime_problem
 from harness.candidates.registry import resolve

@@ -7,16 +7,15 @@ import json
 
 import pytest
 
+from harness.adapters.driver_loops import RepeatRequest, parse_repeat_report
 from harness.adapters.driver_wire import (
     ProtocolError,
-    RepeatRequest,
     call_message,
     decode_message,
     decode_value,
     encode_message,
     encode_value,
     parse_hello,
-    parse_repeat_report,
     require_id,
 )
 from harness.values import Handle, LuaFunction, LuaTable

@@ -11,7 +11,7 @@ from driver_support import python_driver, variant_driver
 from drivers.python.driver import LocalCallbacks, Values
 from harness.adapters.base import Call, Returned
 from harness.adapters.driver import DriverAdapter
-from harness.adapters.driver_wire import LocalCallbackReport, local_callback_value
+from harness.adapters.driver_loops import LocalCallbackReport, local_callback_value
 from harness.callbacks import generated_chunks
 from harness.drivercheck.peers import HttpPeer
 from harness.scenario.model import CallbackSpec, GeneratedData

@@ -7,14 +7,13 @@ import json
 
 import pytest
 
+from harness.adapters.driver_loops import local_callback_value, parse_callback_reports
 from harness.adapters.driver_wire import (
     ProtocolError,
     call_message,
     decode_message,
     decode_value,
     encode_message,
-    local_callback_value,
-    parse_callback_reports,
 )
 from harness.scenario.model import CallbackSpec, GeneratedData
 from harness.values import LuaFunction, LuaTable

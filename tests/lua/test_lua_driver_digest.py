@@ -16,8 +16,9 @@ from lua_support import DRIVERS_LUA
 
 from harness.adapters.base import Call, Returned
 from harness.adapters.driver import DriverAdapter
+from harness.adapters.driver_loops import RepeatRequest
 from harness.adapters.driver_process import DriverProcess
-from harness.adapters.driver_wire import RepeatRequest, call_message, decode_message, encode_message
+from harness.adapters.driver_wire import call_message, decode_message, encode_message
 from harness.drivercheck.peers import LOOPBACK, Feeder
 from harness.values import Handle
 

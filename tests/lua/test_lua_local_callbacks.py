@@ -17,7 +17,7 @@ from lua_support import DRIVERS_LUA
 
 from harness.adapters.base import Call, Returned
 from harness.adapters.driver import DriverAdapter
-from harness.adapters.driver_wire import LocalCallbackReport, parse_callback_reports
+from harness.adapters.driver_loops import LocalCallbackReport, parse_callback_reports
 from harness.callbacks import generated_chunks
 from harness.drivercheck.peers import HttpPeer
 from harness.scenario.model import CallbackSpec, GeneratedData

@@ -11,7 +11,7 @@ import hashlib
 import pytest
 from runner_support import loc
 
-from harness.adapters.driver_wire import LocalCallbackReport
+from harness.adapters.driver_loops import LocalCallbackReport
 from harness.callbacks import CallbackSet, UnknownCallback, generated_chunks, runs_locally
 from harness.inspection import Inspector
 from harness.scenario.matchers import Digest, Exact
