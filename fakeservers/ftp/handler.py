@@ -38,6 +38,9 @@ from fakeservers.payload import FULL, BodyRecorder
 from fakeservers.replies import GREETING, Occurrences, done_point, is_positive
 
 CRLF = b"\r\n"
+DATA_READ_SIZE = 1024 * 1024
+"""Bytes per read on a data connection (pyftpdlib reads 64 KiB): fewer, larger reads keep the
+fake server from being what limits an upload benchmark."""
 PACE_STEPS = 10  # rate pacing: reads/writes per second of allowance
 BANNER = "lsconform fake FTP ready."
 
@@ -195,6 +198,8 @@ class ScriptedDTPHandler(DTPHandler):
     events) until the bytes moved so far are due.
     """
 
+    ac_in_buffer_size = DATA_READ_SIZE
+
     def __init__(self, sock: Any, cmd_channel: ScriptedFTPHandler) -> None:
         faults = cmd_channel.state.config.transfer
         self.rate = faults.rate
@@ -312,7 +317,7 @@ class ScriptedDTPHandler(DTPHandler):
         state = self.channel.state
         recorder = BodyRecorder(FULL, keep_limit=state.config.record_limit)
         with open(file.name, "rb") as stored:
-            while piece := stored.read(64 * 1024):
+            while piece := stored.read(DATA_READ_SIZE):
                 recorder.add(piece)
         fs = self.channel.fs
         path = fs.fs2ftp(file.name) if fs is not None else "/" + Path(file.name).name
