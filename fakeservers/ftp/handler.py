@@ -210,6 +210,7 @@ class ScriptedDTPHandler(DTPHandler):
         self.closed_by = "server"  # unless handle_close learns otherwise
         self.channel = cmd_channel
         self.announced = False
+        self.recorder: BodyRecorder | None = None  # an upload digested as it arrives
         super().__init__(sock, cmd_channel)
         if self.connected:
             self.announced = True
@@ -220,6 +221,12 @@ class ScriptedDTPHandler(DTPHandler):
 
     def enable_receiving(self, type: str, cmd: str) -> None:
         super().enable_receiving("i", cmd)  # store exactly what arrives, whatever the TYPE
+        # A file written from its start holds exactly the bytes received: digest them as they
+        # arrive rather than read the file back. Appends and restarts (REST) are read back.
+        file = self.file_obj
+        fresh = file is not None and file.mode == "wb" and file.tell() == 0
+        limit = self.channel.state.config.record_limit
+        self.recorder = BodyRecorder(FULL, keep_limit=limit) if fresh else None
 
     def send(self, data: Any) -> int:
         room = self._room(self.tot_bytes_sent, len(data))
@@ -239,6 +246,8 @@ class ScriptedDTPHandler(DTPHandler):
         if not room:
             raise _RetryError
         chunk = super().recv(room)
+        if self.recorder is not None:
+            self.recorder.add(chunk)
         self._moved(self.tot_bytes_received + len(chunk))
         return chunk
 
@@ -315,10 +324,12 @@ class ScriptedDTPHandler(DTPHandler):
             return
         file.flush()
         state = self.channel.state
-        recorder = BodyRecorder(FULL, keep_limit=state.config.record_limit)
-        with open(file.name, "rb") as stored:
-            while piece := stored.read(DATA_READ_SIZE):
-                recorder.add(piece)
+        recorder = self.recorder
+        if recorder is None or not self.transfer_finished:  # a write may have failed: the file says
+            recorder = BodyRecorder(FULL, keep_limit=state.config.record_limit)
+            with open(file.name, "rb") as stored:
+                while piece := stored.read(DATA_READ_SIZE):
+                    recorder.add(piece)
         fs = self.channel.fs
         path = fs.fs2ftp(file.name) if fs is not None else "/" + Path(file.name).name
         state.add(StoredFile(self.channel.connection, self.channel.username, path, recorder.result(),

@@ -126,6 +126,29 @@ def test_large_files_are_generated_and_recorded_by_digest(start: Start) -> None:
     assert server.received.stored_file("incoming/small.bin").data == b"small"
 
 
+def test_an_upload_is_recorded_as_the_file_ends_up_after_replace_append_and_restart(start: Start) -> None:
+    """A fresh STOR is digested as it arrives; APPE and REST+STOR keep what the file held before."""
+    server = start("ftp", {**ACCOUNTS, "record_limit": 1000})
+    client = _login(server)
+    try:
+        client.storbinary("STOR incoming/f.bin", io.BytesIO(b"a" * 3000))
+        client.storbinary("STOR incoming/f.bin", io.BytesIO(b"short"))  # replaces the longer file
+        replaced = server.received.stored_file("incoming/f.bin")
+        client.storbinary("APPE incoming/f.bin", io.BytesIO(b"+more"))
+        appended = server.received.stored_file("incoming/f.bin")
+        client.storbinary("STOR incoming/f.bin", io.BytesIO(b"XY"), rest=3)
+        restarted = server.received.stored_file("incoming/f.bin")
+        client.storbinary("STOR incoming/g.bin", io.BytesIO(b"b" * 3000))
+    finally:
+        client.close()
+    assert replaced.data == b"short" and replaced.complete
+    assert appended.data == b"short+more"
+    assert restarted.data == b"shoXY+more"
+    big = server.received.stored_file("incoming/g.bin")
+    assert big.data is None and big.content.length == 3000
+    assert big.content.sha256 == hashlib.sha256(b"b" * 3000).hexdigest()
+
+
 def test_canned_replies_for_commands_and_after_transfers(start: Start) -> None:
     replies = {"RETR": "550 no such file", "CWD": [None, "550 no such dir"], "NLST-DONE": "451 aborted"}
     server = start("ftp", {**ACCOUNTS, "replies": replies})
