@@ -33,6 +33,7 @@ from pyftpdlib.ioloop import AsyncChat
 
 from fakeservers.events import DATA
 from fakeservers.ftp.config import MODE_VERBS, TRANSFER_VERBS
+from fakeservers.ftp.filesystem import ReplacingFS
 from fakeservers.ftp.records import FtpCommand, FtpState, StoredFile, Transfer
 from fakeservers.payload import FULL, BodyRecorder
 from fakeservers.replies import GREETING, Occurrences, done_point, is_positive
@@ -55,6 +56,7 @@ class ScriptedFTPHandler(FTPHandler):
         self.authorizer = state.authorizer
         self.masquerade_address = state.config.pasv_host
         self.dtp_handler = ScriptedDTPHandler
+        self.abstracted_fs = ReplacingFS
         self.use_sendfile = False
         self.banner = BANNER
         self.auth_failed_timeout = 0  # pyftpdlib waits 3 s before a 530; script a delay when wanted

@@ -9,12 +9,14 @@ import re
 import socket
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
 from fake_support import TIMEOUT, elapsed_since, read_reply, read_until_close
 
 from fakeservers import Closed, Note
+from fakeservers.ftp.filesystem import ReplacingFS
 
 Start = Callable[..., Any]
 
@@ -262,3 +264,25 @@ def test_home_files_are_removed_when_the_server_stops(start: Start) -> None:
     server.stop()
     assert not root.exists()
     assert server.files_root is None
+
+
+def test_storing_anew_replaces_a_file_and_appending_keeps_it(tmp_path: Path) -> None:
+    fs = ReplacingFS(str(tmp_path), None)
+    old = tmp_path / "f.bin"
+    old.write_bytes(b"old content")
+    before = old.stat().st_ino
+    with fs.open(str(old), "ab") as appended:
+        appended.write(b"+")
+    assert old.read_bytes() == b"old content+" and old.stat().st_ino == before
+    kept_open = old.open("rb")  # a reader of the old file keeps what it had
+    with fs.open(str(old), "wb") as stored:
+        stored.write(b"new")
+    assert old.read_bytes() == b"new"
+    with kept_open:
+        assert kept_open.read() == b"old content+"
+    target = tmp_path / "target.bin"
+    target.write_bytes(b"linked")
+    (tmp_path / "link.bin").symlink_to(target)
+    with fs.open(str(tmp_path / "link.bin"), "wb") as through:  # a link is written through, as before
+        through.write(b"via link")
+    assert target.read_bytes() == b"via link" and (tmp_path / "link.bin").is_symlink()
