@@ -99,7 +99,8 @@ class BodyRecorder:
         self._parts: list[bytes] = []
         self.length = 0
 
-    def add(self, data: bytes) -> None:
+    def add(self, data: bytes | memoryview) -> None:
+        """Digest ``data``; a view is copied if it is kept, so its buffer may be reused at once."""
         if not data:
             return
         self._digest.update(data)

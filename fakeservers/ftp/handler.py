@@ -33,11 +33,15 @@ from pyftpdlib.ioloop import AsyncChat
 
 from fakeservers.events import DATA
 from fakeservers.ftp.config import MODE_VERBS, TRANSFER_VERBS
+from fakeservers.ftp.filesystem import ReplacingFS
 from fakeservers.ftp.records import FtpCommand, FtpState, StoredFile, Transfer
 from fakeservers.payload import FULL, BodyRecorder
 from fakeservers.replies import GREETING, Occurrences, done_point, is_positive
 
 CRLF = b"\r\n"
+DATA_READ_SIZE = 1024 * 1024
+"""Bytes per read on a data connection (pyftpdlib reads 64 KiB): fewer, larger reads keep the
+fake server from being what limits an upload benchmark."""
 PACE_STEPS = 10  # rate pacing: reads/writes per second of allowance
 BANNER = "lsconform fake FTP ready."
 
@@ -52,6 +56,7 @@ class ScriptedFTPHandler(FTPHandler):
         self.authorizer = state.authorizer
         self.masquerade_address = state.config.pasv_host
         self.dtp_handler = ScriptedDTPHandler
+        self.abstracted_fs = ReplacingFS
         self.use_sendfile = False
         self.banner = BANNER
         self.auth_failed_timeout = 0  # pyftpdlib waits 3 s before a 530; script a delay when wanted
@@ -195,6 +200,8 @@ class ScriptedDTPHandler(DTPHandler):
     events) until the bytes moved so far are due.
     """
 
+    ac_in_buffer_size = DATA_READ_SIZE
+
     def __init__(self, sock: Any, cmd_channel: ScriptedFTPHandler) -> None:
         faults = cmd_channel.state.config.transfer
         self.rate = faults.rate
@@ -205,6 +212,7 @@ class ScriptedDTPHandler(DTPHandler):
         self.closed_by = "server"  # unless handle_close learns otherwise
         self.channel = cmd_channel
         self.announced = False
+        self.recorder: BodyRecorder | None = None  # an upload digested as it arrives
         super().__init__(sock, cmd_channel)
         if self.connected:
             self.announced = True
@@ -215,6 +223,12 @@ class ScriptedDTPHandler(DTPHandler):
 
     def enable_receiving(self, type: str, cmd: str) -> None:
         super().enable_receiving("i", cmd)  # store exactly what arrives, whatever the TYPE
+        # A file written from its start holds exactly the bytes received: digest them as they
+        # arrive rather than read the file back. Appends and restarts (REST) are read back.
+        file = self.file_obj
+        fresh = file is not None and file.mode == "wb" and file.tell() == 0
+        limit = self.channel.state.config.record_limit
+        self.recorder = BodyRecorder(FULL, keep_limit=limit) if fresh else None
 
     def send(self, data: Any) -> int:
         room = self._room(self.tot_bytes_sent, len(data))
@@ -234,6 +248,8 @@ class ScriptedDTPHandler(DTPHandler):
         if not room:
             raise _RetryError
         chunk = super().recv(room)
+        if self.recorder is not None:
+            self.recorder.add(chunk)
         self._moved(self.tot_bytes_received + len(chunk))
         return chunk
 
@@ -310,10 +326,12 @@ class ScriptedDTPHandler(DTPHandler):
             return
         file.flush()
         state = self.channel.state
-        recorder = BodyRecorder(FULL, keep_limit=state.config.record_limit)
-        with open(file.name, "rb") as stored:
-            while piece := stored.read(64 * 1024):
-                recorder.add(piece)
+        recorder = self.recorder
+        if recorder is None or not self.transfer_finished:  # a write may have failed: the file says
+            recorder = BodyRecorder(FULL, keep_limit=state.config.record_limit)
+            with open(file.name, "rb") as stored:
+                while piece := stored.read(DATA_READ_SIZE):
+                    recorder.add(piece)
         fs = self.channel.fs
         path = fs.fs2ftp(file.name) if fs is not None else "/" + Path(file.name).name
         state.add(StoredFile(self.channel.connection, self.channel.username, path, recorder.result(),

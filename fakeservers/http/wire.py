@@ -107,7 +107,8 @@ class LengthDecoder:
     def done(self) -> bool:
         return self.remaining == 0
 
-    def feed(self, data: bytes) -> list[bytes]:
+    def feed(self, data: bytes | memoryview) -> list[bytes | memoryview]:
+        """The body bytes in ``data`` (a view into ``data`` when it is a view); the rest is leftover."""
         piece, self.leftover = data[: self.remaining], self.leftover + data[self.remaining:]
         self.remaining -= len(piece)
         return [piece] if piece else []
@@ -127,12 +128,12 @@ class ChunkedDecoder:
     def done(self) -> bool:
         return self._state == "done"
 
-    def feed(self, data: bytes) -> list[bytes]:
+    def feed(self, data: bytes | memoryview) -> list[bytes | memoryview]:
         if self.done:
             self.leftover += data
             return []
         self._buffer += data
-        pieces: list[bytes] = []
+        pieces: list[bytes | memoryview] = []
         while not self.done:
             if self._state == "data":
                 piece = self._buffer[: self._remaining]

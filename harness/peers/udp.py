@@ -22,14 +22,9 @@ from harness.peers.base import (
     show,
 )
 from harness.peers.udp_batch import DatagramSender
-from harness.peers.udp_queue import receive_queue
+from harness.peers.udp_pacing import DATAGRAM_OVERHEAD, Pacer, QueueWatch, fine_timer
 
 _MAX_DATAGRAM = 65535
-DATAGRAM_OVERHEAD = 1024
-"""Bytes of kernel bookkeeping assumed per queued datagram when pacing by ``window`` (Linux
-accounts a 512-byte datagram on loopback as 1280 bytes)."""
-QUEUE_POLL = 0.0002
-"""Seconds between looks while the receiver's queue has no room below the window."""
 
 
 class UdpPeer(ScriptedPeer):
@@ -66,31 +61,44 @@ class UdpPeer(ScriptedPeer):
 
         Without a window a fast sender simply overruns the receiver's queue
         and the kernel drops the excess; with one, the peer looks at the
-        receiver's queue (``udp_queue``) before each batch and sends only as
-        many datagrams as fit below ``window`` (each costing its length plus
-        ``DATAGRAM_OVERHEAD`` of kernel bookkeeping, a generous estimate), so
-        every datagram arrives and the receiver's own speed sets the pace.
-        Batches go out many datagrams per system call (``udp_batch``), so the
-        peer outpaces any receiver.
+        receiver's queue (``udp_pacing``) before each batch and sends only as
+        many datagrams as fit below ``window`` and the receiver's own buffer
+        (each costing its length plus ``DATAGRAM_OVERHEAD`` of kernel
+        bookkeeping, a generous estimate), so every datagram arrives and the
+        receiver's own speed sets the pace. Batches go out many datagrams per
+        system call (``udp_batch``), so the peer outpaces any receiver.
         """
         sender = DatagramSender(self._sock(), data, host, port)
-        cost = len(data) + DATAGRAM_OVERHEAD
-        sent = 0
-        while sent < times:
-            batch = times - sent
-            if window is not None:
-                queued = receive_queue(host, port)
-                if queued is None:
-                    raise PeerActionError(f"cannot see the receive queue of {host}:{port} "
-                                          "(/proc/net/udp, IPv4 only) to pace by")
-                batch = min(batch, (window - queued) // cost)
-                if batch <= 0:
-                    if self.pause(QUEUE_POLL):
-                        return
-                    continue
-            sender.send(batch)
-            sent += batch
+        if window is None:
+            sender.send(times)
+        elif self._paced(sender, host, port, times, Pacer(window, len(data) + DATAGRAM_OVERHEAD)):
+            return
         self.note(f"sent {show(data)} x{times} to {host}:{port}")
+
+    def _paced(self, sender: DatagramSender, host: str, port: int, times: int, pacer: Pacer) -> bool:
+        """Send ``times`` datagrams as the receiver's queue makes room; True if stopped meanwhile."""
+        watch = QueueWatch(host, port)
+        sent = 0
+        waited = False
+        try:
+            with fine_timer():
+                while sent < times:
+                    memory = watch.look()
+                    if memory is None:
+                        raise PeerActionError(f"cannot see the receive queue of {host}:{port} "
+                                              "(sock_diag or /proc/net/udp, IPv4 only) to pace by")
+                    batch = pacer.batch(memory, times - sent)
+                    if waited:
+                        pacer.learn(memory, batch)
+                    waited = not batch
+                    if batch:
+                        sender.send(batch)
+                        sent += batch
+                    elif self.pause(pacer.wait):
+                        return True
+        finally:
+            watch.close()
+        return False
 
     def recvfrom(self, params: Mapping[str, Any]) -> None:
         timeout = self.context.timeout(params.get("timeout"))

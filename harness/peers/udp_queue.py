@@ -3,9 +3,10 @@
 A UDP sender on loopback never blocks: when the receiver's queue is full the
 kernel drops the datagram. A peer that floods a candidate with datagrams
 (the perf workloads) must therefore pace itself by the candidate's own
-reading, and the only view of another process's socket it has is the
-kernel's table: ``rx_queue`` is the memory the queued datagrams hold
-(their payload plus per-datagram bookkeeping).
+reading. It asks the kernel through ``sock_diag`` first (``udp_diag``: far
+cheaper, and it tells the receiver's buffer too); this table is the view
+left where that is not available: ``rx_queue`` is the memory the queued
+datagrams hold (their payload plus per-datagram bookkeeping).
 
 Parsing is kept apart from reading so that it can be tested on fixed text.
 Linux and IPv4 only; anything else is reported as "cannot see the queue".

@@ -9,12 +9,14 @@ import re
 import socket
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
 from fake_support import TIMEOUT, elapsed_since, read_reply, read_until_close
 
 from fakeservers import Closed, Note
+from fakeservers.ftp.filesystem import ReplacingFS
 
 Start = Callable[..., Any]
 
@@ -124,6 +126,29 @@ def test_large_files_are_generated_and_recorded_by_digest(start: Start) -> None:
     assert big.data is None
     assert (big.content.length, big.content.sha256) == (len(upload), hashlib.sha256(upload).hexdigest())
     assert server.received.stored_file("incoming/small.bin").data == b"small"
+
+
+def test_an_upload_is_recorded_as_the_file_ends_up_after_replace_append_and_restart(start: Start) -> None:
+    """A fresh STOR is digested as it arrives; APPE and REST+STOR keep what the file held before."""
+    server = start("ftp", {**ACCOUNTS, "record_limit": 1000})
+    client = _login(server)
+    try:
+        client.storbinary("STOR incoming/f.bin", io.BytesIO(b"a" * 3000))
+        client.storbinary("STOR incoming/f.bin", io.BytesIO(b"short"))  # replaces the longer file
+        replaced = server.received.stored_file("incoming/f.bin")
+        client.storbinary("APPE incoming/f.bin", io.BytesIO(b"+more"))
+        appended = server.received.stored_file("incoming/f.bin")
+        client.storbinary("STOR incoming/f.bin", io.BytesIO(b"XY"), rest=3)
+        restarted = server.received.stored_file("incoming/f.bin")
+        client.storbinary("STOR incoming/g.bin", io.BytesIO(b"b" * 3000))
+    finally:
+        client.close()
+    assert replaced.data == b"short" and replaced.complete
+    assert appended.data == b"short+more"
+    assert restarted.data == b"shoXY+more"
+    big = server.received.stored_file("incoming/g.bin")
+    assert big.data is None and big.content.length == 3000
+    assert big.content.sha256 == hashlib.sha256(b"b" * 3000).hexdigest()
 
 
 def test_canned_replies_for_commands_and_after_transfers(start: Start) -> None:
@@ -239,3 +264,25 @@ def test_home_files_are_removed_when_the_server_stops(start: Start) -> None:
     server.stop()
     assert not root.exists()
     assert server.files_root is None
+
+
+def test_storing_anew_replaces_a_file_and_appending_keeps_it(tmp_path: Path) -> None:
+    fs = ReplacingFS(str(tmp_path), None)
+    old = tmp_path / "f.bin"
+    old.write_bytes(b"old content")
+    before = old.stat().st_ino
+    with fs.open(str(old), "ab") as appended:
+        appended.write(b"+")
+    assert old.read_bytes() == b"old content+" and old.stat().st_ino == before
+    kept_open = old.open("rb")  # a reader of the old file keeps what it had
+    with fs.open(str(old), "wb") as stored:
+        stored.write(b"new")
+    assert old.read_bytes() == b"new"
+    with kept_open:
+        assert kept_open.read() == b"old content+"
+    target = tmp_path / "target.bin"
+    target.write_bytes(b"linked")
+    (tmp_path / "link.bin").symlink_to(target)
+    with fs.open(str(tmp_path / "link.bin"), "wb") as through:  # a link is written through, as before
+        through.write(b"via link")
+    assert target.read_bytes() == b"via link" and (tmp_path / "link.bin").is_symlink()

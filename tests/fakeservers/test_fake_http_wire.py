@@ -79,6 +79,26 @@ def test_length_body_stops_at_the_length() -> None:
     assert decoder.done and decoder.leftover == b"EXTRA"
 
 
+def test_bodies_read_into_one_reused_buffer_decode_and_record_as_bytes_do() -> None:
+    """The server reads a digested body in place: nothing kept may point into the buffer."""
+    wires = {"length": (LengthDecoder(10), b"0123456789EXTRA"),
+             "chunked": (ChunkedDecoder(), b"4\r\n0123\r\n6\r\n456789\r\n0\r\n\r\nEXTRA")}
+    for decoder, wire in wires.values():
+        buffer = bytearray(3)
+        kept = BodyRecorder()
+        digested = BodyRecorder(DIGEST)
+        for start in range(0, len(wire), 3):
+            view = memoryview(buffer)[:len(wire[start:start + 3])]
+            view[:] = wire[start:start + 3]
+            for piece in decoder.feed(view):
+                kept.add(piece)
+                digested.add(piece)
+            buffer[:] = b"###"  # the next read overwrites it
+        assert decoder.done and bytes(decoder.leftover) == b"EXTRA"
+        assert kept.result().data == b"0123456789"
+        assert digested.result().sha256 == hashlib.sha256(b"0123456789").hexdigest()
+
+
 def test_body_decoder_choice() -> None:
     def decoder(headers: bytes) -> object:
         return body_decoder(parse_head(b"POST / HTTP/1.1\r\n" + headers + b"\r\n"))
