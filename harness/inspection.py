@@ -183,7 +183,7 @@ def _list_mismatch(key: str, expected: tuple[Matcher, ...], observed: list[LuaTa
 def _wanted_counts(outcome: CheckOutcome, main: str | None) -> dict[str, int]:
     """How many records of each list the outcome needs before it can match."""
     wanted = {key: len(value) for key, value in outcome.fields.items()
-              if key in ("requests", "envelopes", "commands", "transfers", "logins")}
+              if key in ("requests", "envelopes", "commands", "transfers", "uploads", "logins")}
     count = outcome.fields.get("count")
     if main is not None and isinstance(count, int):
         wanted[main] = max(count, wanted.get(main, 0))

@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from fakeservers.events import CONTROL, Command, Event, Reply
-from fakeservers.ftp.records import FtpCommand, FtpReceived, Transfer
+from fakeservers.ftp.records import FtpCommand, FtpReceived, StoredFile, Transfer
 from fakeservers.http.exchange import HttpRequest
 from fakeservers.smtp.protocol import MailEnvelope
 from harness.values import LuaTable
@@ -72,6 +72,13 @@ def ftp_transfer(transfer: Transfer) -> LuaTable:
                  mode=None if transfer.mode is None else lua_text(transfer.mode))
 
 
+def ftp_upload(stored: StoredFile) -> LuaTable:
+    """One upload, in arrival order: ``path``, ``user``, ``length``, ``sha256`` (hex), ``complete``;
+    ``data`` only when the server kept it (below its ``record_limit``)."""
+    return table(path=lua_text(stored.path), user=lua_text(stored.user), length=stored.content.length,
+                 sha256=lua_text(stored.content.sha256), complete=stored.complete, data=stored.content.data)
+
+
 def ftp_logins(events: Iterable[Event]) -> list[LuaTable]:
     """Each USER command as ``{user, password, accepted}``, in order.
 
@@ -112,4 +119,5 @@ def records(server_kind: str, received: Any, events: list[Event]) -> dict[str, l
     assert isinstance(received, FtpReceived)
     return {"commands": [ftp_command(command) for command in received.commands],
             "transfers": [ftp_transfer(transfer) for transfer in received.transfers],
+            "uploads": [ftp_upload(stored) for stored in received.stored],
             "logins": ftp_logins(events)}

@@ -9,7 +9,7 @@ use depend on the peer's kind (``schema.CHECK_KEYS``)::
       - method: GET                  # listed fields only (schema.RECORD_FIELDS)
         headers: {host: !fmt "{web.host}:{web.port}", authorization: !absent}
 
-Record lists (``requests``, ``envelopes``, ``transfers``, ``logins``) become
+Record lists (``requests``, ``envelopes``, ``transfers``, ``uploads``, ``logins``) become
 one ``PartialTable`` per entry; ``headers`` inside a request is partial too,
 its names lower-cased. FTP ``commands`` items are a verb (``RETR``), a
 command line (``"USER luasocket"``; with a final CRLF, the raw line) or a

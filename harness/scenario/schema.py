@@ -115,7 +115,7 @@ SERVER_PEER_KEYS = ("kind", "options")
 CHECK_KEYS: dict[str, tuple[str, ...]] = {
     "http-server": ("requests", "count"),
     "smtp-server": ("envelopes", "count"),
-    "ftp-server": ("commands", "transfers", "stored", "logins"),
+    "ftp-server": ("commands", "transfers", "stored", "uploads", "logins"),
 }
 # The fields of one received record, per list key; an entry lists some of them.
 RECORD_FIELDS: dict[str, tuple[str, ...]] = {
@@ -123,6 +123,7 @@ RECORD_FIELDS: dict[str, tuple[str, ...]] = {
                  "body_sha256", "raw", "error"),
     "envelopes": ("helo", "mail_from", "rcpt_tos", "content", "wire"),
     "transfers": ("verb", "argument", "mode"),
+    "uploads": ("path", "user", "length", "sha256", "complete", "data"),
     "logins": ("user", "password", "accepted"),
 }
 
