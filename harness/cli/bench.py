@@ -9,6 +9,11 @@ median rate of every side with its min-max, the candidate/reference ratio
 and the peer ceiling, and per candidate one score, the geometric mean of
 its ratios over the workloads that measure it (``harness.bench.scoring``).
 
+The reference is placed as the candidates are (``choose_reference``): the
+reference through the Python driver for driver candidates, in process for
+in-process ones, since where a side runs moves its figures as much as how
+it is written.
+
 Writes results.json (with a ``bench`` section), junit.xml, summary.md and
 report.html (one chart per workload) into ``--out``. Exit status 1 if a
 run of any side was wrong (FAIL, CRASH, TIMEOUT): a wrong answer has no
@@ -21,17 +26,23 @@ import argparse
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from harness.cli.common import CliError, add_scenarios_option, load, scenario_root
 from harness.cli.run import NO_SCENARIOS, write_reports
 from harness.scenario.catalog import UnknownScenarioError
 from harness.scenario.model import Scenario
 
+if TYPE_CHECKING:
+    from harness.adapters.base import CandidateSpec
+
 NAME = "bench"
 HELP = "measure throughput: perf workloads for candidates and the reference, interleaved; write the reports"
 EXAMPLE = "lsconform bench --candidate luasocket3-lua5.4 --out lsconform-bench"
 DEFAULT_OUT = Path("lsconform-bench")
-DEFAULT_REFERENCE = "reference"
+DEFAULT_REFERENCE = "auto"
+IN_PROCESS_REFERENCE = "reference"
+DRIVER_REFERENCE = "reference-driver"
 QUICK_TAG = "quick"
 FAIR_PAIRS = 5
 """Fewer measured rounds than this give figures for smoke runs only (said in the output)."""
@@ -62,7 +73,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--candidate", action="append", metavar="NAME", required=True,
                         help="candidate to measure (repeatable: several share the reference's runs)")
     parser.add_argument("--reference", default=DEFAULT_REFERENCE, metavar="NAME",
-                        help=f"what the ratios are relative to (default {DEFAULT_REFERENCE}, in process)")
+                        help="what the ratios are relative to (default auto: the reference placed as the "
+                             f"candidates are, {DRIVER_REFERENCE} for driver candidates, "
+                             f"{IN_PROCESS_REFERENCE} in process otherwise)")
     parser.add_argument("--quick", action="store_true",
                         help=f"the small variants of the workloads (tag {QUICK_TAG}), for smoke runs")
     parser.add_argument("--pairs", type=_count(1), default=FAIR_PAIRS, metavar="N",
@@ -89,6 +102,30 @@ def select_workloads(scenarios: Sequence[Scenario], quick: bool, named: bool) ->
     if not named:
         chosen = [scenario for scenario in chosen if (QUICK_TAG in scenario.tags) == quick]
     return chosen
+
+
+def choose_reference(requested: str, candidates: Sequence[CandidateSpec]) -> tuple[str, str]:
+    """The baseline's name, and why it was chosen.
+
+    Our peers and fake servers run as threads of the harness's interpreter.
+    A candidate in process shares that interpreter (and its GIL) with them; a
+    driver runs in a process of its own. Which of the two a side is changes
+    its figures by up to a factor of two either way (a Python fake server
+    competing with an in-process client for the GIL, a driver paying for a
+    second process), so a ratio is only about the implementations when both
+    sides are placed alike: the reference through the Python driver for
+    driver candidates, the reference in process for in-process ones.
+    """
+    if requested != DEFAULT_REFERENCE:
+        return requested, "as asked"
+    names = {spec.name for spec in candidates}
+    if candidates and all("driver" in spec.tags for spec in candidates) and DRIVER_REFERENCE not in names:
+        return DRIVER_REFERENCE, "the candidates are drivers: the reference through the Python driver"
+    if all("in-process" in spec.tags for spec in candidates):
+        return IN_PROCESS_REFERENCE, "the candidates run in process: the reference in process"
+    return IN_PROCESS_REFERENCE, ("the candidates are placed differently (in process and in driver "
+                                  "processes): the reference in process, so driver candidates' ratios also "
+                                  "measure their placement; bench them apart or name --reference")
 
 
 def command_line(args: argparse.Namespace, candidates: Sequence[str]) -> str:
@@ -119,14 +156,16 @@ def execute(args: argparse.Namespace) -> int:
     from harness.runner import RunOptions
     from reports import bench_text
 
-    names = list(dict.fromkeys(name for name in args.candidate if name != args.reference))
-    if not names:
-        raise CliError("name at least one candidate other than the reference")
     try:
-        reference = resolve(args.reference)
-        candidates = [resolve(name) for name in names]
+        asked = [resolve(name) for name in dict.fromkeys(args.candidate)]
+        reference_name, why = choose_reference(args.reference, asked)
+        reference = resolve(reference_name)
     except (LookupError, ValueError) as error:
         raise CliError(str(error)) from None
+    candidates = [spec for spec in asked if spec.name != reference_name]
+    names = [spec.name for spec in candidates]
+    if not names:
+        raise CliError("name at least one candidate other than the reference")
     root = scenario_root(args.scenarios)
     catalog = load(args.scenarios)
     try:
@@ -140,7 +179,7 @@ def execute(args: argparse.Namespace) -> int:
     settings = {"pairs": args.pairs, "warmup": args.warmup, "quick": bool(args.quick),
                 "command": command_line(args, names), "machine": machine.describe()}
     print(f"lsconform: {len(workloads)} workloads x {1 + len(names)} sides, {args.warmup} warm-up + "
-          f"{args.pairs} measured rounds each; reference {args.reference}", flush=True)
+          f"{args.pairs} measured rounds each; reference {reference_name} ({why})", flush=True)
     if args.pairs < FAIR_PAIRS:
         print(f"lsconform: fewer than {FAIR_PAIRS} measured rounds: figures for a smoke run only", flush=True)
     options = BenchOptions(pairs=args.pairs, warmup=args.warmup, ceiling=not args.no_ceiling,
@@ -148,7 +187,7 @@ def execute(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     runs = run_session(workloads, reference, candidates, options,
                        progress=lambda line: print(f"  {line}", flush=True))
-    document = bench_document(runs, args.reference, names, root=root, wall_time=time.perf_counter() - started,
+    document = bench_document(runs, reference_name, names, root=root, wall_time=time.perf_counter() - started,
                               time_scale=args.time_scale, settings=settings)
     written = write_reports(args.out, document)
     bench = document["bench"]

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import shlex
+import sys
 from pathlib import Path
 
 import pytest
 from bench_support import TINY_PING_PONG, TINY_STREAM, write_perf
 
-from harness.cli.bench import command_line
+from harness.adapters.base import Adapter, CandidateSpec
+from harness.cli.bench import choose_reference, command_line
 from harness.cli.main import build_parser, main
 
 pytest_plugins = ["pytester"]
@@ -105,6 +108,38 @@ def test_the_command_line_is_recorded_as_typed() -> None:
     args = build_parser().parse_args(["bench", "--candidate", "a", "--candidate", "b", "--quick",
                                       "--pairs", "7"])
     assert command_line(args, ["a", "b"]) == "lsconform bench --candidate a --candidate b --quick --pairs 7"
+
+
+def _spec(name: str, *tags: str) -> CandidateSpec:
+    def never() -> Adapter:
+        raise AssertionError("choosing a reference must not start a candidate")
+
+    return CandidateSpec(name, "test candidate", never, frozenset(tags))
+
+
+@pytest.mark.parametrize(("requested", "candidates", "chosen"), [
+    ("auto", [_spec("luasocket3-lua5.4", "driver"), _spec("driver:x", "driver")], "reference-driver"),
+    ("auto", [_spec("python:mine", "in-process")], "reference"),
+    ("auto", [_spec("reference-driver", "driver"), _spec("luasocket3-lua5.4", "driver")], "reference"),
+    ("auto", [_spec("python:mine", "in-process"), _spec("driver:x", "driver")], "reference"),
+    ("reference", [_spec("luasocket3-lua5.4", "driver")], "reference"),
+])
+def test_the_reference_is_placed_as_the_candidates_are(requested: str, candidates: list[CandidateSpec],
+                                                       chosen: str) -> None:
+    name, why = choose_reference(requested, candidates)
+    assert name == chosen and why
+
+
+def test_a_driver_candidate_is_measured_against_the_reference_through_the_driver(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    project = Path(__file__).resolve().parents[2]
+    script = project / "drivers" / "python" / "driver.py"
+    driver = f"driver:{shlex.quote(sys.executable)} {script} --path {project} reference"
+    assert _bench(tmp_path, "--candidate", driver, "--quick", "--no-ceiling", "-k", "tiny.stream") == 0
+    assert "reference reference-driver (the candidates are drivers" in capsys.readouterr().out
+    document = json.loads((tmp_path / "out" / "results.json").read_text())
+    assert document["bench"]["reference"] == "reference-driver"
+    assert {result["candidate"] for result in document["results"]} == {"reference-driver", driver}
 
 
 def test_pytest_leaves_perf_workloads_out_unless_asked(pytester: pytest.Pytester,
