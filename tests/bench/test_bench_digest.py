@@ -91,7 +91,8 @@ def test_a_length_only_figure_is_shown_marked_and_not_scored(stream: Scenario, t
     left_out = score([figures], "reference-digest-refused", "reference")
     assert left_out["count"] == 0 and left_out["excluded"] == [
         {"id": stream.id, "why": f"reference-digest-refused: {LENGTH_ONLY}"}]
-    assert score([figures], "reference-driver", "reference")["count"] == 1
+    scored = score([figures], "reference-driver", "reference")
+    assert scored["count"] == 1, (scored, figures["sides"]["reference-driver"])
     assert bench_text.show_side(unhashed, "bytes").endswith(bench_text.LENGTH_MARK)
     assert bench_text.LENGTH_MARK not in bench_text.show_side(hashed, "bytes")
     assert f"{bench_text.LENGTH_MARK} checked by length only" in " ".join(bench_text.notes())
