@@ -448,8 +448,8 @@ class Server:
         elapsed = time.perf_counter() - started
         report: dict[str, Any] = {"done": done, "elapsed": elapsed, "bytes": size}
         if digest is not None:
-            report["sha256"] = digest.hexdigest()  # the last batch is hashed after the clock stopped
-            report["elapsed"] = max(0.0, elapsed - digest.paused)
+            report["elapsed"] = max(0.0, elapsed - digest.paused)  # the batches hashed inside the loop only
+            report["sha256"] = digest.hexdigest()  # the last batch, hashed after the clock stopped
         encoded = [self.values.from_python(value) for value in values]
         if discard != "none":  # the payload (value 1) was counted; it is not sent back
             encoded[:1] = [None if isinstance(value, str) else value for value in encoded[:1]]

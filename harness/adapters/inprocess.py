@@ -200,8 +200,8 @@ class InProcessAdapter(Adapter):
         elapsed = time.perf_counter() - started
         sha256 = None
         if digest is not None:
-            sha256 = digest.hexdigest()  # the last batch is hashed after the clock stopped
-            elapsed = max(0.0, elapsed - digest.paused)
+            elapsed = max(0.0, elapsed - digest.paused)  # the batches hashed inside the loop, and only those
+            sha256 = digest.hexdigest()  # the last batch, hashed after the clock stopped
         if repeat.discard != "none" and values and isinstance(values[0], _STRINGS):
             values = (None, *values[1:])
         try:

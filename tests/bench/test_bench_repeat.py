@@ -74,9 +74,13 @@ def test_the_time_spent_hashing_is_taken_off_the_loop_in_process(monkeypatch: py
     monkeypatch.setattr(inprocess, "OffClockDigest", SlowDigest)
     adapter = resolve("python:bench_counter").make_adapter()
     try:
-        adapter.call(Call("reset"))
+        adapter.call(Call("reset"))  # 1 MiB pieces fill a batch each: hashed inside the loop, taken off
+        big = RepeatRequest(100, stop=2, discard="digest")
+        _, report = adapter.call_repeated(Call("chunk", (1 << 20,)), big)
+        assert report.elapsed == 0.0 and report.sha256 == hashlib.sha256(b"x" * (3 << 20)).hexdigest()
+        adapter.call(Call("reset"))  # 10-byte pieces: one batch, hashed after the clock stopped, so kept
         _, report = adapter.call_repeated(Call("chunk", (10,)), RepeatRequest(100, stop=2, discard="digest"))
-        assert report.elapsed == 0.0 and report.sha256 == hashlib.sha256(b"x" * 30).hexdigest()
+        assert 0 < report.elapsed < 3600 and report.sha256 == hashlib.sha256(b"x" * 30).hexdigest()
         adapter.call(Call("reset"))
         _, report = adapter.call_repeated(Call("chunk", (10,)), RepeatRequest(100, stop=2, discard="count"))
         assert report.elapsed > 0  # no digest, nothing taken off
