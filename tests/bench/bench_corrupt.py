@@ -7,7 +7,7 @@ workload that states value 1's SHA-256, and get no time.
 
 from __future__ import annotations
 
-from typing import Any
+from spoiled_reference import connecting
 
 import reference
 from reference import *  # noqa: F403  (the whole API, then connect replaced below)
@@ -15,29 +15,8 @@ from reference import *  # noqa: F403  (the whole API, then connect replaced bel
 LuaError = reference.LuaError
 
 
-class _Corrupting:
-    """A TCP client whose first non-empty received string has its first byte changed."""
-
-    kind = "tcp-client"
-
-    def __init__(self, inner: Any) -> None:
-        self._inner = inner
-        self._spoiled = False
-
-    def receive(self, *patterns: Any) -> tuple[Any, ...]:
-        values = self._inner.receive(*patterns)
-        data = values[0] if values else None
-        if not self._spoiled and isinstance(data, bytes) and data:
-            self._spoiled = True
-            return (bytes([data[0] ^ 0x01]) + data[1:], *values[1:])
-        return values
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._inner, name)
+def _first_byte_of_the_first_string(number: int, data: bytes) -> bytes:
+    return bytes([data[0] ^ 0x01]) + data[1:] if number == 1 else data
 
 
-def connect(*args: Any) -> tuple[Any, ...]:
-    values = reference.connect(*args)
-    if values and values[0] is not None:
-        return (_Corrupting(values[0]), *values[1:])
-    return values
+connect = connecting(_first_byte_of_the_first_string)
