@@ -174,9 +174,7 @@ local function decode_array(text, at)
     count = count + 1
     array[count], at = decode_value(text, at)
     if SPACE[byte(text, at)] then
-      if SPACE[byte(text, at)] then
-    at = skip_space(text, at)
-  end
+      at = skip_space(text, at)
     end
     local separator = byte(text, at)
     if separator == 93 then
@@ -199,9 +197,7 @@ local function decode_object(text, at)
   end
   while true do
     if SPACE[byte(text, at)] then
-      if SPACE[byte(text, at)] then
-    at = skip_space(text, at)
-  end
+      at = skip_space(text, at)
     end
     if byte(text, at) ~= 34 then
       fail(text, at, "expected a string key")
@@ -209,18 +205,14 @@ local function decode_object(text, at)
     local key
     key, at = decode_string(text, at + 1)
     if SPACE[byte(text, at)] then
-      if SPACE[byte(text, at)] then
-    at = skip_space(text, at)
-  end
+      at = skip_space(text, at)
     end
     if byte(text, at) ~= 58 then -- :
       fail(text, at, "expected ':'")
     end
     object[key], at = decode_value(text, at + 1)
     if SPACE[byte(text, at)] then
-      if SPACE[byte(text, at)] then
-    at = skip_space(text, at)
-  end
+      at = skip_space(text, at)
     end
     local separator = byte(text, at)
     if separator == 125 then
