@@ -28,7 +28,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from harness.cli.common import CliError, add_scenarios_option, load, scenario_root
+from harness.cli.common import CliError, add_scenarios_option, load, positive_float, scenario_root
 from harness.cli.run import NO_SCENARIOS, write_reports
 from harness.scenario.catalog import UnknownScenarioError
 from harness.scenario.model import Scenario
@@ -59,16 +59,6 @@ def _count(minimum: int) -> Callable[[str], int]:
     return parse
 
 
-def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = 0.0
-    if value > 0:
-        return value
-    raise argparse.ArgumentTypeError(f"expected a positive number, not {text!r}")
-
-
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--candidate", action="append", metavar="NAME", required=True,
                         help="candidate to measure (repeatable: several share the reference's runs)")
@@ -88,7 +78,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="only workloads whose id or title has TEXT")
     parser.add_argument("--no-ceiling", action="store_true",
                         help="do not measure the peers' ceiling with plain-socket clients")
-    parser.add_argument("--time-scale", type=_positive_float, default=1.0, metavar="F",
+    parser.add_argument("--time-scale", type=positive_float, default=1.0, metavar="F",
                         help="multiply deadlines and peer timeouts by F (default 1)")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, metavar="DIR",
                         help=f"directory for results.json, junit.xml, summary.md, report.html "

@@ -25,6 +25,17 @@ class CliError(Exception):
         self.code = code
 
 
+def positive_float(text: str) -> float:
+    """An argparse type: a number greater than zero (a time scale, for instance)."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if value > 0:
+        return value
+    raise argparse.ArgumentTypeError(f"expected a positive number, not {text!r}")
+
+
 def add_scenarios_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--scenarios", metavar="DIR", type=Path, default=None,
                         help="scenario root (default: the suite shipped with lsconform)")

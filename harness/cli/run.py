@@ -27,7 +27,7 @@ from typing import Any
 
 import pytest
 
-from harness.cli.common import CliError, add_scenarios_option, load, scenario_root
+from harness.cli.common import CliError, add_scenarios_option, load, positive_float, scenario_root
 from harness.expectations import default_file, run_failures
 from harness.results import (
     ResultsError,
@@ -63,16 +63,6 @@ def _positive_int(text: str) -> int:
     raise argparse.ArgumentTypeError(f"expected a positive integer, not {text!r}")
 
 
-def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = 0.0
-    if value > 0:
-        return value
-    raise argparse.ArgumentTypeError(f"expected a positive number, not {text!r}")
-
-
 def _shard(text: str) -> Shard:
     try:
         return Shard.parse(text)
@@ -93,7 +83,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="select by tag or area markers ('-' and '.' become '_'), as pytest -m")
     parser.add_argument("-n", dest="workers", type=_workers, default="auto" if _has_xdist() else "0",
                         metavar="N|auto", help="parallel workers (default auto with pytest-xdist, else 0)")
-    parser.add_argument("--time-scale", type=_positive_float, default=1.0, metavar="F",
+    parser.add_argument("--time-scale", type=positive_float, default=1.0, metavar="F",
                         help="multiply time windows and deadlines by F (default 1)")
     parser.add_argument("--repeat", type=_positive_int, default=1, metavar="N",
                         help="run N times and report scenarios whose verdict changed (exit 1 if any)")
