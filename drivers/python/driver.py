@@ -439,7 +439,7 @@ class Server:
             values = _as_list(function(*args))
             done += 1
             first = values[0] if values else None
-            if isinstance(first, (bytes, bytearray, memoryview, str)):
+            if isinstance(first, _STRINGS):
                 size += len(first)
                 if digest is not None:
                     digest.add(first if type(first) is bytes else _string_bytes(first))
