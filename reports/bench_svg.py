@@ -15,13 +15,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from reports.bench_text import (
-    CEILING_MARK,
-    LENGTH_MARK,
-    PROTOCOL_MARK,
+    marks,
     notes,
     rate_label,
     score_line,
     settings_line,
+    show_load,
     show_rate,
     show_ratio,
 )
@@ -69,10 +68,8 @@ def chart(workload: Mapping[str, Any], reference: str) -> str:
         whisker = (f"M{low:.1f} {middle:.1f}H{high:.1f}M{low:.1f} {middle - 5:.1f}V{middle + 5:.1f}"
                    f"M{high:.1f} {middle - 5:.1f}V{middle + 5:.1f}")
         parts.append(f'<path d="{whisker}" stroke="#222" stroke-width="1.2" fill="none"/>')
-        marks = (PROTOCOL_MARK if side["protocol_bound"] else "") + \
-            (LENGTH_MARK if side.get("length_only") else "") + (CEILING_MARK if side["near_ceiling"] else "")
         parts.append(f'<text x="{max(high, LABEL + length) + 6:.1f}" y="{y + 15}" font-size="12">'
-                     f'{_text(show_rate(side["median"], unit) + marks)}</text>')
+                     f'{_text(show_rate(side["median"], unit) + marks(side))}</text>')
     if ceiling:
         x = LABEL + span * ceiling / peak
         parts.append(f'<line x1="{x:.1f}" y1="{TOP - 2}" x2="{x:.1f}" y2="{height - 2}" stroke="#999" '
@@ -92,8 +89,11 @@ def _caption(workload: Mapping[str, Any], reference: str) -> str:
     ceiling_text = f"; peer ceiling {show_rate(ceiling.get('median'), unit)}" if ceiling.get("median") else ""
     if ceiling.get("error"):
         ceiling_text = f"; peer ceiling not measured: {ceiling['error']}"
+    loads = ", ".join(f"{name} {show_load(side)}" for name, side in workload["sides"].items()
+                      if side.get("peer_load") is not None)
+    load_text = f"; peer load {loads}" if loads else ""
     return (f"{workload['title']} ({rate_label(unit)}, median and min–max; timed by the "
-            f"{workload['timing']}). {ratios}{ceiling_text}")
+            f"{workload['timing']}). {ratios}{ceiling_text}{load_text}")
 
 
 def section(document: Mapping[str, Any]) -> str:

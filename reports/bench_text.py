@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from harness.bench.scoring import NEAR_CEILING, PEER_BUSY
+
 # unit of work -> (divisor, label) for showing a rate (units per second)
 RATE_UNITS: dict[str, tuple[float, str]] = {
     "bytes": (1e6, "MB/s"),
@@ -21,6 +23,7 @@ RATE_UNITS: dict[str, tuple[float, str]] = {
 PROTOCOL_MARK = "†"
 LENGTH_MARK = "‡"
 CEILING_MARK = "*"
+PEER_MARK = "!"
 
 
 def rate_label(unit: str) -> str:
@@ -41,13 +44,21 @@ def show_side(side: Mapping[str, Any], unit: str) -> str:
         return side["verdict"]
     low, high = show_rate(side["min"], unit), show_rate(side["max"], unit)
     text = f"{show_rate(side['median'], unit)} ({low}–{high})"
-    if side["protocol_bound"]:
-        text += PROTOCOL_MARK
-    if side.get("length_only"):
-        text += LENGTH_MARK
-    if side["near_ceiling"]:
-        text += CEILING_MARK
-    return text
+    return text + marks(side)
+
+
+def marks(side: Mapping[str, Any]) -> str:
+    """The marks a side's figure carries (see ``notes``)."""
+    return ((PROTOCOL_MARK if side["protocol_bound"] else "")
+            + (LENGTH_MARK if side.get("length_only") else "")
+            + (CEILING_MARK if side["near_ceiling"] else "")
+            + (PEER_MARK if side.get("peer_busy") else ""))
+
+
+def show_load(side: Mapping[str, Any]) -> str:
+    """The peers' median load during a side's runs (``-`` where it was not measured)."""
+    load = side.get("peer_load")
+    return "-" if load is None else f"{load:.2f}"
 
 
 def show_ratio(ratio: float | None) -> str:
@@ -64,6 +75,9 @@ def score_line(name: str, score: Mapping[str, Any], total: int) -> str:
     if score.get("near_ceiling"):
         head += (f"; {len(score['near_ceiling'])} of them near a peer's ceiling, understating the faster "
                  f"side: {', '.join(score['near_ceiling'])}")
+    if score.get("peer_busy"):
+        head += (f"; {len(score['peer_busy'])} with the harness's peers busy at least "
+                 f"{PEER_BUSY:.0%} of the time, so the peers set the pace: {', '.join(score['peer_busy'])}")
     if not score["excluded"]:
         return head
     left_out = "; ".join(f"{item['id']}: {item['why']}" for item in score["excluded"])
@@ -74,7 +88,7 @@ def table(bench: Mapping[str, Any]) -> list[str]:
     """The figures as a Markdown table: one row per workload, medians (min–max) per side, ratios."""
     reference, candidates = bench["reference"], list(bench["candidates"])
     header = ["workload", "unit", reference, *candidates]
-    header += [f"{name} / {reference}" for name in candidates] + ["peer ceiling"]
+    header += [f"{name} / {reference}" for name in candidates] + ["peer ceiling", "peer load"]
     rows = []
     for workload in bench["workloads"]:
         unit = workload["unit"]
@@ -85,7 +99,8 @@ def table(bench: Mapping[str, Any]) -> list[str]:
             else show_rate(ceiling["median"], unit))
         rows.append([workload["id"], rate_label(unit), *[show_side(sides[name], unit) for name in
                                                           [reference, *candidates]],
-                     *[show_ratio(workload["ratios"].get(name)) for name in candidates], ceiling_text])
+                     *[show_ratio(workload["ratios"].get(name)) for name in candidates], ceiling_text,
+                     " / ".join(show_load(sides[name]) for name in [reference, *candidates])])
     return [_row(header), _row(["---"] * len(header)), *[_row(row) for row in rows]]
 
 
@@ -94,8 +109,12 @@ def notes() -> list[str]:
             "driver-protocol round trips (callbacks carrying the payload, or one per call of an exchange): "
             f"shown, not scored. {LENGTH_MARK} checked by length only: the workload states the SHA-256 of "
             "what the candidate received, but the candidate has no digest capability, so only the length "
-            f"was checked: shown, not scored. {CEILING_MARK} within 80% of the peer's ceiling (a "
-            "plain-socket client's rate against the same peers): the peer may be the limit."]
+            f"was checked: shown, not scored. {CEILING_MARK} within {NEAR_CEILING:.0%} of the peer's "
+            "ceiling (a plain-socket client's rate against the same peers): the peer may be the limit. "
+            "Peer load: the CPU seconds the harness's peers and fake servers spent per second of the "
+            "candidate's timed part, median of the runs, one per side in column order; "
+            f"{PEER_MARK} a load of {PEER_BUSY:.2f} or more: the peers were hardly ever idle, so they set "
+            "the pace, not the candidate."]
 
 
 def settings_line(bench: Mapping[str, Any]) -> str:

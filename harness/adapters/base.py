@@ -119,6 +119,15 @@ class Adapter(abc.ABC):
         """
         return capability in self.info.capabilities
 
+    def candidate_threads(self) -> tuple[int, ...]:
+        """The kernel ids (``native_id``) of this process's threads that run the candidate's code.
+
+        None for a candidate in a process of its own (the default); a
+        candidate in process names its threads, so that the bench can tell
+        the harness's peers' CPU time from the candidate's (``harness.bench.peerload``).
+        """
+        return ()
+
     def set_callback_handler(self, handler: CallbackHandler | None) -> None:
         """Route callback invocations (streaming calls) to the runner."""
         self._callback_handler = handler

@@ -86,6 +86,10 @@ class InProcessAdapter(Adapter):
     def claims(self, capability: str) -> bool:
         return capability in LOOP_CAPABILITIES or super().claims(capability)
 
+    def candidate_threads(self) -> tuple[int, ...]:
+        native_id = self._worker.native_id
+        return () if native_id is None else (native_id,)
+
     def call(self, call: Call) -> Outcome:
         if self._closed:
             return Crashed("the adapter is closed")

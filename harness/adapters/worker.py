@@ -55,6 +55,11 @@ class CallWorker:
             return True, job.result
         return False, None
 
+    @property
+    def native_id(self) -> int | None:
+        """The thread's kernel id, once it has started."""
+        return self._thread.native_id if self._thread is not None else None
+
     def stop(self, join_timeout: float) -> bool:
         """Ask the thread to end after its current job; True if it has ended."""
         if self._thread is None:

@@ -47,6 +47,15 @@ class RunResult:
     info: CandidateInfo | None = None  # what the candidate said about itself (a driver's hello)
     length_only: bool = False
     """The workload expects value 1's SHA-256 but the candidate cannot hash: only lengths were checked."""
+    peer_cpu: float | None = None
+    """CPU seconds the harness's peers used during the timed part (``harness.bench.peerload``)."""
+
+    @property
+    def peer_load(self) -> float | None:
+        """The peers' CPU seconds per second of the candidate's timed part (1 = a core never idle)."""
+        if self.peer_cpu is None or not self.seconds:
+            return None
+        return self.peer_cpu / self.seconds
 
     @property
     def verdict(self) -> Verdict:
@@ -95,7 +104,7 @@ class _WorkloadRun(ScenarioRun):
                          figures.callback_bytes, not isinstance(self.adapter, InProcessAdapter),
                          harness_timed=figures.harness_timed,
                          info=self.adapter.info if self.adapter is not None else None,
-                         length_only=figures.length_only)
+                         length_only=figures.length_only, peer_cpu=figures.peer_cpu)
 
     def handle_callback(self, name: str, args: tuple[LuaValue, ...]) -> tuple[LuaValue, ...]:
         """The scenario's callbacks answer, as in any run; those made during the timed part are counted."""

@@ -73,7 +73,7 @@ def run_repeated(context: TimedContext, step: CallStep, timed: RepeatedCall,
         names = ", ".join(spec.name for spec in local)
         transcript.record("harness", f"callbacks run inside the candidate: {names} (PROTOCOL.md "
                           "section 7.1)")
-    with figures.counted():
+    with context.timed_span():
         try:
             outcome, report = adapter.call_repeated(call, RepeatRequest(timed.repeat, timed.stop, discard))
         finally:

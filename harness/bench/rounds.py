@@ -98,7 +98,7 @@ def _sequence(context: TimedContext, steps: list[CallStep], calls: list[Call], l
     adapter = context.adapter
     assert isinstance(adapter, SequencingAdapter)
     env, scale, transcript = context.env, context.options.time_scale, context.transcript
-    with context.figures.counted():
+    with context.timed_span():
         request = SequenceRequest(rounds, "digest" if digest else "none")
         outcome, report = adapter.call_sequence(calls, request)
     texts = [call_text(step, call.args) for step, call in zip(steps, calls, strict=True)]
@@ -145,7 +145,7 @@ def _harness_rounds(context: TimedContext, steps: list[CallStep], calls: list[Ca
     adapter, env, scale = context.adapter, context.env, context.options.time_scale
     transcript = context.transcript
     pairs = list(zip(steps, calls, strict=True))
-    with figures.counted():
+    with context.timed_span():
         started = time.perf_counter()
         try:
             for number in range(1, timed.rounds + 1):

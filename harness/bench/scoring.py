@@ -19,7 +19,14 @@ section of results.json (its shape is in ``harness/results.py``):
   listed with the reason, so the score says what it covers;
 * a side within ``NEAR_CEILING`` of the peer's ceiling is marked: its
   figure may be the peer's limit rather than its own, and the score lists
-  the ratios concerned.
+  the ratios concerned;
+* a side's **peer load** is the median, over its measured runs, of the CPU
+  seconds the harness's peers spent per second of the candidate's timed
+  part (``harness.bench.peerload``); at ``PEER_BUSY`` or above the peers
+  had next to no idle time, so they, not the candidate, set the pace: the
+  side is marked ``peer_busy`` and the score lists those ratios too. The
+  ceiling is an estimate made with another client; the load is what the
+  peers did in the run itself.
 """
 
 from __future__ import annotations
@@ -36,6 +43,8 @@ LENGTH_ONLY = "checked by length only: the candidate has no digest capability"
 """Why a ``length_only`` figure is not scored."""
 NEAR_CEILING = 0.8
 """A side whose median rate reaches this share of the peer's ceiling is marked ``near_ceiling``."""
+PEER_BUSY = 0.8
+"""A side whose peers' median load (cores busy per timed second) reaches this is marked ``peer_busy``."""
 _CORRECT = (Verdict.PASS.value, Verdict.NON_STRICT.value, Verdict.INFORMATIONAL.value)
 
 
@@ -57,6 +66,9 @@ def side_figures(size: int, side: SideRuns, ceiling: float | None) -> dict[str, 
                                "callback_calls": side.callback_calls, "length_only": side.length_only}
     median = figures["median"]
     figures["near_ceiling"] = bool(ceiling and median and median >= NEAR_CEILING * ceiling)
+    figures["peer_loads"] = list(side.peer_loads)
+    figures["peer_load"] = statistics.median(side.peer_loads) if side.peer_loads else None
+    figures["peer_busy"] = figures["peer_load"] is not None and figures["peer_load"] >= PEER_BUSY
     if side.result is not None and side.verdict.value not in _CORRECT:
         figures["reason"] = side.result.reason.splitlines()[0] if side.result.reason else ""
     return figures
@@ -103,8 +115,9 @@ def score(workloads: Sequence[dict[str, Any]], candidate: str, reference: str) -
     A ratio where either side came near the peer's ceiling stays in (leaving
     it out would penalise exactly the candidates fast enough to reach it),
     but it is listed under ``near_ceiling``: it understates the faster side.
+    So is one where either side kept the peers busy, under ``peer_busy``.
     """
-    ratios, excluded, near = [], [], []
+    ratios, excluded, near, busy = [], [], [], []
     for figures in workloads:
         why = exclusion(figures, candidate, reference)
         if why:
@@ -113,8 +126,11 @@ def score(workloads: Sequence[dict[str, Any]], candidate: str, reference: str) -
         ratios.append(figures["ratios"][candidate])
         if any(figures["sides"][name]["near_ceiling"] for name in (candidate, reference)):
             near.append(figures["id"])
+        if any(figures["sides"][name].get("peer_busy") for name in (candidate, reference)):
+            busy.append(figures["id"])
     geomean = math.exp(sum(math.log(ratio) for ratio in ratios) / len(ratios)) if ratios else None
-    return {"geomean": geomean, "count": len(ratios), "excluded": excluded, "near_ceiling": near}
+    return {"geomean": geomean, "count": len(ratios), "excluded": excluded, "near_ceiling": near,
+            "peer_busy": busy}
 
 
 def bench_section(runs: Sequence[WorkloadRuns], reference: str, candidates: Sequence[str],

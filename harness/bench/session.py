@@ -48,6 +48,7 @@ class SideRuns:
     callback_calls: int = 0
     info: CandidateInfo | None = None
     length_only: bool = False  # value 1 checked by length only: the candidate cannot hash it
+    peer_loads: list[float] = field(default_factory=list)  # per measured run, where it was measured
 
     @property
     def verdict(self) -> Verdict:
@@ -70,6 +71,8 @@ class SideRuns:
         self.callback_calls = max(self.callback_calls, run.callback_calls)
         if measured and run.seconds is not None:
             self.seconds.append(run.seconds)
+            if run.peer_load is not None:
+                self.peer_loads.append(run.peer_load)
 
 
 @dataclass

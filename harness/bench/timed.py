@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from harness.adapters.base import Adapter, Call
+from harness.bench.peerload import PeerCpu
 from harness.callbacks import CallbackSet
 from harness.judging import Judgement
 from harness.runner import RunOptions
@@ -37,6 +38,8 @@ class TimedFigures:
     """The workload expects value 1's SHA-256 but the candidate cannot hash: only lengths were checked."""
     harness_timed: bool = False
     """The harness called and timed every call itself (rounds without a sequence-capable candidate)."""
+    peer_cpu: float | None = None
+    """CPU seconds of the harness's peers during the timed call(s) (``peerload``); None if unknown."""
     counting: bool = field(default=False, repr=False)
 
     def count_callback(self, args: tuple[LuaValue, ...]) -> None:
@@ -68,6 +71,16 @@ class TimedContext:
     transcript: Transcript
     callbacks: CallbackSet
     figures: TimedFigures
+
+    @contextmanager
+    def timed_span(self) -> Iterator[None]:
+        """Around the timed call(s): callbacks counted, and the peers' CPU time measured."""
+        meter = PeerCpu(self.adapter.candidate_threads)
+        try:
+            with self.figures.counted(), meter.span():
+                yield
+        finally:
+            self.figures.peer_cpu = meter.seconds
 
     def call_for(self, step: CallStep) -> Call | Judgement:
         """The adapter call ``step`` makes, or why it cannot be made (judged as ``harness.steps`` would)."""

@@ -15,7 +15,7 @@ from bench_support import TINY_PING_PONG, TINY_STREAM, load_perf
 
 from harness.adapters.base import CandidateInfo
 from harness.bench.document import bench_document
-from harness.bench.scoring import NEAR_CEILING, score, spread, workload_figures
+from harness.bench.scoring import NEAR_CEILING, PEER_BUSY, score, spread, workload_figures
 from harness.bench.session import SideRuns, WorkloadRuns
 from harness.results import SCHEMA_FILE, check_document
 from harness.scenario.model import Scenario, ScenarioResult, Verdict
@@ -27,16 +27,19 @@ SETTINGS = {"pairs": 3, "warmup": 1, "quick": True, "command": "lsconform bench 
 
 
 def _side(scenario: Scenario, name: str, seconds: list[float], verdict: Verdict = Verdict.PASS,
-          protocol_bound: bool = False, callbacks: int = 0) -> SideRuns:
+          protocol_bound: bool = False, callbacks: int = 0,
+          peer_loads: list[float] | None = None) -> SideRuns:
     result = ScenarioResult(scenario.id, name, verdict, 0.1, reason="" if verdict is Verdict.PASS else "bad",
                             step="x:1", actual="", transcript=())
     info = CandidateInfo(name, f"{name} 1.0")
-    return SideRuns(name, list(seconds), result, protocol_bound, callbacks, info)
+    return SideRuns(name, list(seconds), result, protocol_bound, callbacks, info, peer_loads=peer_loads or [])
 
 
 def _runs(scenario: Scenario, reference: list[float], candidate: list[float],
-          ceiling: list[float] | None = None, **candidate_options: Any) -> WorkloadRuns:
-    return WorkloadRuns(scenario, {"reference": _side(scenario, "reference", reference),
+          ceiling: list[float] | None = None, reference_loads: list[float] | None = None,
+          **candidate_options: Any) -> WorkloadRuns:
+    return WorkloadRuns(scenario, {"reference": _side(scenario, "reference", reference,
+                                                      peer_loads=reference_loads),
                                    "lua": _side(scenario, "lua", candidate, **candidate_options)},
                         ceiling_seconds=ceiling or [])
 
@@ -77,6 +80,21 @@ def test_a_side_near_the_ceiling_is_marked(stream: Scenario) -> None:
     assert result["count"] == 1 and result["near_ceiling"] == ["perf.tiny.stream"]
 
 
+def test_a_side_whose_peers_were_busy_is_marked(stream: Scenario) -> None:
+    busy = [PEER_BUSY + 0.15, PEER_BUSY - 0.05, PEER_BUSY + 0.01]  # median just at or above the mark
+    idle = [0.2, 0.9, 0.3]  # one busy run does not make the side busy: the median decides
+    figures = workload_figures(_runs(stream, [1.0, 1.0, 1.0], [2.0, 2.0, 2.0], reference_loads=idle,
+                                     peer_loads=busy), "reference")
+    reference, lua = figures["sides"]["reference"], figures["sides"]["lua"]
+    assert (reference["peer_load"], reference["peer_busy"], reference["peer_loads"]) == (0.3, False, idle)
+    assert math.isclose(lua["peer_load"], PEER_BUSY + 0.01) and lua["peer_busy"] is True
+    result = score([figures], "lua", "reference")
+    assert result["count"] == 1 and result["near_ceiling"] == []
+    assert result["peer_busy"] == ["perf.tiny.stream"]
+    unmeasured = workload_figures(_runs(stream, [1.0], [2.0]), "reference")["sides"]["lua"]
+    assert (unmeasured["peer_load"], unmeasured["peer_busy"], unmeasured["peer_loads"]) == (None, False, [])
+
+
 def test_the_score_is_a_geometric_mean_over_what_measures_the_candidate(stream: Scenario, ping_pong: Scenario,
                                                                          tmp_path: Path) -> None:
     other = replace(stream, id="perf.tiny.other")
@@ -98,7 +116,8 @@ def test_the_score_is_a_geometric_mean_over_what_measures_the_candidate(stream: 
 
 
 def _document(stream: Scenario, ping_pong: Scenario, tmp_path: Path) -> dict[str, Any]:
-    runs = [_runs(stream, [1.0, 1.1], [2.0, 2.2], ceiling=[0.1]),
+    runs = [_runs(stream, [1.0, 1.1], [2.0, 2.2], ceiling=[0.1], reference_loads=[0.25, 0.35],
+                  peer_loads=[0.9, 0.95]),
             _runs(ping_pong, [1.0], [3.0], protocol_bound=True)]
     return bench_document(runs, "reference", ["lua"], root=tmp_path, wall_time=12.5, time_scale=1.0,
                           settings=SETTINGS)
@@ -130,12 +149,16 @@ def test_the_schema_refuses_a_malformed_bench_section(stream: Scenario, ping_pon
 def test_the_markdown_summary_has_the_figures(stream: Scenario, ping_pong: Scenario, tmp_path: Path) -> None:
     text = markdown.render(_document(stream, ping_pong, tmp_path))
     assert "## Throughput" in text
-    assert "| workload | unit | reference | lua | lua / reference | peer ceiling |" in text
+    assert "| workload | unit | reference | lua | lua / reference | peer ceiling | peer load |" in text
     rows = [line for line in text.splitlines() if line.startswith("| perf.tiny")]
     assert rows == [
-        "| perf.tiny.stream | MB/s | 0.0313 (0.0298–0.0328) | 0.0156 (0.0149–0.0164) | 0.50 | 0.328 |",
-        "| perf.tiny.ping-pong | k exchanges/s | 0.02 (0.02–0.02) | 0.00667 (0.00667–0.00667)† | 0.33 | - |",
+        "| perf.tiny.stream | MB/s | 0.0313 (0.0298–0.0328) | 0.0156 (0.0149–0.0164)! | 0.50 | 0.328 "
+        "| 0.30 / 0.93 |",
+        "| perf.tiny.ping-pong | k exchanges/s | 0.02 (0.02–0.02) | 0.00667 (0.00667–0.00667)† | 0.33 | - "
+        "| - / - |",
     ]
+    assert "1 with the harness's peers busy at least 80% of the time, so the peers set the pace: " \
+        "perf.tiny.stream" in text
     assert "lua: throughput score 0.50 (geometric mean of the candidate/reference ratios over 1 of 2" in text
     assert "not scored: perf.tiny.ping-pong: lua: one protocol round trip" in text
     assert "near a peer's ceiling" not in text  # both sides far below the plain client's rate

@@ -1,0 +1,81 @@
+"""How busy the harness's own peers were while a candidate's timed part ran.
+
+A peer's ceiling (``ceilings``) says what it can do against a plain-socket
+client; it cannot tell a peer that limits a figure from a workload that
+limits everyone alike (a ping-pong bound by the machine's wake-up latency
+reaches the same rate with any client). This measures the run itself.
+During the timed call the calling thread only waits for the candidate, and a
+driver candidate runs in a process of its own, so the CPU time this process
+spends in that span, less the calling thread's and (for a candidate in
+process) the candidate's own threads', is the work of the peers and fake
+servers. Divided by the candidate's timed seconds it is the peers' **load**
+(in cores): near 1 a peer thread had no idle time and was what the
+candidate waited for; well below 1 the peers waited for the candidate.
+
+The span is the whole adapter call, a little wider than the candidate's
+clock, and the harness's own threads other than the caller (there are
+none busy during a timed call) would count as peers: both errors make the
+load larger, never smaller, so a low load is not an artefact.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+
+ThreadIds = Callable[[], Iterable[int]]
+"""The kernel thread ids (``native_id``) of the candidate's threads in this process (none for a driver)."""
+
+
+def thread_cpu(native_id: int) -> float | None:
+    """CPU seconds a live thread of this process has used, or None if there is no such thread.
+
+    The clock is named by the kernel's thread id (Linux's encoding of a
+    per-thread CPU clock, as ``pthread_getcpuclockid`` builds it), not by a
+    ``pthread_t``: asking after a thread that has ended is then a plain
+    error, where a stale ``pthread_t`` may point at freed memory or at a new
+    thread that reused it.
+    """
+    try:
+        return time.clock_gettime(((~native_id) << 3) | _PER_THREAD_SCHED_CLOCK)
+    except (OSError, OverflowError, ValueError):
+        return None
+
+
+_PER_THREAD_SCHED_CLOCK = 6
+"""Linux: CPUCLOCK_PERTHREAD_MASK (4) | CPUCLOCK_SCHED (2), the low bits of a thread's CPU clock id."""
+
+
+class PeerCpu:
+    """The CPU seconds of this process outside the calling thread and the candidate's, over a span."""
+
+    def __init__(self, candidate_threads: ThreadIds) -> None:
+        self._candidate_threads = candidate_threads
+        self.seconds: float | None = None
+
+    @contextmanager
+    def span(self) -> Iterator[None]:
+        """Measure the block; ``seconds`` stays None if a candidate thread could not be read."""
+        caller = threading.get_native_id()
+        before = {ident: thread_cpu(ident) for ident in self._excluded(caller)}
+        process_before = time.process_time()
+        try:
+            yield
+        finally:
+            self.seconds = self._spent(caller, before, time.process_time() - process_before)
+
+    def _spent(self, caller: int, before: dict[int, float | None], process_spent: float) -> float | None:
+        """The process's CPU seconds less the excluded threads'; None if one of those is unknown."""
+        excluded_spent = 0.0
+        for ident in self._excluded(caller):
+            now = thread_cpu(ident)
+            start = before.get(ident, 0.0)  # a thread started inside the span began at 0
+            if now is None or start is None:
+                return None  # a candidate thread ended or was unreadable: its share is unknown
+            excluded_spent += now - start
+        return max(0.0, process_spent - excluded_spent)
+
+    def _excluded(self, caller: int) -> list[int]:
+        return list(dict.fromkeys([caller, *self._candidate_threads()]))
