@@ -23,6 +23,7 @@ itself from the shared ``FtpState`` (found on the FTPServer object).
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 from typing import Any
@@ -57,7 +58,10 @@ class ScriptedFTPHandler(FTPHandler):
         self.masquerade_address = state.config.pasv_host
         self.dtp_handler = ScriptedDTPHandler
         self.abstracted_fs = ReplacingFS
-        self.use_sendfile = False
+        faults = state.config.transfer
+        # sendfile(2) moves a download from the page cache to the socket without passing through
+        # Python; the paced and stalling transfers need every write to go through ``send`` below.
+        self.use_sendfile = hasattr(os, "sendfile") and not faults.rate and faults.stall_after is None
         self.banner = BANNER
         self.auth_failed_timeout = 0  # pyftpdlib waits 3 s before a 530; script a delay when wanted
         self.connection = state.transcript.new_connection()
@@ -201,6 +205,7 @@ class ScriptedDTPHandler(DTPHandler):
     """
 
     ac_in_buffer_size = DATA_READ_SIZE
+    ac_out_buffer_size = DATA_READ_SIZE  # also the most one sendfile(2) call moves
 
     def __init__(self, sock: Any, cmd_channel: ScriptedFTPHandler) -> None:
         faults = cmd_channel.state.config.transfer

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ftplib
 import hashlib
 import io
+import os
 import re
 import socket
 import time
@@ -183,6 +184,30 @@ def test_pasv_reply_can_name_another_host_while_listening_on_loopback(start: Sta
             assert read_reply(control).startswith(b"1")
             assert read_until_close(data) == b"a\nb\r\nc\n"
         assert read_reply(control).startswith(b"226")
+
+
+@pytest.mark.parametrize("faults", [None, {"rate": 50_000_000}], ids=["plain", "paced"])
+def test_a_plain_download_goes_by_sendfile_and_a_paced_one_through_the_handler(
+        start: Start, monkeypatch: pytest.MonkeyPatch, faults: dict[str, int] | None) -> None:
+    calls = []
+    real_sendfile = os.sendfile
+
+    def counting_sendfile(*args: Any) -> int:
+        calls.append(args)
+        return real_sendfile(*args)
+
+    monkeypatch.setattr(os, "sendfile", counting_sendfile)
+    server = start("ftp", {**ACCOUNTS, **({"transfer": faults} if faults else {})})
+    client = _login(server)
+    try:
+        content = _retrieve(client, "big.bin")
+    finally:
+        client.close()
+    assert content == b"0123456789" * 500_000
+    if faults:
+        assert calls == [], "a paced transfer must pass every write through the handler's send"
+    else:
+        assert calls, "a download with no transfer faults should be sent by sendfile(2)"
 
 
 def test_transfer_rate_slows_the_data_connection(start: Start) -> None:
