@@ -77,7 +77,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-k", dest="keyword", metavar="TEXT",
                         help="only workloads whose id or title has TEXT")
     parser.add_argument("--no-ceiling", action="store_true",
-                        help="do not measure the peers' ceiling with plain-socket clients")
+                        help="do not measure the peers' ceiling with plain-socket clients (their load "
+                             "during each run, CPU seconds per timed second, is measured anyway)")
     parser.add_argument("--time-scale", type=positive_float, default=1.0, metavar="F",
                         help="multiply deadlines and peer timeouts by F (default 1)")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, metavar="DIR",
