@@ -7,7 +7,14 @@ POST, big FTP files), so nothing here needs the whole payload in memory:
   ``pattern``, produced chunk by chunk;
 * a ``BodyRecorder`` takes bytes as they arrive and keeps them all (``full``)
   or only their length and SHA-256 (``digest``), giving a ``BodyRecord``
-  that a scenario can compare against ``!digest {sha256: ..., len: ...}``.
+  that a scenario can compare against ``!digest {sha256: ..., len: ...}``;
+* a recorder told what to expect (``expected``, a ``Payload``) compares
+  the bytes with it as they arrive instead of hashing them, and hashes only
+  from the first difference on (after hashing the expected bytes before
+  it), so the SHA-256 it records is the same either way. Comparing costs a
+  fraction of hashing (memcmp against SHA-256 at 1.4-1.7 GB/s here), which
+  keeps a fake server that receives an upload from being what limits a
+  throughput workload.
 """
 
 from __future__ import annotations
@@ -15,11 +22,14 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from fakeservers.config import ConfigError, Fields, as_bytes
 
 CHUNK = 64 * 1024
+COMPARE_BLOCK = 1024 * 1024
+"""Bytes compared at once with an expected payload (a longer piece is compared in such steps)."""
 FULL = "full"
 DIGEST = "digest"
 RECORD_MODES = (FULL, DIGEST)
@@ -60,10 +70,41 @@ class Payload:
         return b"".join(self.chunks())
 
     def sha256(self) -> str:
+        return self.digest
+
+    @cached_property
+    def digest(self) -> str:
+        """The SHA-256 of the whole payload, computed once (read it before a transfer to keep it out)."""
+        return self.prefix_hash(self.length).hexdigest()
+
+    def prefix_hash(self, length: int) -> Any:
+        """A running SHA-256 (``hashlib``) over the payload's first ``length`` bytes."""
         digest = hashlib.sha256()
+        left = length
         for piece in self.chunks():
-            digest.update(piece)
-        return digest.hexdigest()
+            if left <= 0:
+                break
+            digest.update(piece[:left])
+            left -= len(piece)
+        return digest
+
+    def holds_at(self, offset: int, data: bytes | memoryview) -> bool:
+        """Whether the payload's bytes from ``offset`` on are ``data`` (compared in place, no copies)."""
+        if offset + len(data) > self.length:
+            return False
+        if self.literal is not None:
+            return self.literal.startswith(data, offset)
+        view = memoryview(data)
+        for start in range(0, len(view), COMPARE_BLOCK):
+            piece = view[start:start + COMPARE_BLOCK]
+            if not self._block.startswith(piece, (offset + start) % len(self.pattern)):
+                return False
+        return True
+
+    @cached_property
+    def _block(self) -> bytes:
+        """The pattern repeated over ``COMPARE_BLOCK`` bytes and one more period, for ``holds_at``."""
+        return self.pattern * (COMPARE_BLOCK // len(self.pattern) + 2)
 
 
 def read_payload(raw: Any, field: str) -> Payload:
@@ -90,12 +131,19 @@ class BodyRecord:
 
 
 class BodyRecorder:
-    """Accumulates incoming bytes; keeps them only when asked to (or while under ``keep_limit``)."""
+    """Accumulates incoming bytes; keeps them only when asked to (or while under ``keep_limit``).
 
-    def __init__(self, mode: str = FULL, keep_limit: int | None = None) -> None:
+    With ``expected``, the bytes are compared with that payload while they
+    match it, and hashed only from the first difference (see the module
+    docstring); the caller should have read ``expected.digest`` beforehand.
+    """
+
+    def __init__(self, mode: str = FULL, keep_limit: int | None = None,
+                 expected: Payload | None = None) -> None:
         self._keep = mode == FULL
         self._keep_limit = keep_limit
-        self._digest = hashlib.sha256()
+        self._expected = expected  # None once the bytes differ from it (or when nothing was expected)
+        self._digest = hashlib.sha256() if expected is None else None
         self._parts: list[bytes] = []
         self.length = 0
 
@@ -103,7 +151,11 @@ class BodyRecorder:
         """Digest ``data``; a view is copied if it is kept, so its buffer may be reused at once."""
         if not data:
             return
-        self._digest.update(data)
+        if self._expected is not None and not self._expected.holds_at(self.length, data):
+            self._digest = self._expected.prefix_hash(self.length)
+            self._expected = None
+        if self._digest is not None:
+            self._digest.update(data)
         self.length += len(data)
         if self._keep:
             if self._keep_limit is not None and self.length > self._keep_limit:
@@ -114,4 +166,10 @@ class BodyRecorder:
 
     def result(self) -> BodyRecord:
         data = b"".join(self._parts) if self._keep else None
-        return BodyRecord(self.length, self._digest.hexdigest(), data)
+        if self._digest is not None:
+            sha256 = self._digest.hexdigest()
+        else:  # every byte matched the expected payload
+            assert self._expected is not None
+            whole = self.length == self._expected.length
+            sha256 = self._expected.digest if whole else self._expected.prefix_hash(self.length).hexdigest()
+        return BodyRecord(self.length, sha256, data)

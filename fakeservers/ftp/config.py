@@ -21,10 +21,16 @@ As YAML (every key is optional)::
     pasv_host: 10.9.9.9             # PASV replies name this address; the server stays on loopback
     transfer: {rate: 4096, stall_after: 10000}   # data connections: bytes/s, silence after N bytes
     record_limit: 1048576           # stored files larger than this are kept as length + sha256
+    expect_uploads: {/up.bin: {size: 4194304, pattern: "ab"}}   # compared as they arrive (below)
 
 Reply points for ``replies``/``delay``/``stall`` are ``GREETING``, any
 command verb, and ``VERB-DONE`` for the reply after a transfer (RETR, STOR,
 STOU, APPE, NLST, LIST, MLSD); see ``fakeservers.replies``.
+
+``expect_uploads`` maps a path as the client names it from its home (as in
+a ``stored:`` check, ``/up.bin``) to the content an upload there should
+have: the server compares the bytes with it as they arrive instead of
+hashing them (``fakeservers.payload``); what is recorded is the same.
 """
 
 from __future__ import annotations
@@ -43,7 +49,7 @@ MODE_VERBS = ("PASV", "EPSV", "PORT", "EPRT")
 ANONYMOUS = "anonymous"
 DEFAULT_RECORD_LIMIT = 1024 * 1024
 _KEYS = ("host", "port", "greeting", "accounts", "anonymous", "replies", "delay", "stall", "pasv_host",
-         "transfer", "record_limit")
+         "transfer", "record_limit", "expect_uploads")
 
 Files = Mapping[str, Payload | None]
 """Home contents: relative path -> content; None (with a trailing "/" in the path) is a directory."""
@@ -73,6 +79,7 @@ class FtpConfig:
     pasv_host: str | None = None
     transfer: TransferFaults = field(default_factory=TransferFaults)
     record_limit: int = DEFAULT_RECORD_LIMIT
+    expect_uploads: Mapping[str, Payload] = field(default_factory=dict)  # "/path" -> content, digests read
 
 
 def read_ftp_config(raw: Mapping[str, Any] | None, prefix: str = "") -> FtpConfig:
@@ -90,7 +97,8 @@ def read_ftp_config(raw: Mapping[str, Any] | None, prefix: str = "") -> FtpConfi
     return FtpConfig(host=fields.host(), port=fields.port(), accounts=accounts,
                      anonymous=_read_anonymous(fields.get("anonymous", False), fields.field("anonymous")),
                      script=script, pasv_host=_read_pasv_host(fields), transfer=_read_transfer(fields),
-                     record_limit=fields.integer("record_limit", DEFAULT_RECORD_LIMIT))
+                     record_limit=fields.integer("record_limit", DEFAULT_RECORD_LIMIT),
+                     expect_uploads=_read_expected_uploads(fields))
 
 
 def _read_account(raw: Any, path: str) -> Account:
@@ -132,6 +140,26 @@ def read_files(raw: Any, path: str) -> dict[str, Payload | None]:
         else:
             files[name] = read_payload(value, key_field)
     return files
+
+
+def _read_expected_uploads(fields: Fields) -> dict[str, Payload]:
+    """``expect_uploads``: "/path" -> payload, each SHA-256 computed now (not while a client uploads)."""
+    raw = fields.get("expect_uploads", {})
+    path = fields.field("expect_uploads")
+    if not isinstance(raw, Mapping):
+        raise ConfigError(path, f"expected a mapping of paths to contents, got {describe(raw)}")
+    expected: dict[str, Payload] = {}
+    for key, value in raw.items():
+        key_field = join(path, str(key))
+        name = as_text(key, key_field)
+        segments = name.strip("/").split("/")
+        if not name.startswith("/") or name.endswith("/") or any(seg in ("", ".", "..") for seg in segments):
+            raise ConfigError(key_field, "expected a file's path from the home, such as /up.bin "
+                                         "(leading '/', no '..', no '//')")
+        payload = read_payload(value, key_field)
+        _ = payload.digest
+        expected[name] = payload
+    return expected
 
 
 def _read_pasv_host(fields: Fields) -> str | None:

@@ -230,10 +230,19 @@ class ScriptedDTPHandler(DTPHandler):
         super().enable_receiving("i", cmd)  # store exactly what arrives, whatever the TYPE
         # A file written from its start holds exactly the bytes received: digest them as they
         # arrive rather than read the file back. Appends and restarts (REST) are read back.
+        # Where the scenario said what the upload should hold, compare rather than hash.
         file = self.file_obj
-        fresh = file is not None and file.mode == "wb" and file.tell() == 0
-        limit = self.channel.state.config.record_limit
-        self.recorder = BodyRecorder(FULL, keep_limit=limit) if fresh else None
+        if file is None or file.mode != "wb" or file.tell() != 0:
+            self.recorder = None
+            return
+        config = self.channel.state.config
+        expected = config.expect_uploads.get(self._ftp_path(file.name))
+        self.recorder = BodyRecorder(FULL, keep_limit=config.record_limit, expected=expected)
+
+    def _ftp_path(self, name: str) -> str:
+        """The path of a file of ours as the client names it from its home (``/up.bin``)."""
+        fs = self.channel.fs
+        return fs.fs2ftp(name) if fs is not None else "/" + Path(name).name
 
     def send(self, data: Any) -> int:
         room = self._room(self.tot_bytes_sent, len(data))
@@ -337,7 +346,5 @@ class ScriptedDTPHandler(DTPHandler):
             with open(file.name, "rb") as stored:
                 while piece := stored.read(DATA_READ_SIZE):
                     recorder.add(piece)
-        fs = self.channel.fs
-        path = fs.fs2ftp(file.name) if fs is not None else "/" + Path(file.name).name
-        state.add(StoredFile(self.channel.connection, self.channel.username, path, recorder.result(),
-                             complete=self.transfer_finished))
+        state.add(StoredFile(self.channel.connection, self.channel.username, self._ftp_path(file.name),
+                             recorder.result(), complete=self.transfer_finished))

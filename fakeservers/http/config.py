@@ -15,6 +15,7 @@ As YAML (every key but ``path`` is optional)::
     - {path: /moved, redirect: "http://{host}:{port}/index.html", status: 301}
     - {path: /private, auth: {user: luasocket, password: password}, body: secret}
     - {method: POST, path: /echo, echo: true, record_body: digest}
+    - {method: POST, path: /sink, record_body: digest, expect_body: {size: 4194304, pattern: "ab"}}
     - {path: /slow, delay: 0.5, body: late}
     - {path: /stuck, stall: true}     # headers, then silence until stopped
     - {path: /bad, raw: "HTTP/1.1 200\\r\\nno colon here\\r\\n\\r\\n"}
@@ -27,6 +28,11 @@ or ``Transfer-Encoding: chunked``, unless the route gives that header
 itself: a wrong one is a way to send a malformed response) and
 ``Connection: close`` (unless given), because it closes every connection
 after one response, as LuaSocket 1.3b's client expects.
+
+``expect_body`` (a payload, as ``body``) names the request body the route
+expects: the server compares what arrives with it instead of hashing it
+(``fakeservers.payload``), and records the same ``body_sha256`` either way;
+it changes what is recorded in no case, only what the recording costs.
 """
 
 from __future__ import annotations
@@ -46,7 +52,8 @@ FRAMINGS = (LENGTH, CHUNKED, CLOSE)
 DEFAULT_CHUNKS = (8192,)
 
 _ROUTE_KEYS = ("path", "method", "status", "reason", "version", "status_line", "headers", "body", "echo",
-               "framing", "chunks", "redirect", "auth", "delay", "stall", "raw", "record_body")
+               "framing", "chunks", "redirect", "auth", "delay", "stall", "raw", "record_body",
+               "expect_body")
 
 
 def standard_reason(status: int) -> str:
@@ -84,6 +91,7 @@ class Route:
     stall: bool | int = False  # True: after the headers; a number: after that many body bytes
     raw: bytes | None = None
     record_body: str = FULL
+    expect_body: Payload | None = None  # compared with the request body as it arrives (its digest read)
 
     def matches(self, method: str, target: str) -> bool:
         if self.method is not None and self.method != method:
@@ -148,7 +156,17 @@ def _read_route(raw: Any, path: str) -> Route:
         stall=_read_stall(fields),
         raw=fields.data("raw", None),
         record_body=fields.choice("record_body", RECORD_MODES, FULL),
+        expect_body=_read_expected(fields),
     )
+
+
+def _read_expected(fields: Fields) -> Payload | None:
+    """``expect_body``, its SHA-256 computed now: a server that receives it must not spend the time."""
+    if "expect_body" not in fields:
+        return None
+    payload = read_payload(fields.get("expect_body"), fields.field("expect_body"))
+    _ = payload.digest
+    return payload
 
 
 def _read_header(raw: Any, field: str) -> bytes:

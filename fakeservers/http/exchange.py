@@ -23,13 +23,13 @@ from fakeservers.events import REPLY_KEEP, WireTranscript
 from fakeservers.http.config import HttpConfig
 from fakeservers.http.routing import BAD_REQUEST_BODY, ResponsePlan, plan_response, simple_response
 from fakeservers.http.wire import MalformedRequest, RequestHead, body_decoder, find_head_end, parse_head
-from fakeservers.payload import DIGEST, FULL, BodyRecorder
+from fakeservers.payload import DIGEST, FULL, BodyRecorder, Payload
 
 RECV_SIZE = 64 * 1024
 BODY_RECV_SIZE = 1024 * 1024
 """Bytes per read of a body that is only digested: large reads into one reused buffer keep the
-server's per-byte work to the kernel's copy and the SHA-256 (no allocation per read), so the
-fake server is not what limits an upload benchmark."""
+server's per-byte work to the kernel's copy and the SHA-256, or the comparison with the route's
+``expect_body`` (no allocation per read), so the fake server is not what limits an upload benchmark."""
 LINGER_SECONDS = 2.0
 
 
@@ -131,7 +131,8 @@ class Exchange:
         mode = route.record_body if route is not None else FULL
         echo = route is not None and route.echo
         try:
-            body, problem = self._read_body(head, buffer[end:], mode, echo)
+            body, problem = self._read_body(head, buffer[end:], mode, echo,
+                                            route.expect_body if route is not None else None)
         except MalformedRequest as error:
             return self._bad_request(buffer, str(error), head)
         self.record(_request(self.connection, head, body, mode, problem))
@@ -139,10 +140,11 @@ class Exchange:
             return None
         return plan_response(self.config, head, body.data if echo else None, *self.address)
 
-    def _read_body(self, head: RequestHead, first: bytes, mode: str, echo: bool) -> tuple[_Body, str]:
+    def _read_body(self, head: RequestHead, first: bytes, mode: str, echo: bool,
+                   expected: Payload | None) -> tuple[_Body, str]:
         decoder = body_decoder(head)
         # An echo route needs the bytes whatever is recorded; the record drops them later.
-        recorder = BodyRecorder(FULL if echo else mode)
+        recorder = BodyRecorder(FULL if echo else mode, expected=expected)
         raw_parts = [head.raw]
         # A body kept in full is recorded as it arrives; one only digested is read in place
         # (the decoders and the recorder copy whatever they keep).

@@ -37,6 +37,8 @@ BAD_CONFIGS: list[tuple[str, dict[str, Any], str, str]] = [
     ("http", {"routes": [{"path": "/", "stall": "soon"}]}, "routes[0].stall", "body byte count"),
     ("http", {"routes": [{"path": "/", "delay": -0.5}]}, "routes[0].delay", ">= 0"),
     ("http", {"routes": [{"path": "/", "record_body": "some"}]}, "routes[0].record_body", "full, digest"),
+    ("http", {"routes": [{"path": "/", "expect_body": {"size": 8, "pattern": ""}}]},
+     "routes[0].expect_body.pattern", "at least one byte"),
     ("smtp", {"replies": {"RCPT": 550}}, "replies.RCPT", "text or bytes"),
     ("smtp", {"replies": {"RCPT": [None, 5]}}, "replies.RCPT[1]", "text or bytes"),
     ("smtp", {"replies": {"rc pt": "550 x"}}, "replies.rc pt", "not a reply point"),
@@ -60,6 +62,10 @@ BAD_CONFIGS: list[tuple[str, dict[str, Any], str, str]] = [
     ("ftp", {"transfer": {"stall": 5}}, "transfer.stall", "unknown field"),
     ("ftp", {"replies": {"CWD-DONE": "550 x"}}, "replies.CWD-DONE", "RETR-DONE"),
     ("ftp", {"record_limit": 1.5}, "record_limit", "whole number"),
+    ("ftp", {"expect_uploads": ["/up.bin"]}, "expect_uploads", "mapping of paths"),
+    ("ftp", {"expect_uploads": {"up.bin": "x"}}, "expect_uploads.up.bin", "leading '/'"),
+    ("ftp", {"expect_uploads": {"/a/../b": "x"}}, "expect_uploads./a/../b", "no '..'"),
+    ("ftp", {"expect_uploads": {"/up.bin": {"size": "big"}}}, "expect_uploads./up.bin.size", "whole number"),
 ]
 
 
