@@ -36,9 +36,9 @@ CLIENT_PARAMS: dict[str, tuple[str, ...]] = {
     "tcp-echo": ("length!",),
     "udp-receive": ("save!", "signal!"),
     "http-get": ("path!",),
-    "http-post": ("path!",),
+    "http-post": ("path!", "pattern"),
     "ftp-get": ("path!",),
-    "ftp-put": ("path!",),
+    "ftp-put": ("path!", "pattern"),
     "smtp-send": ("from!", "to!", "length!"),
 }
 """Each client's parameters in ``workload.ceiling`` (besides ``client`` and ``peer``); ``!`` = required."""
@@ -48,6 +48,17 @@ SEND_BLOCK = 1 << 20
 DATAGRAM_TIMEOUT = 2.0
 """Seconds ``udp-receive`` waits for the next datagram before calling the rest lost."""
 IO_TIMEOUT = 60.0
+
+
+def upload_block(job: ClientJob) -> bytes:
+    """``SEND_BLOCK`` bytes (or a little less: whole periods) of the upload's ``pattern`` (default "u").
+
+    Give a workload's own pattern so that a server told to expect it
+    (``expect_body``, ``expect_uploads``) compares instead of hashing, as it
+    does for the candidates; whole periods keep consecutive blocks in phase.
+    """
+    pattern = str(job.params.get("pattern", "u")).encode("latin-1") or b"u"
+    return pattern * max(1, SEND_BLOCK // len(pattern))
 
 
 class CeilingError(Exception):
@@ -153,7 +164,7 @@ def http_post(job: ClientJob) -> float:
     body_size = job.per_repetition
     head = (f"POST {job.params['path']} HTTP/1.0\r\nHost: {job.host}:{job.port}\r\n"
             f"Content-Length: {body_size}\r\n\r\n").encode("latin-1")
-    block = memoryview(b"u" * SEND_BLOCK)
+    block = memoryview(upload_block(job))
     view = memoryview(bytearray(65536))
     started = time.perf_counter()
     for _ in range(job.repetitions):
@@ -161,7 +172,7 @@ def http_post(job: ClientJob) -> float:
             sock.sendall(head)
             left = body_size
             while left:
-                piece = block[:min(left, SEND_BLOCK)]
+                piece = block[:min(left, len(block))]
                 sock.sendall(piece)
                 left -= len(piece)
             while sock.recv_into(view):
@@ -207,29 +218,31 @@ def ftp_get(job: ClientJob) -> float:
 
 
 class _Pattern(io.RawIOBase):
-    """``size`` bytes of one repeated byte, read in blocks: an upload source that holds nothing."""
+    """``size`` bytes of a repeated block, read in blocks: an upload source that holds nothing."""
 
-    def __init__(self, size: int) -> None:
+    def __init__(self, size: int, block: bytes) -> None:
         self.left = size
-        self.block = b"u" * SEND_BLOCK
+        self.block = block
 
     def readable(self) -> bool:
         return True
 
     def read(self, size: int = -1) -> bytes:
         step = self.left if size < 0 else min(size, self.left)
-        step = min(step, SEND_BLOCK)
+        step = min(step, len(self.block))
         self.left -= step
         return self.block[:step]
 
 
 def ftp_put(job: ClientJob) -> float:
     """One anonymous session per repetition, each storing an equal share of the size."""
+    block = upload_block(job)
+
     def work() -> None:
         for _ in range(job.repetitions):
             session = _ftp_session(job)
-            session.storbinary(f"STOR {job.params['path']}", _Pattern(job.per_repetition),
-                               blocksize=SEND_BLOCK)
+            session.storbinary(f"STOR {job.params['path']}", _Pattern(job.per_repetition, block),
+                               blocksize=len(block))
             session.quit()
 
     started = time.perf_counter()

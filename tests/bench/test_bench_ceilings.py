@@ -13,6 +13,7 @@ from harness import capabilities
 from harness.bench import ceiling_run
 from harness.bench.ceiling_child import main as child_main
 from harness.bench.ceiling_run import measure_ceiling, talk_to_child
+from harness.bench.ceilings import SEND_BLOCK, ClientJob, upload_block
 
 
 @pytest.mark.parametrize("text", [TINY_STREAM, TINY_PING_PONG], ids=["tcp-drain", "tcp-echo"])
@@ -74,3 +75,11 @@ def test_a_child_that_outlives_the_limit_is_killed_and_said_to_be(monkeypatch: p
     first, _, _, returncode, killed = talk_to_child([sys.executable, "-c", script], dict(os.environ), None,
                                                     lambda: None)
     assert (first, killed) == ("ready", True) and returncode < 0
+
+
+def test_an_upload_client_sends_the_workloads_pattern_in_whole_periods() -> None:
+    job = ClientJob("http-post", "127.0.0.1", 1, 10, 1, {"path": "/sink", "pattern": "0123456789"})
+    block = upload_block(job)
+    assert 0 < SEND_BLOCK - len(block) < 10 and block == b"0123456789" * (len(block) // 10)
+    plain = upload_block(ClientJob("ftp-put", "127.0.0.1", 1, 10, 1, {"path": "up.bin"}))
+    assert plain == b"u" * SEND_BLOCK
