@@ -291,7 +291,7 @@ def test_home_files_are_removed_when_the_server_stops(start: Start) -> None:
     assert server.files_root is None
 
 
-def test_storing_anew_replaces_a_file_and_appending_keeps_it(tmp_path: Path) -> None:
+def test_storing_anew_writes_over_a_file_in_place_and_appending_keeps_it(tmp_path: Path) -> None:
     fs = ReplacingFS(str(tmp_path), None)
     old = tmp_path / "f.bin"
     old.write_bytes(b"old content")
@@ -299,12 +299,16 @@ def test_storing_anew_replaces_a_file_and_appending_keeps_it(tmp_path: Path) -> 
     with fs.open(str(old), "ab") as appended:
         appended.write(b"+")
     assert old.read_bytes() == b"old content+" and old.stat().st_ino == before
-    kept_open = old.open("rb")  # a reader of the old file keeps what it had
-    with fs.open(str(old), "wb") as stored:
-        stored.write(b"new")
-    assert old.read_bytes() == b"new"
-    with kept_open:
-        assert kept_open.read() == b"old content+"
+    with fs.open(str(old), "wb") as stored:  # shorter than before: cut where the writing stopped
+        assert stored.mode == "wb" and stored.tell() == 0
+        assert stored.write(memoryview(b"new")) == 3
+    assert old.read_bytes() == b"new" and old.stat().st_ino == before
+    with fs.open(str(old), "wb") as stored:  # longer than before
+        stored.write(b"newer content")
+    assert old.read_bytes() == b"newer content"
+    with fs.open(str(old), "wb"):  # nothing written: empty
+        pass
+    assert old.read_bytes() == b""
     target = tmp_path / "target.bin"
     target.write_bytes(b"linked")
     (tmp_path / "link.bin").symlink_to(target)
