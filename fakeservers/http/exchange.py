@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import socket
 import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,8 +23,16 @@ from typing import Any
 from fakeservers.events import REPLY_KEEP, WireTranscript
 from fakeservers.http.config import HttpConfig
 from fakeservers.http.routing import BAD_REQUEST_BODY, ResponsePlan, plan_response, simple_response
-from fakeservers.http.wire import MalformedRequest, RequestHead, body_decoder, find_head_end, parse_head
+from fakeservers.http.wire import (
+    LengthDecoder,
+    MalformedRequest,
+    RequestHead,
+    body_decoder,
+    find_head_end,
+    parse_head,
+)
 from fakeservers.payload import DIGEST, FULL, BodyRecorder, Payload
+from fakeservers.read_batching import pause_after
 
 RECV_SIZE = 64 * 1024
 BODY_RECV_SIZE = 1024 * 1024
@@ -148,8 +157,10 @@ class Exchange:
         raw_parts = [head.raw]
         # A body kept in full is recorded as it arrives; one only digested is read in place
         # (the decoders and the recorder copy whatever they keep).
+        # Such a read pauses after a small read while much is still to come (``read_batching``).
         buffer = None if mode == FULL else memoryview(bytearray(BODY_RECV_SIZE))
         data: bytes | memoryview = first
+        pause = 0.0
         while True:
             if mode == FULL:
                 raw_parts.append(data)
@@ -157,7 +168,14 @@ class Exchange:
                 recorder.add(piece)
             if decoder.done:
                 break
-            data = self._recv() if buffer is None else self._recv_into(buffer)
+            if buffer is None:
+                data = self._recv()
+            else:
+                if pause:
+                    time.sleep(pause)
+                data = self._recv_into(buffer)
+                left = decoder.remaining - len(data) if isinstance(decoder, LengthDecoder) else None
+                pause = pause_after(len(data), left)
             if not data:
                 return _Body(recorder, raw_parts), f"connection closed after {recorder.length} body bytes"
         if mode == DIGEST and recorder.length:
