@@ -206,3 +206,16 @@ def test_port_25_without_privileges_is_refused_with_a_reason() -> None:
         pytest.skip("unprivileged users may bind port 25 here (net.ipv4.ip_unprivileged_port_start <= 25)")
     assert "needs root or CAP_NET_BIND_SERVICE" in report["reason"]
     assert report["start"] in ("PermissionError", "not tried")
+
+
+def test_every_command_is_answered_although_a_session_lists_few_names(start: Start) -> None:
+    """A session's ``dir`` is cut to what aiosmtpd reflects on; every command must still be found."""
+    server = start("smtp", {})
+    with socket.create_connection((server.host, server.port), timeout=TIMEOUT) as sock:
+        assert read_reply(sock).startswith(b"220")
+        # AUTH is found (538: no TLS here), unlike a command that does not exist (500).
+        for command, code in ((b"EHLO me", b"250"), (b"NOOP", b"250"), (b"HELP", b"250"),
+                              (b"VRFY postmaster", b"252"), (b"EXPN list", b"502"), (b"AUTH", b"538"),
+                              (b"XYZZY", b"500"), (b"RSET", b"250"), (b"QUIT", b"221")):
+            sock.sendall(command + b"\r\n")
+            assert read_reply(sock)[:3] == code, command
