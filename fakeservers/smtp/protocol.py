@@ -34,6 +34,8 @@ from fakeservers.replies import GREETING, Occurrences, ReplyScript, done_point, 
 from fakeservers.smtp.config import SmtpConfig
 
 IDENT = "lsconform fake SMTP"
+_SYNTAX_ATTRIBUTES = ("__smtp_syntax__", "__smtp_syntax_extended__", "__smtp_syntax_when__")
+"""What aiosmtpd's ``@syntax`` puts on a command handler for HELP; copied onto our wrappers."""
 
 
 @dataclass(frozen=True)
@@ -200,6 +202,9 @@ class ScriptedSMTP(SMTP):
             finally:
                 self.data_wire = None
                 self.substitute = None
+        for attribute in _SYNTAX_ATTRIBUTES:  # HELP lists, and explains, only commands that carry them
+            if hasattr(method, attribute):
+                setattr(run, attribute, getattr(method, attribute))
         return run
 
     async def push(self, status: str | bytes) -> None:

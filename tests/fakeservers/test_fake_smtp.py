@@ -219,3 +219,19 @@ def test_every_command_is_answered_although_a_session_lists_few_names(start: Sta
                               (b"XYZZY", b"500"), (b"RSET", b"250"), (b"QUIT", b"221")):
             sock.sendall(command + b"\r\n")
             assert read_reply(sock)[:3] == code, command
+
+
+def test_help_lists_the_commands_and_explains_one(start: Start) -> None:
+    server = start("smtp", {"replies": {"NOOP": ["250 canned"]}})  # a scripted command keeps its help
+    with socket.create_connection((server.host, server.port), timeout=TIMEOUT) as sock:
+        assert read_reply(sock).startswith(b"220")
+        sock.sendall(b"HELP\r\n")
+        listed = read_reply(sock)
+        sock.sendall(b"HELP MAIL\r\n")
+        mail = read_reply(sock)
+        sock.sendall(b"HELP NOOP\r\n")
+        noop = read_reply(sock)
+    assert listed.startswith(b"250 Supported commands: ")
+    assert {b"DATA", b"HELO", b"MAIL", b"NOOP", b"QUIT", b"RCPT", b"RSET"} <= set(listed.split()[3:])
+    assert mail.startswith(b"250 Syntax: MAIL FROM: <address>")
+    assert noop.startswith(b"250 Syntax: NOOP")
