@@ -25,7 +25,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
@@ -116,6 +116,7 @@ class ScriptedSMTP(SMTP):
 
     _REFLECTED = ("auth_", "smtp_")
     """The names aiosmtpd looks for with ``dir``/``inspect.getmembers`` when it builds a session."""
+    _reflected_names: ClassVar[list[str]]  # set on each class by its first ``__dir__``
 
     def __dir__(self) -> list[str]:
         """Only the class's ``auth_*`` and ``smtp_*`` names, listed once per class.
