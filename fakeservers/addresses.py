@@ -67,6 +67,11 @@ def bind_unique_loopback(port: int, attempts: int = AUTO_ATTEMPTS, backlog: int 
                   f"no free loopback address for port {port} after {attempts} tries: {last}")
 
 
+def bind_configured(host: str, port: int) -> socket.socket:
+    """A listener as a server's configuration asks: a unique loopback address for ``auto``, else ``host``."""
+    return bind_unique_loopback(port) if host == AUTO else bind_listener(host, port)
+
+
 def _unprivileged_port_start() -> str:
     try:
         return Path("/proc/sys/net/ipv4/ip_unprivileged_port_start").read_text().strip()

@@ -1,5 +1,7 @@
 """The fake SMTP server: aiosmtpd sessions on an asyncio loop in the server thread.
 
+(With ``sink: true`` the lean engine of ``sink_server`` serves instead.)
+
 The listening socket is bound by us (not by ``create_server``) so that
 ``host: auto`` can retry random loopback addresses on port 25; the event
 loop is created, run and closed in the server thread. Stopping closes the
@@ -17,10 +19,11 @@ import threading
 from collections.abc import Mapping
 from typing import Any
 
-from fakeservers.addresses import bind_listener, bind_unique_loopback
+from fakeservers.addresses import bind_configured
 from fakeservers.base import FakeServer
 from fakeservers.smtp.config import SmtpConfig, read_smtp_config
 from fakeservers.smtp.protocol import MailEnvelope, RecordingHandler, ScriptedSMTP, SmtpState
+from fakeservers.smtp.sink_server import SinkLoop
 from fakeservers.thread import ServingLoop
 
 
@@ -40,7 +43,7 @@ class SmtpServer(FakeServer):
         return cls(read_smtp_config(raw, prefix))
 
     def _make_loop(self) -> ServingLoop:
-        return _AsyncioLoop(self)
+        return SinkLoop(self) if self.config.sink else _AsyncioLoop(self)
 
     @property
     def received(self) -> list[MailEnvelope]:
@@ -59,10 +62,7 @@ class _AsyncioLoop:
 
     def bind(self) -> tuple[str, int]:
         config = self.server.config
-        if config.auto_host:
-            self.listener = bind_unique_loopback(config.port)
-        else:
-            self.listener = bind_listener(config.host, config.port)
+        self.listener = bind_configured(config.host, config.port)
         state = self.server._state
         handler = RecordingHandler(state, self.server._lock)
         loop = self.loop = asyncio.new_event_loop()
