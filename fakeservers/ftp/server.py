@@ -1,5 +1,7 @@
 """The fake FTP server: pyftpdlib on its own IOLoop in the server thread.
 
+(With ``sink: true`` the lean upload engine of ``sink_server`` serves instead.)
+
 Each server gets a private ``IOLoop`` (pyftpdlib's default is a process-wide
 singleton, which would tie parallel servers together), a temporary home tree
 and a ``DummyAuthorizer`` built from the configuration. The loop is run one
@@ -29,6 +31,7 @@ from fakeservers.ftp.config import ANONYMOUS, Account, FtpConfig, read_ftp_confi
 from fakeservers.ftp.files import HomeTree
 from fakeservers.ftp.handler import ScriptedFTPHandler
 from fakeservers.ftp.records import FtpReceived, FtpState
+from fakeservers.ftp.sink_server import FtpSinkLoop
 from fakeservers.thread import ServingLoop
 
 POLL_SECONDS = 0.05
@@ -54,13 +57,15 @@ class FtpServer(FakeServer):
         return cls(read_ftp_config(raw, prefix))
 
     def _make_loop(self) -> ServingLoop:
-        self._serving = _PyftpdlibLoop(self)
+        self._serving: _PyftpdlibLoop | FtpSinkLoop = (
+            FtpSinkLoop(self) if self.config.sink else _PyftpdlibLoop(self))
         return self._serving
 
     @property
     def files_root(self) -> Path | None:
-        """The temporary directory holding every home while the server runs (None otherwise)."""
-        return self._serving.homes.root
+        """The temporary directory holding every home while the server runs (None otherwise, or a sink)."""
+        serving = self._serving
+        return serving.homes.root if isinstance(serving, _PyftpdlibLoop) else None
 
     @property
     def received(self) -> FtpReceived:

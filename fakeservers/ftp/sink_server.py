@@ -1,0 +1,190 @@
+"""The socket side of the FTP sink: a thread per control connection (``session_threads``).
+
+Why a sink exists is in ``sink_protocol``. Each session reads command
+lines, asks ``SinkControl`` what to do, and does the socket work of PASV
+(a data listener on the server's address, port 0) and STOR (accept the
+data connection, read it to its end into one reused buffer, record the
+upload, reply 226). An expected upload's reads pause as the HTTP server's
+do (``fakeservers.read_batching``), its size telling how much is left.
+
+Stopping is ``session_threads``'s: every socket a session holds, data
+connections and listeners included, is shut down, which wakes it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import time
+from typing import TYPE_CHECKING
+
+from fakeservers.addresses import bind_listener
+from fakeservers.events import DATA, WireTranscript
+from fakeservers.ftp.records import FtpCommand, FtpState, StoredFile, Transfer
+from fakeservers.ftp.sink_protocol import GREETING, Passive, Quit, Reply, SinkControl, Store, passive_reply
+from fakeservers.payload import FULL, BodyRecorder
+from fakeservers.read_batching import pause_after
+from fakeservers.session_threads import SessionThreads
+
+if TYPE_CHECKING:
+    from fakeservers.ftp.server import FtpServer
+
+LINE_LIMIT = 8192
+DATA_READ_SIZE = 1024 * 1024
+DATA_ACCEPT_SECONDS = 30.0
+
+
+class FtpSinkLoop(SessionThreads):
+    """The ``ServingLoop`` of an FTP server configured with ``sink: true``."""
+
+    thread_name = "lsconform-fake-ftp-sink"
+
+    def __init__(self, server: FtpServer) -> None:
+        super().__init__()
+        self.server = server
+
+    @property
+    def state(self) -> FtpState:
+        return self.server._state  # made after the loop, which the server builds first
+
+    @property
+    def transcript(self) -> WireTranscript:
+        return self.server.transcript
+
+    def listen(self) -> socket.socket:
+        config = self.server.config
+        return bind_listener(config.host, config.port)
+
+    def run_session(self, connection: int, sock: socket.socket, sockets: list[socket.socket]) -> str:
+        # A reply after a transfer (226) follows the 150 with nothing from the client between:
+        # without NODELAY it would wait for the delayed ACK of the 150, 40 ms a transfer.
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        return _Session(self, connection, sock, sockets).run()
+
+    def close(self) -> None:
+        self.state.stopping = True
+        super().close()
+
+
+class _Session:
+    """One control connection and the data connections it opens."""
+
+    def __init__(self, loop: FtpSinkLoop, connection: int, sock: socket.socket,
+                 sockets: list[socket.socket]) -> None:
+        self.loop = loop
+        self.state = loop.state
+        self.transcript = loop.transcript
+        self.connection = connection
+        self.control = sock
+        self.sockets = sockets  # every open socket of the session, for the loop's ``close``
+        self.protocol = SinkControl(loop.server.config)
+        self.data_listener: socket.socket | None = None
+        self.buffer = memoryview(bytearray(DATA_READ_SIZE))
+
+    def run(self) -> str:
+        """Serve the control connection; who ended it ("client", "server" or "stop")."""
+        try:
+            self._reply(GREETING)
+            pending = b""
+            while True:
+                end = pending.find(b"\n")
+                if end < 0:
+                    data = self.control.recv(LINE_LIMIT)
+                    if not data or self.loop.stopping.is_set():
+                        return "stop" if self.loop.stopping.is_set() else "client"
+                    self.transcript.received(self.connection, data)
+                    pending += data
+                    continue
+                line, pending = pending[:end + 1], pending[end + 1:]
+                if not self._command(line):
+                    return "server"
+        finally:
+            self._close_data_listener()
+
+    def _command(self, line: bytes) -> bool:
+        """Carry out one command line; False once the session is over."""
+        self.transcript.command(self.connection, line)
+        text = line.rstrip(b"\r\n").decode("utf-8", "surrogateescape")
+        verb, _, argument = text.partition(" ")
+        self.state.add(FtpCommand(self.connection, line, verb.upper(), argument))
+        step = self.protocol.handle(line)
+        if isinstance(step, Reply):
+            self._reply(step.text)
+        elif isinstance(step, Passive):
+            self._passive()
+        elif isinstance(step, Store):
+            self._store(step)
+        elif isinstance(step, Quit):
+            self._reply(step.text)
+            return False
+        return True
+
+    def _reply(self, text: str) -> None:
+        data = text.encode("utf-8", "surrogateescape") + b"\r\n"
+        self.transcript.reply(self.connection, data)
+        self.control.sendall(data)
+
+    def _passive(self) -> None:
+        self._close_data_listener()
+        host = self.control.getsockname()[0]
+        self.data_listener = bind_listener(host, 0, backlog=1)
+        self.sockets.append(self.data_listener)
+        self._reply(passive_reply(host, self.data_listener.getsockname()[1]))
+
+    def _close_data_listener(self) -> None:
+        if self.data_listener is not None:
+            self._drop(self.data_listener)
+            self.data_listener = None
+
+    def _drop(self, sock: socket.socket) -> None:
+        with contextlib.suppress(ValueError):
+            self.sockets.remove(sock)
+        sock.close()
+
+    def _store(self, store: Store) -> None:
+        listener = self.data_listener
+        assert listener is not None  # SinkControl asks for a Store only after a Passive
+        self.data_listener = None
+        self.state.add(Transfer(self.connection, "STOR", store.argument, "PASV"))
+        self._reply("150 File status okay. About to open data connection.")
+        listener.settimeout(DATA_ACCEPT_SECONDS)
+        try:
+            data, peer = listener.accept()
+        except OSError:
+            self._drop(listener)
+            self._reply("425 Can't open data connection.")
+            return
+        self._drop(listener)
+        self.sockets.append(data)
+        self.transcript.opened(self.connection, peer[:2], channel=DATA)
+        complete = False
+        config = self.loop.server.config
+        expected = config.expect_uploads.get(store.path)
+        recorder = BodyRecorder(FULL, keep_limit=config.record_limit, expected=expected)
+        try:
+            complete = self._receive(data, recorder, expected.length if expected is not None else None)
+        finally:
+            self._drop(data)
+            self.transcript.closed(self.connection, "client" if complete else "stop", channel=DATA)
+        user = self.protocol.user or ""
+        self.state.add(StoredFile(self.connection, user, store.path, recorder.result(), complete=complete))
+        if complete:
+            self._reply("226 Transfer complete.")
+
+    def _receive(self, data: socket.socket, recorder: BodyRecorder, expected_length: int | None) -> bool:
+        """Read the data connection to its end into ``recorder``; False if the server stopped first."""
+        buffer = self.buffer
+        received = 0
+        while True:
+            try:
+                count = data.recv_into(buffer)
+            except OSError:
+                return not self.loop.stopping.is_set()  # a reset ends the upload, as pyftpdlib has it
+            if not count:
+                return not self.loop.stopping.is_set()
+            recorder.add(buffer[:count])
+            received += count
+            if expected_length is not None:
+                pause = pause_after(count, expected_length - received)
+                if pause:
+                    time.sleep(pause)

@@ -1,0 +1,103 @@
+"""The serving loop the sink engines share: a blocking accept and one thread per connection.
+
+Plain blocking sockets keep a session to a few system calls per command
+with no event loop around them, which is the point of the sinks
+(``fakeservers.smtp.sink_server``, ``fakeservers.ftp.sink_server``).
+``shutdown`` wakes the blocked ``accept`` by shutting the listener down;
+``close`` shuts down every socket a live session holds (which wakes a
+blocked ``accept``, ``recv`` or ``sendall``) and joins the session threads,
+so nothing outlives ``stop()``.
+"""
+
+from __future__ import annotations
+
+import abc
+import contextlib
+import socket
+import threading
+
+from fakeservers.events import WireTranscript
+
+JOIN_SECONDS = 3.0
+
+
+class SessionThreads(abc.ABC):
+    """A ``ServingLoop``: subclasses say where to listen and what one connection does."""
+
+    thread_name = "lsconform-fake-session"
+
+    def __init__(self) -> None:
+        self.listener: socket.socket | None = None
+        self.stopping = threading.Event()
+        self._live: dict[int, tuple[threading.Thread, list[socket.socket]]] = {}
+        self._live_lock = threading.Lock()
+
+    @property
+    @abc.abstractmethod
+    def transcript(self) -> WireTranscript:
+        """Where connections are recorded as opened and closed."""
+
+    @abc.abstractmethod
+    def listen(self) -> socket.socket:
+        """The listening socket."""
+
+    @abc.abstractmethod
+    def run_session(self, connection: int, sock: socket.socket, sockets: list[socket.socket]) -> str:
+        """Serve one connection; return who ended it ("client", "server", "stop").
+
+        ``sockets`` holds ``sock`` and must hold every other socket the
+        session opens while it is open, so that ``close`` can wake it.
+        """
+
+    def bind(self) -> tuple[str, int]:
+        self.listener = self.listen()
+        return self.listener.getsockname()[:2]
+
+    def serve(self) -> None:
+        assert self.listener is not None
+        while not self.stopping.is_set():
+            try:
+                sock, peer = self.listener.accept()
+            except OSError:  # shut down by ``shutdown`` (or failed): stop serving
+                if self.stopping.is_set():
+                    return
+                raise
+            connection = self.transcript.new_connection()
+            self.transcript.opened(connection, peer[:2])
+            sockets = [sock]
+            thread = threading.Thread(target=self._run, args=(connection, sock, sockets),
+                                      name=f"{self.thread_name}-{connection}", daemon=True)
+            with self._live_lock:
+                self._live[connection] = (thread, sockets)
+            thread.start()
+
+    def _run(self, connection: int, sock: socket.socket, sockets: list[socket.socket]) -> None:
+        by = "client"
+        try:
+            by = self.run_session(connection, sock, sockets)
+        except OSError:
+            by = "stop" if self.stopping.is_set() else "client"
+        finally:
+            with self._live_lock:
+                self._live.pop(connection, None)
+            sock.close()
+            self.transcript.closed(connection, by)
+
+    def shutdown(self) -> None:
+        self.stopping.set()
+        if self.listener is not None:
+            with contextlib.suppress(OSError):
+                self.listener.shutdown(socket.SHUT_RDWR)
+
+    def close(self) -> None:
+        self.stopping.set()
+        if self.listener is not None:
+            self.listener.close()
+        with self._live_lock:
+            live = list(self._live.values())
+        for _, sockets in live:
+            for sock in list(sockets):
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
+        for thread, _ in live:
+            thread.join(JOIN_SECONDS)

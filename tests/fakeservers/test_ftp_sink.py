@@ -1,0 +1,120 @@
+"""The FTP sink engine: its control state machine without sockets, then the server against pyftpdlib."""
+
+from __future__ import annotations
+
+import ftplib
+import hashlib
+import io
+import socket
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from fake_support import TIMEOUT, read_reply
+
+from fakeservers import ConfigError, from_config
+from fakeservers.ftp.config import read_ftp_config
+from fakeservers.ftp.sink_protocol import Passive, Quit, Reply, SinkControl, Store, passive_reply
+
+Start = Callable[..., Any]
+PATTERN = b"0123456789abcdef"
+
+
+def _control(**config: Any) -> SinkControl:
+    return SinkControl(read_ftp_config({"sink": True, **config}))
+
+
+def _steps(control: SinkControl, *lines: str) -> list[Any]:
+    return [control.handle(line.encode() + b"\r\n") for line in lines]
+
+
+def test_an_anonymous_upload_logs_in_then_asks_for_passive_then_store() -> None:
+    control = _control(anonymous={"writable": True})
+    steps = _steps(control, "USER anonymous", "PASS guest@", "CWD pub/in", "TYPE I", "PASV", "STOR up.bin",
+                   "QUIT")
+    assert [type(step) for step in steps] == [Reply, Reply, Reply, Reply, Passive, Store, Quit]
+    assert [step.text[:3] for step in steps[:4]] == ["331", "230", "250", "200"]
+    assert steps[5] == Store(path="/pub/in/up.bin", argument="up.bin")
+
+
+def test_an_account_needs_its_password_and_a_read_only_one_is_refused() -> None:
+    control = _control(accounts=[{"user": "luasocket", "password": "secret"}],
+                       anonymous={"writable": False})
+    assert [step.text[:3] for step in _steps(control, "USER luasocket", "PASS wrong", "STOR x",
+                                              "USER anonymous", "PASS a@b",
+                                              "USER luasocket", "PASS secret", "PWD")] == [
+        "331", "530", "530", "331", "530", "331", "230", "257"]
+
+
+@pytest.mark.parametrize(("lines", "last"), [
+    (("USER anonymous", "PASS a@b", "STOR up.bin"), "425"),          # no PASV before it
+    (("USER anonymous", "PASS a@b", "PASV", "STOR"), "501"),
+    (("USER anonymous", "PASS a@b", "RETR up.bin"), "502"),           # the sink serves no files
+    (("USER anonymous", "PASS a@b", "TYPE E"), "504"),
+    (("PASS a@b",), "503"),
+])
+def test_what_an_upload_does_not_need_or_gets_wrong_is_refused(lines: tuple[str, ...], last: str) -> None:
+    step = _steps(_control(anonymous={"writable": True}), *lines)[-1]
+    assert isinstance(step, Reply) and step.text.startswith(last)
+
+
+def test_a_passive_reply_names_the_address_in_six_numbers() -> None:
+    assert passive_reply("127.0.0.1", 50000) == "227 Entering passive mode (127,0,0,1,195,80)."
+
+
+@pytest.mark.parametrize("sink", [False, True])
+def test_uploads_are_recorded_alike_by_both_engines(start: Start, sink: bool) -> None:
+    good = (PATTERN * 10_000)[:150_000]
+    server = start("ftp", {"anonymous": {"writable": True}, "record_limit": 1000, "sink": sink,
+                           "expect_uploads": {"/up.bin": {"size": 150_000, "pattern": PATTERN.decode()}}})
+    client = ftplib.FTP()
+    client.connect(server.host, server.port, timeout=TIMEOUT)
+    try:
+        client.login()
+        client.storbinary("STOR up.bin", io.BytesIO(good))
+        client.storbinary("STOR up.bin", io.BytesIO(good[:-1] + b"?"))
+        client.storbinary("STOR /small.txt", io.BytesIO(b"hello"))
+        client.quit()
+    finally:
+        client.close()
+    received = server.received
+    assert [(item.path, item.user, item.content.length, item.content.sha256, item.data, item.complete)
+            for item in received.stored] == [
+        ("/up.bin", "anonymous", 150_000, hashlib.sha256(good).hexdigest(), None, True),
+        ("/up.bin", "anonymous", 150_000, hashlib.sha256(good[:-1] + b"?").hexdigest(), None, True),
+        ("/small.txt", "anonymous", 5, hashlib.sha256(b"hello").hexdigest(), b"hello", True)]
+    assert [(t.verb, t.argument, t.mode) for t in received.transfers] == [
+        ("STOR", "up.bin", "PASV"), ("STOR", "up.bin", "PASV"), ("STOR", "/small.txt", "PASV")]
+    assert received.verbs() == ["USER", "PASS", "TYPE", "PASV", "STOR", "TYPE", "PASV", "STOR",
+                                "TYPE", "PASV", "STOR", "QUIT"]
+
+
+def test_stopping_the_sink_during_an_upload_records_it_incomplete(start: Start) -> None:
+    server = start("ftp", {"anonymous": {"writable": True}, "sink": True})
+    with socket.create_connection((server.host, server.port), timeout=TIMEOUT) as control:
+        assert read_reply(control).startswith(b"220")
+        for line, code in ((b"USER anonymous", b"331"), (b"PASS a@b", b"230")):
+            control.sendall(line + b"\r\n")
+            assert read_reply(control).startswith(code)
+        control.sendall(b"PASV\r\n")
+        numbers = read_reply(control).split(b"(")[1].split(b")")[0].split(b",")
+        port = int(numbers[4]) * 256 + int(numbers[5])
+        with socket.create_connection((server.host, port), timeout=TIMEOUT) as data:
+            control.sendall(b"STOR part.bin\r\n")
+            assert read_reply(control).startswith(b"150")
+            data.sendall(b"partial")
+            server.stop()
+    [stored] = server.received.stored
+    assert (stored.path, stored.complete) == ("/part.bin", False)
+    assert stored.content.length <= len(b"partial")
+
+
+@pytest.mark.parametrize(("config", "field"), [
+    ({"replies": {"STOR": "550 no"}}, "replies"),
+    ({"transfer": {"rate": 100}}, "transfer"),
+    ({"anonymous": {"files": {"a.txt": "x"}, "writable": True}}, "anonymous.files"),
+])
+def test_the_sink_takes_no_script_faults_or_files(config: dict[str, Any], field: str) -> None:
+    with pytest.raises(ConfigError) as error:
+        from_config("ftp", {"sink": True, **config})
+    assert field in str(error.value)
