@@ -57,12 +57,14 @@ Schema ``lsconform-results``, version 1::
                                   "callback_calls": 0, "near_ceiling": false,
                                   "length_only": false,   # true: value 1 checked by length only
                                   "peer_loads": [...], "peer_load": 0.31,  # peers' CPU s per timed s
-                                  "peer_busy": false}, ...},             # peer_load >= 0.8
+                                  "peer_busy": false,                    # peer_load >= 0.8
+                                  "peer_bound": false}, ...},            # near_ceiling and peer_busy
           "ratios": {"luasocket3-lua5.4": 0.78}}],   # candidate median / reference median
         "scores": {"luasocket3-lua5.4": {"geomean": 0.81, "count": 9,
                                          "excluded": [{"id": "...", "why": "..."}],
                                          "near_ceiling": ["perf.smtp.mail.200"],
-                                         "peer_busy": ["perf.udp.receive.100k"]}}}
+                                         "peer_busy": ["perf.udp.receive.100k"],
+                                         "peer_bound": []}}}
     }
 
 A bench run also has one ordinary record per workload and side in

@@ -77,7 +77,10 @@ def score_line(name: str, score: Mapping[str, Any], total: int) -> str:
                  f"side: {', '.join(score['near_ceiling'])}")
     if score.get("peer_busy"):
         head += (f"; {len(score['peer_busy'])} with the harness's peers busy at least "
-                 f"{PEER_BUSY:.0%} of the time, so the peers set the pace: {', '.join(score['peer_busy'])}")
+                 f"{PEER_BUSY:.0%} of the time: {', '.join(score['peer_busy'])}")
+    if score.get("peer_bound"):
+        head += (f"; {len(score['peer_bound'])} where by both measures the peers set the pace: "
+                 f"{', '.join(score['peer_bound'])}")
     if not score["excluded"]:
         return head
     left_out = "; ".join(f"{item['id']}: {item['why']}" for item in score["excluded"])
@@ -113,8 +116,11 @@ def notes() -> list[str]:
             "ceiling (a plain-socket client's rate against the same peers): the peer may be the limit. "
             "Peer load: the CPU seconds the harness's peers and fake servers spent per second of the "
             "candidate's timed part, median of the runs, one per side in column order; "
-            f"{PEER_MARK} a load of {PEER_BUSY:.2f} or more: the peers were hardly ever idle, so they set "
-            "the pace, not the candidate."]
+            f"{PEER_MARK} a load of {PEER_BUSY:.2f} or more: the peers were hardly ever idle. Marked both "
+            f"{CEILING_MARK}{PEER_MARK}, the peers set the pace, not the candidate; {PEER_MARK} alone, the "
+            "ceiling shows they could go faster (a peer pacing itself by a fast candidate is busy however "
+            f"fast it could go); {CEILING_MARK} alone, they idled (a ping-pong near the ceiling waits on the "
+            "machine's wake-up latency with any client)."]
 
 
 def settings_line(bench: Mapping[str, Any]) -> str:

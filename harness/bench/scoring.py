@@ -23,10 +23,14 @@ section of results.json (its shape is in ``harness/results.py``):
 * a side's **peer load** is the median, over its measured runs, of the CPU
   seconds the harness's peers spent per second of the candidate's timed
   part (``harness.bench.peerload``); at ``PEER_BUSY`` or above the peers
-  had next to no idle time, so they, not the candidate, set the pace: the
-  side is marked ``peer_busy`` and the score lists those ratios too. The
-  ceiling is an estimate made with another client; the load is what the
-  peers did in the run itself.
+  had next to no idle time: the side is marked ``peer_busy``. The ceiling
+  is an estimate made with another client; the load is what the peers did
+  in the run itself. Each alone can mislead: a ping-pong comes near the
+  ceiling with any client while its echo peer idles, and a UDP sender
+  pacing itself by a fast receiver's queue is busy however much faster it
+  could go (its ceiling says how much). A side marked both ways is
+  ``peer_bound``: by both measures the peers, not the candidate, set the
+  pace. The score lists the ratios concerned under each mark.
 """
 
 from __future__ import annotations
@@ -69,6 +73,7 @@ def side_figures(size: int, side: SideRuns, ceiling: float | None) -> dict[str, 
     figures["peer_loads"] = list(side.peer_loads)
     figures["peer_load"] = statistics.median(side.peer_loads) if side.peer_loads else None
     figures["peer_busy"] = figures["peer_load"] is not None and figures["peer_load"] >= PEER_BUSY
+    figures["peer_bound"] = figures["near_ceiling"] and figures["peer_busy"]
     if side.result is not None and side.verdict.value not in _CORRECT:
         figures["reason"] = side.result.reason.splitlines()[0] if side.result.reason else ""
     return figures
@@ -115,9 +120,10 @@ def score(workloads: Sequence[dict[str, Any]], candidate: str, reference: str) -
     A ratio where either side came near the peer's ceiling stays in (leaving
     it out would penalise exactly the candidates fast enough to reach it),
     but it is listed under ``near_ceiling``: it understates the faster side.
-    So is one where either side kept the peers busy, under ``peer_busy``.
+    So is one where either side kept the peers busy, under ``peer_busy``,
+    and one where a side was both, under ``peer_bound``.
     """
-    ratios, excluded, near, busy = [], [], [], []
+    ratios, excluded, near, busy, bound = [], [], [], [], []
     for figures in workloads:
         why = exclusion(figures, candidate, reference)
         if why:
@@ -128,9 +134,11 @@ def score(workloads: Sequence[dict[str, Any]], candidate: str, reference: str) -
             near.append(figures["id"])
         if any(figures["sides"][name].get("peer_busy") for name in (candidate, reference)):
             busy.append(figures["id"])
+        if any(figures["sides"][name].get("peer_bound") for name in (candidate, reference)):
+            bound.append(figures["id"])
     geomean = math.exp(sum(math.log(ratio) for ratio in ratios) / len(ratios)) if ratios else None
     return {"geomean": geomean, "count": len(ratios), "excluded": excluded, "near_ceiling": near,
-            "peer_busy": busy}
+            "peer_busy": busy, "peer_bound": bound}
 
 
 def bench_section(runs: Sequence[WorkloadRuns], reference: str, candidates: Sequence[str],

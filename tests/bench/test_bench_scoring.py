@@ -20,6 +20,7 @@ from harness.bench.session import SideRuns, WorkloadRuns
 from harness.results import SCHEMA_FILE, check_document
 from harness.scenario.model import Scenario, ScenarioResult, Verdict
 from reports import bench_svg, html, markdown
+from reports.bench_text import score_line
 
 SETTINGS = {"pairs": 3, "warmup": 1, "quick": True, "command": "lsconform bench --candidate lua --quick",
             "machine": {"cpu": "Test CPU", "cores": 2, "python": "3.11.7", "platform": "Linux",
@@ -93,6 +94,22 @@ def test_a_side_whose_peers_were_busy_is_marked(stream: Scenario) -> None:
     assert result["peer_busy"] == ["perf.tiny.stream"]
     unmeasured = workload_figures(_runs(stream, [1.0], [2.0]), "reference")["sides"]["lua"]
     assert (unmeasured["peer_load"], unmeasured["peer_busy"], unmeasured["peer_loads"]) == (None, False, [])
+    assert result["peer_bound"] == [] and lua["peer_bound"] is False  # busy, but far from the ceiling
+
+
+def test_a_side_both_busy_and_near_the_ceiling_is_peer_bound(stream: Scenario) -> None:
+    close = 1.0 / NEAR_CEILING  # seconds that put a side just at the ceiling's mark (ceiling: 1 s)
+    busy, idle = [PEER_BUSY + 0.1], [0.2]
+    figures = workload_figures(_runs(stream, [close * 0.99], [close * 0.99], ceiling=[1.0],
+                                     reference_loads=idle, peer_loads=busy), "reference")
+    reference, lua = figures["sides"]["reference"], figures["sides"]["lua"]
+    marks = ("near_ceiling", "peer_busy", "peer_bound")
+    assert [reference[mark] for mark in marks] == [True, False, False]
+    assert [lua[mark] for mark in marks] == [True, True, True]
+    result = score([figures], "lua", "reference")
+    assert result["peer_bound"] == ["perf.tiny.stream"] == result["peer_busy"] == result["near_ceiling"]
+    assert "1 where by both measures the peers set the pace: perf.tiny.stream" in \
+        score_line("lua", result, 1)
 
 
 def test_the_score_is_a_geometric_mean_over_what_measures_the_candidate(stream: Scenario, ping_pong: Scenario,
@@ -157,8 +174,8 @@ def test_the_markdown_summary_has_the_figures(stream: Scenario, ping_pong: Scena
         "| perf.tiny.ping-pong | k exchanges/s | 0.02 (0.02–0.02) | 0.00667 (0.00667–0.00667)† | 0.33 | - "
         "| - / - |",
     ]
-    assert "1 with the harness's peers busy at least 80% of the time, so the peers set the pace: " \
-        "perf.tiny.stream" in text
+    assert "1 with the harness's peers busy at least 80% of the time: perf.tiny.stream" in text
+    assert "by both measures" not in text  # busy, but far below the ceiling: not peer-bound
     assert "lua: throughput score 0.50 (geometric mean of the candidate/reference ratios over 1 of 2" in text
     assert "not scored: perf.tiny.ping-pong: lua: one protocol round trip" in text
     assert "near a peer's ceiling" not in text  # both sides far below the plain client's rate
