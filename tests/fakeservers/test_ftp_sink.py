@@ -12,7 +12,8 @@ from typing import Any
 import pytest
 from fake_support import TIMEOUT, read_reply
 
-from fakeservers import ConfigError, from_config
+from fakeservers import ConfigError, Opened, from_config
+from fakeservers.events import DATA
 from fakeservers.ftp.config import read_ftp_config
 from fakeservers.ftp.sink_protocol import Passive, Quit, Reply, SinkControl, Store, passive_reply
 
@@ -102,6 +103,9 @@ def test_stopping_the_sink_during_an_upload_records_it_incomplete(start: Start) 
         with socket.create_connection((server.host, port), timeout=TIMEOUT) as data:
             control.sendall(b"STOR part.bin\r\n")
             assert read_reply(control).startswith(b"150")
+            # Stop only once the server holds the data connection: the upload has begun.
+            assert server.transcript.wait_for(
+                lambda event: isinstance(event, Opened) and event.channel == DATA, TIMEOUT)
             data.sendall(b"partial")
             server.stop()
     [stored] = server.received.stored
