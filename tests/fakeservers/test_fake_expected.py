@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import ftplib
 import hashlib
-import io
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -106,6 +104,9 @@ def _post(server: Any, path: str, body: bytes) -> None:
         connection.close()
 
 
+# FTP's expect_uploads: tests/fakeservers/test_ftp_sink.py, for both of its engines.
+
+
 def test_an_http_route_that_expects_its_body_records_what_arrived(start: Start) -> None:
     route = {"path": "/sink", "method": "POST", "body": "stored", "record_body": "digest",
              "expect_body": {"size": 300_000, "pattern": PATTERN.decode()}}
@@ -117,21 +118,3 @@ def test_an_http_route_that_expects_its_body_records_what_arrived(start: Start) 
     assert [(request.body_length, request.body_sha256) for request in server.received] == [
         (300_000, hashlib.sha256(good).hexdigest()), (300_000, hashlib.sha256(bad).hexdigest())]
 
-
-def test_an_ftp_upload_that_is_expected_is_recorded_as_it_arrived(start: Start) -> None:
-    server = start("ftp", {"anonymous": {"writable": True}, "record_limit": 1000,
-                           "expect_uploads": {"/up.bin": {"size": 70_000, "pattern": PATTERN.decode()}}})
-    good = (PATTERN * 5_000)[:70_000]
-    client = ftplib.FTP()
-    client.connect(server.host, server.port, timeout=TIMEOUT)
-    try:
-        client.login()
-        client.storbinary("STOR up.bin", io.BytesIO(good))
-        client.storbinary("STOR up.bin", io.BytesIO(good[:-1] + b"?"))
-        client.storbinary("STOR other.bin", io.BytesIO(good))  # not expected there: hashed as ever
-    finally:
-        client.close()
-    assert [(item.path, item.content.length, item.content.sha256) for item in server.received.stored] == [
-        ("/up.bin", 70_000, hashlib.sha256(good).hexdigest()),
-        ("/up.bin", 70_000, hashlib.sha256(good[:-1] + b"?").hexdigest()),
-        ("/other.bin", 70_000, hashlib.sha256(good).hexdigest())]
