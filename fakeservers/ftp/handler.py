@@ -97,8 +97,7 @@ class ScriptedFTPHandler(FTPHandler):
     def found_terminator(self) -> None:
         line = b"".join(self._in_buffer) + CRLF
         self.state.transcript.command(self.connection, line)
-        verb, _, argument = line[:-2].decode(self.encoding, "replace").partition(" ")
-        self.state.add(FtpCommand(self.connection, line, verb.upper(), argument))
+        self.state.add(FtpCommand.parse(self.connection, line))
         super().found_terminator()
 
     # -- the reply script -------------------------------------------------------

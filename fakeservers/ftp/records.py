@@ -25,6 +25,13 @@ class FtpCommand:
     verb: str  # upper-cased
     argument: str
 
+    @classmethod
+    def parse(cls, connection: int, line: bytes) -> FtpCommand:
+        """A command line as received (its CRLF, or a bare LF, ending it) split into verb and argument."""
+        body = line[:-2] if line.endswith(b"\r\n") else line.removesuffix(b"\n")
+        verb, _, argument = body.decode("utf-8", "replace").partition(" ")
+        return cls(connection, line, verb.upper(), argument)
+
 
 @dataclass(frozen=True)
 class Transfer:

@@ -12,7 +12,8 @@ PWD, PASV, STOR and QUIT. It records commands, the transfer and the upload
 does), and answers anything else 502. It has no reply script, no transfer
 faults and no files to download.
 
-``SinkControl.handle`` takes one command line and returns what to do: a
+``SinkControl.handle`` takes one command (``FtpCommand.parse`` splits the
+line, as for the pyftpdlib engine's records) and returns what to do: a
 reply to send, or a ``Passive``/``Store`` step whose socket work the caller
 (``sink_server``) performs before it sends the reply the step carries.
 """
@@ -64,10 +65,8 @@ class SinkControl:
         self.directory = "/"
         self.passive = False  # a data listener is open for the next transfer
 
-    def handle(self, line: bytes) -> Step:
-        text = line.rstrip(b"\r\n").decode("utf-8", "surrogateescape")
-        verb, _, argument = text.partition(" ")
-        verb = verb.upper()
+    def handle(self, verb: str, argument: str) -> Step:
+        """What to do for one command (``verb`` upper-cased, as ``FtpCommand.parse`` gives it)."""
         if not self.logged_in and verb not in _ANY_STATE:
             return Reply("530 Log in with USER and PASS first.")
         handler = getattr(self, f"_{verb.lower()}", None) if verb.isalpha() else None

@@ -104,10 +104,9 @@ class _Session:
     def _command(self, line: bytes) -> bool:
         """Carry out one command line; False once the session is over."""
         self.transcript.command(self.connection, line)
-        text = line.rstrip(b"\r\n").decode("utf-8", "surrogateescape")
-        verb, _, argument = text.partition(" ")
-        self.state.add(FtpCommand(self.connection, line, verb.upper(), argument))
-        step = self.protocol.handle(line)
+        command = FtpCommand.parse(self.connection, line)
+        self.state.add(command)
+        step = self.protocol.handle(command.verb, command.argument)
         if isinstance(step, Reply):
             self._reply(step.text)
         elif isinstance(step, Passive):

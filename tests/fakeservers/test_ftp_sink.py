@@ -15,6 +15,7 @@ from fake_support import TIMEOUT, read_reply
 from fakeservers import ConfigError, Opened, from_config
 from fakeservers.events import DATA
 from fakeservers.ftp.config import read_ftp_config
+from fakeservers.ftp.records import FtpCommand
 from fakeservers.ftp.sink_protocol import Passive, Quit, Reply, SinkControl, Store, passive_reply
 
 Start = Callable[..., Any]
@@ -26,7 +27,8 @@ def _control(**config: Any) -> SinkControl:
 
 
 def _steps(control: SinkControl, *lines: str) -> list[Any]:
-    return [control.handle(line.encode() + b"\r\n") for line in lines]
+    commands = [FtpCommand.parse(0, line.encode() + b"\r\n") for line in lines]
+    return [control.handle(command.verb, command.argument) for command in commands]
 
 
 def test_an_anonymous_upload_logs_in_then_asks_for_passive_then_store() -> None:
