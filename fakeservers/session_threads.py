@@ -26,16 +26,12 @@ class SessionThreads(abc.ABC):
 
     thread_name = "lsconform-fake-session"
 
-    def __init__(self) -> None:
+    def __init__(self, transcript: WireTranscript) -> None:
+        self.transcript = transcript  # connections are recorded here as opened and closed
         self.listener: socket.socket | None = None
         self.stopping = threading.Event()
         self._live: dict[int, tuple[threading.Thread, list[socket.socket]]] = {}
         self._live_lock = threading.Lock()
-
-    @property
-    @abc.abstractmethod
-    def transcript(self) -> WireTranscript:
-        """Where connections are recorded as opened and closed."""
 
     @abc.abstractmethod
     def listen(self) -> socket.socket:

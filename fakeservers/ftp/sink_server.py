@@ -19,7 +19,7 @@ import time
 from typing import TYPE_CHECKING
 
 from fakeservers.addresses import bind_listener
-from fakeservers.events import DATA, WireTranscript
+from fakeservers.events import DATA
 from fakeservers.ftp.records import FtpCommand, FtpState, StoredFile, Transfer
 from fakeservers.ftp.sink_protocol import GREETING, Passive, Quit, Reply, SinkControl, Store, passive_reply
 from fakeservers.payload import FULL, BodyRecorder
@@ -40,16 +40,12 @@ class FtpSinkLoop(SessionThreads):
     thread_name = "lsconform-fake-ftp-sink"
 
     def __init__(self, server: FtpServer) -> None:
-        super().__init__()
+        super().__init__(server.transcript)
         self.server = server
 
     @property
     def state(self) -> FtpState:
         return self.server._state  # made after the loop, which the server builds first
-
-    @property
-    def transcript(self) -> WireTranscript:
-        return self.server.transcript
 
     def listen(self) -> socket.socket:
         config = self.server.config
@@ -79,7 +75,7 @@ class _Session:
         self.sockets = sockets  # every open socket of the session, for the loop's ``close``
         self.protocol = SinkControl(loop.server.config)
         self.data_listener: socket.socket | None = None
-        self.buffer = memoryview(bytearray(DATA_READ_SIZE))
+        self.buffer: memoryview | None = None  # made by the first upload, reused by the next
 
     def run(self) -> str:
         """Serve the control connection; who ended it ("client", "server" or "stop")."""
@@ -172,6 +168,8 @@ class _Session:
 
     def _receive(self, data: socket.socket, recorder: BodyRecorder, expected_length: int | None) -> bool:
         """Read the data connection to its end into ``recorder``; False if the server stopped first."""
+        if self.buffer is None:
+            self.buffer = memoryview(bytearray(DATA_READ_SIZE))
         buffer = self.buffer
         received = 0
         while True:

@@ -10,7 +10,6 @@ import socket
 from typing import TYPE_CHECKING
 
 from fakeservers.addresses import bind_configured
-from fakeservers.events import WireTranscript
 from fakeservers.session_threads import SessionThreads
 from fakeservers.smtp.protocol import MailEnvelope
 from fakeservers.smtp.sink_protocol import SinkSession
@@ -27,12 +26,8 @@ class SinkLoop(SessionThreads):
     thread_name = "lsconform-fake-smtp-sink"
 
     def __init__(self, server: SmtpServer) -> None:
-        super().__init__()
+        super().__init__(server.transcript)
         self.server = server
-
-    @property
-    def transcript(self) -> WireTranscript:
-        return self.server.transcript
 
     def listen(self) -> socket.socket:
         config = self.server.config
