@@ -146,6 +146,12 @@ class Fields:
         value = self._value(key, default)
         return value if key not in self.raw else as_integer(value, self.field(key), minimum, maximum)
 
+    def refuse(self, keys: Iterable[str], why: str) -> None:
+        """A ``ConfigError`` at the first of ``keys`` present (a setting that rules them out: ``why``)."""
+        for key in keys:
+            if key in self.raw:
+                raise ConfigError(self.field(key), why)
+
     def flag(self, key: str, default: bool) -> bool:
         value = self.raw.get(key, default)
         if not isinstance(value, bool):

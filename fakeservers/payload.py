@@ -118,6 +118,13 @@ def read_payload(raw: Any, field: str) -> Payload:
     return Payload(size=fields.integer("size"), pattern=pattern)
 
 
+def read_expected(raw: Any, field: str) -> Payload:
+    """A payload an upload is expected to carry, its SHA-256 computed now: not while a client uploads."""
+    payload = read_payload(raw, field)
+    _ = payload.digest
+    return payload
+
+
 @dataclass(frozen=True)
 class BodyRecord:
     """What arrived: ``data`` (None when only the digest was kept), its length and SHA-256."""

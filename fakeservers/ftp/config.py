@@ -48,7 +48,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from fakeservers.config import ConfigError, Fields, as_list, as_text, describe, join
-from fakeservers.payload import Payload, read_payload
+from fakeservers.payload import Payload, read_expected, read_payload
 from fakeservers.replies import ReplyScript, read_reply_script
 
 TRANSFER_VERBS = ("RETR", "STOR", "STOU", "APPE", "NLST", "LIST", "MLSD")
@@ -115,9 +115,7 @@ def read_ftp_config(raw: Mapping[str, Any] | None, prefix: str = "") -> FtpConfi
 
 def _check_sink(fields: Fields, accounts: tuple[Account, ...], anonymous: Account | None) -> None:
     """The sink engine serves uploads only: no script, no faults, no files to read."""
-    for key in _NOT_WITH_SINK:
-        if key in fields:
-            raise ConfigError(fields.field(key), "the sink engine (sink: true) does not take this key")
+    fields.refuse(_NOT_WITH_SINK, "the sink engine (sink: true) does not take this key")
     for index, account in enumerate(accounts):
         if account.files:
             raise ConfigError(join(fields.field("accounts"), index) + ".files",
@@ -181,9 +179,7 @@ def _read_expected_uploads(fields: Fields) -> dict[str, Payload]:
         if not name.startswith("/") or name.endswith("/") or any(seg in ("", ".", "..") for seg in segments):
             raise ConfigError(key_field, "expected a file's path from the home, such as /up.bin "
                                          "(leading '/', no '..', no '//')")
-        payload = read_payload(value, key_field)
-        _ = payload.digest
-        expected[name] = payload
+        expected[name] = read_expected(value, key_field)
     return expected
 
 

@@ -43,7 +43,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from fakeservers.config import ConfigError, Fields, as_bytes, as_integer, as_list, describe
-from fakeservers.payload import FULL, RECORD_MODES, Payload, read_payload
+from fakeservers.payload import FULL, RECORD_MODES, Payload, read_expected, read_payload
 
 LENGTH = "length"
 CHUNKED = "chunked"
@@ -156,17 +156,9 @@ def _read_route(raw: Any, path: str) -> Route:
         stall=_read_stall(fields),
         raw=fields.data("raw", None),
         record_body=fields.choice("record_body", RECORD_MODES, FULL),
-        expect_body=_read_expected(fields),
+        expect_body=(read_expected(fields.get("expect_body"), fields.field("expect_body"))
+                     if "expect_body" in fields else None),
     )
-
-
-def _read_expected(fields: Fields) -> Payload | None:
-    """``expect_body``, its SHA-256 computed now: a server that receives it must not spend the time."""
-    if "expect_body" not in fields:
-        return None
-    payload = read_payload(fields.get("expect_body"), fields.field("expect_body"))
-    _ = payload.digest
-    return payload
 
 
 def _read_header(raw: Any, field: str) -> bytes:

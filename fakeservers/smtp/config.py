@@ -64,7 +64,5 @@ def read_smtp_config(raw: Mapping[str, Any] | None, prefix: str = "") -> SmtpCon
     script = read_reply_script(fields, DONE_VERBS)
     sink = fields.flag("sink", False)
     if sink:
-        scripted = [key for key in _SCRIPT_KEYS if key in fields]
-        if scripted:
-            raise ConfigError(fields.field(scripted[0]), "the sink engine (sink: true) has no reply script")
+        fields.refuse(_SCRIPT_KEYS, "the sink engine (sink: true) has no reply script")
     return SmtpConfig(host=host, port=port, hostname=hostname, script=script, sink=sink)
