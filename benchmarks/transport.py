@@ -12,8 +12,9 @@ line also carries ``peak=``, the reference's peak traced memory during one
 extra (untimed) run, as a multiple of the bytes received.
 
 Method. Each workload is run as reference, baseline, reference, baseline...
-(interleaved, so drifts in machine load hit both sides alike) and the median
-rate of each side is reported. The peer that sends the data is a separate
+(interleaved, so drifts in machine load hit both sides alike; the UDP
+workload interleaves within a run, below) and the median rate of each side
+is reported. The peer that sends the data is a separate
 process, started before the clock starts. The baseline is what a careful
 Python programmer would write with the ``socket`` module alone:
 
@@ -25,7 +26,11 @@ Python programmer would write with the ``socket`` module alone:
   ``recv(65535)``. The sender posts a batch small enough for the default
   socket buffer and only then signals the receiver, which times the draining
   of each batch: a Python sender is slower than a Python receiver, so timing
-  a free-running stream would measure the sender.
+  a free-running stream would measure the sender. Each run serves both
+  sides at once, a batch to each socket, drained one side after the other
+  (the first side taking turns): a run lasts under a second, and a change
+  in machine load within it, which moved the ratio between 0.76 and 0.94
+  from run to run when each side had a run of its own, now hits both.
 """
 
 from __future__ import annotations
@@ -52,6 +57,9 @@ LINE = b"L" * 63 + b"\n"
 DATAGRAM = b"D" * 512
 UDP_BATCH = 64  # datagrams in flight at once: fits the default receive buffer
 _FORK = multiprocessing.get_context("fork")
+
+Run = Callable[[], tuple[float, float]]  # one timed run: (reference rate, baseline rate)
+Drain = Callable[[int], None]  # receives that many queued datagrams
 
 
 @dataclass(frozen=True)
@@ -80,24 +88,33 @@ def _feed_stream(port: int, block: bytes, total: int) -> None:
             left -= step
 
 
-def _feed_datagrams(port: int, count: int, control: Connection) -> None:
-    """Send ``count`` datagrams in batches, each announced on ``control``.
+def _feed_datagrams(ports: tuple[int, ...], count: int, control: Connection) -> None:
+    """Send ``count`` datagrams to each port in batches, each batch announced on ``control``.
 
     If the receiver does not acknowledge a batch (a datagram was dropped),
-    extra datagrams are sent until it does, so a loss can never hang a run.
+    one more datagram goes to each port every second until it does, so a
+    loss can never hang a run.
     """
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
-        sock.connect(("127.0.0.1", port))
+    socks = [socket.socket(socket.AF_INET, socket.SOCK_DGRAM) for _ in ports]
+    try:
+        for sock, port in zip(socks, ports, strict=True):
+            sock.connect(("127.0.0.1", port))
         sent = 0
         while sent < count:
             batch = min(UDP_BATCH, count - sent)
-            for _ in range(batch):
-                sock.send(DATAGRAM)
+            for sock in socks:
+                send = sock.send
+                for _ in range(batch):
+                    send(DATAGRAM)
             sent += batch
             control.send_bytes(b"ready")
             while not control.poll(1.0):
-                sock.send(DATAGRAM)
+                for sock in socks:
+                    sock.send(DATAGRAM)
             control.recv_bytes()
+    finally:
+        for sock in socks:
+            sock.close()
 
 
 # -- one timed run per side and workload ------------------------------------
@@ -139,12 +156,17 @@ def _baseline_stream(start_peer: Callable[[int], multiprocessing.process.BasePro
     return elapsed
 
 
+def _in_turn(reference: Callable[[], float], baseline: Callable[[], float]) -> Run:
+    """A run of a stream workload: the reference's run of its own, then the baseline's."""
+    return lambda: (reference(), baseline())
+
+
 def _check(condition: bool, what: str) -> None:
     if not condition:
         raise SystemExit(f"benchmark data check failed: {what}")
 
 
-def receive_all(sizes: Sizes) -> tuple[Callable[[], float], Callable[[], float]]:
+def receive_all(sizes: Sizes) -> Run:
     total = sizes.stream_bytes
     start_peer = _stream_peer(bytes(range(256)) * (MiB // 256), total)
 
@@ -159,11 +181,11 @@ def receive_all(sizes: Sizes) -> tuple[Callable[[], float], Callable[[], float]]
         data = b"".join(parts)
         _check(len(data) == total, "baseline length")
 
-    return (lambda: total / _reference_stream(start_peer, reference_consume),
-            lambda: total / _baseline_stream(start_peer, baseline_consume))
+    return _in_turn(lambda: total / _reference_stream(start_peer, reference_consume),
+                    lambda: total / _baseline_stream(start_peer, baseline_consume))
 
 
-def receive_lines(sizes: Sizes) -> tuple[Callable[[], float], Callable[[], float]]:
+def receive_lines(sizes: Sizes) -> Run:
     count = sizes.lines
     start_peer = _stream_peer(LINE * (MiB // len(LINE)), count * len(LINE))
 
@@ -180,11 +202,11 @@ def receive_lines(sizes: Sizes) -> tuple[Callable[[], float], Callable[[], float
                 readline()
             _check(readline() == LINE, "baseline last line")
 
-    return (lambda: count / _reference_stream(start_peer, reference_consume),
-            lambda: count / _baseline_stream(start_peer, baseline_consume))
+    return _in_turn(lambda: count / _reference_stream(start_peer, reference_consume),
+                    lambda: count / _baseline_stream(start_peer, baseline_consume))
 
 
-def receive_4096(sizes: Sizes) -> tuple[Callable[[], float], Callable[[], float]]:
+def receive_4096(sizes: Sizes) -> Run:
     total = sizes.stream_bytes
     start_peer = _stream_peer(bytes(range(256)) * (MiB // 256), total)
 
@@ -200,62 +222,63 @@ def receive_4096(sizes: Sizes) -> tuple[Callable[[], float], Callable[[], float]
         while got < total:
             got += len(recv(4096))
 
-    return (lambda: total / _reference_stream(start_peer, reference_consume),
-            lambda: total / _baseline_stream(start_peer, baseline_consume))
+    return _in_turn(lambda: total / _reference_stream(start_peer, reference_consume),
+                    lambda: total / _baseline_stream(start_peer, baseline_consume))
 
 
-def _udp_run(bind_port: Callable[[], int], drain: Callable[[int], object], count: int) -> float:
-    """Seconds spent draining ``count`` datagrams, batch by batch."""
+def _udp_run(ports: tuple[int, int], drains: tuple[Drain, Drain], count: int) -> tuple[float, float]:
+    """Rates of the two sides draining ``count`` datagrams each, batch by batch, in turns."""
     ours, theirs = _FORK.Pipe()
-    sender = _FORK.Process(target=_feed_datagrams, args=(bind_port(), count, theirs), daemon=True)
+    sender = _FORK.Process(target=_feed_datagrams, args=(ports, count, theirs), daemon=True)
     sender.start()
-    busy = 0.0
+    busy = [0.0, 0.0]
     received = 0
+    first = 0
     while received < count:
         ours.recv_bytes()
         batch = min(UDP_BATCH, count - received)
-        began = time.perf_counter()
-        drain(batch)
-        busy += time.perf_counter() - began
+        for side in (first, 1 - first):
+            began = time.perf_counter()
+            drains[side](batch)
+            busy[side] += time.perf_counter() - began
+        first = 1 - first
         received += batch
         ours.send_bytes(b"next")
     sender.join()
     ours.close()
     theirs.close()
-    return busy
+    return count / busy[0], count / busy[1]
 
 
-def udp_datagrams(sizes: Sizes) -> tuple[Callable[[], float], Callable[[], float]]:
+def udp_datagrams(sizes: Sizes) -> Run:
     count = sizes.datagrams
 
-    def reference() -> float:
+    def run() -> tuple[float, float]:
         udp, *_ = ls.udpsocket()
-        udp.setsockname("127.0.0.1", 0)
-        receive = udp.receive
-
-        def drain(batch: int) -> None:
-            for _ in range(batch):
-                result = receive()
-            _check(result == (DATAGRAM,), "reference datagram")
-
+        sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         try:
-            return count / _udp_run(lambda: udp.getsockname()[1], drain, count)
-        finally:
-            udp.close()
-
-    def baseline() -> float:
-        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+            udp.setsockname("127.0.0.1", 0)
             sock.bind(("127.0.0.1", 0))
+            receive = udp.receive
             recv = sock.recv
 
-            def drain(batch: int) -> None:
+            def reference(batch: int) -> None:
+                for _ in range(batch):
+                    result = receive()
+                _check(result == (DATAGRAM,), "reference datagram")
+
+            def baseline(batch: int) -> None:
                 for _ in range(batch):
                     data = recv(65535)
                 _check(data == DATAGRAM, "baseline datagram")
 
-            return count / _udp_run(lambda: sock.getsockname()[1], drain, count)
+            ports = (udp.getsockname()[1], sock.getsockname()[1])
+            return _udp_run(ports, (reference, baseline), count)
+        finally:
+            udp.close()
+            sock.close()
 
-    return reference, baseline
+    return run
 
 
 def peak_memory_ratio(sizes: Sizes) -> float:
@@ -285,7 +308,7 @@ class Workload:
     unit: str
     scale: float
     digits: int
-    setup: Callable[[Sizes], tuple[Callable[[], float], Callable[[], float]]]
+    setup: Callable[[Sizes], Run]
 
 
 WORKLOADS = (
@@ -298,12 +321,13 @@ WORKLOADS = (
 
 def measure(workload: Workload, sizes: Sizes) -> tuple[float, float]:
     """Median rates (reference, baseline) over interleaved runs."""
-    reference, baseline = workload.setup(sizes)
+    run = workload.setup(sizes)
     reference_rates: list[float] = []
     baseline_rates: list[float] = []
     for _ in range(sizes.runs):
-        reference_rates.append(reference())
-        baseline_rates.append(baseline())
+        reference_rate, baseline_rate = run()
+        reference_rates.append(reference_rate)
+        baseline_rates.append(baseline_rate)
     return statistics.median(reference_rates), statistics.median(baseline_rates)
 
 
