@@ -28,29 +28,31 @@ at several times the cost on every datagram.
 The receive fast path (UDP ``receive`` and ``receivefrom``). A receive that
 finds a datagram queued is one non-blocking system call; entering and
 leaving around it would cost as much as all the rest of its Python. So its
-first attempt is made without entering, then ``_closed`` is checked, and the
-call enters only when nothing was queued, before it polls. Why that holds:
+first attempt is made without entering, with ``_closed`` checked before and
+after it, and the call enters only when nothing was queued, before it polls.
+Why that holds:
 
-* A non-blocking ``recv`` returns at once, so there is no blocked call for
+* A non-blocking read returns at once, so there is no blocked call for
   ``close`` to wake or to keep the descriptor for. A call that does need to
   wait enters first (re-checking the flag), so a blocked receive is woken
   and keeps its descriptor exactly as any other call.
-* ``close`` raises the flag before it releases the descriptor, and
-  ``socket.close`` marks its object closed (descriptor -1) before the system
-  call that frees the number. Once released, a ``recv`` fails with EBADF and
-  the call raises ``operation on closed socket``.
+* ``close`` raises the flag before it releases the descriptor, so a call
+  that starts after a close raises ``operation on closed socket`` without
+  touching the number. (``receive`` reads the descriptor by number with
+  ``os.read``; only this check keeps it from reading a reused number.
+  ``receivefrom`` goes through the socket object, which also turns to -1.)
 * The race left is CPython's own, the one any socket closed from another
-  thread has: ``recv`` reads the descriptor number after releasing the GIL,
-  so a thread can read it just before ``close`` and reach the kernel after
-  the number was freed and even reused by a new socket. That call may then
-  consume a datagram (or bytes) queued on the newcomer, or wait on it if
-  the newcomer blocks. It never returns them: the flag was raised before
-  the release, the GIL hand-over orders the two, so the check after the
-  system call sees it and the call raises. Raising is a correct outcome for
-  any call that overlapped a close (the close may be ordered first).
+  thread has: a call can pass the first check, or read the number inside
+  ``recv`` after releasing the GIL, just before ``close`` runs, and reach
+  the kernel after the number was freed and even reused by a new socket.
+  That call may then consume a datagram (or bytes) queued on the newcomer,
+  or wait on it if the newcomer blocks. It never returns them: the flag
+  was raised before the release, the GIL hand-over orders the two, so the
+  check after the system call sees it and the call raises. Raising is a
+  correct outcome for any call that overlapped a close (the close may be
+  ordered first).
 * A close that found a call inside leaves the descriptor open until that
-  call leaves; a fast-path call after the close may read a datagram from
-  it, and the same check makes it raise.
+  call leaves; a fast-path call after the close raises at the first check.
 
 Sends keep the register: a send that lost that race would put its datagram
 on the other socket, and no later check could take it back.

@@ -13,6 +13,7 @@ rules (extra arguments ignored, nil and a missing value told apart).
 
 from __future__ import annotations
 
+import os
 import select
 import socket
 import threading
@@ -21,6 +22,7 @@ import pytest
 from ref_support import LOOPBACK, Background, Closer
 
 import reference as ls
+import reference.udp
 
 CLOSED_ERROR = "operation on closed socket"
 OWN = b"own datagram"
@@ -60,12 +62,36 @@ def test_receive_after_close_raises_while_a_call_inside_holds_the_descriptor(
         wait_readable(udp)
         udp.close()
         assert udp._sock.fileno() != -1  # still held for the call inside
-        assert raises_closed(udp.receive)  # the fast path's recv would succeed here
+        assert raises_closed(udp.receive)  # the fast path's read would succeed here
         assert raises_closed(lambda: udp.receive(5))
         assert raises_closed(udp.receivefrom)
     finally:
         udp._leave()
     assert udp._sock.fileno() == -1  # the last call out released it
+
+
+@pytest.mark.parametrize("call", ["receive", "receive(n)", "receivefrom"])
+def test_receive_after_close_leaves_a_reused_descriptor_alone(
+        closer: Closer, udp_peer: socket.socket, call: str) -> None:
+    """The freed number went to a new socket with a datagram queued: it stays queued.
+
+    ``receive`` holds the descriptor as a number, so only the closed flag,
+    looked at before the read, keeps it from reading the newcomer's datagram.
+    """
+    udp = bound_udp(closer)
+    number = udp._sock.fileno()
+    udp.close()
+    newcomer = closer(socket.socket(socket.AF_INET, socket.SOCK_DGRAM))
+    if newcomer.fileno() != number:
+        pytest.skip(f"descriptor {number} was not reused (got {newcomer.fileno()}): another thread took it")
+    newcomer.bind((LOOPBACK, 0))
+    udp_peer.sendto(STRANGER, newcomer.getsockname())
+    wait_readable(newcomer)
+    newcomer.setblocking(False)  # a stray read takes the datagram rather than hanging
+    invoke = {"receive": udp.receive, "receive(n)": lambda: udp.receive(100),
+              "receivefrom": udp.receivefrom}[call]
+    assert raises_closed(invoke)
+    assert newcomer.recv(100) == STRANGER
 
 
 class _OvertakenSocket(socket.socket):
@@ -74,7 +100,9 @@ class _OvertakenSocket(socket.socket):
     It plays the one race the fast path leaves to CPython: another thread
     closes the socket while this call is already on its way into the
     kernel, and the freed descriptor number goes to a new socket, so the
-    system call reads that socket's datagram.
+    system call reads that socket's datagram. ``receive`` reads the
+    descriptor with ``os.read`` rather than ``recv``: the test routes that
+    read here too (``route_reads``).
     """
 
     owner: ls.UdpSocket
@@ -89,9 +117,24 @@ class _OvertakenSocket(socket.socket):
         return self.newcomer.recvfrom(size, *flags)
 
 
+def route_reads(monkeypatch: pytest.MonkeyPatch, overtaken: _OvertakenSocket) -> list[int]:
+    """Send the fast path's reads of ``overtaken``'s descriptor to its ``recv``; count them."""
+    descriptor = overtaken.fileno()
+    routed: list[int] = []
+
+    def read(fd: int, size: int) -> bytes:
+        if fd != descriptor:
+            return os.read(fd, size)
+        routed.append(size)
+        return overtaken.recv(size)
+
+    monkeypatch.setattr(reference.udp, "read", read)
+    return routed
+
+
 @pytest.mark.parametrize("call", ["receive", "receive(n)", "receivefrom"])
 def test_close_during_the_system_call_never_returns_another_sockets_data(
-        closer: Closer, udp_peer: socket.socket, call: str) -> None:
+        closer: Closer, udp_peer: socket.socket, monkeypatch: pytest.MonkeyPatch, call: str) -> None:
     newcomer = closer(socket.socket(socket.AF_INET, socket.SOCK_DGRAM))
     newcomer.bind((LOOPBACK, 0))
     udp_peer.sendto(STRANGER, newcomer.getsockname())
@@ -99,9 +142,14 @@ def test_close_during_the_system_call_never_returns_another_sockets_data(
     overtaken = closer(_OvertakenSocket(socket.AF_INET, socket.SOCK_DGRAM))
     udp = closer(ls.UdpSocket(overtaken))
     overtaken.owner, overtaken.newcomer = udp, newcomer
+    routed = route_reads(monkeypatch, overtaken)
     invoke = {"receive": udp.receive, "receive(n)": lambda: udp.receive(100),
               "receivefrom": udp.receivefrom}[call]
     assert raises_closed(invoke)
+    newcomer.setblocking(False)
+    with pytest.raises(BlockingIOError):  # the race did take the stranger's datagram
+        newcomer.recv(100)
+    assert len(routed) == (0 if call == "receivefrom" else 1)
 
 
 def test_tight_receive_loop_closed_from_another_thread(closer: Closer, udp_peer: socket.socket) -> None:
