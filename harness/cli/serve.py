@@ -10,9 +10,11 @@ SIGTERM), closing every connection.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import re
 import signal
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -56,9 +58,16 @@ def execute(args: argparse.Namespace) -> int:
     except OSError as error:
         raise CliError(f"cannot start the {args.kind} server: {error}") from None
     url = f" ({server.url()})" if hasattr(server, "url") else ""
-    print(f"{args.kind} server listening on {server.host}:{server.port}{url}; Ctrl-C stops it", flush=True)
     try:
-        _wait_for_interrupt()
+        with _interrupt_on_sigterm():
+            try:
+                # Announced only inside the handler's reach: a client (or a test) that stops
+                # the server as soon as it sees this line must find it ready to stop cleanly.
+                print(f"{args.kind} server listening on {server.host}:{server.port}{url}; Ctrl-C stops it",
+                      flush=True)
+                threading.Event().wait()
+            except KeyboardInterrupt:
+                pass
     finally:
         server.stop()
     connections = sum(event.channel == CONTROL for event in server.transcript.events(Opened))
@@ -66,8 +75,9 @@ def execute(args: argparse.Namespace) -> int:
     return 0
 
 
-def _wait_for_interrupt() -> None:
-    """Block until Ctrl-C or SIGTERM; both end the server the same clean way."""
+@contextlib.contextmanager
+def _interrupt_on_sigterm() -> Iterator[None]:
+    """Inside the block SIGTERM raises KeyboardInterrupt as Ctrl-C does: both stop the server cleanly."""
     def interrupt(signum: int, frame: FrameType | None) -> None:
         raise KeyboardInterrupt
 
@@ -75,9 +85,7 @@ def _wait_for_interrupt() -> None:
     if threading.current_thread() is threading.main_thread():
         previous = signal.signal(signal.SIGTERM, interrupt)
     try:
-        threading.Event().wait()
-    except KeyboardInterrupt:
-        pass
+        yield
     finally:
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
