@@ -312,7 +312,7 @@ def _fast_receive(owner: UdpSocket, fd: int) -> tuple[Receiver, Callable[[], Non
     socket is ``recv`` without flags: it takes its arguments without the
     argument tuple and parsing of ``socket.recv`` and skips its timeout
     machinery (the descriptor is non-blocking anyway), about 3 % of a
-    datagram's cost (README, "Throughput"). The descriptor is a plain number
+    datagram's cost (README, "Tests and benchmark"). The descriptor is a plain number
     here, not a socket object that turns into -1 at close, so the closed
     flag is looked at before the read as well as after it (base.py).
 
