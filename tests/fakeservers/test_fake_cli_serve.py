@@ -116,6 +116,17 @@ def test_serve_http_prints_events_and_stops_on_ctrl_c(serve: type[ServeProcess],
     assert "http server stopped after 1 connection(s)" in out
 
 
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_serve_stops_cleanly_when_signalled_as_soon_as_it_listens(serve: type[ServeProcess],
+                                                                  signum: int) -> None:
+    """The listening line is the cue to stop: a signal right after it is a clean stop, not an interrupt."""
+    process = serve("http", "--port", "0")
+    process.address()
+    code, out, err = process.stop(signum)
+    assert code == 0, err
+    assert "http server stopped after 0 connection(s)" in out
+
+
 def test_serve_smtp_and_ftp_stop_on_sigterm(serve: type[ServeProcess]) -> None:
     smtp = serve("smtp", "--host", "auto", "--port", "0")
     ftp = serve("ftp", "--port", "0")
