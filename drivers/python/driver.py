@@ -119,8 +119,9 @@ class OffClockDigest:
 
     Hashing costs about as much as a fast receive: hashed inside the loop it
     would be measured with the candidate. The loop subtracts ``paused`` from
-    its elapsed time; batches stay about 1 MiB, so a long stream is never
-    held whole.
+    its elapsed time (and ``paused_cpu``, the process CPU time spent
+    hashing, from its CPU time); batches stay about 1 MiB, so a long stream
+    is never held whole.
     """
 
     def __init__(self) -> None:
@@ -128,6 +129,7 @@ class OffClockDigest:
         self._pending: list[bytes] = []
         self._pending_bytes = 0
         self.paused = 0.0
+        self.paused_cpu = 0.0
 
     def add(self, data: bytes) -> None:
         self._pending.append(data)
@@ -138,12 +140,13 @@ class OffClockDigest:
     def flush(self) -> None:
         if not self._pending:
             return
-        began = time.perf_counter()
+        began, began_cpu = time.perf_counter(), time.process_time()
         for data in self._pending:
             self._hash.update(data)
         self._pending.clear()
         self._pending_bytes = 0
         self.paused += time.perf_counter() - began
+        self.paused_cpu += time.process_time() - began_cpu
 
     def hexdigest(self) -> str:
         self.flush()
@@ -434,7 +437,7 @@ class Server:
         digest = OffClockDigest() if discard == "digest" else None
         done = size = 0
         values: list[Any] = []
-        started = time.perf_counter()
+        started, started_cpu = time.perf_counter(), time.process_time()
         while done < times:
             values = _as_list(function(*args))
             done += 1
@@ -445,10 +448,12 @@ class Server:
                     digest.add(first if type(first) is bytes else _string_bytes(first))
             if stop is not None and len(values) >= stop and values[stop - 1] is not None:
                 break
-        elapsed = time.perf_counter() - started
-        report: dict[str, Any] = {"done": done, "elapsed": elapsed, "bytes": size}
+        elapsed, cpu = time.perf_counter() - started, time.process_time() - started_cpu
+        if digest is not None:  # the batches hashed inside the loop only
+            elapsed, cpu = elapsed - digest.paused, cpu - digest.paused_cpu
+        report: dict[str, Any] = {"done": done, "elapsed": max(0.0, elapsed), "cpu": max(0.0, cpu),
+                                  "bytes": size}
         if digest is not None:
-            report["elapsed"] = max(0.0, elapsed - digest.paused)  # the batches hashed inside the loop only
             report["sha256"] = digest.hexdigest()  # the last batch, hashed after the clock stopped
         encoded = [self.values.from_python(value) for value in values]
         if discard != "none":  # the payload (value 1) was counted; it is not sent back
@@ -481,7 +486,7 @@ class Server:
         digests = [OffClockDigest() for _ in prepared] if discard == "digest" else None
         last: list[list[Any]] = [[] for _ in prepared]
         number = index = 0
-        started = time.perf_counter()
+        started, started_cpu = time.perf_counter(), time.process_time()
         try:
             for number in range(1, rounds + 1):
                 for index, (name, function, args) in enumerate(prepared):
@@ -503,9 +508,10 @@ class Server:
                 raise
             raise _crash(f"round {number}, call {index + 1}: {name} raised {type(error).__name__}: {error}\n"
                          f"{traceback.format_exc()}") from None
-        elapsed = time.perf_counter() - started
+        elapsed, cpu = time.perf_counter() - started, time.process_time() - started_cpu
         if digests is not None:
             elapsed -= sum(digest.paused for digest in digests)
+            cpu -= sum(digest.paused_cpu for digest in digests)
         results = []
         for index, values in enumerate(last):
             result: dict[str, Any] = {"values": [self.values.from_python(value) for value in values],
@@ -514,7 +520,8 @@ class Server:
                 result["sha256"] = digests[index].hexdigest()
             results.append(result)
         return {"type": "return", "id": call_id,
-                "sequence": {"rounds": rounds, "elapsed": max(elapsed, 0.0), "results": results}}
+                "sequence": {"rounds": rounds, "elapsed": max(elapsed, 0.0), "cpu": max(cpu, 0.0),
+                             "results": results}}
 
     def _callback(self, name: str) -> Any:
         """A callable for the candidate that turns each call into a callback round trip."""

@@ -69,6 +69,8 @@ class RepeatReport:
     elapsed: float
     bytes: int | None = None
     sha256: str | None = None
+    cpu: float | None = None
+    """CPU seconds the candidate spent over the same span (hashing excluded); None: not reported."""
 
 
 def parse_repeat_report(message: dict[str, Any], digest: bool = False) -> RepeatReport:
@@ -88,7 +90,18 @@ def parse_repeat_report(message: dict[str, Any], digest: bool = False) -> Repeat
         raise ProtocolError(f"repeat.elapsed must be seconds (a number), not {elapsed!r}")
     if size is not None and (not isinstance(size, int) or isinstance(size, bool) or size < 0):
         raise ProtocolError(f"repeat.bytes must be a non-negative integer, not {size!r}")
-    return RepeatReport(done, float(elapsed), size, _parse_sha256(report, digest))
+    return RepeatReport(done, float(elapsed), size, _parse_sha256(report, digest),
+                        _parse_cpu(report, "repeat"))
+
+
+def _parse_cpu(report: dict[str, Any], where: str) -> float | None:
+    """The optional ``cpu`` of a loop's account: seconds (a non-negative number) or absent."""
+    cpu = report.get("cpu")
+    if cpu is None:
+        return None
+    if not isinstance(cpu, (int, float)) or isinstance(cpu, bool) or not cpu >= 0:
+        raise ProtocolError(f"{where}.cpu must be seconds (a non-negative number), not {cpu!r}")
+    return float(cpu)
 
 
 def _parse_sha256(report: dict[str, Any], digest: bool) -> str | None:
@@ -220,6 +233,8 @@ class SequenceReport:
     rounds: int
     elapsed: float
     results: tuple[SequenceResult, ...]
+    cpu: float | None = None
+    """CPU seconds the candidate spent over the loop (hashing excluded); None: not reported."""
 
 
 def sequence_deadline(calls: Sequence[Call]) -> float:
@@ -257,7 +272,8 @@ def parse_sequence_report(message: dict[str, Any], calls: int, digest: bool) -> 
         shown = excerpt(json.dumps(results))
         raise ProtocolError(f"sequence.results must be a list of {calls} results (one per call), not {shown}")
     return SequenceReport(rounds, float(elapsed),
-                          tuple(_sequence_result(item, index, digest) for index, item in enumerate(results)))
+                          tuple(_sequence_result(item, index, digest) for index, item in enumerate(results)),
+                          _parse_cpu(report, "sequence"))
 
 
 def _sequence_result(item: Any, index: int, digest: bool) -> SequenceResult:

@@ -183,7 +183,7 @@ class InProcessAdapter(Adapter):
         values: tuple[Any, ...] = ()
         stop = repeat.stop
         digest = OffClockDigest() if repeat.discard == "digest" else None
-        started = time.perf_counter()
+        started, started_cpu = time.perf_counter(), time.thread_time()
         try:
             while done < repeat.times:
                 result = function(*args)
@@ -201,10 +201,10 @@ class InProcessAdapter(Adapter):
                 return Raised(str(error)), None
             summary = f"{call.function} raised {type(error).__name__} in repetition {done + 1}: {error}"
             return Crashed(f"{summary}\n{traceback.format_exc()}"), None
-        elapsed = time.perf_counter() - started
+        elapsed, cpu = time.perf_counter() - started, time.thread_time() - started_cpu
         sha256 = None
-        if digest is not None:
-            elapsed = max(0.0, elapsed - digest.paused)  # the batches hashed inside the loop, and only those
+        if digest is not None:  # the batches hashed inside the loop, and only those
+            elapsed, cpu = max(0.0, elapsed - digest.paused), max(0.0, cpu - digest.paused_cpu)
             sha256 = digest.hexdigest()  # the last batch, hashed after the clock stopped
         if repeat.discard != "none" and values and isinstance(values[0], _STRINGS):
             values = (None, *values[1:])
@@ -212,7 +212,7 @@ class InProcessAdapter(Adapter):
             outcome = Returned(results_from_python(values, self._handles))
         except Unconvertible as error:
             return Crashed(f"{call.function} returned a value with no Lua meaning: {error}"), None
-        return outcome, RepeatReport(done=done, elapsed=elapsed, bytes=size, sha256=sha256)
+        return outcome, RepeatReport(done=done, elapsed=elapsed, bytes=size, sha256=sha256, cpu=cpu)
 
     def _perform_sequence(self, calls: Sequence[Call],
                           request: SequenceRequest) -> tuple[Outcome, SequenceReport | None]:
@@ -234,7 +234,7 @@ class InProcessAdapter(Adapter):
         digests = [OffClockDigest() for _ in prepared] if request.discard == "digest" else None
         last: list[tuple[Any, ...]] = [()] * count
         number = index = 0
-        started = time.perf_counter()
+        started, started_cpu = time.perf_counter(), time.thread_time()
         try:
             for number in range(1, request.rounds + 1):
                 for index, (function, args) in enumerate(prepared):
@@ -252,9 +252,10 @@ class InProcessAdapter(Adapter):
                 return Raised(_in_sequence(number, index, calls, str(error))), None
             where = _in_sequence(number, index, calls, f"{type(error).__name__}: {error}")
             return Crashed(f"{where}\n{traceback.format_exc()}"), None
-        elapsed = time.perf_counter() - started
+        elapsed, cpu = time.perf_counter() - started, time.thread_time() - started_cpu
         if digests is not None:
             elapsed -= sum(digest.paused for digest in digests)
+            cpu -= sum(digest.paused_cpu for digest in digests)
         try:
             results = tuple(
                 SequenceResult(results_from_python(values, self._handles), sizes[index],
@@ -262,7 +263,8 @@ class InProcessAdapter(Adapter):
                 for index, values in enumerate(last))
         except Unconvertible as error:
             return Crashed(f"a call of the sequence returned a value with no Lua meaning: {error}"), None
-        return Returned(results[-1].values), SequenceReport(request.rounds, max(elapsed, 0.0), results)
+        return Returned(results[-1].values), SequenceReport(request.rounds, max(elapsed, 0.0), results,
+                                                            max(cpu, 0.0))
 
     def _lookup(self, call: Call) -> Any:
         """The callable to invoke, or the Outcome that replaces the call."""

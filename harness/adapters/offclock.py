@@ -5,7 +5,8 @@ section 7, ``discard: "digest"``), but hashing costs about as much as a
 fast receive: a digest updated inside the loop would measure the hash as
 much as the candidate. So the strings are kept in a small batch and hashed
 when it fills up (and at the end), with the time spent hashing recorded in
-``paused`` so the loop can subtract it. Batches stay small (about 1 MiB or
+``paused`` (and the CPU time of the hashing thread in ``paused_cpu``) so
+the loop can subtract it. Batches stay small (about 1 MiB or
 1024 strings), so a 256 MiB stream never sits in memory whole.
 
 The drivers do the same in their own language (drivers/lua/lsdriver/
@@ -23,13 +24,14 @@ FLUSH_COUNT = 1024
 
 
 class OffClockDigest:
-    """Feed it with ``add``; read ``hexdigest()`` and ``paused`` (seconds spent hashing)."""
+    """Feed it with ``add``; read ``hexdigest()``, ``paused`` (seconds spent hashing) and ``paused_cpu``."""
 
     def __init__(self) -> None:
         self._hash = hashlib.sha256()
         self._pending: list[bytes] = []
         self._pending_bytes = 0
         self.paused = 0.0
+        self.paused_cpu = 0.0
         self.length = 0
 
     def add(self, data: bytes) -> None:
@@ -43,13 +45,14 @@ class OffClockDigest:
         """Hash the batch now; its time goes to ``paused``."""
         if not self._pending:
             return
-        began = time.perf_counter()
+        began, began_cpu = time.perf_counter(), time.thread_time()
         update = self._hash.update
         for data in self._pending:
             update(data)
         self._pending.clear()
         self._pending_bytes = 0
         self.paused += time.perf_counter() - began
+        self.paused_cpu += time.thread_time() - began_cpu
 
     def hexdigest(self) -> str:
         self.flush()

@@ -5,6 +5,7 @@ rounds and must give the same account: rounds, the last round's values in
 full, bytes and the SHA-256 of value 1 over every round. An unknown global
 is unimplemented before anything runs; a call that raises is named by round
 and call. The wire parsing of a sequence's answer is checked on its own.
+Each also reports the loop's CPU time (``cpu``), for repeats as well.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import reference
 from harness.adapters.base import Adapter, Call, Raised, Returned, Unimplemented
 from harness.adapters.driver import SEQUENCE_REFUSED, DriverAdapter
 from harness.adapters.driver_loops import (
+    RepeatRequest,
     SequenceRequest,
     parse_sequence_report,
     sequence_deadline,
@@ -160,13 +162,16 @@ GOOD = {"rounds": 2, "elapsed": 0.5, "results": [{"values": [None, 1], "bytes": 
 
 def test_a_well_formed_report_is_read():
     report = parse_sequence_report({"type": "return", "sequence": GOOD}, 2, digest=True)
-    assert (report.rounds, report.elapsed) == (2, 0.5)
+    assert (report.rounds, report.elapsed, report.cpu) == (2, 0.5, None)  # cpu is optional
+    assert parse_sequence_report({"sequence": {**GOOD, "cpu": 0.25}}, 2, digest=True).cpu == 0.25
     assert report.results[1].values == (b"ab",) and report.results[1].bytes == 4
 
 
 @pytest.mark.parametrize(("change", "digest", "named"), [
     ({"rounds": -1}, False, "sequence.rounds"),
     ({"elapsed": "soon"}, False, "sequence.elapsed"),
+    ({"cpu": -0.1}, False, "sequence.cpu"),
+    ({"cpu": "busy"}, False, "sequence.cpu"),
     ({"results": GOOD["results"][:1]}, False, "sequence.results must be a list of 2"),
     ({"results": [GOOD["results"][0], {"bytes": 1}]}, False, "sequence.results[1].values is missing"),
     ({"results": [GOOD["results"][0], {"values": [], "bytes": True}]}, False, "sequence.results[1].bytes"),
@@ -191,3 +196,38 @@ def test_a_malformed_answer_from_a_driver_crashes_the_scenario_with_the_field(st
     adapter = start_driver(variant_driver("sequence-bad-bytes"))
     outcome, report = adapter.call_sequence([Call("udpsocket")], SequenceRequest(2))
     assert report is None and "sequence.results[0].bytes" in getattr(outcome, "detail", ""), outcome
+
+
+# -- the loop's CPU time (the candidate's load) ---------------------------------
+
+
+def _waiting_udp(adapter: Adapter) -> Handle:
+    """A bound UDP socket with nothing to receive and a 50 ms timeout: each receive waits it out."""
+    outcome = adapter.call(Call("udpsocket"))
+    assert isinstance(outcome, Returned) and isinstance(outcome.values[0], Handle), outcome
+    udp = outcome.values[0]
+    assert adapter.call(Call("setsockname", (LOOPBACK.encode(), 0), "method", udp)) == Returned((None,))
+    assert isinstance(adapter.call(Call("timeout", (0.05,), "method", udp)), Returned)
+    return udp
+
+
+@pytest.mark.parametrize("loop", ["repeat", "sequence"])
+def test_a_loop_that_waits_reports_cpu_time_well_below_its_elapsed_time(candidate: Adapter, loop: str):
+    """``cpu`` is the candidate's own clock of work: four 50 ms waits cost next to none of it."""
+    udp = _waiting_udp(candidate)
+    receive = Call("receive", (), "method", udp, 5.0)
+    if loop == "repeat":
+        outcome, report = candidate.call_repeated(receive, RepeatRequest(4, discard="none"))
+    else:
+        outcome, report = candidate.call_sequence([receive], SequenceRequest(4))
+    assert outcome == Returned((None, b"timeout")), outcome
+    assert report is not None and report.elapsed >= 0.15, report
+    assert report.cpu is not None and report.cpu < report.elapsed / 2, report
+
+
+def test_a_busy_loop_reports_cpu_time_up_to_its_elapsed_time(candidate: Adapter, echo: RecordingPeer):
+    """An echo exchange keeps the candidate working; its CPU time is real and never above the wall clock."""
+    client = _connect(candidate, echo.port)
+    outcome, report = candidate.call_sequence(_exchange(client), SequenceRequest(2000))
+    assert isinstance(outcome, Returned) and report is not None
+    assert report.cpu is not None and 0 < report.cpu <= report.elapsed * 1.05 + 0.01, report

@@ -109,7 +109,10 @@ def test_hello_needs_every_field():
 
 def test_repeat_report_and_ids():
     report = parse_repeat_report({"repeat": {"done": 3, "elapsed": 0.5, "bytes": 12}})
-    assert (report.done, report.elapsed, report.bytes) == (3, 0.5, 12)
+    assert (report.done, report.elapsed, report.bytes, report.cpu) == (3, 0.5, 12, None)  # cpu optional
+    assert parse_repeat_report({"repeat": {"done": 3, "elapsed": 0.5, "cpu": 0.2}}).cpu == 0.2
+    with pytest.raises(ProtocolError, match=r"repeat\.cpu must be seconds"):
+        parse_repeat_report({"repeat": {"done": 3, "elapsed": 0.5, "cpu": -1}})
     with pytest.raises(ProtocolError, match="repeat"):
         parse_repeat_report({"values": []})
     with pytest.raises(ProtocolError, match="done"):

@@ -8,6 +8,7 @@
 local socket = require("socket")
 
 local gettime = socket.gettime
+local clock = os.clock
 local load_chunk = loadstring or load
 local unpack = unpack or table.unpack
 local select, type, tostring, pcall = select, type, tostring, pcall
@@ -84,14 +85,15 @@ end
 
 --- Repeat fn(args) up to `times` times (PROTOCOL.md §7). With `stop`, end
 -- after the first repetition whose stop-th value is not nil. Returns
--- true, last values, summary {done, bytes, elapsed} or false, message (a
--- repetition raised). `bytes` counts value 1 of every repetition where it
--- was a string; `elapsed` is measured here, around the loop only. With a
--- `digest` (lsdriver.digest) those same strings are added to it, and the
--- time it spent hashing (`paused`) is not part of `elapsed`.
+-- true, last values, summary {done, bytes, elapsed, cpu} or false, message
+-- (a repetition raised). `bytes` counts value 1 of every repetition where
+-- it was a string; `elapsed` is measured here, around the loop only, and
+-- `cpu` is the process's CPU time over the same span. With a `digest`
+-- (lsdriver.digest) those same strings are added to it, and the time it
+-- spent hashing (`paused`, `paused_cpu`) is part of neither.
 function M.repeat_call(fn, arguments, n, times, stop, digest)
   local bytes, done, values = 0, 0, { n = 0 }
-  local started = gettime()
+  local started, started_cpu = gettime(), clock()
   while done < times do
     local ok, result = M.invoke(fn, arguments, n)
     if not ok then
@@ -110,14 +112,12 @@ function M.repeat_call(fn, arguments, n, times, stop, digest)
       break
     end
   end
-  local elapsed = gettime() - started
+  local elapsed, cpu = gettime() - started, clock() - started_cpu
   if digest then
-    elapsed = elapsed - digest.paused
-    if elapsed < 0 then
-      elapsed = 0
-    end
+    elapsed, cpu = elapsed - digest.paused, cpu - digest.paused_cpu
   end
-  return true, values, { done = done, bytes = bytes, elapsed = elapsed }
+  return true, values, { done = done, bytes = bytes, elapsed = elapsed < 0 and 0 or elapsed,
+                         cpu = cpu < 0 and 0 or cpu }
 end
 
 return M

@@ -5,7 +5,8 @@
 -- the loop would measure the hash as much as the implementation. Strings
 -- are kept in a small batch (about 1 MiB or 1024 strings) and hashed when it
 -- fills up and at the end; the time spent hashing is added to `paused`, which
--- the loop subtracts from its elapsed time. The harness's in-process adapter
+-- the loop subtracts from its elapsed time (and the CPU time it spent,
+-- `paused_cpu`, from the loop's CPU time). The harness's in-process adapter
 -- does the same (harness/adapters/offclock.py).
 --
 -- SHA-256 comes from luaossl (Debian: lua-luaossl). Without it `available`
@@ -14,6 +15,7 @@
 local socket = require("socket")
 
 local gettime = socket.gettime
+local clock = os.clock
 local format, byte, gsub = string.format, string.byte, string.gsub
 
 local FLUSH_BYTES = 1024 * 1024
@@ -37,6 +39,7 @@ function M.new()
     count = 0,
     pending_bytes = 0,
     paused = 0,
+    paused_cpu = 0,
   }, Digest)
 end
 
@@ -57,7 +60,7 @@ function Digest:flush()
   if count == 0 then
     return
   end
-  local began = gettime()
+  local began, began_cpu = gettime(), clock()
   local hash, pending = self.hash, self.pending
   for i = 1, count do
     hash:update(pending[i])
@@ -65,6 +68,7 @@ function Digest:flush()
   end
   self.count, self.pending_bytes = 0, 0
   self.paused = self.paused + (gettime() - began)
+  self.paused_cpu = self.paused_cpu + (clock() - began_cpu)
 end
 
 local function hex(raw)

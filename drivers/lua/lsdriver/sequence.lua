@@ -17,6 +17,7 @@ local calls = require("lsdriver.calls")
 local digest = require("lsdriver.digest")
 
 local gettime = socket.gettime
+local clock = os.clock
 local invoke = calls.invoke
 local format, type = string.format, type
 
@@ -24,7 +25,8 @@ local M = {}
 
 --- Run `steps` (each {fn, arguments, n, name}) `rounds` times. With
 -- `hashed`, every call's value-1 strings are hashed (the caller checks
--- that a digest is available). Returns true, results, elapsed, where
+-- that a digest is available). Returns true, results, elapsed, cpu (the
+-- process's CPU time over the loop, hashing excluded as from elapsed), where
 -- results[j] = {values = last round's values, bytes = n, sha256 = hex or
 -- nil}; or false, message when a call raised: "round k, call j (name): msg".
 function M.run(steps, rounds, hashed)
@@ -39,7 +41,7 @@ function M.run(steps, rounds, hashed)
       digests[j] = digest.new()
     end
   end
-  local started = gettime()
+  local started, started_cpu = gettime(), clock()
   for round = 1, rounds do
     for j = 1, count do
       local step = steps[j]
@@ -57,7 +59,7 @@ function M.run(steps, rounds, hashed)
       end
     end
   end
-  local elapsed = gettime() - started
+  local elapsed, cpu = gettime() - started, clock() - started_cpu
   local results = {}
   for j = 1, count do
     results[j] = { values = last[j], bytes = sizes[j] }
@@ -65,15 +67,13 @@ function M.run(steps, rounds, hashed)
   if digests then
     for j = 1, count do
       elapsed = elapsed - digests[j].paused -- hashing done inside the loop, before the final flush
+      cpu = cpu - digests[j].paused_cpu
     end
     for j = 1, count do
       results[j].sha256 = digests[j]:hexdigest()
     end
   end
-  if elapsed < 0 then
-    elapsed = 0
-  end
-  return true, results, elapsed
+  return true, results, elapsed < 0 and 0 or elapsed, cpu < 0 and 0 or cpu
 end
 
 return M

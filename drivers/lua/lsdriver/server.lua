@@ -238,7 +238,8 @@ function Session:repeat_call(message, fn, arguments, n, times)
   end
   send_line('{"type":"return","id":' .. tostring(id) .. ',"values":' .. self:encode_values(result)
     .. ',"repeat":{"done":' .. summary.done .. ',"bytes":' .. json.number(summary.bytes)
-    .. ',"elapsed":' .. json.number(summary.elapsed) .. sha256 .. "}" .. self:local_report() .. "}")
+    .. ',"elapsed":' .. json.number(summary.elapsed) .. ',"cpu":' .. json.number(summary.cpu) .. sha256 .. "}"
+    .. self:local_report() .. "}")
 end
 
 -- Whether the hello claimed `capability`.
@@ -281,7 +282,7 @@ function Session:on_sequence(message)
     steps[j] = { fn = fn, arguments = arguments, n = n, name = call["function"] }
   end
   self.call_id, self.callbacks = id, 0
-  local ok, results, elapsed = sequence.run(steps, rounds, discard == "digest")
+  local ok, results, elapsed, cpu = sequence.run(steps, rounds, discard == "digest")
   self.call_id = nil
   if not ok then
     return self:answer_error(id, results)
@@ -293,7 +294,8 @@ function Session:on_sequence(message)
       .. (result.sha256 and (',"sha256":"' .. result.sha256 .. '"') or "") .. "}"
   end
   send_line('{"type":"return","id":' .. tostring(id) .. ',"sequence":{"rounds":' .. json.number(rounds)
-    .. ',"elapsed":' .. json.number(elapsed) .. ',"results":[' .. concat(parts, ",") .. "]}}")
+    .. ',"elapsed":' .. json.number(elapsed) .. ',"cpu":' .. json.number(cpu) .. ',"results":['
+    .. concat(parts, ",") .. "]}}")
 end
 
 function Session:close_all()
