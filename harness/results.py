@@ -58,7 +58,9 @@ Schema ``lsconform-results``, version 1::
                                   "length_only": false,   # true: value 1 checked by length only
                                   "peer_loads": [...], "peer_load": 0.31,  # peers' CPU s per timed s
                                   "peer_busy": false,                    # peer_load >= 0.8
-                                  "peer_bound": false}, ...},            # near_ceiling and peer_busy
+                                  "peer_bound": false,                   # near_ceiling and peer_busy
+                                  "candidate_loads": [...],              # the candidate's CPU s per
+                                  "candidate_load": 0.97}, ...},         # timed s (PROTOCOL.md cpu)
           "ratios": {"luasocket3-lua5.4": 0.78}}],   # candidate median / reference median
         "scores": {"luasocket3-lua5.4": {"geomean": 0.81, "count": 9,
                                          "excluded": [{"id": "...", "why": "..."}],

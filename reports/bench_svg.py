@@ -92,6 +92,9 @@ def _caption(workload: Mapping[str, Any], reference: str) -> str:
     loads = ", ".join(f"{name} {show_load(side)}" for name, side in workload["sides"].items()
                       if side.get("peer_load") is not None)
     load_text = f"; peer load {loads}" if loads else ""
+    own = ", ".join(f"{name} {show_load(side, 'candidate')}" for name, side in workload["sides"].items()
+                    if side.get("candidate_load") is not None)
+    load_text += f"; candidate load {own}" if own else ""
     return (f"{workload['title']} ({rate_label(unit)}, median and min–max; timed by the "
             f"{workload['timing']}). {ratios}{ceiling_text}{load_text}")
 

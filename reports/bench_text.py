@@ -55,9 +55,9 @@ def marks(side: Mapping[str, Any]) -> str:
             + (PEER_MARK if side.get("peer_busy") else ""))
 
 
-def show_load(side: Mapping[str, Any]) -> str:
-    """The peers' median load during a side's runs (``-`` where it was not measured)."""
-    load = side.get("peer_load")
+def show_load(side: Mapping[str, Any], whose: str = "peer") -> str:
+    """The median load of a side's runs, the peers' or the candidate's (``-`` where it was not measured)."""
+    load = side.get(f"{whose}_load")
     return "-" if load is None else f"{load:.2f}"
 
 
@@ -91,7 +91,8 @@ def table(bench: Mapping[str, Any]) -> list[str]:
     """The figures as a Markdown table: one row per workload, medians (min–max) per side, ratios."""
     reference, candidates = bench["reference"], list(bench["candidates"])
     header = ["workload", "unit", reference, *candidates]
-    header += [f"{name} / {reference}" for name in candidates] + ["peer ceiling", "peer load"]
+    header += [f"{name} / {reference}" for name in candidates] + ["peer ceiling", "peer load",
+                                                                    "candidate load"]
     rows = []
     for workload in bench["workloads"]:
         unit = workload["unit"]
@@ -103,7 +104,8 @@ def table(bench: Mapping[str, Any]) -> list[str]:
         rows.append([workload["id"], rate_label(unit), *[show_side(sides[name], unit) for name in
                                                           [reference, *candidates]],
                      *[show_ratio(workload["ratios"].get(name)) for name in candidates], ceiling_text,
-                     " / ".join(show_load(sides[name]) for name in [reference, *candidates])])
+                     " / ".join(show_load(sides[name]) for name in [reference, *candidates]),
+                     " / ".join(show_load(sides[name], "candidate") for name in [reference, *candidates])])
     return [_row(header), _row(["---"] * len(header)), *[_row(row) for row in rows]]
 
 
@@ -120,7 +122,10 @@ def notes() -> list[str]:
             f"{CEILING_MARK}{PEER_MARK}, the peers set the pace, not the candidate; {PEER_MARK} alone, the "
             "ceiling shows they could go faster (a peer pacing itself by a fast candidate is busy however "
             f"fast it could go); {CEILING_MARK} alone, they idled (a ping-pong near the ceiling waits on the "
-            "machine's wake-up latency with any client)."]
+            "machine's wake-up latency with any client). Candidate load: the CPU seconds the candidate "
+            "reported for its own timed loop (hashing excluded) per second of it, median of the runs, one "
+            "per side (- where the driver does not report it): near 1 it worked throughout; below 1 it "
+            "waited, for its peers, for a core they held, or for the network's latency."]
 
 
 def settings_line(bench: Mapping[str, Any]) -> str:

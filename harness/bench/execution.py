@@ -49,6 +49,8 @@ class RunResult:
     """The workload expects value 1's SHA-256 but the candidate cannot hash: only lengths were checked."""
     peer_cpu: float | None = None
     """CPU seconds the harness's peers used during the timed part (``harness.bench.peerload``)."""
+    candidate_cpu: float | None = None
+    """CPU seconds the candidate reported for its timed loop, hashing excluded (PROTOCOL.md, ``cpu``)."""
 
     @property
     def peer_load(self) -> float | None:
@@ -56,6 +58,13 @@ class RunResult:
         if self.peer_cpu is None or not self.seconds:
             return None
         return self.peer_cpu / self.seconds
+
+    @property
+    def candidate_load(self) -> float | None:
+        """The candidate's own CPU seconds per second of its timed part: below 1, it waited."""
+        if self.candidate_cpu is None or not self.seconds:
+            return None
+        return self.candidate_cpu / self.seconds
 
     @property
     def verdict(self) -> Verdict:
@@ -104,7 +113,8 @@ class _WorkloadRun(ScenarioRun):
                          figures.callback_bytes, not isinstance(self.adapter, InProcessAdapter),
                          harness_timed=figures.harness_timed,
                          info=self.adapter.info if self.adapter is not None else None,
-                         length_only=figures.length_only, peer_cpu=figures.peer_cpu)
+                         length_only=figures.length_only, peer_cpu=figures.peer_cpu,
+                         candidate_cpu=figures.candidate_cpu)
 
     def handle_callback(self, name: str, args: tuple[LuaValue, ...]) -> tuple[LuaValue, ...]:
         """The scenario's callbacks answer, as in any run; those made during the timed part are counted."""

@@ -95,7 +95,7 @@ def run_repeated(context: TimedContext, step: CallStep, timed: RepeatedCall,
         return Judgement(Verdict.FAIL, f"{text}: {problem}", step=where,
                          actual=f"done {report.done}, bytes {report.bytes}{digest}, last values "
                                 f"{lua_repr_all(outcome.values)}")
-    figures.seconds = report.elapsed
+    figures.seconds, figures.candidate_cpu = report.elapsed, report.cpu
     return Judgement(Verdict.PASS)
 
 

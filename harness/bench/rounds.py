@@ -133,7 +133,7 @@ def _sequence(context: TimedContext, steps: list[CallStep], calls: list[Call], l
                                  actual=f"{result.bytes} bytes, sha256 {result.sha256}")
         if ACCEPTABLE_ORDER.index(judgement.verdict) > ACCEPTABLE_ORDER.index(worst.verdict):
             worst = replace(judgement, step=where)
-    context.figures.seconds = report.elapsed
+    context.figures.seconds, context.figures.candidate_cpu = report.elapsed, report.cpu
     return worst
 
 

@@ -30,7 +30,13 @@ section of results.json (its shape is in ``harness/results.py``):
   pacing itself by a fast receiver's queue is busy however much faster it
   could go (its ceiling says how much). A side marked both ways is
   ``peer_bound``: by both measures the peers, not the candidate, set the
-  pace. The score lists the ratios concerned under each mark.
+  pace. The score lists the ratios concerned under each mark;
+* a side's **candidate load** is the median, over its measured runs, of
+  the CPU seconds the candidate itself reported for its timed loop
+  (hashing excluded; PROTOCOL.md, ``cpu``) per second of that loop. Near 1
+  it worked throughout and set its own pace; the shortfall below 1 is time
+  it waited, for its peers or for a core they held. It is shown, and
+  changes no mark: waiting is also what a latency-bound workload does.
 """
 
 from __future__ import annotations
@@ -74,6 +80,8 @@ def side_figures(size: int, side: SideRuns, ceiling: float | None) -> dict[str, 
     figures["peer_load"] = statistics.median(side.peer_loads) if side.peer_loads else None
     figures["peer_busy"] = figures["peer_load"] is not None and figures["peer_load"] >= PEER_BUSY
     figures["peer_bound"] = figures["near_ceiling"] and figures["peer_busy"]
+    figures["candidate_loads"] = list(side.candidate_loads)
+    figures["candidate_load"] = statistics.median(side.candidate_loads) if side.candidate_loads else None
     if side.result is not None and side.verdict.value not in _CORRECT:
         figures["reason"] = side.result.reason.splitlines()[0] if side.result.reason else ""
     return figures

@@ -49,6 +49,7 @@ class SideRuns:
     info: CandidateInfo | None = None
     length_only: bool = False  # value 1 checked by length only: the candidate cannot hash it
     peer_loads: list[float] = field(default_factory=list)  # per measured run, where it was measured
+    candidate_loads: list[float] = field(default_factory=list)  # per measured run, where the candidate said
 
     @property
     def verdict(self) -> Verdict:
@@ -73,6 +74,8 @@ class SideRuns:
             self.seconds.append(run.seconds)
             if run.peer_load is not None:
                 self.peer_loads.append(run.peer_load)
+            if run.candidate_load is not None:
+                self.candidate_loads.append(run.candidate_load)
 
 
 @dataclass

@@ -40,6 +40,8 @@ class TimedFigures:
     """The harness called and timed every call itself (rounds without a sequence-capable candidate)."""
     peer_cpu: float | None = None
     """CPU seconds of the harness's peers during the timed call(s) (``peerload``); None if unknown."""
+    candidate_cpu: float | None = None
+    """CPU seconds the candidate reported for its own loop, hashing excluded; None if it did not."""
     counting: bool = field(default=False, repr=False)
 
     def count_callback(self, args: tuple[LuaValue, ...]) -> None:

@@ -1,4 +1,7 @@
-"""The peers' load: CPU time of this process outside the caller and the candidate, over a timed span."""
+"""The peers' load: CPU time of this process outside the caller and the candidate, over a timed span.
+
+Also here: the candidate's own load, from the CPU time it reports for its loop.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +14,7 @@ from pathlib import Path
 from bench_spinning import SPIN_SECONDS
 from bench_support import TINY_STREAM, load_perf
 
-from harness.bench.execution import run_workload
+from harness.bench.execution import RunResult, run_workload
 from harness.bench.peerload import PeerCpu, thread_cpu
 from harness.candidates.registry import resolve
 from harness.scenario.model import Verdict
@@ -100,6 +103,13 @@ def test_a_runs_peer_load_leaves_out_the_candidate_in_process(tmp_path: Path) ->
     assert run.verdict is Verdict.PASS, run.result.reason
     assert run.seconds is not None and run.seconds >= 8 * SPIN_SECONDS  # 8 strings, each spun over
     assert run.peer_load is not None and run.peer_load < 0.3, (run.peer_cpu, run.seconds)
+    _assert_own_work_counted(run)
+
+
+def _assert_own_work_counted(run: RunResult) -> None:
+    """The candidate's reported CPU time holds its 8 spins of CPU, and never more than its wall time."""
+    assert run.candidate_cpu is not None and run.candidate_cpu >= 8 * SPIN_SECONDS * 0.95, run.candidate_cpu
+    assert run.candidate_load is not None and run.candidate_load <= 1.05, (run.candidate_cpu, run.seconds)
 
 
 def test_a_runs_peer_load_through_a_driver(tmp_path: Path) -> None:
@@ -108,3 +118,4 @@ def test_a_runs_peer_load_through_a_driver(tmp_path: Path) -> None:
     assert run.verdict is Verdict.PASS, run.result.reason
     assert run.out_of_process and run.seconds is not None and run.seconds >= 8 * SPIN_SECONDS
     assert run.peer_load is not None and run.peer_load < 0.3, (run.peer_cpu, run.seconds)
+    _assert_own_work_counted(run)

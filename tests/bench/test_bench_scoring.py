@@ -29,11 +29,12 @@ SETTINGS = {"pairs": 3, "warmup": 1, "quick": True, "command": "lsconform bench 
 
 def _side(scenario: Scenario, name: str, seconds: list[float], verdict: Verdict = Verdict.PASS,
           protocol_bound: bool = False, callbacks: int = 0,
-          peer_loads: list[float] | None = None) -> SideRuns:
+          peer_loads: list[float] | None = None, candidate_loads: list[float] | None = None) -> SideRuns:
     result = ScenarioResult(scenario.id, name, verdict, 0.1, reason="" if verdict is Verdict.PASS else "bad",
                             step="x:1", actual="", transcript=())
     info = CandidateInfo(name, f"{name} 1.0")
-    return SideRuns(name, list(seconds), result, protocol_bound, callbacks, info, peer_loads=peer_loads or [])
+    return SideRuns(name, list(seconds), result, protocol_bound, callbacks, info, peer_loads=peer_loads or [],
+                    candidate_loads=candidate_loads or [])
 
 
 def _runs(scenario: Scenario, reference: list[float], candidate: list[float],
@@ -97,6 +98,16 @@ def test_a_side_whose_peers_were_busy_is_marked(stream: Scenario) -> None:
     assert result["peer_bound"] == [] and lua["peer_bound"] is False  # busy, but far from the ceiling
 
 
+def test_the_candidates_own_load_is_its_median_and_changes_no_mark(stream: Scenario) -> None:
+    waited = [0.5, 0.95, 0.6]
+    figures = workload_figures(_runs(stream, [1.0, 1.0, 1.0], [2.0, 2.0, 2.0], candidate_loads=waited),
+                               "reference")
+    reference, lua = figures["sides"]["reference"], figures["sides"]["lua"]
+    assert (lua["candidate_load"], lua["candidate_loads"]) == (0.6, waited)
+    assert (reference["candidate_load"], reference["candidate_loads"]) == (None, [])  # not reported
+    assert (lua["peer_busy"], lua["near_ceiling"], lua["peer_bound"]) == (False, False, False)
+
+
 def test_a_side_both_busy_and_near_the_ceiling_is_peer_bound(stream: Scenario) -> None:
     close = 1.0 / NEAR_CEILING  # seconds that put a side just at the ceiling's mark (ceiling: 1 s)
     busy, idle = [PEER_BUSY + 0.1], [0.2]
@@ -134,7 +145,7 @@ def test_the_score_is_a_geometric_mean_over_what_measures_the_candidate(stream: 
 
 def _document(stream: Scenario, ping_pong: Scenario, tmp_path: Path) -> dict[str, Any]:
     runs = [_runs(stream, [1.0, 1.1], [2.0, 2.2], ceiling=[0.1], reference_loads=[0.25, 0.35],
-                  peer_loads=[0.9, 0.95]),
+                  peer_loads=[0.9, 0.95], candidate_loads=[0.5, 0.7]),
             _runs(ping_pong, [1.0], [3.0], protocol_bound=True)]
     return bench_document(runs, "reference", ["lua"], root=tmp_path, wall_time=12.5, time_scale=1.0,
                           settings=SETTINGS)
@@ -166,13 +177,14 @@ def test_the_schema_refuses_a_malformed_bench_section(stream: Scenario, ping_pon
 def test_the_markdown_summary_has_the_figures(stream: Scenario, ping_pong: Scenario, tmp_path: Path) -> None:
     text = markdown.render(_document(stream, ping_pong, tmp_path))
     assert "## Throughput" in text
-    assert "| workload | unit | reference | lua | lua / reference | peer ceiling | peer load |" in text
+    assert ("| workload | unit | reference | lua | lua / reference | peer ceiling | peer load "
+            "| candidate load |") in text
     rows = [line for line in text.splitlines() if line.startswith("| perf.tiny")]
     assert rows == [
         "| perf.tiny.stream | MB/s | 0.0313 (0.0298–0.0328) | 0.0156 (0.0149–0.0164)! | 0.50 | 0.328 "
-        "| 0.30 / 0.93 |",
+        "| 0.30 / 0.93 | - / 0.60 |",
         "| perf.tiny.ping-pong | k exchanges/s | 0.02 (0.02–0.02) | 0.00667 (0.00667–0.00667)† | 0.33 | - "
-        "| - / - |",
+        "| - / - | - / - |",
     ]
     assert "1 with the harness's peers busy at least 80% of the time: perf.tiny.stream" in text
     assert "by both measures" not in text  # busy, but far below the ceiling: not peer-bound
