@@ -89,12 +89,11 @@ def _caption(workload: Mapping[str, Any], reference: str) -> str:
     ceiling_text = f"; peer ceiling {show_rate(ceiling.get('median'), unit)}" if ceiling.get("median") else ""
     if ceiling.get("error"):
         ceiling_text = f"; peer ceiling not measured: {ceiling['error']}"
-    loads = ", ".join(f"{name} {show_load(side)}" for name, side in workload["sides"].items()
-                      if side.get("peer_load") is not None)
-    load_text = f"; peer load {loads}" if loads else ""
-    own = ", ".join(f"{name} {show_load(side, 'candidate')}" for name, side in workload["sides"].items()
-                    if side.get("candidate_load") is not None)
-    load_text += f"; candidate load {own}" if own else ""
+    load_text = ""
+    for whose in ("peer", "candidate"):
+        loads = ", ".join(f"{name} {show_load(side, whose)}" for name, side in workload["sides"].items()
+                          if side.get(f"{whose}_load") is not None)
+        load_text += f"; {whose} load {loads}" if loads else ""
     return (f"{workload['title']} ({rate_label(unit)}, median and min–max; timed by the "
             f"{workload['timing']}). {ratios}{ceiling_text}{load_text}")
 

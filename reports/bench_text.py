@@ -104,8 +104,8 @@ def table(bench: Mapping[str, Any]) -> list[str]:
         rows.append([workload["id"], rate_label(unit), *[show_side(sides[name], unit) for name in
                                                           [reference, *candidates]],
                      *[show_ratio(workload["ratios"].get(name)) for name in candidates], ceiling_text,
-                     " / ".join(show_load(sides[name]) for name in [reference, *candidates]),
-                     " / ".join(show_load(sides[name], "candidate") for name in [reference, *candidates])])
+                     *[" / ".join(show_load(sides[name], whose) for name in [reference, *candidates])
+                       for whose in ("peer", "candidate")]])
     return [_row(header), _row(["---"] * len(header)), *[_row(row) for row in rows]]
 
 

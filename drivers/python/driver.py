@@ -151,6 +151,24 @@ class OffClockDigest:
     def hexdigest(self) -> str:
         self.flush()
         return self._hash.hexdigest()
+
+
+class LoopClock:
+    """A timed loop's wall and process CPU clocks, started at construction.
+
+    ``stop`` gives both spans less what the loop's digests spent hashing in
+    it, so that ``elapsed`` and ``cpu`` leave out the same work.
+    """
+
+    def __init__(self) -> None:
+        self._started, self._started_cpu = time.perf_counter(), time.process_time()
+
+    def stop(self, digests: list[OffClockDigest]) -> tuple[float, float]:
+        """(elapsed, cpu) in seconds since the start, hashing excluded, never below 0."""
+        elapsed, cpu = time.perf_counter() - self._started, time.process_time() - self._started_cpu
+        for digest in digests:
+            elapsed, cpu = elapsed - digest.paused, cpu - digest.paused_cpu
+        return max(0.0, elapsed), max(0.0, cpu)
 class LocalCallbacks:
     """The callbacks one call asked this driver to build itself (PROTOCOL.md section 7.1).
 
@@ -437,7 +455,7 @@ class Server:
         digest = OffClockDigest() if discard == "digest" else None
         done = size = 0
         values: list[Any] = []
-        started, started_cpu = time.perf_counter(), time.process_time()
+        clock = LoopClock()
         while done < times:
             values = _as_list(function(*args))
             done += 1
@@ -448,11 +466,8 @@ class Server:
                     digest.add(first if type(first) is bytes else _string_bytes(first))
             if stop is not None and len(values) >= stop and values[stop - 1] is not None:
                 break
-        elapsed, cpu = time.perf_counter() - started, time.process_time() - started_cpu
-        if digest is not None:  # the batches hashed inside the loop only
-            elapsed, cpu = elapsed - digest.paused, cpu - digest.paused_cpu
-        report: dict[str, Any] = {"done": done, "elapsed": max(0.0, elapsed), "cpu": max(0.0, cpu),
-                                  "bytes": size}
+        elapsed, cpu = clock.stop([digest] if digest is not None else [])  # the batches hashed inside it
+        report: dict[str, Any] = {"done": done, "elapsed": elapsed, "cpu": cpu, "bytes": size}
         if digest is not None:
             report["sha256"] = digest.hexdigest()  # the last batch, hashed after the clock stopped
         encoded = [self.values.from_python(value) for value in values]
@@ -486,7 +501,7 @@ class Server:
         digests = [OffClockDigest() for _ in prepared] if discard == "digest" else None
         last: list[list[Any]] = [[] for _ in prepared]
         number = index = 0
-        started, started_cpu = time.perf_counter(), time.process_time()
+        clock = LoopClock()
         try:
             for number in range(1, rounds + 1):
                 for index, (name, function, args) in enumerate(prepared):
@@ -508,10 +523,7 @@ class Server:
                 raise
             raise _crash(f"round {number}, call {index + 1}: {name} raised {type(error).__name__}: {error}\n"
                          f"{traceback.format_exc()}") from None
-        elapsed, cpu = time.perf_counter() - started, time.process_time() - started_cpu
-        if digests is not None:
-            elapsed -= sum(digest.paused for digest in digests)
-            cpu -= sum(digest.paused_cpu for digest in digests)
+        elapsed, cpu = clock.stop(digests or [])
         results = []
         for index, values in enumerate(last):
             result: dict[str, Any] = {"values": [self.values.from_python(value) for value in values],
@@ -520,8 +532,7 @@ class Server:
                 result["sha256"] = digests[index].hexdigest()
             results.append(result)
         return {"type": "return", "id": call_id,
-                "sequence": {"rounds": rounds, "elapsed": max(elapsed, 0.0), "cpu": max(cpu, 0.0),
-                             "results": results}}
+                "sequence": {"rounds": rounds, "elapsed": elapsed, "cpu": cpu, "results": results}}
 
     def _callback(self, name: str) -> Any:
         """A callable for the candidate that turns each call into a callback round trip."""

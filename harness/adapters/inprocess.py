@@ -20,7 +20,6 @@ digests hashed off it.
 from __future__ import annotations
 
 import contextlib
-import time
 import traceback
 from collections.abc import Sequence
 from types import ModuleType
@@ -48,7 +47,7 @@ from harness.adapters.driver_loops import (
     SequenceResult,
     sequence_deadline,
 )
-from harness.adapters.offclock import OffClockDigest
+from harness.adapters.offclock import LoopClock, OffClockDigest
 from harness.adapters.pyvalues import HandleTable, Unconvertible, results_from_python, to_python
 from harness.adapters.worker import CallWorker, WorkerBusy
 from harness.values import Handle, LuaValue
@@ -183,7 +182,7 @@ class InProcessAdapter(Adapter):
         values: tuple[Any, ...] = ()
         stop = repeat.stop
         digest = OffClockDigest() if repeat.discard == "digest" else None
-        started, started_cpu = time.perf_counter(), time.thread_time()
+        clock = LoopClock()
         try:
             while done < repeat.times:
                 result = function(*args)
@@ -201,11 +200,8 @@ class InProcessAdapter(Adapter):
                 return Raised(str(error)), None
             summary = f"{call.function} raised {type(error).__name__} in repetition {done + 1}: {error}"
             return Crashed(f"{summary}\n{traceback.format_exc()}"), None
-        elapsed, cpu = time.perf_counter() - started, time.thread_time() - started_cpu
-        sha256 = None
-        if digest is not None:  # the batches hashed inside the loop, and only those
-            elapsed, cpu = max(0.0, elapsed - digest.paused), max(0.0, cpu - digest.paused_cpu)
-            sha256 = digest.hexdigest()  # the last batch, hashed after the clock stopped
+        elapsed, cpu = clock.stop([digest] if digest is not None else [])  # the batches hashed inside it
+        sha256 = digest.hexdigest() if digest is not None else None  # the last batch, after the clock stopped
         if repeat.discard != "none" and values and isinstance(values[0], _STRINGS):
             values = (None, *values[1:])
         try:
@@ -234,7 +230,7 @@ class InProcessAdapter(Adapter):
         digests = [OffClockDigest() for _ in prepared] if request.discard == "digest" else None
         last: list[tuple[Any, ...]] = [()] * count
         number = index = 0
-        started, started_cpu = time.perf_counter(), time.thread_time()
+        clock = LoopClock()
         try:
             for number in range(1, request.rounds + 1):
                 for index, (function, args) in enumerate(prepared):
@@ -252,10 +248,7 @@ class InProcessAdapter(Adapter):
                 return Raised(_in_sequence(number, index, calls, str(error))), None
             where = _in_sequence(number, index, calls, f"{type(error).__name__}: {error}")
             return Crashed(f"{where}\n{traceback.format_exc()}"), None
-        elapsed, cpu = time.perf_counter() - started, time.thread_time() - started_cpu
-        if digests is not None:
-            elapsed -= sum(digest.paused for digest in digests)
-            cpu -= sum(digest.paused_cpu for digest in digests)
+        elapsed, cpu = clock.stop(digests or [])
         try:
             results = tuple(
                 SequenceResult(results_from_python(values, self._handles), sizes[index],
@@ -263,8 +256,7 @@ class InProcessAdapter(Adapter):
                 for index, values in enumerate(last))
         except Unconvertible as error:
             return Crashed(f"a call of the sequence returned a value with no Lua meaning: {error}"), None
-        return Returned(results[-1].values), SequenceReport(request.rounds, max(elapsed, 0.0), results,
-                                                            max(cpu, 0.0))
+        return Returned(results[-1].values), SequenceReport(request.rounds, elapsed, results, cpu)
 
     def _lookup(self, call: Call) -> Any:
         """The callable to invoke, or the Outcome that replaces the call."""

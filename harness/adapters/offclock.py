@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import time
+from collections.abc import Iterable
 
 FLUSH_BYTES = 1 << 20
 FLUSH_COUNT = 1024
@@ -57,3 +58,21 @@ class OffClockDigest:
     def hexdigest(self) -> str:
         self.flush()
         return self._hash.hexdigest()
+
+
+class LoopClock:
+    """A timed loop's wall and CPU clocks (this thread's), started at construction.
+
+    ``stop`` gives both spans less what the loop's digests spent hashing in
+    it, so that the time and the CPU time leave out the same work.
+    """
+
+    def __init__(self) -> None:
+        self._started, self._started_cpu = time.perf_counter(), time.thread_time()
+
+    def stop(self, digests: Iterable[OffClockDigest]) -> tuple[float, float]:
+        """(elapsed, cpu) in seconds since the start, hashing excluded, never below 0."""
+        elapsed, cpu = time.perf_counter() - self._started, time.thread_time() - self._started_cpu
+        for digest in digests:
+            elapsed, cpu = elapsed - digest.paused, cpu - digest.paused_cpu
+        return max(0.0, elapsed), max(0.0, cpu)

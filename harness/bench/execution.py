@@ -55,16 +55,17 @@ class RunResult:
     @property
     def peer_load(self) -> float | None:
         """The peers' CPU seconds per second of the candidate's timed part (1 = a core never idle)."""
-        if self.peer_cpu is None or not self.seconds:
-            return None
-        return self.peer_cpu / self.seconds
+        return self._per_timed_second(self.peer_cpu)
 
     @property
     def candidate_load(self) -> float | None:
         """The candidate's own CPU seconds per second of its timed part: below 1, it waited."""
-        if self.candidate_cpu is None or not self.seconds:
+        return self._per_timed_second(self.candidate_cpu)
+
+    def _per_timed_second(self, cpu: float | None) -> float | None:
+        if cpu is None or not self.seconds:
             return None
-        return self.candidate_cpu / self.seconds
+        return cpu / self.seconds
 
     @property
     def verdict(self) -> Verdict:

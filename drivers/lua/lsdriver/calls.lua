@@ -83,6 +83,17 @@ end
 
 -- Repetition -----------------------------------------------------------------
 
+--- The wall and CPU seconds of a loop started at `started`, `started_cpu`
+-- (gettime(), os.clock()), less what its `digests` (a list, maybe empty)
+-- spent hashing inside it, so both leave out the same work; never below 0.
+function M.loop_times(started, started_cpu, digests)
+  local elapsed, cpu = gettime() - started, clock() - started_cpu
+  for j = 1, #digests do
+    elapsed, cpu = elapsed - digests[j].paused, cpu - digests[j].paused_cpu
+  end
+  return elapsed < 0 and 0 or elapsed, cpu < 0 and 0 or cpu
+end
+
 --- Repeat fn(args) up to `times` times (PROTOCOL.md §7). With `stop`, end
 -- after the first repetition whose stop-th value is not nil. Returns
 -- true, last values, summary {done, bytes, elapsed, cpu} or false, message
@@ -112,12 +123,8 @@ function M.repeat_call(fn, arguments, n, times, stop, digest)
       break
     end
   end
-  local elapsed, cpu = gettime() - started, clock() - started_cpu
-  if digest then
-    elapsed, cpu = elapsed - digest.paused, cpu - digest.paused_cpu
-  end
-  return true, values, { done = done, bytes = bytes, elapsed = elapsed < 0 and 0 or elapsed,
-                         cpu = cpu < 0 and 0 or cpu }
+  local elapsed, cpu = M.loop_times(started, started_cpu, { digest })
+  return true, values, { done = done, bytes = bytes, elapsed = elapsed, cpu = cpu }
 end
 
 return M

@@ -59,21 +59,17 @@ function M.run(steps, rounds, hashed)
       end
     end
   end
-  local elapsed, cpu = gettime() - started, clock() - started_cpu
+  local elapsed, cpu = calls.loop_times(started, started_cpu, digests or {}) -- before the final flush
   local results = {}
   for j = 1, count do
     results[j] = { values = last[j], bytes = sizes[j] }
   end
   if digests then
     for j = 1, count do
-      elapsed = elapsed - digests[j].paused -- hashing done inside the loop, before the final flush
-      cpu = cpu - digests[j].paused_cpu
-    end
-    for j = 1, count do
       results[j].sha256 = digests[j]:hexdigest()
     end
   end
-  return true, results, elapsed < 0 and 0 or elapsed, cpu < 0 and 0 or cpu
+  return true, results, elapsed, cpu
 end
 
 return M
