@@ -34,24 +34,38 @@ class SinkLoop(SessionThreads):
         return bind_configured(config.host, config.port)
 
     def run_session(self, connection: int, sock: socket.socket, sockets: list[socket.socket]) -> str:
+        """Answer, then record: the client waits only for the replies.
+
+        Recording a chunk's events costs more Python than answering it, so
+        the replies go out first and the events (received, commands,
+        replies, in that order) are recorded while the client reads them and
+        writes its next command. A check settles on the session's close,
+        which is recorded last (``SessionThreads``).
+        """
         transcript = self.transcript
+        commands: list[bytes] = []
         session = SinkSession(connection, self.server.config.hostname, self._record,
-                              on_command=lambda line: transcript.command(connection, line))
-        self._send(sock, connection, session.greeting())
+                              on_command=commands.append)
+        greeting = session.greeting()
+        sock.sendall(greeting)
+        transcript.reply(connection, greeting)
         while not session.closed:
             data = sock.recv(RECV_SIZE)
             if not data or self.stopping.is_set():
                 return "stop" if self.stopping.is_set() else "client"
-            transcript.received(connection, data)
             replies = session.receive(data)
+            try:
+                if replies:
+                    sock.sendall(replies)
+            finally:  # what could not be answered was still received
+                transcript.received(connection, data)
+                for line in commands:
+                    transcript.command(connection, line)
+                commands.clear()
             if replies:
-                self._send(sock, connection, replies)
+                transcript.reply(connection, replies)
         return "server"
 
     def _record(self, envelope: MailEnvelope) -> None:
         with self.server._lock:
             self.server._state.envelopes.append(envelope)
-
-    def _send(self, sock: socket.socket, connection: int, data: bytes) -> None:
-        self.transcript.reply(connection, data)
-        sock.sendall(data)

@@ -5,6 +5,9 @@ from __future__ import annotations
 import socket
 import time
 
+from fakeservers import FakeServer
+from fakeservers.events import CONTROL, Closed
+
 TIMEOUT = 5.0
 
 
@@ -49,3 +52,15 @@ def read_reply(sock: socket.socket) -> bytes:
 
 def elapsed_since(start: float) -> float:
     return time.monotonic() - start
+
+
+def wait_sessions_closed(server: FakeServer, count: int = 1) -> None:
+    """Wait until ``count`` control connections are recorded closed, as a ``check:`` step settles.
+
+    A server may send its last reply before it records the command (the
+    sinks answer first), so what it received is complete only then.
+    """
+    def closed(_: object) -> bool:
+        return sum(isinstance(e, Closed) and e.channel == CONTROL for e in server.transcript.all()) >= count
+
+    assert server.transcript.wait_for(closed, TIMEOUT) is not None, f"{count} session(s) not closed"

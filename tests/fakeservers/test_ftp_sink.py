@@ -10,10 +10,11 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from fake_support import TIMEOUT, read_reply
+from fake_support import TIMEOUT, read_reply, wait_sessions_closed
 
 from fakeservers import ConfigError, Opened, from_config
-from fakeservers.events import DATA
+from fakeservers.events import DATA, Command, Received
+from fakeservers.events import Reply as ReplyEvent
 from fakeservers.ftp.config import read_ftp_config
 from fakeservers.ftp.records import FtpCommand
 from fakeservers.ftp.sink_protocol import Passive, Quit, Reply, SinkControl, Store, passive_reply
@@ -81,6 +82,7 @@ def test_expected_and_other_uploads_are_recorded_as_they_arrived_by_both_engines
         client.quit()
     finally:
         client.close()
+    wait_sessions_closed(server)
     received = server.received
     assert [(item.path, item.user, item.content.length, item.content.sha256, item.data, item.complete)
             for item in received.stored] == [
@@ -92,6 +94,29 @@ def test_expected_and_other_uploads_are_recorded_as_they_arrived_by_both_engines
     assert received.verbs() == ["USER", "PASS", "TYPE", "PASV", "STOR", "TYPE", "PASV", "STOR",
                                 "TYPE", "PASV", "STOR", "QUIT"]
 
+
+
+def test_the_sink_answers_first_yet_records_in_wire_order(start: Start) -> None:
+    """Each reply goes out before its command is recorded; the transcript keeps the wire's order."""
+    server = start("ftp", {"anonymous": {"writable": True}, "sink": True})
+    with socket.create_connection((server.host, server.port), timeout=TIMEOUT) as control:
+        assert read_reply(control).startswith(b"220")
+        control.sendall(b"USER anonymous\r\nPASS a@b\r\n")  # two commands in one segment
+        assert read_reply(control).startswith(b"331")
+        assert read_reply(control).startswith(b"230")
+        for line in (b"NOOP\r\n", b"QUIT\r\n"):
+            control.sendall(line)
+            read_reply(control)
+    wait_sessions_closed(server)
+    shown = [(type(e).__name__, getattr(e, "line", None) or getattr(e, "data", b"")[:3])
+             for e in server.transcript.all() if isinstance(e, Received | Command | ReplyEvent)]
+    assert shown == [
+        ("Reply", b"220"),
+        ("Received", b"USE"), ("Command", b"USER anonymous\r\n"), ("Reply", b"331"),
+        ("Command", b"PASS a@b\r\n"), ("Reply", b"230"),
+        ("Received", b"NOO"), ("Command", b"NOOP\r\n"), ("Reply", b"200"),
+        ("Received", b"QUI"), ("Command", b"QUIT\r\n"), ("Reply", b"221")]
+    assert server.received.verbs() == ["USER", "PASS", "NOOP", "QUIT"]
 
 def test_stopping_the_sink_during_an_upload_records_it_incomplete(start: Start) -> None:
     server = start("ftp", {"anonymous": {"writable": True}, "sink": True})

@@ -8,9 +8,10 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from fake_support import TIMEOUT, read_reply
+from fake_support import TIMEOUT, read_reply, wait_sessions_closed
 
 from fakeservers import ConfigError, from_config
+from fakeservers.events import Command, Received, Reply
 from fakeservers.smtp.protocol import MailEnvelope
 from fakeservers.smtp.sink_protocol import MAX_LINE, SinkSession, unstuff
 
@@ -100,6 +101,26 @@ def test_the_sink_records_what_the_aiosmtpd_engine_records(start: Start) -> None
         records.append([(e.helo, e.mail_from, e.rcpt_tos, e.wire, e.content) for e in server.received])
     assert records[0] == records[1] and len(records[1]) == 2
 
+
+
+def test_the_sink_answers_first_yet_records_in_wire_order(start: Start) -> None:
+    """Replies go out before their commands are recorded; the transcript keeps the wire's order."""
+    server = start("smtp", {"sink": True})
+    with socket.create_connection((server.host, server.port), timeout=TIMEOUT) as client:
+        assert read_reply(client).startswith(b"220")
+        client.sendall(b"HELO me\r\nMAIL FROM:<a@b>\r\n")  # two commands, one chunk, one send
+        for code in (b"250", b"250"):
+            assert read_reply(client).startswith(code)
+        client.sendall(b"QUIT\r\n")
+        assert read_reply(client).startswith(b"221")
+    wait_sessions_closed(server)
+    shown = [(type(e).__name__, getattr(e, "line", None) or e.data)
+             for e in server.transcript.all() if isinstance(e, Received | Command | Reply)]
+    assert [(kind, data[:4]) for kind, data in shown] == [
+        ("Reply", b"220 "),
+        ("Received", b"HELO"), ("Command", b"HELO"), ("Command", b"MAIL"), ("Reply", b"250 "),
+        ("Received", b"QUIT"), ("Command", b"QUIT"), ("Reply", b"221 ")]
+    assert shown[4][1].count(b"\r\n") == 2  # both answers in one reply event, as sent
 
 def test_stopping_the_sink_ends_an_idle_session(start: Start) -> None:
     server = start("smtp", {"sink": True})
