@@ -3,29 +3,26 @@
 Plain blocking sockets keep a session to a few system calls per command
 with no event loop around them, which is the point of the sinks
 (``fakeservers.smtp.sink_server``, ``fakeservers.ftp.sink_server``).
-A session's thread is taken from the threads earlier sessions left idle
-and only started when none is: starting a thread costs about 175 us
-here, paid by every session of a workload of one session per message or
-per file when each had a thread of its own.
+Sessions run on ``fakeservers.workers`` threads, reused from one session
+to the next.
 ``shutdown`` wakes the blocked ``accept`` by shutting the listener down;
 ``close`` shuts down every socket a live session holds (which wakes a
-blocked ``accept``, ``recv`` or ``sendall``), dismisses the idle threads
-and joins them all, so nothing outlives ``stop()``.
+blocked ``accept``, ``recv`` or ``sendall``), then dismisses and joins the
+threads, so nothing outlives ``stop()``.
 """
 
 from __future__ import annotations
 
 import abc
 import contextlib
-import queue
+import functools
 import socket
 import threading
 
 from fakeservers.events import WireTranscript
+from fakeservers.workers import Release, Workers
 
 JOIN_SECONDS = 3.0
-
-Job = tuple[int, socket.socket, list[socket.socket]]  # connection, its socket, the sockets it holds
 
 
 class SessionThreads(abc.ABC):
@@ -38,10 +35,8 @@ class SessionThreads(abc.ABC):
         self.listener: socket.socket | None = None
         self.stopping = threading.Event()
         self._live: dict[int, list[socket.socket]] = {}  # connection -> the sockets its session holds
-        self._live_lock = threading.Lock()  # guards _live, _workers and _idle
-        self._workers: list[threading.Thread] = []
-        self._idle = 0  # workers waiting for a job; each will take one from _jobs
-        self._jobs: queue.SimpleQueue[Job | None] = queue.SimpleQueue()
+        self._live_lock = threading.Lock()
+        self._workers = Workers(self.thread_name)
 
     @abc.abstractmethod
     def listen(self) -> socket.socket:
@@ -70,48 +65,24 @@ class SessionThreads(abc.ABC):
                 raise
             connection = self.transcript.new_connection()
             self.transcript.opened(connection, peer[:2])
-            self._dispatch((connection, sock, [sock]))
+            sockets = [sock]
+            with self._live_lock:
+                self._live[connection] = sockets
+            self._workers.submit(functools.partial(self._run, connection, sock, sockets))
 
-    def _dispatch(self, job: Job) -> None:
-        """Hand a connection to an idle worker, or to a new one when none is idle."""
-        with self._live_lock:
-            self._live[job[0]] = job[2]
-            if self._idle:
-                self._idle -= 1
-                self._jobs.put(job)
-                return
-            worker = threading.Thread(target=self._work, args=(job,),
-                                      name=f"{self.thread_name}-{len(self._workers) + 1}", daemon=True)
-            self._workers.append(worker)
-        worker.start()
-
-    def _work(self, job: Job | None) -> None:
-        """Serve jobs until dismissed (None) or the server stops."""
-        while job is not None and self._run(*job):
-            job = self._jobs.get()
-
-    def _run(self, connection: int, sock: socket.socket, sockets: list[socket.socket]) -> bool:
-        """Serve one connection; whether this worker then waits for another (False: stopping).
-
-        The worker counts itself idle before the close is recorded, so a
-        client that saw its session recorded closed finds it waiting.
-        """
+    def _run(self, connection: int, sock: socket.socket, sockets: list[socket.socket],
+             release: Release) -> None:
         by = "client"
-        ended = False  # the session ended as sessions do; a bug raising here ends the worker too
         try:
             by = self.run_session(connection, sock, sockets)
-            ended = True
         except OSError:
             by = "stop" if self.stopping.is_set() else "client"
-            ended = True
         finally:
             with self._live_lock:
                 self._live.pop(connection, None)
-                stays = ended and not self.stopping.is_set()
-                self._idle += stays
             sock.close()
+            release()  # before the close is recorded: a client that sees it finds the thread idle
             self.transcript.closed(connection, by)
-        return stays
 
     def shutdown(self) -> None:
         self.stopping.set()
@@ -125,12 +96,8 @@ class SessionThreads(abc.ABC):
             self.listener.close()
         with self._live_lock:
             live = list(self._live.values())
-            workers = list(self._workers)
         for sockets in live:
             for sock in list(sockets):
                 with contextlib.suppress(OSError):
                     sock.shutdown(socket.SHUT_RDWR)
-        for _ in workers:  # one dismissal each: a worker takes at most one, then ends
-            self._jobs.put(None)
-        for worker in workers:
-            worker.join(JOIN_SECONDS)
+        self._workers.close(JOIN_SECONDS)

@@ -85,7 +85,8 @@ class Exchange:
         self.stopping = stopping
         self.address = address
 
-    def run(self) -> None:
+    def run(self, before_close: Callable[[], None] = lambda: None) -> None:
+        """Serve the connection; ``before_close`` is called just before the close is recorded."""
         by = "client"
         try:
             plan = self._read_request()
@@ -102,6 +103,7 @@ class Exchange:
             raise
         finally:
             self.sock.close()
+            before_close()
             self.transcript.closed(self.connection, by)
 
     # -- request --------------------------------------------------------------

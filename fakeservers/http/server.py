@@ -1,15 +1,17 @@
-"""The fake HTTP server: an accept loop on raw sockets and one thread per connection.
+"""The fake HTTP server: an accept loop on raw sockets and a thread per live connection.
 
 Raw sockets rather than ``http.server`` because scenarios need responses no
 well-behaved library would send (a status line without a reason, a lying
 Content-Length, a stall after the headers), and byte-exact records of the
 request. The accept loop waits on a selector together with a wake-up
-socket pair, so ``stop`` takes effect at once without polling.
+socket pair, so ``stop`` takes effect at once without polling. Connections
+run on ``fakeservers.workers`` threads, reused from one to the next.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import selectors
 import socket
 import threading
@@ -23,6 +25,7 @@ from fakeservers.http.config import HttpConfig, read_http_config
 from fakeservers.http.exchange import Exchange, HttpRequest
 from fakeservers.http.routing import url_host
 from fakeservers.thread import ServingLoop
+from fakeservers.workers import Release, Workers
 
 JOIN_SECONDS = 3.0
 
@@ -72,8 +75,9 @@ class _AcceptLoop:
         self.selector: selectors.BaseSelector | None = None
         self.wake_reader: socket.socket | None = None
         self.wake_writer: socket.socket | None = None
-        self.live: dict[int, tuple[threading.Thread, socket.socket]] = {}
+        self.live: dict[int, socket.socket] = {}
         self.live_lock = threading.Lock()
+        self.workers = Workers("lsconform-fake-http")
 
     def bind(self) -> tuple[str, int]:
         self.listener = bind_listener(self.config.host, self.config.port)
@@ -103,18 +107,17 @@ class _AcceptLoop:
         self.transcript.opened(connection, peer[:2])
         exchange = Exchange(sock, connection, self.config, self.transcript, self.record, self.stopping,
                             self.address)
-        thread = threading.Thread(target=self._run_exchange, args=(exchange,),
-                                  name=f"lsconform-fake-http-{connection}", daemon=True)
         with self.live_lock:
-            self.live[connection] = (thread, sock)
-        thread.start()
+            self.live[connection] = sock
+        self.workers.submit(functools.partial(self._run_exchange, exchange))
 
-    def _run_exchange(self, exchange: Exchange) -> None:
-        try:
-            exchange.run()
-        finally:
+    def _run_exchange(self, exchange: Exchange, release: Release) -> None:
+        def done() -> None:  # before the close is recorded: a client that sees it finds the thread idle
             with self.live_lock:
                 self.live.pop(exchange.connection, None)
+            release()
+
+        exchange.run(before_close=done)
 
     def shutdown(self) -> None:
         self.stopping.set()
@@ -131,9 +134,8 @@ class _AcceptLoop:
                 sock.close()
         with self.live_lock:
             live = list(self.live.values())
-        for _, sock in live:
+        for sock in live:
             # shutdown() wakes a thread blocked in recv/sendall; the thread closes the socket itself.
             with contextlib.suppress(OSError):
                 sock.shutdown(socket.SHUT_RDWR)
-        for thread, _ in live:
-            thread.join(JOIN_SECONDS)
+        self.workers.close(JOIN_SECONDS)

@@ -1,4 +1,4 @@
-"""The sinks' serving loop: a session's thread is one an earlier session left idle, when there is one.
+"""The threads of the sinks and the HTTP server: a connection's is one an earlier one left idle, if any.
 
 Every test here also runs under the directory's leak check (conftest.py):
 a worker left waiting after ``stop()`` fails it.
@@ -12,13 +12,14 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from fake_support import TIMEOUT, read_reply, wait_sessions_closed
+from fake_support import TIMEOUT, http_exchange, read_reply, wait_sessions_closed
 
 from fakeservers.events import CONTROL, Closed
 
 Start = Callable[..., Any]
 
-WORKER_PREFIX = {"smtp": "lsconform-fake-smtp-sink-", "ftp": "lsconform-fake-ftp-sink-"}
+WORKER_PREFIX = {"smtp": "lsconform-fake-smtp-sink-", "ftp": "lsconform-fake-ftp-sink-",
+                 "http": "lsconform-fake-http-"}
 CONFIG = {"smtp": {"sink": True, "host": "127.0.0.1"}, "ftp": {"anonymous": {"writable": True}, "sink": True}}
 
 
@@ -73,3 +74,13 @@ def test_stopping_dismisses_idle_threads_and_ends_live_sessions(start: Start) ->
         server.stop()
         assert live.recv(100) == b""
     assert _workers("smtp") == []
+
+
+def test_http_requests_one_after_another_share_one_thread(start: Start) -> None:
+    server = start("http", {})
+    for done in range(1, 6):
+        response = http_exchange(server.host, server.port, b"GET /none HTTP/1.0\r\n\r\n")
+        assert response.startswith(b"HTTP/1.1 404")
+        wait_sessions_closed(server, done)
+    assert len(_workers("http")) == 1
+    assert len(server.received) == 5
