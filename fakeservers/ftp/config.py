@@ -22,7 +22,7 @@ As YAML (every key is optional)::
     transfer: {rate: 4096, stall_after: 10000}   # data connections: bytes/s, silence after N bytes
     record_limit: 1048576           # stored files larger than this are kept as length + sha256
     expect_uploads: {/up.bin: {size: 4194304, pattern: "ab"}}   # compared as they arrive (below)
-    sink: true                      # the lean upload engine for throughput workloads (below)
+    sink: true                      # the lean engine for throughput workloads (below)
 
 Reply points for ``replies``/``delay``/``stall`` are ``GREETING``, any
 command verb, and ``VERB-DONE`` for the reply after a transfer (RETR, STOR,
@@ -34,10 +34,10 @@ have: the server compares the bytes with it as they arrive instead of
 hashing them (``fakeservers.payload``); what is recorded is the same.
 
 ``sink: true`` replaces pyftpdlib by a minimal engine of our own
-(``fakeservers.ftp.sink_protocol``) that serves uploads only (login, CWD,
-TYPE, PASV, STOR, QUIT), records them the same way, and costs a fraction of
-pyftpdlib per session. It takes no reply script, transfer faults,
-``pasv_host`` or files.
+(``fakeservers.ftp.sink_protocol``) for throughput workloads: login, CWD,
+TYPE, PASV, STOR (writable accounts) and RETR of the configured files, QUIT;
+it records them the same way and costs a fraction of pyftpdlib per session.
+It takes no reply script, transfer faults or ``pasv_host``.
 """
 
 from __future__ import annotations
@@ -106,22 +106,11 @@ def read_ftp_config(raw: Mapping[str, Any] | None, prefix: str = "") -> FtpConfi
     anonymous = _read_anonymous(fields.get("anonymous", False), fields.field("anonymous"))
     sink = fields.flag("sink", False)
     if sink:
-        _check_sink(fields, accounts, anonymous)
+        fields.refuse(_NOT_WITH_SINK, "the sink engine (sink: true) does not take this key")
     return FtpConfig(host=fields.host(), port=fields.port(), accounts=accounts, anonymous=anonymous,
                      script=script, pasv_host=_read_pasv_host(fields), transfer=_read_transfer(fields),
                      record_limit=fields.integer("record_limit", DEFAULT_RECORD_LIMIT),
                      expect_uploads=_read_expected_uploads(fields), sink=sink)
-
-
-def _check_sink(fields: Fields, accounts: tuple[Account, ...], anonymous: Account | None) -> None:
-    """The sink engine serves uploads only: no script, no faults, no files to read."""
-    fields.refuse(_NOT_WITH_SINK, "the sink engine (sink: true) does not take this key")
-    for index, account in enumerate(accounts):
-        if account.files:
-            raise ConfigError(join(fields.field("accounts"), index) + ".files",
-                              "the sink engine serves no files")
-    if anonymous is not None and anonymous.files:
-        raise ConfigError(fields.field("anonymous") + ".files", "the sink engine serves no files")
 
 
 def _read_account(raw: Any, path: str) -> Account:

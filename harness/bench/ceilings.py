@@ -199,24 +199,31 @@ def _ftp(work: Callable[[], None]) -> None:
 
 
 def ftp_get(job: ClientJob) -> float:
-    """One anonymous session per repetition, each retrieving the file in binary mode."""
+    """One anonymous session per repetition, each retrieving the file in binary mode into one buffer.
+
+    The data connection is read with ``recv_into``, as ``http-get`` reads:
+    ftplib's ``retrbinary`` makes a new bytes object of every read, which
+    held this ceiling near 600 MB/s, below what candidates reach.
+    """
+    view = memoryview(bytearray(RECEIVE_BLOCK))
     received = 0
 
-    def count(chunk: bytes) -> None:
-        nonlocal received
-        received += len(chunk)
-
     def work() -> None:
+        nonlocal received
         for _ in range(job.repetitions):
             session = _ftp_session(job)
-            session.retrbinary(f"RETR {job.params['path']}", count, blocksize=RECEIVE_BLOCK)
+            session.voidcmd("TYPE I")
+            with session.transfercmd(f"RETR {job.params['path']}") as data:
+                while count := data.recv_into(view):
+                    received += count
+            session.voidresp()
             session.quit()
 
     started = time.perf_counter()
     _ftp(work)
     elapsed = time.perf_counter() - started
-    if not received:
-        raise CeilingError("the FTP server sent an empty file")
+    if received != job.size:
+        raise CeilingError(f"the FTP server sent {received} bytes in all, not {job.size}")
     return elapsed
 
 

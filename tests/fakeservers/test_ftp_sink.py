@@ -13,11 +13,11 @@ import pytest
 from fake_support import TIMEOUT, read_reply, wait_sessions_closed
 
 from fakeservers import ConfigError, Opened, from_config
-from fakeservers.events import DATA, Command, Received
+from fakeservers.events import DATA, Closed, Command, Received
 from fakeservers.events import Reply as ReplyEvent
 from fakeservers.ftp.config import read_ftp_config
 from fakeservers.ftp.records import FtpCommand
-from fakeservers.ftp.sink_protocol import Passive, Quit, Reply, SinkControl, Store, passive_reply
+from fakeservers.ftp.sink_protocol import Passive, Quit, Reply, Retrieve, SinkControl, Store, passive_reply
 
 Start = Callable[..., Any]
 PATTERN = b"0123456789abcdef"
@@ -41,19 +41,29 @@ def test_an_anonymous_upload_logs_in_then_asks_for_passive_then_store() -> None:
     assert steps[5] == Store(path="/pub/in/up.bin", argument="up.bin")
 
 
-def test_an_account_needs_its_password_and_a_read_only_one_is_refused() -> None:
+def test_an_account_needs_its_password_and_a_read_only_one_may_not_store() -> None:
     control = _control(accounts=[{"user": "luasocket", "password": "secret"}],
                        anonymous={"writable": False})
-    assert [step.text[:3] for step in _steps(control, "USER luasocket", "PASS wrong", "STOR x",
-                                              "USER anonymous", "PASS a@b",
-                                              "USER luasocket", "PASS secret", "PWD")] == [
-        "331", "530", "530", "331", "530", "331", "230", "257"]
+    steps = _steps(control, "USER luasocket", "PASS wrong", "STOR x", "USER anonymous", "PASS a@b",
+                   "STOR x", "USER luasocket", "PASS secret", "PWD")
+    assert [step.text[:3] for step in steps] == [
+        "331", "530", "530", "331", "230", "550", "331", "230", "257"]
+
+
+def test_a_download_needs_a_configured_file_and_passive_first() -> None:
+    control = _control(anonymous={"files": {"blob.bin": "x", "pub/a.txt": "a", "pub/sub/": None}})
+    steps = _steps(control, "USER anonymous", "PASS a@b", "RETR blob.bin", "RETR nothing.bin",
+                   "CWD pub", "RETR sub", "PASV", "RETR a.txt", "PASV", "RETR /blob.bin")
+    assert [getattr(step, "text", "")[:3] for step in steps[2:6]] == ["425", "550", "250", "550"]
+    assert steps[7] == Retrieve(user="anonymous", name="pub/a.txt", argument="a.txt")
+    assert steps[9] == Retrieve(user="anonymous", name="blob.bin", argument="/blob.bin")
 
 
 @pytest.mark.parametrize(("lines", "last"), [
     (("USER anonymous", "PASS a@b", "STOR up.bin"), "425"),          # no PASV before it
     (("USER anonymous", "PASS a@b", "PASV", "STOR"), "501"),
-    (("USER anonymous", "PASS a@b", "RETR up.bin"), "502"),           # the sink serves no files
+    (("USER anonymous", "PASS a@b", "RETR up.bin"), "550"),           # not a configured file
+    (("USER anonymous", "PASS a@b", "LIST"), "502"),
     (("USER anonymous", "PASS a@b", "TYPE E"), "504"),
     (("PASS a@b",), "503"),
 ])
@@ -141,12 +151,62 @@ def test_stopping_the_sink_during_an_upload_records_it_incomplete(start: Start) 
     assert stored.content.length <= len(b"partial")
 
 
+def test_stopping_the_sink_during_a_download_ends_it_without_a_226(start: Start) -> None:
+    server = start("ftp", {"sink": True, "anonymous": {"files": {"big.bin": {"size": 32 << 20}}}})
+    with socket.create_connection((server.host, server.port), timeout=TIMEOUT) as control:
+        assert read_reply(control).startswith(b"220")
+        for line, code in ((b"USER anonymous", b"331"), (b"PASS a@b", b"230")):
+            control.sendall(line + b"\r\n")
+            assert read_reply(control).startswith(code)
+        control.sendall(b"PASV\r\n")
+        numbers = read_reply(control).split(b"(")[1].split(b")")[0].split(b",")
+        port = int(numbers[4]) * 256 + int(numbers[5])
+        with socket.create_connection((server.host, port), timeout=TIMEOUT) as data:
+            control.sendall(b"RETR big.bin\r\n")
+            assert read_reply(control).startswith(b"150")
+            assert data.recv(1)  # the download has begun; 32 MiB cannot all be in flight at once
+            server.stop()
+        assert control.recv(100) == b""  # closed, with no 226 before it
+    closes = [e.by for e in server.transcript.events(Closed) if e.channel == DATA]
+    assert closes == ["stop"]
+
 @pytest.mark.parametrize(("config", "field"), [
     ({"replies": {"STOR": "550 no"}}, "replies"),
     ({"transfer": {"rate": 100}}, "transfer"),
-    ({"anonymous": {"files": {"a.txt": "x"}, "writable": True}}, "anonymous.files"),
+    ({"pasv_host": "10.9.9.9"}, "pasv_host"),
 ])
-def test_the_sink_takes_no_script_faults_or_files(config: dict[str, Any], field: str) -> None:
+def test_the_sink_takes_no_script_or_faults(config: dict[str, Any], field: str) -> None:
     with pytest.raises(ConfigError) as error:
         from_config("ftp", {"sink": True, **config})
     assert field in str(error.value)
+
+
+@pytest.mark.parametrize("sink", [False, True])
+def test_downloads_are_byte_exact_and_recorded_alike_by_both_engines(start: Start, sink: bool) -> None:
+    pattern = "0123456789abcdef"
+    server = start("ftp", {"sink": sink, "anonymous": {"files": {
+        "blob.bin": {"size": 300_001, "pattern": pattern}, "pub/a.txt": "line one\nline two\n"}}})
+    client = ftplib.FTP()
+    client.connect(server.host, server.port, timeout=TIMEOUT)
+    received: list[bytes] = []
+    try:
+        client.login()
+        client.retrbinary("RETR blob.bin", received.append)
+        blob = b"".join(received)
+        received.clear()
+        client.cwd("pub")
+        client.sendcmd("TYPE A")  # served as stored all the same: no newline conversion
+        client.retrbinary("RETR a.txt", received.append)
+        with pytest.raises(ftplib.error_perm, match="^550"):
+            client.retrbinary("RETR missing.bin", received.append)
+        client.quit()
+    finally:
+        client.close()
+    wait_sessions_closed(server)
+    assert blob == (pattern.encode() * 20_000)[:300_001]
+    assert b"".join(received) == b"line one\nline two\n"
+    records = server.received
+    assert [(t.verb, t.argument, t.mode) for t in records.transfers][:2] == [
+        ("RETR", "blob.bin", "PASV"), ("RETR", "a.txt", "PASV")]
+    assert [verb for verb in records.verbs() if verb != "TYPE"] == [
+        "USER", "PASS", "PASV", "RETR", "CWD", "PASV", "RETR", "PASV", "RETR", "QUIT"]
