@@ -128,24 +128,30 @@ def test_the_sink_answers_first_yet_records_in_wire_order(start: Start) -> None:
         ("Received", b"QUI"), ("Command", b"QUIT\r\n"), ("Reply", b"221")]
     assert server.received.verbs() == ["USER", "PASS", "NOOP", "QUIT"]
 
+
+def _passive_session(server: Any) -> tuple[socket.socket, int]:
+    """A control connection logged in as anonymous after PASV, and the data port PASV named."""
+    control = socket.create_connection((server.host, server.port), timeout=TIMEOUT)
+    assert read_reply(control).startswith(b"220")
+    for line, code in ((b"USER anonymous", b"331"), (b"PASS a@b", b"230"), (b"PASV", b"227")):
+        control.sendall(line + b"\r\n")
+        reply = read_reply(control)
+        assert reply.startswith(code)
+    numbers = reply.split(b"(")[1].split(b")")[0].split(b",")
+    return control, int(numbers[4]) * 256 + int(numbers[5])
+
+
 def test_stopping_the_sink_during_an_upload_records_it_incomplete(start: Start) -> None:
     server = start("ftp", {"anonymous": {"writable": True}, "sink": True})
-    with socket.create_connection((server.host, server.port), timeout=TIMEOUT) as control:
-        assert read_reply(control).startswith(b"220")
-        for line, code in ((b"USER anonymous", b"331"), (b"PASS a@b", b"230")):
-            control.sendall(line + b"\r\n")
-            assert read_reply(control).startswith(code)
-        control.sendall(b"PASV\r\n")
-        numbers = read_reply(control).split(b"(")[1].split(b")")[0].split(b",")
-        port = int(numbers[4]) * 256 + int(numbers[5])
-        with socket.create_connection((server.host, port), timeout=TIMEOUT) as data:
-            control.sendall(b"STOR part.bin\r\n")
-            assert read_reply(control).startswith(b"150")
-            # Stop only once the server holds the data connection: the upload has begun.
-            assert server.transcript.wait_for(
-                lambda event: isinstance(event, Opened) and event.channel == DATA, TIMEOUT)
-            data.sendall(b"partial")
-            server.stop()
+    control, port = _passive_session(server)
+    with control, socket.create_connection((server.host, port), timeout=TIMEOUT) as data:
+        control.sendall(b"STOR part.bin\r\n")
+        assert read_reply(control).startswith(b"150")
+        # Stop only once the server holds the data connection: the upload has begun.
+        assert server.transcript.wait_for(
+            lambda event: isinstance(event, Opened) and event.channel == DATA, TIMEOUT)
+        data.sendall(b"partial")
+        server.stop()
     [stored] = server.received.stored
     assert (stored.path, stored.complete) == ("/part.bin", False)
     assert stored.content.length <= len(b"partial")
@@ -153,14 +159,8 @@ def test_stopping_the_sink_during_an_upload_records_it_incomplete(start: Start) 
 
 def test_stopping_the_sink_during_a_download_ends_it_without_a_226(start: Start) -> None:
     server = start("ftp", {"sink": True, "anonymous": {"files": {"big.bin": {"size": 32 << 20}}}})
-    with socket.create_connection((server.host, server.port), timeout=TIMEOUT) as control:
-        assert read_reply(control).startswith(b"220")
-        for line, code in ((b"USER anonymous", b"331"), (b"PASS a@b", b"230")):
-            control.sendall(line + b"\r\n")
-            assert read_reply(control).startswith(code)
-        control.sendall(b"PASV\r\n")
-        numbers = read_reply(control).split(b"(")[1].split(b")")[0].split(b",")
-        port = int(numbers[4]) * 256 + int(numbers[5])
+    control, port = _passive_session(server)
+    with control:
         with socket.create_connection((server.host, port), timeout=TIMEOUT) as data:
             control.sendall(b"RETR big.bin\r\n")
             assert read_reply(control).startswith(b"150")
@@ -169,6 +169,7 @@ def test_stopping_the_sink_during_a_download_ends_it_without_a_226(start: Start)
         assert control.recv(100) == b""  # closed, with no 226 before it
     closes = [e.by for e in server.transcript.events(Closed) if e.channel == DATA]
     assert closes == ["stop"]
+
 
 @pytest.mark.parametrize(("config", "field"), [
     ({"replies": {"STOR": "550 no"}}, "replies"),
