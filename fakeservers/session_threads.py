@@ -6,9 +6,9 @@ with no event loop around them, which is the point of the sinks
 Sessions run on ``fakeservers.workers`` threads, reused from one session
 to the next.
 ``shutdown`` wakes the blocked ``accept`` by shutting the listener down;
-``close`` shuts down every socket a live session holds (which wakes a
-blocked ``accept``, ``recv`` or ``sendall``), then dismisses and joins the
-threads, so nothing outlives ``stop()``.
+``close`` has the workers shut down every socket a live session holds
+(which wakes a blocked ``accept``, ``recv`` or ``sendall``), then dismiss
+and join their threads, so nothing outlives ``stop()``.
 """
 
 from __future__ import annotations
@@ -34,8 +34,6 @@ class SessionThreads(abc.ABC):
         self.transcript = transcript  # connections are recorded here as opened and closed
         self.listener: socket.socket | None = None
         self.stopping = threading.Event()
-        self._live: dict[int, list[socket.socket]] = {}  # connection -> the sockets its session holds
-        self._live_lock = threading.Lock()
         self._workers = Workers(self.thread_name)
 
     @abc.abstractmethod
@@ -66,9 +64,7 @@ class SessionThreads(abc.ABC):
             connection = self.transcript.new_connection()
             self.transcript.opened(connection, peer[:2])
             sockets = [sock]
-            with self._live_lock:
-                self._live[connection] = sockets
-            self._workers.submit(functools.partial(self._run, connection, sock, sockets))
+            self._workers.submit(functools.partial(self._run, connection, sock, sockets), sockets)
 
     def _run(self, connection: int, sock: socket.socket, sockets: list[socket.socket],
              release: Release) -> None:
@@ -78,8 +74,6 @@ class SessionThreads(abc.ABC):
         except OSError:
             by = "stop" if self.stopping.is_set() else "client"
         finally:
-            with self._live_lock:
-                self._live.pop(connection, None)
             sock.close()
             release()  # before the close is recorded: a client that sees it finds the thread idle
             self.transcript.closed(connection, by)
@@ -94,10 +88,4 @@ class SessionThreads(abc.ABC):
         self.stopping.set()
         if self.listener is not None:
             self.listener.close()
-        with self._live_lock:
-            live = list(self._live.values())
-        for sockets in live:
-            for sock in list(sockets):
-                with contextlib.suppress(OSError):
-                    sock.shutdown(socket.SHUT_RDWR)
         self._workers.close(JOIN_SECONDS)

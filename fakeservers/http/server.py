@@ -11,7 +11,6 @@ run on ``fakeservers.workers`` threads, reused from one to the next.
 from __future__ import annotations
 
 import contextlib
-import functools
 import selectors
 import socket
 import threading
@@ -25,7 +24,7 @@ from fakeservers.http.config import HttpConfig, read_http_config
 from fakeservers.http.exchange import Exchange, HttpRequest
 from fakeservers.http.routing import url_host
 from fakeservers.thread import ServingLoop
-from fakeservers.workers import Release, Workers
+from fakeservers.workers import Workers
 
 JOIN_SECONDS = 3.0
 
@@ -75,8 +74,6 @@ class _AcceptLoop:
         self.selector: selectors.BaseSelector | None = None
         self.wake_reader: socket.socket | None = None
         self.wake_writer: socket.socket | None = None
-        self.live: dict[int, socket.socket] = {}
-        self.live_lock = threading.Lock()
         self.workers = Workers("lsconform-fake-http")
 
     def bind(self) -> tuple[str, int]:
@@ -107,17 +104,8 @@ class _AcceptLoop:
         self.transcript.opened(connection, peer[:2])
         exchange = Exchange(sock, connection, self.config, self.transcript, self.record, self.stopping,
                             self.address)
-        with self.live_lock:
-            self.live[connection] = sock
-        self.workers.submit(functools.partial(self._run_exchange, exchange))
-
-    def _run_exchange(self, exchange: Exchange, release: Release) -> None:
-        def done() -> None:  # before the close is recorded: a client that sees it finds the thread idle
-            with self.live_lock:
-                self.live.pop(exchange.connection, None)
-            release()
-
-        exchange.run(before_close=done)
+        # Released just before the close is recorded: a client that sees it finds the thread idle.
+        self.workers.submit(exchange.run, [sock])
 
     def shutdown(self) -> None:
         self.stopping.set()
@@ -132,10 +120,4 @@ class _AcceptLoop:
         for sock in (self.listener, self.wake_reader, self.wake_writer):
             if sock is not None:
                 sock.close()
-        with self.live_lock:
-            live = list(self.live.values())
-        for sock in live:
-            # shutdown() wakes a thread blocked in recv/sendall; the thread closes the socket itself.
-            with contextlib.suppress(OSError):
-                sock.shutdown(socket.SHUT_RDWR)
-        self.workers.close(JOIN_SECONDS)
+        self.workers.close(JOIN_SECONDS)  # wakes a thread blocked in recv/sendall by a shutdown
