@@ -90,6 +90,11 @@ class FtpConfig:
     expect_uploads: Mapping[str, Payload] = field(default_factory=dict)  # "/path" -> content, digests read
     sink: bool = False
 
+    @property
+    def logins(self) -> tuple[Account, ...]:
+        """Every account a client may log in as: the configured ones, then anonymous if allowed."""
+        return self.accounts + ((self.anonymous,) if self.anonymous is not None else ())
+
 
 def read_ftp_config(raw: Mapping[str, Any] | None, prefix: str = "") -> FtpConfig:
     """Validate a configuration mapping (see the module docstring)."""

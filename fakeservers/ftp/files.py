@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 
 from fakeservers.ftp.config import Account
@@ -21,7 +22,7 @@ class HomeTree:
     def __init__(self) -> None:
         self.root: Path | None = None
 
-    def build(self, accounts: list[Account]) -> dict[str, Path]:
+    def build(self, accounts: Sequence[Account]) -> dict[str, Path]:
         """Write every account's files; returns user name -> home directory."""
         self.root = Path(tempfile.mkdtemp(prefix="lsconform-ftp-"))
         homes: dict[str, Path] = {}

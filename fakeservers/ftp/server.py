@@ -27,7 +27,7 @@ from pyftpdlib.servers import FTPServer
 
 from fakeservers.addresses import bind_listener
 from fakeservers.base import FakeServer
-from fakeservers.ftp.config import ANONYMOUS, Account, FtpConfig, read_ftp_config
+from fakeservers.ftp.config import ANONYMOUS, FtpConfig, read_ftp_config
 from fakeservers.ftp.files import HomeTree
 from fakeservers.ftp.handler import ScriptedFTPHandler
 from fakeservers.ftp.records import FtpReceived, FtpState
@@ -84,12 +84,9 @@ class _PyftpdlibLoop:
     def bind(self) -> tuple[str, int]:
         config = self.server.config
         state = self.server._state
-        accounts: list[Account] = list(config.accounts)
-        if config.anonymous is not None:
-            accounts.append(config.anonymous)
-        homes = self.homes.build(accounts)
+        homes = self.homes.build(config.logins)
         authorizer = DummyAuthorizer()
-        for account in accounts:
+        for account in config.logins:
             perms = WRITE_PERMS if account.writable else READ_PERMS
             if account.user == ANONYMOUS:
                 with warnings.catch_warnings():  # write access for anonymous is deliberate when asked for

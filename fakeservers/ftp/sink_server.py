@@ -27,7 +27,6 @@ from typing import TYPE_CHECKING
 
 from fakeservers.addresses import bind_listener
 from fakeservers.events import DATA
-from fakeservers.ftp.config import Account
 from fakeservers.ftp.files import HomeTree
 from fakeservers.ftp.records import FtpCommand, FtpState, StoredFile, Transfer
 from fakeservers.ftp.sink_protocol import (
@@ -69,9 +68,8 @@ class FtpSinkLoop(SessionThreads):
 
     def listen(self) -> socket.socket:
         config = self.server.config
-        accounts: list[Account] = [*config.accounts, *([config.anonymous] if config.anonymous else [])]
-        if any(account.files for account in accounts):
-            self.home_of = self.homes.build(accounts)
+        if any(account.files for account in config.logins):
+            self.home_of = self.homes.build(config.logins)
         return bind_listener(config.host, config.port)
 
     def run_session(self, connection: int, sock: socket.socket, sockets: list[socket.socket]) -> str:
@@ -136,12 +134,7 @@ class _Session:
         command = FtpCommand.parse(self.connection, line)
         step = self.protocol.handle(command.verb, command.argument)
         if isinstance(step, Reply | Quit):
-            data = _encode(step.text)
-            try:
-                self.control.sendall(data)
-            finally:  # a command whose reply could not be sent was still received
-                self._record_command(command)
-            self.transcript.reply(self.connection, data)
+            self._reply(step.text, answering=command)
             return not isinstance(step, Quit)
         self._record_command(command)
         if isinstance(step, Passive):
@@ -162,10 +155,18 @@ class _Session:
             self.transcript.received(self.connection, data)
         self.unrecorded.clear()
 
-    def _reply(self, text: str) -> None:
-        """Send a reply, then record it (the client waits for the sending only)."""
-        data = _encode(text)
-        self.control.sendall(data)
+    def _reply(self, text: str, answering: FtpCommand | None = None) -> None:
+        """Send a reply, then record it (the client waits for the sending only).
+
+        ``answering``: the command this reply answers, recorded between the
+        two, even when the reply could not be sent (it was still received).
+        """
+        data = text.encode("utf-8", "surrogateescape") + b"\r\n"
+        try:
+            self.control.sendall(data)
+        finally:
+            if answering is not None:
+                self._record_command(answering)
         self.transcript.reply(self.connection, data)
 
     def _passive(self) -> None:
@@ -265,7 +266,3 @@ class _Session:
                 pause = pause_after(count, expected_length - received)
                 if pause:
                     time.sleep(pause)
-
-
-def _encode(text: str) -> bytes:
-    return text.encode("utf-8", "surrogateescape") + b"\r\n"
