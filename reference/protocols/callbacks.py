@@ -1,8 +1,11 @@
 """The streaming callback contract (manual, "Streaming with callbacks"), with no I/O.
 
 A **receive callback** ``receive_cb(chunk, err)`` gets the incoming body or
-file piece by piece. The reference guarantees, for every call that returns
-(rather than raises):
+file piece by piece. It is always called with both arguments, ``err`` being
+None but on the failure call, so a Python function written with the
+manual's two parameters works (a Lua function ignores a missing argument;
+a Python one would raise). The reference guarantees, for every call that
+returns (rather than raises):
 
 * each non-empty piece, in order, as ``bytes`` (an empty piece is never
   passed in the middle: ``b""`` means the end);
@@ -48,7 +51,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterator
-from typing import Any, Protocol
+from typing import Any, NoReturn, Protocol
 
 from reference.args import format_number, to_number
 from reference.protocols.arguments import returns
@@ -79,6 +82,11 @@ def _second(result: tuple[Any, ...]) -> object:
     return result[1] if len(result) > 1 else None
 
 
+def _abort(result: tuple[Any, ...]) -> NoReturn:
+    """Fail the call as a nil return asks: with its message, or "aborted by callback"."""
+    raise CallFailed(message_text(_second(result), ABORTED))
+
+
 def _is_nil(result: tuple[Any, ...]) -> bool:
     """The callback returned nothing, nil or false as its first value."""
     return not result or result[0] is None or result[0] is False
@@ -105,14 +113,14 @@ class CallbackSink:
         self._finished = False
 
     def chunk(self, data: bytes) -> None:
-        result = returns(self._callback(data))
+        result = returns(self._callback(data, None))
         if _is_nil(result):
             self._finished = True
-            raise CallFailed(message_text(_second(result), ABORTED))
+            _abort(result)
 
     def end(self) -> None:
         self._finished = True
-        error = _second(returns(self._callback(b"")))
+        error = _second(returns(self._callback(b"", None)))
         if error is not None:
             raise CallFailed(message_text(error, ABORTED))
 
@@ -194,16 +202,22 @@ class CallbackSource:
             yield chunk
             sent += len(chunk)
             if sent == total:
-                self._call()  # the final call; its data is ignored
+                self._returned()  # the final call: only an abort counts, whatever else it returns
                 return
             chunk, again = self._call()
             if again != total:
                 raise CallFailed(SEND_TOTAL_CHANGED)
 
-    def _call(self) -> tuple[bytes, int]:
+    def _returned(self) -> tuple[Any, ...]:
+        """One call's return list; a nil return aborts the transfer here."""
         result = returns(self._callback())
         if _is_nil(result):
-            raise CallFailed(message_text(_second(result), ABORTED))
+            _abort(result)
+        return result
+
+    def _call(self) -> tuple[bytes, int]:
+        """The next piece and the total, checked."""
+        result = self._returned()
         chunk = result[0]
         total = _whole_number(_second(result))
         if not isinstance(chunk, _CHUNK_TYPES) or total is None:

@@ -40,7 +40,7 @@ def test_pieces_then_one_empty_string() -> None:
     sink.chunk(b"ab")
     sink.chunk(b"c")
     sink.end()
-    assert callback.calls == [(b"ab",), (b"c",), (b"",)]
+    assert callback.calls == [(b"ab", None), (b"c", None), (b"", None)]
     assert sink.fail("late") == "late" and len(callback.calls) == 3
 
 
@@ -59,7 +59,7 @@ def test_nil_aborts_with_the_callbacks_message(answer: object, message: str) -> 
     sink = CallbackSink(callback)
     assert failure_of(lambda: sink.chunk(b"x")) == message
     assert sink.fail(message) == message
-    assert callback.calls == [(b"x",)]  # never called again after the abort
+    assert callback.calls == [(b"x", None)]  # never called again after the abort
 
 
 @pytest.mark.parametrize("answer", [1, "go", True, 0, b"", (1, "ignored")])
@@ -90,7 +90,7 @@ def test_failure_is_reported_once_and_may_be_rephrased() -> None:
 def test_the_manuals_file_example_works() -> None:
     target = io.BytesIO()
 
-    def receive_cb(chunk: bytes | None, err: str | None = None) -> object:
+    def receive_cb(chunk: bytes | None, err: str | None) -> object:  # the manual's two parameters
         if chunk:
             target.write(chunk)
             return 1
@@ -101,6 +101,16 @@ def test_the_manuals_file_example_works() -> None:
     sink.chunk(b"data")
     sink.end()
     assert target.closed
+
+
+def test_every_call_passes_both_parameters() -> None:
+    def receive_cb(chunk: bytes | None, err: str | None) -> object:
+        return (None, f"failed: {err}") if chunk is None else 1
+
+    sink = CallbackSink(receive_cb)
+    sink.chunk(b"x")
+    sink.end()
+    assert CallbackSink(receive_cb).fail("timeout") == "failed: timeout"
 
 
 def test_collector_keeps_everything() -> None:
@@ -212,6 +222,13 @@ def test_nil_aborts(answer: object, message: str) -> None:
 
 def test_nil_on_the_final_call_aborts_too() -> None:
     assert failure_of(lambda: run(Producer((b"ab", 2), None))) == errors.ABORTED
+
+
+@pytest.mark.parametrize("answer", [(b"", 2), ("",), "", 1, (b"x", "y"), (b"ab", 7), True])
+def test_the_final_call_is_ignored_unless_nil(answer: object) -> None:
+    producer = Producer((b"ab", 2), answer)
+    assert run(producer) == (2, [b"ab"])
+    assert producer.calls == 2 and not producer.answers
 
 
 @pytest.mark.parametrize(

@@ -92,7 +92,7 @@ def test_download_to_a_receive_callback() -> None:
     with FtpFake(files={"f": data}) as server:
         assert ftp_getindirect(server.url("/f"), callback, "b") == (None,)
     assert b"".join(call[0] for call in callback.calls) == data
-    assert callback.calls[-1] == (b"",) and all(call[0] for call in callback.calls[:-1])
+    assert callback.calls[-1] == (b"", None) and all(call[0] for call in callback.calls[:-1])
     assert max(len(call[0]) for call in callback.calls) <= 4096
 
 
@@ -101,7 +101,7 @@ def test_an_empty_file() -> None:
     with FtpFake(files={"empty": b""}) as server:
         assert ftp_get(server.url("/empty")) == (b"",)
         assert ftp_getindirect(server.url("/empty"), callback) == (None,)
-    assert callback.calls == [(b"",)]
+    assert callback.calls == [(b"", None)]
 
 
 def test_a_retr_error_is_returned_at_once() -> None:
@@ -119,7 +119,7 @@ def test_an_error_after_the_transfer_gives_no_partial_data() -> None:
         assert ftp_get(server.url("/f")) == (None, "451 aborted")
         assert ftp_getindirect(server.url("/f"), callback) == ("451 aborted",)
         assert ftp_put(server.url("/g"), b"data") == ("451 aborted",)
-    assert callback.calls == [(b"partial",), (None, "451 aborted")]
+    assert callback.calls == [(b"partial", None), (None, "451 aborted")]
 
 
 @pytest.mark.parametrize(

@@ -198,7 +198,7 @@ def test_receive_callback_gets_blocks_then_one_empty_string() -> None:
         headers, status, err = http_getindirect(fake.url(), callback)
     assert (status, err) == ("HTTP/1.1 200 OK", None)
     assert [len(call[0]) for call in callback.calls] == [8192, 8192, 4096, 0]
-    assert callback.calls[-1] == (b"",) and callback.data == body
+    assert callback.calls[-1] == (b"", None) and callback.data == body
 
 
 def test_chunked_body_ends_with_exactly_one_empty_string() -> None:
@@ -206,14 +206,14 @@ def test_chunked_body_ends_with_exactly_one_empty_string() -> None:
     callback = Recorder()
     with HttpFake(raw(wire)) as fake:
         http_getindirect(fake.url(), callback)
-    assert callback.calls == [(b"a",), (b"b",), (b"",)]
+    assert callback.calls == [(b"a", None), (b"b", None), (b"", None)]
 
 
 def test_until_close_body_ends_with_exactly_one_empty_string() -> None:
     callback = Recorder()
     with HttpFake(raw(b"HTTP/1.0 200 OK\r\n\r\n" + b"z" * 8192)) as fake:
         http_getindirect(fake.url(), callback)
-    assert callback.calls == [(b"z" * 8192,), (b"",)]
+    assert callback.calls == [(b"z" * 8192, None), (b"", None)]
 
 
 def test_failure_reaches_the_callback_as_nil_and_message() -> None:
@@ -221,7 +221,7 @@ def test_failure_reaches_the_callback_as_nil_and_message() -> None:
     with HttpFake(raw(b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc")) as fake:
         result = http_getindirect(fake.url(), callback)
     assert result == ({"content-length": "10"}, "HTTP/1.1 200 OK", "closed")
-    assert callback.calls == [(b"abc",), (None, "closed")]
+    assert callback.calls == [(b"abc", None), (None, "closed")]
 
 
 def test_a_failure_before_the_body_reaches_the_callback_too() -> None:

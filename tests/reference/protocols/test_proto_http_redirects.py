@@ -56,7 +56,7 @@ def test_the_receive_callback_sees_only_the_final_body() -> None:
     calls = []
     with HttpFake(routes({"/a": lambda: redirect("/b"), "/b": lambda: response(body=b"final")})) as fake:
         http_getindirect(fake.url("/a"), lambda *args: calls.append(args) or 1)
-    assert calls == [(b"final",), (b"",)]
+    assert calls == [(b"final", None), (b"", None)]
 
 
 def test_credentials_stay_with_the_server_the_caller_named() -> None:
