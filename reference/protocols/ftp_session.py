@@ -65,7 +65,8 @@ PASV_OK = frozenset({227})
 TRANSFER_STARTS = frozenset({125, 150})
 TRANSFER_DONE = frozenset({226, 250})
 
-_PASV_NUMBERS = re.compile(r"(\d{1,3}),(\d{1,3}),(\d{1,3}),(\d{1,3}),(\d{1,3}),(\d{1,3})")
+# six numbers, not part of a longer number or list: "4,1000" must not read as "4,100"
+_PASV_NUMBERS = re.compile(r"(?<![\d,])(\d{1,3}),(\d{1,3}),(\d{1,3}),(\d{1,3}),(\d{1,3}),(\d{1,3})(?![\d,])")
 _UNSAFE = re.compile(r"[\x00-\x1f\x7f\u0100-\U0010ffff]")
 
 

@@ -109,7 +109,10 @@ def test_pasv_replies(text: str, address: tuple[str, int]) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["227 no numbers", "227 (1,2,3,4,5)", "227 (256,0,0,1,1,1)", "227 (1,2,3,4,0,0)", "227 (1,2,3,4,1,999)"],
+    [
+        "227 no numbers", "227 (1,2,3,4,5)", "227 (256,0,0,1,1,1)", "227 (1,2,3,4,0,0)",
+        "227 (1,2,3,4,1,999)", "227 (127,0,0,1,4,1000)", "227 (1127,0,0,1,4,1)", "227 (1,2,3,4,5,6,7)",
+    ],
 )
 def test_bad_pasv_replies(text: str) -> None:
     assert failure(lambda: parse_pasv(text)) == errors.BAD_PASV_REPLY
