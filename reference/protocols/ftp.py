@@ -63,7 +63,7 @@ def transfer_type(value: object) -> bool:
     """True for binary; raises for a type the manual does not know."""
     if is_absent(value):
         return False
-    binary = _TYPES.get(check_text(value).lower())
+    binary = _TYPES.get(check_text(value))  # exact, as Lua compares strings: "B" is no type
     if binary is None:
         raise LuaError("invalid transfer type (expected 'a' or 'b')")
     return binary

@@ -213,6 +213,8 @@ def test_url_problems_are_returned_without_connecting() -> None:
     [
         lambda: ftp_get("ftp://h/f", "x"),
         lambda: ftp_get("ftp://h/f", "binary"),
+        lambda: ftp_get("ftp://h/f", "B"),
+        lambda: ftp_put("ftp://h/f", "data", "A"),
         lambda: ftp_get({}),
         lambda: ftp_put("ftp://h/f"),
         lambda: ftp_put("ftp://h/f", {}),
