@@ -64,8 +64,9 @@ def _field(table: Mapping[object, object], name: str) -> object:
 
 
 def _setsockopt(sock: socket.socket, option: int, value: int | tuple[int, int]) -> None:
+    """Set one option from C ints; a number no C int holds is refused like any other value the OS refuses."""
     try:
-        packed = struct.pack("ii", *value) if isinstance(value, tuple) else value
+        packed = struct.pack("ii", *value) if isinstance(value, tuple) else struct.pack("i", value)
         sock.setsockopt(socket.SOL_SOCKET, option, packed)
     except (OSError, OverflowError, struct.error):
         raise LuaError("error setting option") from None

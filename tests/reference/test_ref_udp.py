@@ -49,6 +49,11 @@ def test_known_options_are_accepted(closer: Closer, options: dict[object, object
     ({"SO_LINGER": {"l_onoff": "on", "l_linger": 1}}, "invalid SO_LINGER (l_onoff) value"),
     ({"SO_LINGER": {"l_onoff": 1}}, "invalid SO_LINGER (l_linger) value"),
     ({"so_broadcast": 1}, "error setting option"),
+    ({"SO_KEEPALIVE": 2**31}, "error setting option"),  # no C int holds it
+    ({"SO_BROADCAST": -(2**31) - 1}, "error setting option"),
+    ({"SO_KEEPALIVE": 1e10}, "error setting option"),
+    ({"SO_DONTROUTE": float("inf")}, "error setting option"),
+    ({"SO_LINGER": {"l_onoff": 1, "l_linger": 2**40}}, "error setting option"),
     ({"SO_RCVBUF": 1}, "error setting option"),
     ({1: 1}, "error setting option"),
     ([1], "error setting option"),
