@@ -91,10 +91,10 @@ class UdpSocket(SocketBase):
 
         ``"*"`` is every local interface, port 0 an ephemeral port.
         """
-        address, port_value = settle(args, 2)
-        host, port = check_text(address), check_port(port_value)
         if self._closed:
             raise closed_socket_error()
+        address, port_value = settle(args, 2)
+        host, port = check_text(address), check_port(port_value)
         targets = ["0.0.0.0"] if host == "*" else resolve(host)
         return self._try_addresses(targets, port, self._bind, BIND_MESSAGES)
 
@@ -104,10 +104,10 @@ class UdpSocket(SocketBase):
         Afterwards ``send``/``receive`` must be used, and datagrams from other
         sources are dropped by the OS.
         """
-        address, port_value = settle(args, 2)
-        host, port = check_text(address), check_port(port_value)
         if self._closed:
             raise closed_socket_error()
+        address, port_value = settle(args, 2)
+        host, port = check_text(address), check_port(port_value)
         return self._try_addresses(resolve(host), port, self._connect, CONNECT_MESSAGES)
 
     def _bind(self, ip: str, port: int) -> None:
@@ -150,12 +150,12 @@ class UdpSocket(SocketBase):
         ``ip`` must be an IP address (no host names, for speed, says the
         manual). An unbound socket gets an ephemeral port on 0.0.0.0.
         """
+        if self._closed:
+            raise closed_socket_error()
         if data is None or ip is None or port is None:
             data, ip, port = settle((data, ip, port, *extra), 3)
         payload = check_data(data)
         ip_text, port_number = check_text(ip), check_port(port)
-        if self._closed:
-            raise closed_socket_error()
         if self._connected:
             raise LuaError("sendto on connected socket")
         address = parse_ip(ip_text)
@@ -165,11 +165,11 @@ class UdpSocket(SocketBase):
 
     def send(self, data: object = None, *extra: object) -> tuple[str | None]:
         """``send(data)`` to the peer set by ``setpeername``; results as ``sendto``."""
+        if self._closed:
+            raise closed_socket_error()
         if data is None:
             (data,) = settle((data, *extra), 1)
         payload = check_data(data)
-        if self._closed:
-            raise closed_socket_error()
         if not self._connected:
             raise LuaError("send on unconnected socket")
         return self._send(self._sock.send, payload)
@@ -236,9 +236,9 @@ class UdpSocket(SocketBase):
         The first attempt is the fast path described in base.py, as in
         ``receive``.
         """
-        count = MAX_DATAGRAM if size is None else _datagram_size(size)
-        if self._closed:  # checked first so that its error wins, as in 1.3b
+        if self._closed:  # checked first so that its error wins, as in 1.3b (spec §1.5)
             raise closed_socket_error()
+        count = MAX_DATAGRAM if size is None else _datagram_size(size)
         if self._connected:
             raise LuaError("receivefrom on connected socket")
         try:

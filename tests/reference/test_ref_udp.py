@@ -262,6 +262,19 @@ def test_methods_on_closed_socket_raise(udp: ls.UdpSocket, style: str, name: str
     assert str(raised.value) == "operation on closed socket"
 
 
+@pytest.mark.parametrize(("name", "args"), [
+    ("receive", ("x",)), ("receivefrom", ("x",)), ("send", ()), ("sendto", ()), ("sendto", (b"x", {}, 9)),
+    ("setpeername", ("h",)), ("setsockname", ()), ("timeout", ("x",)),
+])
+def test_the_closed_check_comes_before_the_arguments(udp: ls.UdpSocket, name: str,
+                                                      args: tuple[object, ...]) -> None:
+    """As 1.3b's methods found their socket before reading an argument (spec §1.5)."""
+    udp.close()
+    with pytest.raises(ls.LuaError) as raised:
+        getattr(udp, name)(*args)
+    assert str(raised.value) == "operation on closed socket"
+
+
 def test_udp_method_set_follows_the_manual(udp: ls.UdpSocket) -> None:
     names = {"close", "getpeername", "getsockname", "receive", "receivefrom", "send", "sendto",
              "setpeername", "setsockname", "timeout"}
