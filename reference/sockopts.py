@@ -46,6 +46,8 @@ def apply_options(sock: socket.socket, options: Options) -> None:
                 raise LuaError(f"invalid {name} value")
             _setsockopt(sock, _INT_OPTIONS[name], truncate(number))
         elif name == "SO_LINGER":
+            if isinstance(value, (list, tuple)):
+                value = {}  # a Lua table too, an array: it has no l_onoff field
             if not isinstance(value, Mapping):
                 raise LuaError("invalid SO_LINGER value")
             onoff = to_number(_field(value, "l_onoff"))

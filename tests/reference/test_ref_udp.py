@@ -48,6 +48,7 @@ def test_known_options_are_accepted(closer: Closer, options: dict[object, object
     ({"SO_LINGER": 5}, "invalid SO_LINGER value"),
     ({"SO_LINGER": {"l_onoff": "on", "l_linger": 1}}, "invalid SO_LINGER (l_onoff) value"),
     ({"SO_LINGER": {"l_onoff": 1}}, "invalid SO_LINGER (l_linger) value"),
+    ({"SO_LINGER": [1, 2]}, "invalid SO_LINGER (l_onoff) value"),  # an array is a table without the fields
     ({"so_broadcast": 1}, "error setting option"),
     ({"SO_KEEPALIVE": 2**31}, "error setting option"),  # no C int holds it
     ({"SO_BROADCAST": -(2**31) - 1}, "error setting option"),
