@@ -107,6 +107,8 @@ class TcpClient(SocketBase):
                     error = self._fill(started)
                     if error is not None:
                         value, error = reader.finish(error)
+                        if self._closed:  # closed here, not by the peer: what came is partial (R1)
+                            error = CLOSED
                         break
                     value = reader.step(self._buffer)
                 values.append(value)

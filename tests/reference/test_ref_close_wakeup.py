@@ -35,9 +35,11 @@ def assert_released(sock: object) -> None:
     assert sock._sock.fileno() == -1  # type: ignore[attr-defined]
 
 
-def test_blocked_receive_returns_closed_with_its_partial_data(pair: TcpPair) -> None:
+@pytest.mark.parametrize("pattern", ["*l", "*a", "*w", 10])
+def test_blocked_receive_returns_closed_with_its_partial_data(pair: TcpPair, pattern: object) -> None:
+    """For "*a" and "*w" too: the peer did not end the stream, so what came is partial (R1)."""
     pair.feed(b"partial")
-    running = blocked_call(pair.sock, lambda: pair.sock.receive("*l"))
+    running = blocked_call(pair.sock, lambda: pair.sock.receive(pattern))
     pair.sock.close()
     assert outcome(running) in {(b"partial", "closed"), (b"", "closed")}
     assert_released(pair.sock)
