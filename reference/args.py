@@ -50,8 +50,9 @@ ABSENT: Final = _Absent()
 # conversion skips these around the number, and "*w" uses the same set.
 C_WHITESPACE: Final = " \t\n\v\f\r"
 
-_DECIMAL = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
-_HEX = re.compile(r"[+-]?0[xX](?:[0-9a-fA-F]+\.?[0-9a-fA-F]*|\.[0-9a-fA-F]+)(?:[pP][+-]?\d+)?")
+# ASCII digits only, as C's strtod reads them: in a str pattern \d would take "８" or "٢" too.
+_DECIMAL = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?", re.ASCII)
+_HEX = re.compile(r"[+-]?0[xX](?:[0-9a-fA-F]+\.?[0-9a-fA-F]*|\.[0-9a-fA-F]+)(?:[pP][+-]?\d+)?", re.ASCII)
 
 
 def settle(args: tuple[object, ...], count: int) -> list[object]:
@@ -108,7 +109,7 @@ def to_number(value: object) -> int | float | None:
         return None
     if isinstance(value, (int, float)):
         return value
-    if isinstance(value, (bytes, bytearray)):
+    if isinstance(value, (bytes, bytearray, memoryview)):
         value = bytes(value).decode("latin-1")
     if not isinstance(value, str):
         return None
@@ -179,7 +180,7 @@ def check_text(value: object) -> str:
     """A text argument (pattern, mode, address, name) as ``str``."""
     if isinstance(value, str):
         return value
-    if isinstance(value, (bytes, bytearray)):
+    if isinstance(value, (bytes, bytearray, memoryview)):  # every kind lua_type calls a string
         return bytes(value).decode("latin-1")
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return format_number(value)

@@ -38,13 +38,14 @@ def test_trim_drops_only_trailing_nones() -> None:
 @pytest.mark.parametrize(
     ("text", "number"),
     [("8080", 8080.0), (" 1.5 ", 1.5), ("1e2", 100.0), (".5", 0.5), ("-3", -3.0), ("0x10", 16.0),
-     (b"10", 10.0), ("\t7\n", 7.0)],
+     (b"10", 10.0), ("\t7\n", 7.0), (memoryview(b"12"), 12.0)],
 )
 def test_numeric_strings_are_numbers(text: str | bytes, number: float) -> None:
     assert to_number(text) == number
 
 
-@pytest.mark.parametrize("text", ["", "abc", "1_000", "1 2", "*l", "0x", "--1"])
+@pytest.mark.parametrize("text", ["", "abc", "1_000", "1 2", "*l", "0x", "--1",
+                                  "\uff18\uff10", "\u0662", "1e\u0662", "0x1p\u0661"])  # non-ASCII digits
 def test_non_numeric_strings_are_not_numbers(text: str) -> None:
     assert to_number(text) is None
 
@@ -93,6 +94,7 @@ def test_check_data_rejects_non_strings(value: object, message: str) -> None:
 
 def test_check_text_accepts_str_bytes_and_numbers() -> None:
     assert check_text(b"*l") == "*l"
+    assert check_text(memoryview(b"*a")) == "*a"  # lua_type calls it a string, so it is one
     assert check_text("*w") == "*w"
     assert check_text(127) == "127"
     with pytest.raises(LuaError, match="string expected, got nil"):
