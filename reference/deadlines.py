@@ -57,7 +57,8 @@ def lua_seconds(value: object) -> float | None:
     if is_absent(value):
         return None
     seconds = check_number(value)
-    if math.isnan(seconds) or seconds < 0 or seconds * 1000 > _LONGEST_MS:
+    # NaN last: a Python int too large for a float (10**400) must meet the comparisons first
+    if seconds < 0 or seconds * 1000 > _LONGEST_MS or math.isnan(seconds):
         return None
     return math.floor(seconds * 1000 + _ROUNDING_SLACK) / 1000
 

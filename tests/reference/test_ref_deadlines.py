@@ -29,7 +29,9 @@ def test_allowed_wait_follows_the_table(limits: Limits, elapsed: float, wait: fl
     ("value", "seconds"),
     [(ABSENT, None), (None, None), (-1, None), (-0.0005, None), (0, 0.0), (0.0005, 0.0),
      (1.2345, 1.234), (0.29, 0.29), ("1", 1.0), (float("inf"), None), (float("nan"), None),
-     (2_000_000, 2_000_000.0), (1e300, None)],
+     (2_000_000, 2_000_000.0), (1e300, None),
+     pytest.param(10**400, None, id="int-past-a-double"),
+     pytest.param(-(10**400), None, id="negative-int-past-a-double")],
 )
 def test_timeout_values(value: object, seconds: float | None) -> None:
     """Whole milliseconds, truncated; every negative means no limit (DIVERGENCES #15)."""
