@@ -101,6 +101,8 @@ def forward_lookup(name: str) -> tuple[str, list[str], list[str]]:
         encoded = name.encode(_NAME_ENCODING)
     except UnicodeEncodeError as error:
         raise ValueError(name) from error
+    if b"\0" in encoded:  # no C string holds it; Python's resolver would raise TypeError
+        raise ValueError(name)
     return socket.gethostbyname_ex(encoded)  # type: ignore[arg-type]
 
 

@@ -56,8 +56,9 @@ def test_short_ip_forms_are_ips() -> None:
 
 
 @pytest.mark.parametrize("function", [ls.toip, ls.tohostname])
-def test_unknown_host(function: object) -> None:
-    assert function("no-such-host.invalid") == (None, "host not found")  # type: ignore[operator]
+@pytest.mark.parametrize("name", ["no-such-host.invalid", "localhost\0x"])
+def test_unknown_host(function: object, name: str) -> None:
+    assert function(name) == (None, "host not found")  # type: ignore[operator]
 
 
 @pytest.mark.parametrize("function", [ls.toip, ls.tohostname])

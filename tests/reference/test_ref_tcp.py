@@ -58,7 +58,8 @@ def test_connect_refused_returns_the_message(free_port: int) -> None:
     assert ls.connect(LOOPBACK, free_port) == (None, "connection refused")
 
 
-@pytest.mark.parametrize("host", ["no-such-host.invalid", "*"])
+# no C string holds a NUL: such a name fails like an unknown one (R7)
+@pytest.mark.parametrize("host", ["no-such-host.invalid", "*", "127.0.0.1\0junk"])
 def test_connect_to_unknown_host(host: str) -> None:
     assert ls.connect(host, 80) == (None, "host not found")
 
