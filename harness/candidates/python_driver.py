@@ -9,7 +9,6 @@ the in-process verdicts.
 
 from __future__ import annotations
 
-import importlib
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -17,6 +16,7 @@ from types import ModuleType
 
 from harness.adapters.base import CandidateSpec
 from harness.adapters.driver_spec import driver_candidate
+from harness.candidates.python_module import import_candidate_module
 
 PREFIX = "driver:python:"
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -59,7 +59,7 @@ def spec_for(candidate_name: str) -> CandidateSpec:
     module_name = candidate_name.removeprefix(PREFIX)
     if not module_name:
         raise ValueError(f"{candidate_name!r}: name a module after {PREFIX!r}, e.g. {PREFIX}mypkg.luasocket")
-    module = importlib.import_module(module_name)
+    module = import_candidate_module(module_name)  # any module: the driver serves what it exports
     root = import_root(module, module_name)
     command = python_driver_command(module_name, [root] if root else [], name=candidate_name)
     return driver_candidate(candidate_name, command,

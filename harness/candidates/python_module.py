@@ -16,6 +16,43 @@ from harness.adapters.inprocess import InProcessAdapter
 PREFIX = "python:"
 
 
+ENTRY_FUNCTIONS = ("connect", "bind", "udpsocket", "select", "toip", "tohostname", "smtp_mail", "mail",
+                   "http_request", "http_get", "ftp_get", "ftp_put")
+"""The functions an implementation of any part of the API exports at module level."""
+
+
+class CandidateImportError(ImportError):
+    """The candidate's module could not be imported; the message says how it failed."""
+
+
+def import_candidate_module(module_name: str) -> ModuleType:
+    """Import ``module_name``; any failure is one ``CandidateImportError`` saying how it failed.
+
+    A syntax error or an exception raised by the module is the user's
+    mistake, so it is reported as such rather than as a harness traceback.
+    """
+    try:
+        return importlib.import_module(module_name)
+    except Exception as error:  # noqa: BLE001 (whatever the module raised is reported, not a traceback)
+        raise CandidateImportError(f"{type(error).__name__}: {error}") from error
+
+
+def import_implementation(module_name: str) -> ModuleType:
+    """Import ``module_name`` and check that it exports some of the API.
+
+    A module with none of the API's entry functions (the package rather
+    than the module inside it, say) is refused with ``ValueError`` instead
+    of scoring 0% as UNIMPLEMENTED throughout.
+    """
+    module = import_candidate_module(module_name)
+    if not any(callable(getattr(module, name, None)) for name in ENTRY_FUNCTIONS):
+        where = getattr(module, "__file__", None) or "a namespace package"
+        raise ValueError(f"module {module_name!r} ({where}) has none of the API's functions "
+                         f"({', '.join(ENTRY_FUNCTIONS)}); name the module that defines them, "
+                         f"e.g. {module_name}.luasocket")
+    return module
+
+
 def module_version(module: ModuleType) -> str:
     """The module's ``__version__`` as text, or "unknown"."""
     version = getattr(module, "__version__", None)
@@ -50,5 +87,5 @@ def spec_for(candidate_name: str) -> CandidateSpec:
     module_name = candidate_name.removeprefix(PREFIX)
     if not module_name:
         raise ValueError(f"{candidate_name!r}: name a module after {PREFIX!r}, e.g. python:mypkg.luasocket")
-    importlib.import_module(module_name)
+    import_implementation(module_name)
     return in_process_spec(module_name, candidate_name)

@@ -55,16 +55,15 @@ def resolve(name: str) -> CandidateSpec:
     """The ``CandidateSpec`` for ``name``; raises ``CandidateError`` if none."""
     if name in SHIPPED:
         return _checked(importlib.import_module(SHIPPED[name]).CANDIDATE, name, SHIPPED[name])
-    if name.startswith(python_module.PREFIX):
-        try:
-            return python_module.spec_for(name)
-        except (ImportError, ValueError) as error:
-            raise CandidateError(f"candidate {name!r}: cannot import the module: {error}") from error
-    if name.startswith(python_driver.PREFIX):
-        try:
-            return python_driver.spec_for(name)
-        except (ImportError, ValueError) as error:
-            raise CandidateError(f"candidate {name!r}: cannot import the module: {error}") from error
+    for prefix, spec_for in ((python_module.PREFIX, python_module.spec_for),
+                             (python_driver.PREFIX, python_driver.spec_for)):
+        if name.startswith(prefix):
+            try:
+                return spec_for(name)
+            except ImportError as error:
+                raise CandidateError(f"candidate {name!r}: cannot import the module: {error}") from error
+            except ValueError as error:
+                raise CandidateError(f"candidate {name!r}: {error}") from error
     if name.startswith(DRIVER_PREFIX):
         try:
             return driver_command.spec_for(name)

@@ -41,6 +41,29 @@ def test_python_prefix_with_a_module_that_cannot_be_imported_fails_at_resolve():
         registry.resolve("python:")
 
 
+@pytest.mark.parametrize(
+    ("candidate", "source", "message"),
+    [
+        ("python:lsc_syntax_error_mod", "def broken(:\n", r"cannot import the module: SyntaxError: .*line 1"),
+        ("driver:python:lsc_syntax_error_mod", "def broken(:\n", r"cannot import the module: SyntaxError"),
+        ("python:lsc_raising_mod", "raise RuntimeError('boom at import')\n",
+         "cannot import the module: RuntimeError: boom at import"),
+        ("driver:python:lsc_raising_mod", "raise RuntimeError('boom at import')\n",
+         "cannot import the module: RuntimeError: boom at import"),
+        ("python:lsc_not_an_api_mod", "VERSION = 1\n",
+         r"has none of the API's functions .* lsc_not_an_api_mod\.luasocket"),
+    ],
+)
+def test_a_module_that_fails_or_is_not_an_implementation_is_one_clear_error(tmp_path, monkeypatch, candidate,
+                                                                            source, message):
+    """Not a traceback, and not an in-process run that scores 0% as UNIMPLEMENTED everywhere."""
+    module = candidate.rsplit(":", 1)[1]
+    (tmp_path / f"{module}.py").write_text(source)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    with pytest.raises(registry.CandidateError, match=message):
+        registry.resolve(candidate)
+
+
 def test_unknown_name_lists_the_known_ones():
     with pytest.raises(registry.CandidateError) as error:
         registry.resolve("nonesuch")
