@@ -28,7 +28,14 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from harness.cli.common import CliError, add_scenarios_option, load, positive_float, scenario_root
+from harness.cli.common import (
+    CliError,
+    add_scenarios_option,
+    check_output_dir,
+    load,
+    positive_float,
+    scenario_root,
+)
 from harness.cli.run import NO_SCENARIOS, write_reports
 from harness.scenario.catalog import UnknownScenarioError
 from harness.scenario.model import Scenario
@@ -167,6 +174,7 @@ def execute(args: argparse.Namespace) -> int:
     if not workloads:
         raise CliError("no workload selected: check --workload, -k and --quick (`lsconform list -k perf.`)",
                        code=NO_SCENARIOS)
+    check_output_dir(args.out)
     settings = {"pairs": args.pairs, "warmup": args.warmup, "quick": bool(args.quick),
                 "command": command_line(args, names), "machine": machine.describe()}
     print(f"lsconform: {len(workloads)} workloads x {1 + len(names)} sides, {args.warmup} warm-up + "

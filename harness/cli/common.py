@@ -8,6 +8,7 @@ with its code, never with a traceback.
 from __future__ import annotations
 
 import argparse
+import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -34,6 +35,28 @@ def positive_float(text: str) -> float:
     if value > 0:
         return value
     raise argparse.ArgumentTypeError(f"expected a positive number, not {text!r}")
+
+
+def check_output_dir(out: Path) -> None:
+    """Fail now, not after a long run, if the reports could not be written to ``out``.
+
+    ``out`` must be a directory or creatable as one, and writable: probed by
+    making (and at once removing) a temporary file in it or in the nearest
+    folder that exists, so nothing is created for a run that then fails.
+    """
+    existing = out
+    while not existing.exists():
+        if existing.parent == existing:
+            break
+        existing = existing.parent
+    if not existing.is_dir():
+        raise CliError(f"cannot write the reports to {out}: {existing} is not a directory")
+    try:
+        with tempfile.TemporaryFile(dir=existing):
+            pass
+    except OSError as error:
+        raise CliError(f"cannot write the reports to {out}: {existing} is not writable "
+                       f"({error.strerror})") from None
 
 
 def add_scenarios_option(parser: argparse.ArgumentParser) -> None:

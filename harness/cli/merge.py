@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from harness.cli.common import CliError
+from harness.cli.common import CliError, check_output_dir
 from harness.cli.run import conclude, write_reports
 from harness.merging import MergeError, merge
 from harness.results import ResultsError, load_document
@@ -29,6 +29,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def execute(args: argparse.Namespace) -> int:
+    check_output_dir(args.out)
     pieces = []
     for path in args.shards:
         try:

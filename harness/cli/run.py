@@ -27,7 +27,14 @@ from typing import Any
 
 import pytest
 
-from harness.cli.common import CliError, add_scenarios_option, load, positive_float, scenario_root
+from harness.cli.common import (
+    CliError,
+    add_scenarios_option,
+    check_output_dir,
+    load,
+    positive_float,
+    scenario_root,
+)
 from harness.expectations import default_file, run_failures
 from harness.results import (
     ResultsError,
@@ -112,10 +119,12 @@ def pytest_arguments(args: argparse.Namespace, root: Path, candidates: Sequence[
     point installed; ``-p no:lsconform`` then stops the entry point from
     registering the same module a second time. ``--assert=plain``: scenario
     items use no assert statements, and rewriting would only warn about
-    harness modules this process has already imported.
+    harness modules this process has already imported. ``no:benchmark``:
+    pytest-benchmark, where installed, warns on every xdist worker that it
+    is disabled; it has nothing to measure in a scenario run.
     """
     command = [str(root), "-p", "harness.pytest_plugin", "-p", "no:lsconform", "-p", "no:cacheprovider",
-               "--assert=plain", "-v" if args.verbose else "-q", "--lsc-no-summary",
+               "-p", "no:benchmark", "--assert=plain", "-v" if args.verbose else "-q", "--lsc-no-summary",
                "--lsc-scenarios", str(root), "--lsc-time-scale", str(args.time_scale),
                "--lsc-results", str(results)]
     for name in candidates:
@@ -142,6 +151,7 @@ def execute(args: argparse.Namespace) -> int:
     candidates = list(dict.fromkeys(args.candidate or ["reference"]))
     _check_candidates(candidates)
     expectations = expectation_files(args, root, candidates)
+    check_output_dir(args.out)
     started = time.perf_counter()
     documents = []
     with tempfile.TemporaryDirectory(prefix="lsconform-") as scratch:
