@@ -40,15 +40,17 @@ def import_candidate_module(module_name: str) -> ModuleType:
 def import_implementation(module_name: str) -> ModuleType:
     """Import ``module_name`` and check that it exports some of the API.
 
-    A module with none of the API's entry functions (the package rather
-    than the module inside it, say) is refused with ``ValueError`` instead
-    of scoring 0% as UNIMPLEMENTED throughout.
+    A module with neither the ``LuaError`` the README asks implementations
+    to export nor any of the API's entry functions (the package rather than
+    the module inside it, say) is refused with ``ValueError`` instead of
+    scoring 0% as UNIMPLEMENTED throughout.
     """
     module = import_candidate_module(module_name)
-    if not any(callable(getattr(module, name, None)) for name in ENTRY_FUNCTIONS):
+    functions = [name for name in ENTRY_FUNCTIONS if callable(getattr(module, name, None))]
+    if not functions and not hasattr(module, "LuaError"):
         where = getattr(module, "__file__", None) or "a namespace package"
-        raise ValueError(f"module {module_name!r} ({where}) has none of the API's functions "
-                         f"({', '.join(ENTRY_FUNCTIONS)}); name the module that defines them, "
+        raise ValueError(f"module {module_name!r} ({where}) has neither LuaError nor any of the API's "
+                         f"functions ({', '.join(ENTRY_FUNCTIONS)}); name the module that defines them, "
                          f"e.g. {module_name}.luasocket")
     return module
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 import importlib
 from importlib.metadata import EntryPoint, entry_points
 
-from harness.adapters.base import CandidateSpec
+from harness.adapters.base import CandidateSpec, Crashed
 from harness.candidates import driver_command, python_driver, python_module
 
 ENTRY_POINT_GROUP = "lsconform.candidates"
@@ -73,6 +73,27 @@ def resolve(name: str) -> CandidateSpec:
         if point.name == name:
             return _checked(point.load(), name, f"entry point {point.value}")
     raise CandidateError(f"unknown candidate {name!r}; known: {', '.join(known_names())}")
+
+
+def start_problem(spec: CandidateSpec) -> str | None:
+    """Why a driver candidate does not start (its first process says no valid hello), or None.
+
+    Checked once before a run: a driver that never starts would otherwise
+    cost every scenario its whole start-up wait and report the same CRASH
+    for each. In-process candidates and ones ``unavailable`` here (their
+    scenarios are SKIP, with the reason) are not started.
+    """
+    if "driver" not in spec.tags or (spec.unavailable is not None and spec.unavailable() is not None):
+        return None
+    adapter = spec.make_adapter()
+    try:
+        failure = getattr(adapter, "failure", None)
+        if isinstance(failure, Crashed):
+            tail = failure.stderr_tail.strip()
+            return failure.detail + (f"; its stderr ends: {tail[-500:]}" if tail else "")
+        return None
+    finally:
+        adapter.close()
 
 
 def _checked(spec: object, name: str, origin: str) -> CandidateSpec:

@@ -149,7 +149,7 @@ def execute(args: argparse.Namespace) -> int:
     from harness.bench import machine
     from harness.bench.document import bench_document
     from harness.bench.session import BenchOptions, run_session
-    from harness.candidates.registry import resolve
+    from harness.candidates.registry import resolve, start_problem
     from harness.expectations import run_failures
     from harness.runner import RunOptions
     from reports import bench_text
@@ -160,6 +160,10 @@ def execute(args: argparse.Namespace) -> int:
         reference = resolve(reference_name)
     except (LookupError, ValueError) as error:
         raise CliError(str(error)) from None
+    for spec in [*asked, reference]:
+        problem = start_problem(spec)
+        if problem is not None:
+            raise CliError(f"candidate {spec.name!r}: {problem}")
     candidates = [spec for spec in asked if spec.name != reference_name]
     names = [spec.name for spec in candidates]
     if not names:

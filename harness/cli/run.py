@@ -170,18 +170,21 @@ def execute(args: argparse.Namespace) -> int:
 
 
 def _check_candidates(names: Sequence[str]) -> None:
-    """Fail before starting pytest on a name no candidate answers to.
+    """Fail before starting pytest on a name no candidate answers to, or a driver that does not start.
 
     Asks the registry, which is what the plugin falls back to; a candidate
     offered only by a conftest hook is for plain pytest runs, not this command.
     """
-    from harness.candidates.registry import resolve
+    from harness.candidates.registry import resolve, start_problem
 
     for name in names:
         try:
-            resolve(name)
+            spec = resolve(name)
         except (LookupError, ValueError) as error:
             raise CliError(str(error)) from None
+        problem = start_problem(spec)
+        if problem is not None:
+            raise CliError(f"candidate {name!r}: {problem}")
 
 
 def expectation_files(args: argparse.Namespace, root: Path, candidates: Sequence[str]) -> list[Path]:

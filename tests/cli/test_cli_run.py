@@ -105,3 +105,15 @@ def test_repeat_of_a_stable_suite_passes(tmp_path: Path, fake_candidate: str) ->
     done = run(tmp_path, fake_candidate, {"dns/lookup.yaml": LOOKUP_YAML}, "-n", "0", "--repeat", "2")
     assert done.returncode == 0, done.stdout + done.stderr
     assert load_document(tmp_path / "report" / "results.json")["repeat"] == {"count": 2, "changed": []}
+
+
+def test_a_driver_that_does_not_start_is_one_usage_error_before_the_run(tmp_path: Path) -> None:
+    """Not the same CRASH, after the same wait, for every scenario."""
+    driver = tmp_path / "driver.sh"
+    driver.write_text("#!/bin/sh\necho 'fatal: cannot load libfoo.so' >&2\nexit 3\n")
+    driver.chmod(0o755)
+    done = run(tmp_path, f"driver:{driver}", {"dns/lookup.yaml": LOOKUP_YAML}, "-n", "0")
+    assert done.returncode == 2
+    assert "the driver did not start" in done.stderr and "exited with status 3" in done.stderr
+    assert "fatal: cannot load libfoo.so" in done.stderr
+    assert not (tmp_path / "report").exists()

@@ -51,7 +51,7 @@ def test_python_prefix_with_a_module_that_cannot_be_imported_fails_at_resolve():
         ("driver:python:lsc_raising_mod", "raise RuntimeError('boom at import')\n",
          "cannot import the module: RuntimeError: boom at import"),
         ("python:lsc_not_an_api_mod", "VERSION = 1\n",
-         r"has none of the API's functions .* lsc_not_an_api_mod\.luasocket"),
+         r"has neither LuaError nor any of the API's functions .* lsc_not_an_api_mod\.luasocket"),
     ],
 )
 def test_a_module_that_fails_or_is_not_an_implementation_is_one_clear_error(tmp_path, monkeypatch, candidate,
@@ -95,3 +95,13 @@ def test_entry_point_must_load_a_spec_with_its_own_name(monkeypatch):
         registry.resolve("renamed")
     with pytest.raises(registry.CandidateError, match="not a CandidateSpec"):
         registry.resolve("notaspec")
+
+
+def test_start_problem_starts_only_drivers_and_says_why_one_failed(tmp_path):
+    assert registry.start_problem(registry.resolve("reference")) is None  # in process: nothing to start
+    assert registry.start_problem(registry.resolve("reference-driver")) is None
+    garbage = tmp_path / "garbage.sh"
+    garbage.write_text("#!/bin/sh\necho 'Welcome to my driver'\nsleep 30\n")
+    garbage.chmod(0o755)
+    problem = registry.start_problem(registry.resolve(f"driver:{garbage}"))
+    assert problem is not None and "no valid hello" in problem and "Welcome to my driver" in problem
