@@ -82,6 +82,7 @@ so a crash never leaves half a report behind for CI to misread.
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import hashlib
 import json
 import os
@@ -252,6 +253,8 @@ def load_document(path: Path) -> dict[str, Any]:
         document = json.loads(Path(path).read_text(encoding="utf-8"))
     except OSError as error:
         raise ResultsError(f"{path}: cannot read: {error.strerror or error}") from None
+    except UnicodeDecodeError as error:
+        raise ResultsError(f"{path}: not UTF-8 text (byte {error.start})") from None
     except json.JSONDecodeError as error:
         raise ResultsError(f"{path}: not JSON: {error}") from None
     try:
@@ -270,16 +273,47 @@ def check_document(document: Any) -> None:
         raise ResultsError(f"schema_version {version!r} is not supported (this lsconform reads "
                            f"version {SCHEMA_VERSION})")
     _require(document, DOCUMENT_KEYS, "document")
+    schema = _schema()
+    _check_types(document, schema["properties"], "")
     verdicts = {v.value for v in Verdict}
     for index, record in enumerate(document["results"]):
         where = f"results[{index}]"
         if not isinstance(record, Mapping):
             raise ResultsError(f"{where}: not an object")
         _require(record, RESULT_KEYS, where)
+        _check_types(record, schema["$defs"]["result"]["properties"], f"{where}.")
         if record["verdict"] not in verdicts:
             raise ResultsError(f"{where}: unknown verdict {record['verdict']!r}")
         if Verdict(record["verdict"]) not in PASSING:
             _require(record, DETAIL_KEYS, f"{where} ({record['verdict']})")
+
+
+_JSON_TYPES: dict[str, tuple[type, ...]] = {
+    "string": (str,), "number": (int, float), "integer": (int,), "array": (list,), "object": (Mapping,),
+    "boolean": (bool,), "null": (type(None),),
+}
+
+
+@functools.cache
+def _schema() -> dict[str, Any]:
+    return json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
+
+
+def _check_types(mapping: Mapping[str, Any], properties: Mapping[str, Any], prefix: str) -> None:
+    """The JSON type of each field the schema types, so a renderer never meets a string where a list belongs.
+
+    Only the ``type`` keyword at this level: the JSON Schema is the full
+    contract, this is what reading the file safely needs.
+    """
+    for key, rule in properties.items():
+        if key not in mapping or "type" not in rule:
+            continue
+        names = rule["type"] if isinstance(rule["type"], list) else [rule["type"]]
+        value = mapping[key]
+        ok = any(isinstance(value, _JSON_TYPES[name]) and not (isinstance(value, bool) and name != "boolean")
+                 for name in names)
+        if not ok:
+            raise ResultsError(f"{prefix}{key}: expected {' or '.join(names)}, got {type(value).__name__}")
 
 
 def _require(mapping: Mapping[str, Any], keys: Iterable[str], where: str) -> None:

@@ -33,5 +33,8 @@ def execute(args: argparse.Namespace) -> int:
     if args.output is None:
         sys.stdout.write(text)
     else:
-        write_text_atomic(args.output, text)
+        try:
+            write_text_atomic(args.output, text)
+        except OSError as error:
+            raise CliError(f"cannot write {args.output}: {error}") from None
     return 0

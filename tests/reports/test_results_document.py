@@ -82,6 +82,11 @@ def test_write_then_load_round_trips(document: dict[str, Any], tmp_path: Path) -
         (lambda d: d.pop("suite_version"), "document: missing suite_version"),
         (lambda d: d["results"][0].pop("verdict"), r"results\[0\]: missing verdict"),
         (lambda d: d["results"][0].update(verdict="GREAT"), "unknown verdict 'GREAT'"),
+        (lambda d: d.update(candidates="oops"), "candidates: expected array, got str"),
+        (lambda d: d.update(wall_time=True), "wall_time: expected number, got bool"),
+        (lambda d: d["results"][0].update(duration="slow"),
+         r"results\[0\].duration: expected number, got str"),
+        (lambda d: d["results"][0].update(tags="tcp"), r"results\[0\].tags: expected array, got str"),
     ],
 )
 def test_load_rejects_malformed_documents(document: dict[str, Any], tmp_path: Path, mutate: Any,
@@ -98,6 +103,13 @@ def test_load_rejects_non_json(tmp_path: Path) -> None:
     path = tmp_path / "results.json"
     path.write_text("{truncated", encoding="utf-8")
     with pytest.raises(ResultsError, match="not JSON"):
+        results.load_document(path)
+
+
+def test_load_rejects_text_that_is_not_utf8(tmp_path: Path) -> None:
+    path = tmp_path / "results.json"
+    path.write_bytes(b'{"schema": "\xff"}')
+    with pytest.raises(ResultsError, match=r"not UTF-8 text \(byte 12\)"):
         results.load_document(path)
 
 
