@@ -33,6 +33,7 @@ from typing import Any
 import pytest
 
 from harness import hookspecs
+from harness.cli.common import MOST_SCALE
 from harness.pytest_items import RECORD_PROPERTY, ScenarioFile, ScenarioItem
 from harness.pytest_state import RUN_STATE, RunState
 from harness.results import write_document
@@ -94,8 +95,9 @@ def pytest_configure(config: pytest.Config) -> None:
         driver_spec.set_reuse(True)
         config.add_cleanup(driver_spec.end_reuse)
     time_scale = config.getoption("lsc_time_scale")
-    if time_scale <= 0:
-        raise pytest.UsageError(f"--lsc-time-scale must be positive, not {time_scale}")
+    if not 0 < time_scale <= MOST_SCALE:  # NaN fails this too
+        raise pytest.UsageError(f"--lsc-time-scale must be positive and at most {MOST_SCALE:g}, "
+                                f"not {time_scale}")
     option_root = config.getoption("lsc_scenarios")
     results = config.getoption("lsc_results")
     explicit = tuple(dict.fromkeys(config.getoption("lsc_candidates")))

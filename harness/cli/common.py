@@ -26,15 +26,19 @@ class CliError(Exception):
         self.code = code
 
 
-def positive_float(text: str) -> float:
-    """An argparse type: a number greater than zero (a time scale, for instance)."""
+MOST_SCALE = 1000.0
+"""The largest time scale accepted: far beyond it deadlines overflow the clocks (``inf`` did)."""
+
+
+def time_scale_option(text: str) -> float:
+    """An argparse type for ``--time-scale``: a number above zero and at most ``MOST_SCALE``."""
     try:
         value = float(text)
     except ValueError:
         value = 0.0
-    if value > 0:
+    if 0 < value <= MOST_SCALE:
         return value
-    raise argparse.ArgumentTypeError(f"expected a positive number, not {text!r}")
+    raise argparse.ArgumentTypeError(f"expected a number above 0 and at most {MOST_SCALE:g}, not {text!r}")
 
 
 def check_output_dir(out: Path) -> None:

@@ -32,8 +32,8 @@ from harness.cli.common import (
     add_scenarios_option,
     check_output_dir,
     load,
-    positive_float,
     scenario_root,
+    time_scale_option,
 )
 from harness.expectations import default_file, run_failures
 from harness.results import (
@@ -90,8 +90,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="select by tag or area markers ('-' and '.' become '_'), as pytest -m")
     parser.add_argument("-n", dest="workers", type=_workers, default="auto" if _has_xdist() else "0",
                         metavar="N|auto", help="parallel workers (default auto with pytest-xdist, else 0)")
-    parser.add_argument("--time-scale", type=positive_float, default=1.0, metavar="F",
-                        help="multiply time windows and deadlines by F (default 1)")
+    parser.add_argument("--time-scale", type=time_scale_option, default=1.0, metavar="F",
+                        help="multiply time windows and deadlines by F, above 0 and at most 1000 (default 1)")
     parser.add_argument("--repeat", type=_positive_int, default=1, metavar="N",
                         help="run N times and report scenarios whose verdict changed (exit 1 if any)")
     parser.add_argument("--expectations", action="append", type=Path, metavar="FILE", default=None,

@@ -162,10 +162,11 @@ def test_unknown_candidate_is_a_usage_error(pytester: pytest.Pytester) -> None:
     assert "unknown candidate 'no-such-candidate'" in result.stderr.str()
 
 
-def test_time_scale_must_be_positive(pytester: pytest.Pytester) -> None:
-    result = _run(pytester, "--lsc-time-scale", "0")
+@pytest.mark.parametrize("scale", ["0", "nan", "inf", "1e308"])
+def test_time_scale_must_be_positive_and_finite(pytester: pytest.Pytester, scale: str) -> None:
+    result = _run(pytester, "--lsc-time-scale", scale)
     assert result.ret == pytest.ExitCode.USAGE_ERROR
-    assert "--lsc-time-scale must be positive" in result.stderr.str()
+    assert "--lsc-time-scale must be positive and at most 1000" in result.stderr.str()
 
 
 def test_inert_outside_the_scenario_root(pytester: pytest.Pytester) -> None:

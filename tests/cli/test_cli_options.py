@@ -1,0 +1,20 @@
+"""Option values the commands share, refused at parse time with the reason."""
+
+from __future__ import annotations
+
+import argparse
+
+import pytest
+
+from harness.cli.common import MOST_SCALE, time_scale_option
+
+
+@pytest.mark.parametrize(("text", "value"), [("1", 1.0), ("2.5", 2.5), ("0.5", 0.5), (str(MOST_SCALE), MOST_SCALE)])
+def test_time_scales_in_range(text: str, value: float) -> None:
+    assert time_scale_option(text) == value
+
+
+@pytest.mark.parametrize("text", ["0", "-1", "nan", "inf", "1e308", "1001", "fast", ""])
+def test_time_scales_refused(text: str) -> None:
+    with pytest.raises(argparse.ArgumentTypeError, match="above 0 and at most 1000"):
+        time_scale_option(text)
