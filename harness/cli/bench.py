@@ -87,7 +87,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="do not measure the peers' ceiling with plain-socket clients (their load "
                              "during each run, CPU seconds per timed second, is measured anyway)")
     parser.add_argument("--time-scale", type=time_scale_option, default=1.0, metavar="F",
-                        help="multiply deadlines and peer timeouts by F, above 0 and at most 1000 (default 1)")
+                        help="multiply deadlines and peer timeouts by F, above 0 and at most 1000 "
+                             "(default 1)")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, metavar="DIR",
                         help=f"directory for results.json, junit.xml, summary.md, report.html "
                              f"(default {DEFAULT_OUT}/)")

@@ -9,7 +9,8 @@ import pytest
 from harness.cli.common import MOST_SCALE, time_scale_option
 
 
-@pytest.mark.parametrize(("text", "value"), [("1", 1.0), ("2.5", 2.5), ("0.5", 0.5), (str(MOST_SCALE), MOST_SCALE)])
+@pytest.mark.parametrize(("text", "value"),
+                         [("1", 1.0), ("2.5", 2.5), ("0.5", 0.5), (str(MOST_SCALE), MOST_SCALE)])
 def test_time_scales_in_range(text: str, value: float) -> None:
     assert time_scale_option(text) == value
 
