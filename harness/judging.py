@@ -96,6 +96,15 @@ def _check(expected: ExpectedOutcome, outcome: Returned | Raised, duration: floa
     return True, ""
 
 
+def _wanted(expects: Sequence[ExpectedOutcome], env: Env, time_scale: float) -> tuple[str, ...]:
+    """What the step would have accepted, for every verdict that is not a match.
+
+    Shown with a TIMEOUT or a CRASH too: "no answer within 5s" alone hides
+    that the call should have raised at once.
+    """
+    return tuple(describe_expected(expected, env, time_scale) for expected in expects) or (RETURNS_NORMALLY,)
+
+
 def judge(outcome: Outcome, expects: Sequence[ExpectedOutcome], duration: float, env: Env,
           time_scale: float = 1.0) -> Judgement:
     """The verdict for one call; ``step``/``at`` are filled in by the caller."""
@@ -108,16 +117,19 @@ def judge(outcome: Outcome, expects: Sequence[ExpectedOutcome], duration: float,
         if pending is not None:  # the scenario wants the call still blocked at its deadline
             return Judgement(pending.verdict, pending.note, actual=observed)
         tail = f"\nstderr:\n{outcome.stderr_tail}" if outcome.stderr_tail else ""
-        return Judgement(Verdict.TIMEOUT, f"no answer within the {outcome.deadline:g}s deadline{tail}",
-                         actual=observed)
+        wanted = _wanted(expects, env, time_scale)
+        return Judgement(Verdict.TIMEOUT, f"no answer within the {outcome.deadline:g}s deadline; "
+                                          f"wanted: {' or '.join(wanted)}{tail}",
+                         expected=wanted, actual=observed)
     if isinstance(outcome, Crashed):
         detail = outcome.detail + (f"\nstderr:\n{outcome.stderr_tail}" if outcome.stderr_tail else "")
-        return Judgement(Verdict.CRASH, f"the candidate crashed: {detail}", actual=observed)
+        return Judgement(Verdict.CRASH, f"the candidate crashed: {detail}",
+                         expected=_wanted(expects, env, time_scale), actual=observed)
     if not expects:
         if isinstance(outcome, Returned):
             return Judgement(Verdict.PASS)
         return Judgement(Verdict.FAIL, "the call raised an error; it should return normally",
-                         expected=(RETURNS_NORMALLY,), actual=observed)
+                         expected=_wanted(expects, env, time_scale), actual=observed)
     misses = []
     for index, expected in enumerate(expects, start=1):
         ok, detail = _check(expected, outcome, duration, env, time_scale)
@@ -127,6 +139,6 @@ def judge(outcome: Outcome, expects: Sequence[ExpectedOutcome], duration: float,
     return Judgement(
         Verdict.FAIL,
         "no acceptable outcome matched: " + "; ".join(misses),
-        expected=tuple(describe_expected(expected, env, time_scale) for expected in expects),
+        expected=_wanted(expects, env, time_scale),
         actual=observed,
     )

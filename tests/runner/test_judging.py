@@ -53,3 +53,15 @@ def test_several_outcomes_report_each_miss():
     failed = judge(Returned((3,)), [returns(1), returns(2, verdict=Verdict.NON_STRICT)], 0, {})
     assert "outcome 1:" in failed.reason and "outcome 2:" in failed.reason
     assert failed.expected == ("returns 1", "returns 2 (non-strict)")
+
+
+def test_a_timeout_or_crash_still_says_what_the_step_wanted():
+    """"No answer within 5s" alone would hide that the call should have raised at once."""
+    expects = [raises(b"receivefrom on connected socket")]
+    hung = judge(TimedOut(5.0), expects, 5.0, {})
+    assert hung.verdict is Verdict.TIMEOUT
+    assert hung.expected == ('raises a string containing "receivefrom on connected socket"',)
+    assert hung.reason == ('no answer within the 5s deadline; wanted: raises a string containing '
+                           '"receivefrom on connected socket"')
+    died = judge(Crashed("segfault"), [], 0.1, {})
+    assert died.verdict is Verdict.CRASH and died.expected == ("returns normally (any values)",)
