@@ -27,13 +27,20 @@ def parse_command(candidate_name: str) -> list[str]:
         raise ValueError(f"cannot split the command {text!r}: {error}") from None
     if not argv:
         raise ValueError(f"name a command after {PREFIX!r}, e.g. \"{PREFIX}lua5.4 drivers/lua/driver.lua\"")
-    program = argv[0]
+    problem = program_problem(argv[0])
+    if problem is not None:
+        raise ValueError(problem)
+    return argv
+
+
+def program_problem(program: str) -> str | None:
+    """Why ``program`` cannot be started (not an executable file, not on PATH), or None."""
     if os.sep in program or (os.altsep and os.altsep in program):
         if not (os.path.isfile(program) and os.access(program, os.X_OK)):
-            raise ValueError(f"{program} is not an executable file")
+            return f"{program} is not an executable file"
     elif shutil.which(program) is None:
-        raise ValueError(f"{program} is not on PATH")
-    return argv
+        return f"{program} is not on PATH"
+    return None
 
 
 def spec_for(candidate_name: str) -> CandidateSpec:

@@ -23,6 +23,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def execute(args: argparse.Namespace) -> int:
+    from harness.candidates.driver_command import program_problem
     from harness.drivercheck import Target, run_checks
 
     command = list(args.command)
@@ -30,6 +31,9 @@ def execute(args: argparse.Namespace) -> int:
         command = command[1:]
     if not command:
         raise CliError("name the driver's command line, e.g. " + EXAMPLE)
+    problem = program_problem(command[0])
+    if problem is not None:
+        raise CliError(problem)
     results = run_checks(Target(tuple(command), hello_timeout=args.hello_timeout))
     for result in results:
         print(result.line(), flush=True)

@@ -58,8 +58,16 @@ END_CHECKS: Sequence[tuple[str, Callable[[Target], CheckResult]]] = (
 
 
 def run_checks(target: Target) -> list[CheckResult]:
-    """Every check, in order; one check's failure never stops the others."""
+    """Every check, in order; one check's failure never stops the others, but a driver with no hello.
+
+    Without a hello every later check would fail the same way, each after
+    the whole hello wait; they are reported as SKIP instead.
+    """
     results = [_guarded(name, lambda check=check: check(target)) for name, check in RAW_CHECKS]
+    if results[0].status == "FAIL":
+        later = [name for name, _ in (*RAW_CHECKS[1:], *ADAPTER_CHECKS, *TARGET_CHECKS, *END_CHECKS)]
+        return [results[0]] + [CheckResult(name, "SKIP", "not run: the driver did not start (see hello)")
+                               for name in later]
     for name, check in ADAPTER_CHECKS:
         results.append(_guarded(name, lambda check=check: _with_adapter(target, check)))
     results += [_guarded(name, lambda check=check: check(target)) for name, check in (*TARGET_CHECKS,

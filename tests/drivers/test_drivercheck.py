@@ -118,6 +118,9 @@ def test_a_driver_that_never_says_hello_fails_with_its_stderr():
     status, detail = seen["hello"]
     assert status == "FAIL"
     assert "exited with status 3" in detail and "the implementation failed to load" in detail
+    later = {name: result for name, result in seen.items() if name != "hello"}
+    assert list(later) == CHECKS[1:]  # the rest reported, not run: each would wait for the same hello
+    assert set(later.values()) == {("SKIP", "not run: the driver did not start (see hello)")}
 
 
 def test_the_command_prints_one_line_per_check_and_exits_by_the_result(capsys):
@@ -134,6 +137,13 @@ def test_the_command_prints_one_line_per_check_and_exits_by_the_result(capsys):
 def test_the_command_needs_a_command(capsys):
     assert main(["check-driver"]) == 2
     assert "name the driver's command line" in capsys.readouterr().err
+
+
+def test_a_program_that_cannot_run_is_a_usage_error(capsys, tmp_path):
+    assert main(["check-driver", "--", str(tmp_path / "no-such-driver")]) == 2
+    assert "no-such-driver is not an executable file" in capsys.readouterr().err
+    assert main(["check-driver", "--", "no-such-driver-on-path-xyz"]) == 2
+    assert "is not on PATH" in capsys.readouterr().err
 
 
 def test_the_check_leaves_no_process_behind():
