@@ -136,7 +136,13 @@ class DriverAdapter(Adapter):
         except (OSError, ValueError) as error:
             self.failure = Crashed(f"cannot start the driver {shlex.join(self.command)}: {error}")
             return
-        self._read_hello(hello_timeout)
+        try:
+            self._read_hello(hello_timeout)
+        except BaseException:
+            # Ctrl-C (or anything) during the wait: no one will ever hold this adapter to close it,
+            # and the driver runs in a session of its own, out of reach of the terminal's signal.
+            self._process.finish(0.0)
+            raise
 
     @property
     def pid(self) -> int | None:

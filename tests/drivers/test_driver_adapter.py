@@ -274,3 +274,20 @@ def test_no_descriptor_outlives_the_adapter(ending):
         assert isinstance(adapter.call(Call("hang", deadline=0.2)), TimedOut)
     adapter.close()
     assert open_fds() - before == set()
+
+
+def test_an_interrupted_hello_wait_kills_the_driver(tmp_path, monkeypatch):
+    """Ctrl-C while a driver starts: it runs in a session of its own, so nothing else would stop it."""
+    script = tmp_path / "slow-start.sh"
+    script.write_text("#!/bin/sh\nexec sleep 30\n")
+    script.chmod(0o755)
+    started: list[int] = []
+
+    def interrupted(self: DriverAdapter, timeout: float) -> None:
+        started.append(self.pid)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(DriverAdapter, "_read_hello", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        DriverAdapter([str(script)])
+    assert started and not psutil.pid_exists(started[0])  # killed and reaped
