@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from harness.cli.common import (
+    CANDIDATE_FORMS,
     CliError,
     add_scenarios_option,
     check_output_dir,
@@ -68,7 +69,8 @@ def _count(minimum: int) -> Callable[[str], int]:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--candidate", action="append", metavar="NAME", required=True,
-                        help="candidate to measure (repeatable: several share the reference's runs)")
+                        help=f"candidate to measure (repeatable: several share the reference's runs): "
+                             f"{CANDIDATE_FORMS}")
     parser.add_argument("--reference", default=DEFAULT_REFERENCE, metavar="NAME",
                         help="what the ratios are relative to (default auto: the reference placed as the "
                              f"candidates are, {DRIVER_REFERENCE} for driver candidates, "

@@ -41,6 +41,12 @@ def time_scale_option(text: str) -> float:
     raise argparse.ArgumentTypeError(f"expected a number above 0 and at most {MOST_SCALE:g}, not {text!r}")
 
 
+CANDIDATE_FORMS = ("reference, reference-driver, luasocket3-lua5.1, luasocket3-lua5.4, luasocket3-luajit; "
+                   "python:MODULE (a module in process), driver:python:MODULE (behind the Python driver), "
+                   "driver:COMMAND (any driver program, drivers/PROTOCOL.md)")
+"""The names ``--candidate`` takes, for the commands' help (a test keeps it in step with the registry)."""
+
+
 def check_output_dir(out: Path) -> None:
     """Fail now, not after a long run, if the reports could not be written to ``out``.
 

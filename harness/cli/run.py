@@ -28,6 +28,7 @@ from typing import Any
 import pytest
 
 from harness.cli.common import (
+    CANDIDATE_FORMS,
     CliError,
     add_scenarios_option,
     check_output_dir,
@@ -79,8 +80,7 @@ def _shard(text: str) -> Shard:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--candidate", action="append", metavar="NAME", default=None,
-                        help="candidate to run (repeatable; default reference; python:MODULE for any "
-                             "importable module)")
+                        help=f"candidate to run (repeatable; default reference): {CANDIDATE_FORMS}")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, metavar="DIR",
                         help=f"directory for results.json, junit.xml, summary.md, report.html "
                              f"(default {DEFAULT_OUT}/)")

@@ -19,3 +19,11 @@ def test_time_scales_in_range(text: str, value: float) -> None:
 def test_time_scales_refused(text: str) -> None:
     with pytest.raises(argparse.ArgumentTypeError, match="above 0 and at most 1000"):
         time_scale_option(text)
+
+
+def test_the_help_names_every_shipped_candidate_and_prefix() -> None:
+    from harness.candidates import registry
+    from harness.cli.common import CANDIDATE_FORMS
+
+    for name in [*registry.SHIPPED, "python:MODULE", "driver:python:MODULE", "driver:COMMAND"]:
+        assert name in CANDIDATE_FORMS
