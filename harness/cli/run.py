@@ -85,7 +85,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help=f"directory for results.json, junit.xml, summary.md, report.html "
                              f"(default {DEFAULT_OUT}/)")
     parser.add_argument("-k", dest="keyword", metavar="EXPR",
-                        help="select scenarios by id substring expression, as pytest -k")
+                        help="select scenarios by substring expression, as pytest -k: it matches the id, "
+                             "the file and folder names and the candidate's name (ID[CANDIDATE])")
     parser.add_argument("-m", dest="markexpr", metavar="MARKEXPR",
                         help="select by tag or area markers ('-' and '.' become '_'), as pytest -m")
     parser.add_argument("-n", dest="workers", type=_workers, default="auto" if _has_xdist() else "0",
