@@ -89,6 +89,9 @@ class TypeIs(BaseMatcher):
         return "nil" if self.type_name == "nil" else f"any {self.type_name}"
 
 
+_REGEX_ESCAPES = {0x09: "\\t", 0x0A: "\\n", 0x0D: "\\r"}
+
+
 @dataclass(frozen=True)
 class Regex(BaseMatcher):
     """A string in which the (bytes) regular expression finds a match."""
@@ -99,7 +102,11 @@ class Regex(BaseMatcher):
         return isinstance(value, bytes) and self.pattern.search(value) is not None
 
     def describe(self, env: Env) -> str:
-        return f"a string matching /{self.pattern.pattern.decode('latin-1')}/"
+        # control characters as the regex escapes that mean them: a literal CR LF in the
+        # pattern must not break the report line it is shown on
+        shown = "".join(_REGEX_ESCAPES.get(byte) or (chr(byte) if 0x20 <= byte < 0x7F else f"\\x{byte:02x}")
+                        for byte in self.pattern.pattern)
+        return f"a string matching /{shown}/"
 
 
 @dataclass(frozen=True)

@@ -79,7 +79,7 @@ class CommandMatcher(BaseMatcher):
             return f"a command with verb {self.matcher.describe(env)}"
         if self.parts == ("line",):
             return f"the command line {self.matcher.describe(env)}"
-        return f"a command {self.matcher.describe(env)}"
+        return f"a command whose verb, text or line is {self.matcher.describe(env)}"
 
     def refs(self) -> Iterator[str]:
         return iter_refs(self.matcher)

@@ -166,6 +166,7 @@ def test_resolve_substitutes_refs_and_keeps_the_rest() -> None:
     (TypeIs("socket"), "any socket"),
     (TypeIs("nil"), "nil"),
     (Regex(re.compile(rb"ab+")), "a string matching /ab+/"),
+    (Regex(re.compile(b"\\A(?i:type a)\r\n\\Z\x01")), r"a string matching /\A(?i:type a)\r\n\Z\x01/"),
     (Contains(b"closed"), 'a string containing "closed"'),
     (Length(5), "a string of 5 bytes"),
     (Range(0.2, 1), "a number in [0.2, 1]"),
