@@ -74,19 +74,20 @@ def merge(pieces: Sequence[tuple[str, Mapping[str, Any]]]) -> dict[str, Any]:
 
 
 def _check_shards(pieces: Sequence[tuple[str, Mapping[str, Any]]]) -> int:
-    by_index: dict[int, str] = {}
-    counts = set()
+    shards: list[tuple[str, Shard]] = []
     for label, document in pieces:
         if "shard" not in document:
             raise MergeError(f"{label} has no shard mark: it was not written by `lsconform run --shard i/n`")
-        shard = Shard.from_json(document["shard"])
-        counts.add(shard.count)
+        shards.append((label, Shard.from_json(document["shard"])))
+    counts = {shard.count for _, shard in shards}
+    if len(counts) > 1:  # before duplicates: 1/3 and 1/2 are not the same shard twice
+        shown = ", ".join(f"{label}: {shard}" for label, shard in shards)
+        raise MergeError(f"the files come from splits into different numbers of shards ({shown})")
+    by_index: dict[int, str] = {}
+    for label, shard in shards:
         if shard.index in by_index:
             raise MergeError(f"shard {shard} is given twice: {by_index[shard.index]} and {label}")
         by_index[shard.index] = label
-    if len(counts) > 1:
-        raise MergeError(f"the files come from splits into different numbers of shards: "
-                         f"{', '.join(str(n) for n in sorted(counts))}")
     count = counts.pop()
     missing = [f"{index}/{count}" for index in range(1, count + 1) if index not in by_index]
     if missing:
