@@ -196,9 +196,17 @@ def expectation_files(args: argparse.Namespace, root: Path, candidates: Sequence
     """
     from harness.expectations_file import ExpectationsError, load_for_run
 
+    known_ids: list[frozenset[str]] = []  # the suite's ids, loaded once and only if a file is used
+
+    def known() -> frozenset[str]:
+        if not known_ids:
+            known_ids.append(frozenset(load(args.scenarios).by_id))
+        return known_ids[0]
+
     try:
         paths = list(args.expectations or [])
-        covered = load_for_run(paths, candidates, None)
+        # with the ids from the start, so that one message lists every problem of a file
+        covered = load_for_run(paths, candidates, known() if paths else None)
         if not args.no_expectations:
             defaults = (default_file(root, name) for name in candidates if name not in covered)
             paths += [path for path in defaults if path.is_file()]
@@ -207,7 +215,7 @@ def expectation_files(args: argparse.Namespace, root: Path, candidates: Sequence
                 raise CliError("--strict needs expectations: give --expectations FILE or add "
                                f"{default_file(root, candidates[0])}")
             return []
-        chosen = load_for_run(paths, candidates, frozenset(load(args.scenarios).by_id))
+        chosen = load_for_run(paths, candidates, known())
     except ExpectationsError as error:
         raise CliError(f"cannot use the expectations:\n{error}") from None
     for name, listed in chosen.items():

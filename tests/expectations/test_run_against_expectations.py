@@ -114,6 +114,16 @@ def test_a_bad_file_stops_the_run_before_it_starts(tmp_path: Path, suite: Path, 
     assert f"{todo}:5: expectations[dns.toip.wrong].reason: still TODO" in done.stderr
 
 
+def test_every_problem_of_a_file_is_in_one_message(tmp_path: Path, suite: Path, fake_candidate: str) -> None:
+    """An unknown id and a bad verdict together: the user fixes both from one run, not from two."""
+    entries = {"dns.toip.nope": ("FAIL", "a typo"), "dns.toip.wrong": ("GREAT", "no such verdict")}
+    listed = write(tmp_path / "known.yaml", expectations_yaml(entries))
+    done = run(tmp_path, suite, fake_candidate, "--expectations", str(listed))
+    assert done.returncode == 2
+    assert "expectations[dns.toip.nope]: unknown scenario id" in done.stderr
+    assert "expectations[dns.toip.wrong].verdict: unknown verdict 'GREAT'" in done.stderr
+
+
 def test_strict_without_any_file_is_a_usage_error(tmp_path: Path, suite: Path, fake_candidate: str) -> None:
     done = run(tmp_path, suite, fake_candidate, "--strict")
     assert done.returncode == 2
