@@ -45,6 +45,15 @@ class ExpectationMismatch(Exception):
     """Raised under ``--lsc-strict`` when a result is not what the expectations file says."""
 
 
+class MisnamedFile(pytest.File):
+    """A ``.yml`` file under the scenario root: a collection error, rather than scenarios that never run."""
+
+    def collect(self) -> Iterator[ScenarioItem]:
+        from harness.scenario.catalog import MISNAMED
+
+        raise self.CollectError(f"{self.path}:1: file: {MISNAMED}")
+
+
 class ScenarioFile(pytest.File):
     """A YAML file under the scenario root."""
 

@@ -34,7 +34,7 @@ import pytest
 
 from harness import hookspecs
 from harness.cli.common import MOST_SCALE
-from harness.pytest_items import RECORD_PROPERTY, ScenarioFile, ScenarioItem
+from harness.pytest_items import RECORD_PROPERTY, MisnamedFile, ScenarioFile, ScenarioItem
 from harness.pytest_state import RUN_STATE, RunState
 from harness.results import write_document
 from reports.markdown import headline
@@ -156,14 +156,16 @@ def pytest_lsconform_resolve_candidate(config: pytest.Config, name: str) -> obje
     return resolve(name)
 
 
-def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> ScenarioFile | None:
-    if file_path.suffix != _SCENARIO_SUFFIX:
+def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.File | None:
+    if file_path.suffix not in (_SCENARIO_SUFFIX, ".yml"):
         return None
     state = parent.config.stash[RUN_STATE]
     try:
         relative = file_path.resolve().relative_to(state.root)
     except ValueError:
         return None
+    if file_path.suffix == ".yml":
+        return MisnamedFile.from_parent(parent, path=file_path, nodeid=relative.as_posix())
     if relative.parts[0] == PERF_AREA and not parent.config.getoption("lsc_include_perf"):
         return None  # throughput workloads: big and slow, measured by `lsconform bench`
     # The node id is relative to the scenario root, whatever pytest's rootdir:

@@ -75,6 +75,14 @@ def scenario_files(root: Path) -> list[Path]:
     return sorted(path for path in root.rglob("*.yaml") if path.is_file())
 
 
+MISNAMED = "scenario files end in .yaml; this .yml file would be ignored: rename it"
+
+
+def misnamed_files(root: Path) -> list[Path]:
+    """``*.yml`` files below ``root``: scenarios a user meant to add, which would silently not run."""
+    return sorted(path for path in root.rglob("*.yml") if path.is_file())
+
+
 def load_catalog(root: Path | None = None) -> Catalog:
     """Load every scenario file under ``root`` (default: :func:`default_root`).
 
@@ -84,7 +92,7 @@ def load_catalog(root: Path | None = None) -> Catalog:
     root = default_root() if root is None else Path(root)
     if not root.is_dir():
         raise ScenarioError(str(root), 1, "scenarios", "the scenarios directory does not exist")
-    problems: list[Problem] = []
+    problems = [Problem(str(path), 1, "file", MISNAMED) for path in misnamed_files(root)]
     found: dict[str, Scenario] = {}
     for path in scenario_files(root):
         relative = path.relative_to(root)

@@ -324,10 +324,12 @@ class YamlDocument:
 
 def load_yaml(path: Path, collector: Collector) -> YamlDocument:
     """Parse one file; syntax problems and duplicate keys go to ``collector``."""
+    raw = path.read_bytes()
     try:
-        text = path.read_bytes().decode("utf-8")
+        text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
-        collector.add(1, "file", f"not UTF-8 text ({error.reason} at byte {error.start})")
+        line = raw.count(b"\n", 0, error.start) + 1
+        collector.add(line, "file", f"not UTF-8 text ({error.reason} at byte {error.start})")
         return YamlDocument(None, parsed=False)
     loader = ScenarioYamlLoader(text, collector)
     try:

@@ -156,6 +156,13 @@ def test_duplicate_ids_across_files_are_refused(pytester: pytest.Pytester, fake_
     assert "duplicate id dns.toip.localhost (also at " in result.stdout.str()
 
 
+def test_a_yml_file_is_a_collection_error(pytester: pytest.Pytester, fake_candidate: str) -> None:
+    result = _run(pytester, "--collect-only", "--lsc-candidate", fake_candidate,
+                  files={"dns/a.yaml": LOOKUP_YAML, "dns/b.yml": LOOKUP_YAML})
+    assert result.ret == pytest.ExitCode.INTERRUPTED
+    assert "dns/b.yml:1: file: scenario files end in .yaml" in result.stdout.str()
+
+
 def test_unknown_candidate_is_a_usage_error(pytester: pytest.Pytester) -> None:
     result = _run(pytester, "--lsc-candidate", "no-such-candidate")
     assert result.ret == pytest.ExitCode.USAGE_ERROR

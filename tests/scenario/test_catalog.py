@@ -87,6 +87,16 @@ def test_duplicate_ids_across_files_name_both_places(tmp_path: Path) -> None:
     assert problem.message == f"duplicate id tcp.same.id (also at {root / 'tcp' / 'a.yaml'}:2)"
 
 
+def test_a_yml_file_is_refused_rather_than_ignored(tmp_path: Path) -> None:
+    root = suite(tmp_path / "s", {"tcp/a.yaml": "scenarios:\n" + one("tcp.kept"),
+                                  "tcp/b.yml": "scenarios:\n" + one("tcp.lost")})
+    with pytest.raises(ScenarioError) as caught:
+        load_catalog(root)
+    (problem,) = caught.value.errors
+    assert (problem.path, problem.line, problem.field) == (str(root / "tcp" / "b.yml"), 1, "file")
+    assert "rename it" in problem.message
+
+
 def test_problems_of_every_bad_file_are_reported_together(tmp_path: Path) -> None:
     root = suite(tmp_path / "s", {
         "tcp/bad.yaml": "scenarios:\n" + one("udp.wrong.area"),

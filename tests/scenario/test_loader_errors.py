@@ -215,7 +215,7 @@ def test_non_utf8_file_is_rejected(tmp_path) -> None:
     path.parent.mkdir()
     path.write_bytes(b"scenarios: []\n# caf\xe9\n")
     (problem,) = load_problems(path)
-    assert (problem.line, problem.field) == (1, "file") and "not UTF-8" in problem.message
+    assert (problem.line, problem.field) == (2, "file") and "not UTF-8" in problem.message  # the byte's line
 
 
 def test_empty_scenario_list_is_valid(write_file) -> None:
