@@ -40,7 +40,7 @@ def describe_kind(raw: Any) -> str:
     if isinstance(raw, Ref):
         return f"!ref {raw.name}"
     if isinstance(raw, Matcher):
-        return f"a matcher ({type(raw).__name__})"
+        return f"a matcher ({raw.describe({})})"  # as a reader knows it: "any socket", not a class name
     return type(raw).__name__
 
 

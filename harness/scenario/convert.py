@@ -39,7 +39,7 @@ def to_lua_value(raw: Any, line: int) -> Any:
     if isinstance(raw, str):
         return to_bytes(raw, line)
     if isinstance(raw, Matcher):
-        raise ConversionError(line, f"a matcher ({type(raw).__name__}) is only allowed in expectations")
+        raise ConversionError(line, f"a matcher ({raw.describe({})}) is only allowed in expectations")
     if isinstance(raw, YList):
         table = LuaTable()
         for index, item in enumerate(raw):

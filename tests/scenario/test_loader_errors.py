@@ -220,3 +220,10 @@ def test_non_utf8_file_is_rejected(tmp_path) -> None:
 
 def test_empty_scenario_list_is_valid(write_file) -> None:
     assert load_file(write_file("scenarios: []\n")) == ()
+
+
+def test_a_matcher_out_of_place_is_named_as_a_reader_knows_it(write_file) -> None:
+    path = write_file("scenarios:\n- id: tcp.x.y\n  title: t\n  manual: m\n  spec: s\n  steps:\n"
+                      "  - call: connect\n    expect: [!type socket]\n")
+    problems = load_problems(path)
+    assert any("got a matcher (any socket)" in problem.message for problem in problems), problems
