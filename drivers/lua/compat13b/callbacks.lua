@@ -185,11 +185,11 @@ function M.send_source(send_cb)
     end
     state.sent = state.sent + #chunk
     if state.sent == state.total then
-      -- The final call: its data is ignored, but nil still aborts.
+      -- The final call: whatever it returns is ignored, but nil (or false) still aborts.
       state.done = true
-      local final, message = call_send(send_cb)
+      local final, message = send_cb()
       if not final then
-        state.failed = message
+        state.failed = M.message_text(message, M.ABORTED)
       end
     end
     return chunk

@@ -32,7 +32,7 @@ local control = require("compat13b.control")
 local netaddr = require("compat13b.netaddr")
 local urls = require("compat13b.urls")
 
-local find, lower, match, sub = string.find, string.lower, string.match, string.sub
+local find, match, sub = string.find, string.match, string.sub
 local tonumber, type = tonumber, type
 
 local M = {}
@@ -277,7 +277,7 @@ local function transfer_type(value, present)
   if not present or value == nil then
     return false
   end
-  local binary = TYPES[lower(args.check_text(value, true))]
+  local binary = TYPES[args.check_text(value, true)] -- exact: "B" is no type
   if binary == nil then
     args.raise("invalid transfer type (expected 'a' or 'b')")
   end

@@ -64,11 +64,11 @@ end
 --- u:setsockname(address, port): bind locally; nil, or a message. "*" is
 -- every interface; a failure leaves the socket usable.
 function Udp.setsockname(self, ...)
+  local st = core.open_state(self) -- before the arguments, as 1.3b found its socket first
   local count = args.count(...)
   local address, port_value = ...
   local host = args.check_text(address, count >= 1)
   local port = args.check_port(port_value, count >= 2)
-  local st = core.open_state(self)
   if st.connected then
     -- Connecting bound the socket implicitly; the OS would refuse a bind
     -- with EINVAL, and LuaSocket 3 offers setsockname on unconnected
@@ -92,11 +92,11 @@ end
 --- u:setpeername(address, port): fix the peer; nil, or a message. Afterwards
 -- send/receive must be used and the OS drops datagrams from other sources.
 function Udp.setpeername(self, ...)
+  local st = core.open_state(self)
   local count = args.count(...)
   local address, port_value = ...
   local host = args.check_text(address, count >= 1)
   local port = args.check_port(port_value, count >= 2)
-  local st = core.open_state(self)
   local targets, message = netaddr.resolve(host) -- "*" is a host name here
   if not targets then
     return message
@@ -133,12 +133,12 @@ end
 --- u:sendto(data, ip, port): nil, "timeout" or "refused". `ip` must be an IP
 -- address; an unbound socket gets an ephemeral port on 0.0.0.0.
 function Udp.sendto(self, ...)
+  local st = core.open_state(self)
   local count = args.count(...)
   local data_value, ip_value, port_value = ...
   local data = args.check_data(data_value, count >= 1)
   local ip_text = args.check_text(ip_value, count >= 2)
   local port = args.check_port(port_value, count >= 3)
-  local st = core.open_state(self)
   if st.connected then
     args.raise("sendto on connected socket")
   end
@@ -152,9 +152,9 @@ end
 
 --- u:send(data) to the peer set by setpeername; results as sendto.
 function Udp.send(self, ...)
+  local st = core.open_state(self)
   local count = args.count(...)
   local data = args.check_data((...), count >= 1)
-  local st = core.open_state(self)
   if not st.connected then
     args.raise("send on unconnected socket")
   end
@@ -209,16 +209,17 @@ end
 --- u:receive([n]): one datagram, at most n bytes (default: the maximum);
 -- the rest of it is discarded. data, or nil, "timeout" / "refused".
 function Udp.receive(self, ...)
+  local st = core.open_state(self)
   local count = args.count(...)
   local size = datagram_size(count, (...))
-  return receive_datagram(core.open_state(self), size, false)
+  return receive_datagram(st, size, false)
 end
 
 --- u:receivefrom([n]): like receive, plus the sender's ip and port.
 function Udp.receivefrom(self, ...)
+  local st = core.open_state(self)
   local count = args.count(...)
   local size = datagram_size(count, (...))
-  local st = core.open_state(self)
   if st.connected then
     args.raise("receivefrom on connected socket")
   end
