@@ -281,7 +281,8 @@ def _first_match(outcomes: tuple[CheckOutcome, ...], mismatch: Any, label: str, 
             note = f"{label}: {outcome.note}" if outcome.note else ""
             return Judgement(outcome.verdict, note if outcome.verdict is not Verdict.PASS else "")
         problems.append(problem)
-    reason = f"{label}: " + ("; or ".join(problems) if len(problems) > 1 else problems[0])
+    distinct = list(dict.fromkeys(problems))  # alternatives that miss the same way read as one
+    reason = f"{label}: " + "; or ".join(distinct)
     expected = tuple(_describe_outcome(outcome, env) for outcome in outcomes)
     return Judgement(Verdict.FAIL, reason, expected=expected, actual=actual)
 

@@ -168,6 +168,18 @@ def test_check_callback_compares_calls_counts_data_and_digest() -> None:
     assert '{"hel"}, {"lo"}, {""}' in judgement.actual
 
 
+def test_alternatives_that_miss_the_same_way_are_reported_once() -> None:
+    transcript = Transcript()
+    found = CallbackSet((CallbackSpec("sink", "receive"),), transcript)
+    found.handle("sink", (b"x",))
+    found.handle("sink", (b"y",))
+    one_call = CheckOutcome({"calls": ((Exact(b""),),)})
+    also_one = CheckOutcome({"calls": ((Exact(b""), Exact(b"done")),)}, Verdict.INFORMATIONAL)
+    judgement = inspector(callbacks=found).judge(CheckCallbackStep("sink", (one_call, also_one), loc(63)))
+    assert judgement.verdict is Verdict.FAIL
+    assert judgement.reason == "check-callback sink: calls: expected 1 calls, there were 2"
+
+
 def test_check_callback_on_a_callback_never_called_fails() -> None:
     transcript = Transcript()
     found = CallbackSet((CallbackSpec("sink", "receive"),), transcript)
