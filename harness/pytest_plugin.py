@@ -213,7 +213,19 @@ class ResultCollector:
             if name == RECORD_PROPERTY:
                 self.state.add(value)
 
-    def pytest_sessionfinish(self) -> None:
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        if report.failed:
+            self.state.collection_failed = True
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        # A scenario file that failed to load stops a run without xdist
+        # ("Interrupted: errors during collection"); with xdist the workers'
+        # errors reach this hook and the others' scenarios run on, and a run
+        # whose results silently lack that file's scenarios must not look
+        # like a pass: the run ends INTERRUPTED either way.
+        if self.state.collection_failed and not self.state.is_worker:
+            session.exitstatus = pytest.ExitCode.INTERRUPTED
         if self.state.is_worker or self.state.results_path is None:
             return
         write_document(self.state.results_path, self.document())

@@ -37,6 +37,7 @@ class RunState:
     expectations: dict[str, ExpectationSet] = field(default_factory=dict)
     strict: bool = False
     records: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+    collection_failed: bool = False  # a file (scenario or not) failed to collect: the run cannot pass
     _specs: dict[str, CandidateSpec] = field(default_factory=dict)
     _markers: set[str] = field(default_factory=set)
     _root: Path | None = None

@@ -192,6 +192,20 @@ def _verdicts_of(run: Any, results: Path) -> dict[tuple[str, str], str]:
     return _results(results)
 
 
+@pytest.mark.parametrize("workers", [(), ("-n", "2")])
+def test_a_file_that_fails_to_load_interrupts_the_run_with_or_without_xdist(pytester: pytest.Pytester,
+                                                                           fake_candidate: str,
+                                                                           workers: tuple[str, ...]) -> None:
+    """With xdist the other files' scenarios run on; the run must still not end as a pass without them."""
+    broken = LOOKUP_YAML.replace("  title: toip resolves localhost\n", "  title: t\n  colour: blue\n")
+    fine = LOOKUP_YAML.replace("dns.toip.localhost", "dns.toip.other")
+    root = write_tree(pytester.path / "scenarios", {"dns/lookup.yaml": fine, "dns/broken.yaml": broken})
+    result = pytester.runpytest_subprocess(*PLUGIN, "--lsc-scenarios", str(root), str(root),
+                                           "--lsc-candidate", fake_candidate, *workers)
+    assert result.ret == pytest.ExitCode.INTERRUPTED, result.stdout.str()
+    assert "dns/broken.yaml:4: scenarios[0].colour: unknown key" in result.stdout.str()
+
+
 def test_parallel_run_gives_the_serial_verdicts(pytester: pytest.Pytester, fake_candidate: str) -> None:
     files = {"dns/lookup.yaml": LOOKUP_YAML, "dns/failing.yaml": FAILING_YAML,
              "dns/reverse.yaml": UNIMPLEMENTED_YAML, "dns/crash.yaml": CRASH_YAML}
