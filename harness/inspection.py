@@ -173,7 +173,14 @@ def content_mismatch(matcher: Matcher, content: BodyRecord, env: Env) -> str | N
 
 def _list_mismatch(key: str, expected: tuple[Matcher, ...], observed: list[LuaTable], env: Env) -> str | None:
     if len(observed) != len(expected):
-        return f"{key}: expected {len(expected)}, received {len(observed)}"
+        counts = f"{key}: expected {len(expected)}, received {len(observed)}"
+        for index, (matcher, value) in enumerate(zip(expected, observed, strict=False)):
+            if not matcher.matches(value, env):
+                return f"{counts}; the first difference: {explain(matcher, value, env, f'{key}[{index}]')}"
+        same = min(len(expected), len(observed))
+        if len(observed) > same:
+            return f"{counts}; the first {same} match, then came {lua_repr(observed[same], 120)}"
+        return f"{counts}; the first {same} match, then nothing came"
     for index, (matcher, value) in enumerate(zip(expected, observed, strict=True)):
         if not matcher.matches(value, env):
             return explain(matcher, value, env, f"{key}[{index}]")

@@ -79,7 +79,8 @@ def _check(expected: ExpectedOutcome, outcome: Returned | Raised, duration: floa
         return False, "the call ended before its deadline; it should still be blocked"
     if isinstance(outcome, Raised):
         if expected.raises is None:
-            return False, "raised an error instead of returning"
+            raised = lua_repr(outcome.message.encode("latin-1", "replace"), 120)
+            return False, f"raised {raised} instead of returning"
         ok, detail = match_raises(expected.raises, outcome.message, env)
     elif expected.raises is not None:
         return False, "returned instead of raising"

@@ -138,6 +138,29 @@ def test_ftp_commands_stored_files_and_logins() -> None:
     assert judgement.verdict is Verdict.PASS, judgement.reason
 
 
+def test_a_record_count_mismatch_also_names_the_first_difference() -> None:
+    """Not only "expected 3, received 4": which command differs, or what came after the matching ones."""
+    with from_config("ftp", {"anonymous": {"files": {"pub/hello.txt": "hello"}}}) as server:
+        client = ftplib.FTP()
+        client.connect(server.host, server.port, timeout=5)
+        client.login()
+        client.cwd("pub")
+        client.quit()
+        judge = inspector(server).judge
+
+        def verbs(*names: bytes) -> CheckStep:
+            matchers = tuple(CommandMatcher(("verb",), Exact(name)) for name in names)
+            return CheckStep("web", "ftp", (CheckOutcome({"commands": matchers}),), loc(51))
+
+        differs = judge(verbs(b"USER", b"PASS", b"QUIT"))
+        extra = judge(verbs(b"USER", b"PASS", b"CWD"))
+    counts = "check web: commands: expected 3, received 4"
+    assert differs.reason == (f'{counts}; the first difference: commands[2]: '
+                              'expected a command with verb "QUIT", got "CWD pub\\r\\n"')
+    assert extra.reason.startswith(f"{counts}; the first 3 match, then came {{")
+    assert '"QUIT"' in extra.reason
+
+
 def test_content_kept_as_digest_only_is_matched_by_length_and_sha256() -> None:
     data = b"x" * 3000
     record = BodyRecord(len(data), hashlib.sha256(data).hexdigest())
@@ -196,3 +219,4 @@ def test_count_may_be_a_range(http_server: FakeServer) -> None:
     judgement = judge(check(CheckOutcome({"count": Range(3, None)})))
     assert judgement.verdict is Verdict.FAIL
     assert "count: expected a number in [3, inf] requests, received 2" in judgement.reason
+
