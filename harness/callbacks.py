@@ -170,7 +170,7 @@ class ReceiveCallback(ScenarioCallback):
 
 
 class SendCallback(ScenarioCallback):
-    """``send_cb() -> chunk, total``: the chunks in order, then "" with the total."""
+    """``send_cb() -> chunk, total``: the chunks in order, then "" (``after: repeat``: all of them again)."""
 
     def __init__(self, spec: CallbackSpec, transcript: Transcript) -> None:
         super().__init__(spec, transcript)
@@ -182,7 +182,9 @@ class SendCallback(ScenarioCallback):
     def _answer(self, number: int) -> tuple[LuaValue, ...]:
         if number == self.spec.abort_at:
             return self._abort()
-        chunk = next(self._pieces, b"")
+        chunk = next(self._pieces, None)
+        if chunk is None:  # used up: "" from now on, or everything again (the manual's second example)
+            chunk = b"".join(self.spec.chunks) if self.spec.after == "repeat" else b""
         self.served += len(chunk)
         return (chunk, self.total)
 

@@ -6,7 +6,7 @@ a call as ``!callback NAME`` and inspect it afterwards with
 
     callbacks:
       sink: {kind: receive, record: digest, abort-at: 3, message: "enough"}
-      source: {kind: send, chunks: ["abc", "de", "f"], total: 6}
+      source: {kind: send, chunks: ["abc", "de", "f"], total: 6, after: empty}
       big: {kind: send, generate: {size: 1073741824, pattern: "x", chunk: 65536}}
 
 Keys per kind come from ``schema.CALLBACK_KEYS``. Names go into the
@@ -23,7 +23,13 @@ from harness.scenario.checks import FAILED, Checker, join
 from harness.scenario.convert import to_lua_value
 from harness.scenario.located import YList
 from harness.scenario.model import CallbackSpec, GeneratedData, SourceLocation
-from harness.scenario.schema import CALLBACK_KEYS, CALLBACK_NAME_RE, CALLBACK_RECORDS, GENERATE_KEYS
+from harness.scenario.schema import (
+    CALLBACK_KEYS,
+    CALLBACK_NAME_RE,
+    CALLBACK_RECORDS,
+    GENERATE_KEYS,
+    SEND_AFTER,
+)
 
 DEFAULT_GENERATED_CHUNK = 65536
 
@@ -72,10 +78,19 @@ def _load_callback(checker: Checker, name: str, raw: Any, line: int, field: str)
         checker.report(item.line_of("generate"), join(field, "generate"),
                        "a send callback has either chunks or generate, not both")
         return None
+    if values.get("after") == "repeat" and "chunks" not in values:
+        checker.report(item.line_of("after"), join(field, "after"), "repeat needs chunks to repeat")
+        return None
     return CallbackSpec(name=name, kind=kind, record=values.get("record") or "data",
                         abort_at=values.get("abort-at"), message=values.get("message"),
                         chunks=values.get("chunks", ()), generate=values.get("generate"),
-                        total=values.get("total"), location=SourceLocation(checker.collector.path, item.line))
+                        total=values.get("total"), after=values.get("after") or "empty",
+                        location=SourceLocation(checker.collector.path, item.line))
+
+
+def _after(checker: Checker, raw: Any, line: int, field: str) -> Any:
+    ok = raw is None or (isinstance(raw, str) and raw in SEND_AFTER)
+    return raw if checker.expect(raw, line, field, f"one of {', '.join(SEND_AFTER)}", ok) else FAILED
 
 
 def _record(checker: Checker, raw: Any, line: int, field: str) -> Any:
@@ -148,4 +163,5 @@ _READERS = {
     "chunks": _chunks,
     "generate": _generate,
     "total": _total,
+    "after": _after,
 }

@@ -303,7 +303,9 @@ class CallbackSpec:
     (``record`` "data": each call's arguments; "digest": only count, length,
     SHA-256 and the first and last call, so gigabyte streams stay small).
     ``kind`` "send": ``send_cb() -> chunk, total``, serving ``chunks`` or
-    ``generate``d data and announcing ``total`` (default: their sum). Either
+    ``generate``d data and announcing ``total`` (default: their sum); once
+    the chunks are used up it returns ``""`` (``after`` "empty") or all the
+    chunks again (``after`` "repeat", the manual's second example). Either
     kind returns nil (plus ``message`` when given) at call number
     ``abort_at``.
     """
@@ -316,6 +318,7 @@ class CallbackSpec:
     chunks: tuple[bytes, ...] = ()
     generate: GeneratedData | None = None
     total: int | None = None
+    after: str = "empty"
     location: SourceLocation | None = None
 
 

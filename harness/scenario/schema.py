@@ -131,9 +131,11 @@ RECORD_FIELDS: dict[str, tuple[str, ...]] = {
 CALLBACK_NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 CALLBACK_KEYS: dict[str, tuple[str, ...]] = {
     "receive": ("kind", "record", "abort-at", "message"),
-    "send": ("kind", "chunks", "generate", "total", "abort-at", "message"),
+    "send": ("kind", "chunks", "generate", "total", "after", "abort-at", "message"),
 }
 CALLBACK_RECORDS = ("data", "digest")
+SEND_AFTER = ("empty", "repeat")
+"""What a send callback returns once its chunks are used up: "" (and the total), or all its data again."""
 GENERATE_KEYS = ("size", "pattern", "chunk")
 # check-callback keys each callback kind supports (data needs record: data).
 CHECK_CALLBACK_FIELDS: dict[str, tuple[str, ...]] = {

@@ -60,6 +60,12 @@ def test_send_callback_serves_chunks_then_empty_with_the_total() -> None:
     assert found["src"].record.count == 5 and found["src"].record.calls == [()] * 5
 
 
+def test_send_callback_after_repeat_serves_everything_again_like_the_manuals_second_example() -> None:
+    found, _ = callbacks(CallbackSpec("src", "send", chunks=(b"abc", b"de"), after="repeat"))
+    answers = [found.handle("src", ()) for _ in range(4)]
+    assert answers == [(b"abc", 5), (b"de", 5), (b"abcde", 5), (b"abcde", 5)]
+
+
 def test_send_callback_announces_the_given_total_and_aborts() -> None:
     found, _ = callbacks(CallbackSpec("src", "send", chunks=(b"abc",), total=10, abort_at=2, message=b"no"))
     assert found.handle("src", ()) == (b"abc", 10)

@@ -224,6 +224,10 @@ ERRORS = [
      7, "scenarios[0].callbacks.sink.chunks", "unknown key"),
     ("callback-chunks-and-generate", "callbacks:\n  src: {kind: send, chunks: [a], generate: {size: 3}}\n"
      "steps: [{call: f}]\n", 7, "scenarios[0].callbacks.src.generate", "either chunks or generate"),
+    ("callback-after-unknown", "callbacks:\n  src: {kind: send, chunks: [a], after: again}\n"
+     "steps: [{call: f}]\n", 7, "scenarios[0].callbacks.src.after", "one of empty, repeat"),
+    ("callback-repeat-without-chunks", "callbacks:\n  src: {kind: send, generate: {size: 3}, after: repeat}\n"
+     "steps: [{call: f}]\n", 7, "scenarios[0].callbacks.src.after", "repeat needs chunks"),
     ("callback-abort-at-zero", "callbacks:\n  sink: {kind: receive, abort-at: 0}\nsteps: [{call: f}]\n", 7,
      "scenarios[0].callbacks.sink.abort-at", "call number >= 1"),
     ("callback-bad-record", "callbacks:\n  sink: {kind: receive, record: all}\nsteps: [{call: f}]\n", 7,
