@@ -172,19 +172,18 @@ def content_mismatch(matcher: Matcher, content: BodyRecord, env: Env) -> str | N
 
 
 def _list_mismatch(key: str, expected: tuple[Matcher, ...], observed: list[LuaTable], env: Env) -> str | None:
-    if len(observed) != len(expected):
-        counts = f"{key}: expected {len(expected)}, received {len(observed)}"
-        for index, (matcher, value) in enumerate(zip(expected, observed, strict=False)):
-            if not matcher.matches(value, env):
-                return f"{counts}; the first difference: {explain(matcher, value, env, f'{key}[{index}]')}"
-        same = min(len(expected), len(observed))
-        if len(observed) > same:
-            return f"{counts}; the first {same} match, then came {lua_repr(observed[same], 120)}"
-        return f"{counts}; the first {same} match, then nothing came"
-    for index, (matcher, value) in enumerate(zip(expected, observed, strict=True)):
-        if not matcher.matches(value, env):
-            return explain(matcher, value, env, f"{key}[{index}]")
-    return None
+    difference = next((explain(matcher, value, env, f"{key}[{index}]")
+                       for index, (matcher, value) in enumerate(zip(expected, observed, strict=False))
+                       if not matcher.matches(value, env)), None)
+    if len(observed) == len(expected):
+        return difference
+    counts = f"{key}: expected {len(expected)}, received {len(observed)}"
+    if difference is not None:
+        return f"{counts}; the first difference: {difference}"
+    same = min(len(expected), len(observed))
+    if len(observed) > same:
+        return f"{counts}; the first {same} match, then came {lua_repr(observed[same], 120)}"
+    return f"{counts}; the first {same} match, then nothing came"
 
 
 def _wanted_counts(outcome: CheckOutcome, main: str | None) -> dict[str, int]:
