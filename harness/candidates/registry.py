@@ -96,6 +96,13 @@ def start_problem(spec: CandidateSpec) -> str | None:
         adapter.close()
 
 
+def check_starts(spec: CandidateSpec) -> None:
+    """Raise ``CandidateError`` if ``spec`` is a driver that does not start (see :func:`start_problem`)."""
+    problem = start_problem(spec)
+    if problem is not None:
+        raise CandidateError(f"candidate {spec.name!r}: {problem}")
+
+
 def _checked(spec: object, name: str, origin: str) -> CandidateSpec:
     """Refuse a spec that is not one, or that answers to another name."""
     if not isinstance(spec, CandidateSpec):

@@ -152,7 +152,7 @@ def execute(args: argparse.Namespace) -> int:
     from harness.bench import machine
     from harness.bench.document import bench_document
     from harness.bench.session import BenchOptions, run_session
-    from harness.candidates.registry import resolve, start_problem
+    from harness.candidates.registry import check_starts, resolve
     from harness.expectations import run_failures
     from harness.runner import RunOptions
     from reports import bench_text
@@ -161,12 +161,10 @@ def execute(args: argparse.Namespace) -> int:
         asked = [resolve(name) for name in dict.fromkeys(args.candidate)]
         reference_name, why = choose_reference(args.reference, asked)
         reference = resolve(reference_name)
+        for spec in [*asked, reference]:
+            check_starts(spec)
     except (LookupError, ValueError) as error:
         raise CliError(str(error)) from None
-    for spec in [*asked, reference]:
-        problem = start_problem(spec)
-        if problem is not None:
-            raise CliError(f"candidate {spec.name!r}: {problem}")
     candidates = [spec for spec in asked if spec.name != reference_name]
     names = [spec.name for spec in candidates]
     if not names:

@@ -18,6 +18,7 @@ results.json. ``--shard i/n`` runs one share of the selection
 from __future__ import annotations
 
 import argparse
+import functools
 import importlib.util
 import tempfile
 import time
@@ -176,16 +177,13 @@ def _check_candidates(names: Sequence[str]) -> None:
     Asks the registry, which is what the plugin falls back to; a candidate
     offered only by a conftest hook is for plain pytest runs, not this command.
     """
-    from harness.candidates.registry import resolve, start_problem
+    from harness.candidates.registry import check_starts, resolve
 
     for name in names:
         try:
-            spec = resolve(name)
+            check_starts(resolve(name))
         except (LookupError, ValueError) as error:
             raise CliError(str(error)) from None
-        problem = start_problem(spec)
-        if problem is not None:
-            raise CliError(f"candidate {name!r}: {problem}")
 
 
 def expectation_files(args: argparse.Namespace, root: Path, candidates: Sequence[str]) -> list[Path]:
@@ -196,12 +194,10 @@ def expectation_files(args: argparse.Namespace, root: Path, candidates: Sequence
     """
     from harness.expectations_file import ExpectationsError, load_for_run
 
-    known_ids: list[frozenset[str]] = []  # the suite's ids, loaded once and only if a file is used
-
+    @functools.cache
     def known() -> frozenset[str]:
-        if not known_ids:
-            known_ids.append(frozenset(load(args.scenarios).by_id))
-        return known_ids[0]
+        """The suite's ids, loaded once and only if a file is used."""
+        return frozenset(load(args.scenarios).by_id)
 
     try:
         paths = list(args.expectations or [])
