@@ -31,6 +31,7 @@ class Judgement:
     expected: tuple[str, ...] = ()
     actual: str = ""
     at: float = 0.0  # transcript time at which it was decided
+    stops: bool = False  # the matched outcome ends the scenario (``stop: true``)
 
 
 def within_bounds(window: tuple[float, float], time_scale: float) -> tuple[float, float]:
@@ -116,7 +117,7 @@ def judge(outcome: Outcome, expects: Sequence[ExpectedOutcome], duration: float,
     if isinstance(outcome, TimedOut):
         pending = next((expected for expected in expects if expected.pending), None)
         if pending is not None:  # the scenario wants the call still blocked at its deadline
-            return Judgement(pending.verdict, pending.note, actual=observed)
+            return Judgement(pending.verdict, pending.note, actual=observed, stops=pending.stop)
         tail = f"\nstderr:\n{outcome.stderr_tail}" if outcome.stderr_tail else ""
         wanted = _wanted(expects, env, time_scale)
         return Judgement(Verdict.TIMEOUT, f"no answer within the {outcome.deadline:g}s deadline; "
@@ -135,7 +136,7 @@ def judge(outcome: Outcome, expects: Sequence[ExpectedOutcome], duration: float,
     for index, expected in enumerate(expects, start=1):
         ok, detail = _check(expected, outcome, duration, env, time_scale)
         if ok:
-            return Judgement(expected.verdict, expected.note, actual=observed)
+            return Judgement(expected.verdict, expected.note, actual=observed, stops=expected.stop)
         misses.append(f"outcome {index}: {detail}" if len(expects) > 1 else detail)
     return Judgement(
         Verdict.FAIL,

@@ -9,8 +9,9 @@ The life of a run, every part of it bounded in time:
 4. an adapter from the candidate spec, with the scenario's callbacks as its
    callback handler; the steps run in order (``harness.steps``; ``check``
    steps judged by ``harness.inspection``), stopping at the first
-   non-acceptable one;
-5. peers given time to finish their scripts; a peer failure is a FAIL;
+   non-acceptable one or after an outcome marked ``stop``;
+5. peers given time to finish their scripts (not after a ``stop``: the
+   steps they wait for may not have run); a peer failure is a FAIL;
 6. teardown, always: the candidate's sockets released, the adapter closed,
    the peers stopped; then the leak check.
 
@@ -154,7 +155,8 @@ class ScenarioRun:
                                 peer_failed=lambda: bool(self.peers and self.peers.failures()),
                                 inspector=inspector)
         judgement = self.run_steps()
-        if judgement.verdict in ACCEPTABLE_ORDER:
+        # Steps an outcome cut short may be what the peers were waiting for: they are not awaited.
+        if judgement.verdict in ACCEPTABLE_ORDER and not self.steps.stopped_at:
             judgement = self._await_peers(judgement)
         return self._with_peer_failures(judgement)
 

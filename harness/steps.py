@@ -5,14 +5,16 @@ Each step is turned into something that can be judged: a call into a
 bounded wait on the sync board, a ``check``/``check-callback`` into the
 inspector's judgement of what a fake server or a callback recorded. Every call, value and sync event goes into
 the transcript as Lua text, e.g. ``c:receive("*l") -> "hello" (0.002s)``.
-Running stops at the first step that is not acceptable; the result is the
-worst acceptable verdict seen, or the deciding non-pass.
+Running stops at the first step that is not acceptable, or after an outcome
+marked ``stop``; the result is the worst acceptable verdict seen, or the
+deciding non-pass.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from typing import Protocol
 
 from harness.adapters.base import Adapter, Call, Outcome, Returned
@@ -92,16 +94,27 @@ class StepRunner:
         self.peer_failed = peer_failed
         self.inspector = inspector
         self.handles: dict[int, Handle] = {}
+        self.stopped_at = ""  # "path:line" of the outcome that ended the scenario early, if one did
 
     def run_all(self, steps: Iterable[Step]) -> Judgement:
-        """Run steps until one is not acceptable (or a peer failed)."""
+        """Run steps until one is not acceptable, one's outcome stops the scenario, or a peer failed."""
         worst = Judgement(Verdict.PASS)
-        for step in steps:
+        ordered = list(steps)
+        for number, step in enumerate(ordered, start=1):
             judgement = self.run(step)
             if judgement.verdict not in ACCEPTABLE_ORDER:
                 return judgement
+            skipped = len(ordered) - number
+            if judgement.stops and skipped:
+                judgement = replace(judgement, reason=f"{judgement.reason} (the scenario ends here: "
+                                                      f"{skipped} later step(s) not run)")
             if ACCEPTABLE_ORDER.index(judgement.verdict) > ACCEPTABLE_ORDER.index(worst.verdict):
                 worst = judgement
+            if judgement.stops and skipped:
+                self.stopped_at = judgement.step
+                self.transcript.record("harness", f"the outcome at {judgement.step} ends the scenario: "
+                                                  f"{skipped} later step(s) not run")
+                break
             if self.peer_failed():
                 break
         return worst
@@ -194,5 +207,5 @@ class StepRunner:
     def _decided(self, judgement: Judgement, location: SourceLocation | None, prefix: str = "") -> Judgement:
         reason = f"{prefix}: {judgement.reason}" if prefix and judgement.reason else judgement.reason
         return Judgement(judgement.verdict, reason, _where(location), judgement.expected, judgement.actual,
-                         at=self.transcript.elapsed())
+                         at=self.transcript.elapsed(), stops=judgement.stops)
 

@@ -156,7 +156,12 @@ def load_workload(checker: Checker, raw: Any, line: int, field: str, steps: tupl
     if "ceiling" in section:
         ceiling = _load_ceiling(checker, section["ceiling"], section.line_of("ceiling"),
                                 join(field, "ceiling"), peers)
-    if None in (size, unit, timed, expect) or ceiling is FAILED:
+    stopping = [outcome for step in steps if isinstance(step, CallStep) for outcome in step.expect
+                if outcome.stop]
+    for outcome in stopping:
+        checker.report(outcome.location.line if outcome.location else line, field,
+                       "a workload runs every step: no outcome of a perf scenario may stop it")
+    if None in (size, unit, timed, expect) or ceiling is FAILED or stopping:
         return None
     return Workload(size=size, unit=unit, timed=timed, expect=expect, ceiling=ceiling,
                     location=SourceLocation(checker.collector.path, section.line))

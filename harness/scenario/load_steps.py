@@ -191,11 +191,12 @@ def _load_outcome(checker: Checker, raw: Any, line: int, field: str,
     note = ""
     if "note" in outcome:
         note = checker.text(outcome, "note", field) or ""
+    stop = _load_stop(checker, outcome, field, verdict)
     expectation_failed = returns is None if "returns" in outcome else raises is FAILED
-    if expectation_failed or within is FAILED or verdict is None:
+    if expectation_failed or within is FAILED or verdict is None or stop is None:
         return None
     return ExpectedOutcome(returns=returns, raises=raises, within=within, verdict=verdict, note=note,
-                           location=SourceLocation(checker.collector.path, outcome.line))
+                           stop=stop, location=SourceLocation(checker.collector.path, outcome.line))
 
 
 _ENDINGS = ("returns", "raises", "pending")
@@ -211,9 +212,10 @@ def _load_pending(checker: Checker, outcome: YMap, field: str) -> ExpectedOutcom
         ok = False
     verdict = _load_verdict(checker, outcome, field)
     note = (checker.text(outcome, "note", field) or "") if "note" in outcome else ""
-    if not ok or verdict is None:
+    stop = _load_stop(checker, outcome, field, verdict)
+    if not ok or verdict is None or stop is None:
         return None
-    return ExpectedOutcome(pending=True, verdict=verdict, note=note,
+    return ExpectedOutcome(pending=True, verdict=verdict, note=note, stop=stop,
                            location=SourceLocation(checker.collector.path, outcome.line))
 
 
@@ -242,6 +244,20 @@ def _load_within(checker: Checker, outcome: YMap, field: str) -> Any:
     if not checker.expect(raw, line, within_field, "[low, high] seconds with 0 <= low <= high", ok):
         return FAILED
     return (float(raw[0]), float(raw[1]))
+
+
+def _load_stop(checker: Checker, outcome: YMap, field: str, verdict: Verdict | None) -> bool | None:
+    """``stop: true``: the scenario ends after this outcome; only one that is not a PASS may stop it."""
+    if "stop" not in outcome:
+        return False
+    raw, line, stop_field = outcome["stop"], outcome.line_of("stop"), join(field, "stop")
+    if not checker.expect(raw, line, stop_field, "true or false", isinstance(raw, bool)):
+        return None
+    if raw and verdict is Verdict.PASS:
+        checker.report(line, stop_field, "only a non-strict or informational outcome may stop the scenario: "
+                                         "a PASS must mean that every step ran")
+        return None
+    return raw
 
 
 def _load_verdict(checker: Checker, outcome: YMap, field: str) -> Verdict | None:

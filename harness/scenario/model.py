@@ -118,7 +118,9 @@ class ExpectedOutcome:
     passes (a connect whose SYN is never answered has no timeout in this
     API, so "still waiting" is the behaviour checked). ``within`` bounds the
     call's wall time in seconds; the upper bound is multiplied by the run's
-    ``--time-scale``.
+    ``--time-scale``. ``stop`` ends the scenario after this outcome (never
+    with a PASS, which must mean every step ran): for a quirk that leaves
+    nothing for the later steps to check.
     """
 
     returns: tuple[Matcher, ...] | None = None
@@ -127,6 +129,7 @@ class ExpectedOutcome:
     pending: bool = False
     verdict: Verdict = Verdict.PASS
     note: str = ""
+    stop: bool = False
     location: SourceLocation | None = None
 
 

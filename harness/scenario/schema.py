@@ -23,7 +23,7 @@ SCENARIO_REQUIRED = ("id", "title", "manual", "spec", "steps")
 SCENARIO_KEYS = ("id", "title", "manual", "spec", "tags", "requires", "notes", "peers", "callbacks", "steps",
                  "workload")  # workload: perf scenarios only (harness.bench.workload)
 PEER_KEYS = ("kind", "options", "script")
-OUTCOME_KEYS = ("returns", "raises", "pending", "within", "verdict", "note")
+OUTCOME_KEYS = ("returns", "raises", "pending", "within", "verdict", "note", "stop")
 
 # Step shapes, told apart by the key that names the step kind.
 STEP_KEYS: dict[str, tuple[str, ...]] = {

@@ -71,6 +71,15 @@ def test_mistakes_are_reported_at_their_field(tmp_path: Path, old: str, new: str
     assert re.search(r"workload\.yaml:\d+: scenarios\[0\]\.workload", problem), problem
 
 
+def test_no_outcome_of_a_workload_may_stop_it(tmp_path: Path) -> None:
+    # A run cut short would have no figure to report.
+    text = TINY_STREAM.replace('    expect: {returns: [!any , "closed"]}',
+                               '    expect:\n    - returns: [!any , "closed"]\n    - returns: []\n'
+                               '      verdict: informational\n      stop: true')
+    message = _problem(tmp_path, text)
+    assert re.search(r":26: scenarios\[0\]\.workload: a workload runs every step", message), message
+
+
 def test_the_timed_step_must_be_a_call_without_its_own_expect(tmp_path: Path) -> None:
     with_expect = TINY_STREAM.replace("    args: [4096]\n",
                                       "    args: [4096]\n    expect: {returns: [!any ]}\n")

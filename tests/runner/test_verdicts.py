@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from runner_support import FILE, ScriptedCandidate, call, loc, raises, returns, scenario
+from runner_support import FILE, ScriptedCandidate, act, call, loc, peer, raises, returns, scenario
 
 from harness.adapters.base import Call, Crashed, Raised, Returned, TimedOut, Unimplemented
 from harness.runner import RunOptions, run_scenario
-from harness.scenario.matchers import TypeIs
-from harness.scenario.model import Ref, SignalStep, SleepStep, Verdict, WaitStep
+from harness.scenario.matchers import Contains, TypeIs
+from harness.scenario.model import ExpectedOutcome, Ref, SignalStep, SleepStep, Verdict, WaitStep
 from harness.values import Handle, LuaTable
 
 FAST = RunOptions(default_deadline=1.0, leak_grace=0.5)
@@ -226,3 +226,47 @@ def test_wait_for_a_signal_nobody_raises_fails_within_its_timeout():
     assert result.step == f"{FILE}:7"
     assert "never" in result.reason and "0.2s" in result.reason
     assert 0.18 <= result.duration <= 1.5
+
+
+def _quirk_that_stops(line: int) -> ExpectedOutcome:
+    return ExpectedOutcome(raises=Contains(b"expected"), verdict=Verdict.INFORMATIONAL,
+                           note="the 2001 release raised", stop=True, location=loc(line))
+
+
+def test_an_outcome_marked_stop_ends_the_scenario_and_its_peers_are_not_awaited():
+    # The peer waits for a signal that only the steps after the stop would raise: awaited,
+    # it would never finish and the scenario would FAIL.
+    candidate = ScriptedCandidate([Raised("bad argument #1 to 'timeout' (number expected)"), Returned(())])
+    result = run_scenario(scenario(
+        call("timeout", None, line=4, expect=[returns(), _quirk_that_stops(6)]),
+        SignalStep("go", loc(8)),
+        call("receive", line=9, expect=[returns(b"late")]),
+        peers=[peer("p", "udp", act("wait", line=12, name="go", timeout=5))],
+    ), candidate.spec, FAST)
+    assert result.verdict is Verdict.INFORMATIONAL, result.reason
+    assert result.reason == ("timeout(nil): the 2001 release raised "
+                             "(the scenario ends here: 2 later step(s) not run)")
+    assert result.step == f"{FILE}:4"
+    assert len(candidate.adapter.calls) == 1
+    assert any("ends the scenario" in entry.text for entry in result.transcript)
+
+
+def test_a_stop_on_an_outcome_that_did_not_match_changes_nothing():
+    # A candidate that returns (the manual's reading) goes on to the next step and is judged there:
+    # a timeout that returned but kept the old limit is a FAIL, not the quirk's informational.
+    candidate = ScriptedCandidate([Returned(()), Returned((None, b"timeout"))])
+    result = run_scenario(scenario(
+        call("timeout", None, line=4, expect=[returns(), _quirk_that_stops(6)]),
+        call("receive", line=9, expect=[returns(b"late")]),
+    ), candidate.spec, FAST)
+    assert result.verdict is Verdict.FAIL
+    assert result.step == f"{FILE}:9"
+    assert len(candidate.adapter.calls) == 2
+
+
+def test_a_stop_on_the_last_step_says_nothing_about_later_steps():
+    candidate = ScriptedCandidate([Raised("number expected")])
+    result = run_scenario(scenario(call("timeout", None, line=4, expect=[returns(), _quirk_that_stops(6)])),
+                          candidate.spec, FAST)
+    assert result.verdict is Verdict.INFORMATIONAL
+    assert result.reason == "timeout(nil): the 2001 release raised"

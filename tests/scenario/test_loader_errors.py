@@ -97,6 +97,11 @@ CASES = [
      "scenarios[0].steps[0].expect.returns", "one matcher per returned value"),
     ("bad-within", scenario_text("steps:\n- call: f\n  expect: {returns: [], within: [1, 0.5]}\n"), 8,
      "scenarios[0].steps[0].expect.within", "0 <= low <= high"),
+    ("stop-on-a-pass", scenario_text("steps:\n- call: f\n  expect: {returns: [], stop: true}\n"), 8,
+     "scenarios[0].steps[0].expect.stop", "a PASS must mean that every step ran"),
+    ("stop-not-a-boolean", scenario_text("steps:\n- call: f\n  expect:\n  - returns: []\n"
+                                         "    verdict: informational\n    stop: yes\n"), 11,
+     "scenarios[0].steps[0].expect[0].stop", "true or false"),
     ("bad-deadline", scenario_text("steps:\n- call: f\n  deadline: 0\n"), 8,
      "scenarios[0].steps[0].deadline", "a number > 0"),
     ("bad-save-name", scenario_text("steps:\n- call: f\n  save: [Sock]\n"), 8,
