@@ -130,7 +130,8 @@ def judge(outcome: Outcome, expects: Sequence[ExpectedOutcome], duration: float,
     if not expects:
         if isinstance(outcome, Returned):
             return Judgement(Verdict.PASS)
-        return Judgement(Verdict.FAIL, "the call raised an error; it should return normally",
+        raised = lua_repr(outcome.message.encode("latin-1", "replace"), 120)
+        return Judgement(Verdict.FAIL, f"the call raised {raised}; it should return normally",
                          expected=_wanted(expects, env, time_scale), actual=observed)
     misses = []
     for index, expected in enumerate(expects, start=1):

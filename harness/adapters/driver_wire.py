@@ -148,9 +148,17 @@ def encode_message(message: dict[str, Any]) -> bytes:
 def decode_message(line: bytes) -> dict[str, Any]:
     """One line from a driver as a message object with a known ``type``."""
     try:
-        message = json.loads(line)
-    except (ValueError, UnicodeDecodeError):
-        raise ProtocolError(f"not a JSON line: {excerpt(line)}") from None
+        text = line.decode("utf-8")
+    except UnicodeDecodeError as error:
+        # Say where: the excerpt alone may end before the bad byte and look like valid JSON.
+        bad = line[error.start:error.start + 4]
+        raise ProtocolError(f"not a UTF-8 line: byte {error.start} is {bad!r} (a string's byte 0xBB goes "
+                            f"out as the code point U+00BB, drivers/PROTOCOL.md section 1); the line starts "
+                            f"{excerpt(line)}") from None
+    try:
+        message = json.loads(text)
+    except ValueError as error:
+        raise ProtocolError(f"not a JSON line: {excerpt(line)} ({error})") from None
     if not isinstance(message, dict) or not isinstance(message.get("type"), str):
         raise ProtocolError(f"not a message (a JSON object with a \"type\"): {excerpt(line)}")
     return message

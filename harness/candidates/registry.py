@@ -17,6 +17,7 @@ Anything else fails loudly and lists what is known.
 from __future__ import annotations
 
 import importlib
+import textwrap
 from importlib.metadata import EntryPoint, entry_points
 
 from harness.adapters.base import CandidateSpec, Crashed
@@ -89,8 +90,10 @@ def start_problem(spec: CandidateSpec) -> str | None:
     try:
         failure = getattr(adapter, "failure", None)
         if isinstance(failure, Crashed):
+            # The tail is already bounded (about 40 lines, drivers/PROTOCOL.md); cut further it
+            # would lose the first line of a traceback or a "module not found", the line that matters.
             tail = failure.stderr_tail.strip()
-            return failure.detail + (f"; its stderr ends: {tail[-500:]}" if tail else "")
+            return failure.detail + ("; its stderr ends:\n" + textwrap.indent(tail, "  ") if tail else "")
         return None
     finally:
         adapter.close()

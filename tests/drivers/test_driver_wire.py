@@ -96,6 +96,21 @@ def test_lines_that_are_not_messages(line):
         decode_message(line)
 
 
+def test_a_line_that_is_not_utf8_is_reported_at_its_bad_byte():
+    # Raw 0x80-0xFF bytes from a driver that skipped the code-point mapping: the excerpt alone
+    # can end before the bad byte and look like valid JSON.
+    head = b'{"type":"return","id":2,"values":["' + bytes(range(0x20, 0x7F)) * 4
+    with pytest.raises(ProtocolError) as caught:
+        decode_message(head + b'\x80\x81"]}')
+    assert str(caught.value).startswith(f"not a UTF-8 line: byte {len(head)} is b'\\x80\\x81\"]'")
+    assert "U+00BB" in str(caught.value)
+
+
+def test_a_json_syntax_error_says_where():
+    with pytest.raises(ProtocolError, match=r"not a JSON line: '\{\"type\": \"return\",' \(Expecting"):
+        decode_message(b'{"type": "return",')
+
+
 def test_hello_needs_every_field():
     good = {"type": "hello", "protocol": 1, "name": "x", "version": "1", "capabilities": ["tcp"]}
     hello = parse_hello(good)

@@ -105,3 +105,16 @@ def test_start_problem_starts_only_drivers_and_says_why_one_failed(tmp_path):
     garbage.chmod(0o755)
     problem = registry.start_problem(registry.resolve(f"driver:{garbage}"))
     assert problem is not None and "no valid hello" in problem and "Welcome to my driver" in problem
+
+
+def test_start_problem_shows_the_drivers_whole_stderr_tail(tmp_path):
+    # An interpreter's "module not found" comes first and its search path after it:
+    # the tail must not be cut to its last few hundred characters.
+    broken = tmp_path / "broken.sh"
+    search_path = "".join(f"\\n\\tno file '/usr/local/share/lua/5.4/sockett/init{n}.lua'" for n in range(12))
+    broken.write_text(f"#!/bin/sh\nprintf \"module 'sockett' not found:{search_path}\\n\" >&2\nexit 1\n")
+    broken.chmod(0o755)
+    problem = registry.start_problem(registry.resolve(f"driver:{broken}"))
+    assert problem is not None
+    assert "module 'sockett' not found" in problem
+    assert "init11.lua" in problem

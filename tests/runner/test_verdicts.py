@@ -95,6 +95,8 @@ def test_a_raise_where_a_normal_return_is_required_fails():
     assert result.verdict is Verdict.FAIL
     assert result.expected == ("returns normally (any values)",)
     assert "operation on closed socket" in result.actual
+    # The reason alone (a report's summary line, a JUnit message) names the error too.
+    assert result.reason == 'c(): the call raised "operation on closed socket"; it should return normally'
 
 
 def test_expected_raise_passes():
