@@ -30,6 +30,8 @@ DISCARDS = ("none", "count", "digest")
 """What a repeated call may do with value 1 (PROTOCOL.md section 7)."""
 SEQUENCE_DISCARDS = ("none", "digest")
 """What a sequence may do with each call's value 1 (PROTOCOL.md section 7.2)."""
+REPEAT_CAPABILITY = "repeat"
+"""The hello capability of a driver that loops over a call itself (section 7)."""
 DIGEST_CAPABILITY = "digest"
 """The hello capability of a driver that accepts ``discard: "digest"``."""
 LOCAL_CALLBACKS = "local-callbacks"

@@ -26,7 +26,7 @@ from dataclasses import replace
 from typing import Protocol, runtime_checkable
 
 from harness.adapters.base import Call, Outcome, Returned
-from harness.adapters.driver_loops import DIGEST_CAPABILITY, RepeatReport, RepeatRequest
+from harness.adapters.driver_loops import DIGEST_CAPABILITY, REPEAT_CAPABILITY, RepeatReport, RepeatRequest
 from harness.bench.timed import TimedContext
 from harness.bench.workload import RepeatedCall, RepeatExpectation
 from harness.callbacks import callback_names, runs_locally
@@ -58,6 +58,12 @@ def run_repeated(context: TimedContext, step: CallStep, timed: RepeatedCall,
     if not isinstance(adapter, RepeatingAdapter):
         return Judgement(Verdict.CRASH, "this candidate's adapter cannot repeat a call (PROTOCOL.md "
                          "section 7)", step=where)
+    if not context.adapter.claims(REPEAT_CAPABILITY):
+        # Sent anyway, the request would only be refused ("repeat not supported"), and the run
+        # would read as a FAIL of the candidate's call.
+        return Judgement(Verdict.SKIP, "the candidate does not claim 'repeat' (drivers/PROTOCOL.md "
+                         "section 7): this workload times its call looped inside the candidate, so it is "
+                         "not measured", step=where)
     figures, transcript = context.figures, context.transcript
     discard = "count"
     if expect.sha256 is not None:

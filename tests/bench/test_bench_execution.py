@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sys
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ from bench_support import TINY_PING_PONG, TINY_STREAM, load_perf, shipped_worklo
 
 from harness import capabilities
 from harness.adapters.base import Call, CandidateSpec, Returned
+from harness.adapters.driver_spec import driver_candidate
 from harness.adapters.scripted import ScriptedAdapter
 from harness.bench.execution import run_workload
 from harness.candidates.luasocket3 import runtime_problem
@@ -117,3 +119,13 @@ def test_an_adapter_that_cannot_repeat_is_a_crash_not_a_figure(tmp_path: Path) -
     run = run_workload(scenario, scripted)
     assert run.verdict is Verdict.CRASH and run.seconds is None
     assert "cannot repeat a call" in run.result.reason
+
+
+def test_a_driver_without_repeat_is_skipped_with_the_reason_not_failed(tmp_path: Path) -> None:
+    root = Path(__file__).resolve().parents[2]
+    command = [sys.executable, str(root / "tests" / "drivers" / "broken" / "variant_driver.py"), "no-repeat",
+               "--path", str(root), "reference"]
+    (scenario,) = load_perf(tmp_path, TINY_STREAM)
+    run = run_workload(scenario, driver_candidate("reference-no-repeat", command))
+    assert run.verdict is Verdict.SKIP and run.seconds is None
+    assert "does not claim 'repeat'" in run.result.reason

@@ -104,6 +104,11 @@ def _without_capability(name: str) -> None:
     driver.Server.hello = hello  # type: ignore[method-assign]
 
 
+def no_repeat() -> None:
+    """Claims no repetition (PROTOCOL.md section 7) and, as it should, refuses a repeated call."""
+    _without_capability("repeat")
+
+
 def no_sequence() -> None:
     """Claims no sequences (PROTOCOL.md section 7.2); everything else as usual."""
     _without_capability("sequence")
@@ -235,6 +240,7 @@ VARIANTS = {
     "digest-unclaimed": digest_unclaimed,
     "digest-wrong": digest_wrong,
     "digest-absent": digest_absent,
+    "no-repeat": no_repeat,
     "no-sequence": no_sequence,
     "sequence-short": sequence_short,
     "sequence-unnumbered": sequence_unnumbered,
