@@ -124,7 +124,7 @@ def _check_receive_report(reports: Mapping[str, LocalCallbackReport], via: str) 
 
 def check_repeat(adapter: DriverAdapter, patience: float) -> CheckResult:
     if "repeat" not in adapter.info.capabilities:
-        call = Call("udpsocket", (), "global", None, CALL_DEADLINE)
+        call = Call("bind", (LOOPBACK.encode(), 0), "global", None, CALL_DEADLINE)
         outcome, _ = adapter.call_repeated(call, RepeatRequest(2))
         if not isinstance(outcome, Raised):
             raise CheckFailed(f"without 'repeat' in its capabilities, a repeated call {describe(outcome)}; "
@@ -181,7 +181,8 @@ def check_digest(target: Target) -> CheckResult:
 
 def _digest_refused(target: Target, process: DriverProcess) -> CheckResult:
     """Without the capability, a digest request must be an ``error`` answer (PROTOCOL.md section 7)."""
-    request = call_message(1, "udpsocket", (), "global", None, RepeatRequest(2, discard="digest"))
+    request = call_message(1, "bind", (LOOPBACK.encode(), 0), "global", None,
+                           RepeatRequest(2, discard="digest"))
     try:
         deadline = time.monotonic() + target.patience
         process.send(encode_message(request), deadline)

@@ -33,6 +33,15 @@ def test_the_python_driver_over_the_reference_passes_every_check():
     assert "reference 1.3b" in seen["hello"][1]
 
 
+def test_a_driver_for_the_tcp_section_alone_passes():
+    # No udpsocket, no select: the base checks must keep to what the hello claims.
+    seen = statuses(python_driver("tcponlymod"))
+    failed = {name: detail for name, (status, detail) in seen.items() if status == "FAIL"}
+    assert failed == {}
+    assert seen["hello"][1].endswith("capabilities: digest, local-callbacks, repeat, sequence, tcp")
+    assert seen["handles"][0] == "PASS" and "select not claimed" in seen["handles"][1]
+
+
 def test_callbacks_are_skipped_when_neither_http_nor_ftp_is_claimed():
     seen = statuses(python_driver("streamingmod"), env=NEITHER)
     assert seen["callbacks"] == ("SKIP", "the driver claims neither http nor ftp")
