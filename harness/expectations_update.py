@@ -7,7 +7,8 @@ file without real reasons can ever be used by a run:
 * a non-pass listed before with the same verdict keeps its reason;
 * a non-pass listed before with another verdict gets ``TODO: was VERDICT: old
   reason`` (the old reason may no longer hold; a person decides);
-* a new non-pass gets ``TODO: explain this VERDICT (the run said: ...)``;
+* a new non-pass gets ``TODO: explain this VERDICT (the run said: ...)``, or
+  the one reason given for all of them on the command line (``--reason``);
 * a listed scenario that now passes is dropped;
 * a listed scenario the run did not include (``-k``, a shard) is carried over
   unchanged, unless it is no longer in the suite at all.
@@ -44,8 +45,12 @@ class Update:
 
 
 def update(previous: Mapping[str, Expectation], records: Iterable[Mapping[str, Any]], candidate: str, *,
-           known_ids: Collection[str] | None = None) -> Update:
-    """The entries for ``candidate`` after the run whose result records are given."""
+           known_ids: Collection[str] | None = None, new_reason: str | None = None) -> Update:
+    """The entries for ``candidate`` after the run whose result records are given.
+
+    ``new_reason`` is a person's one reason for every new entry (e.g. "not
+    implemented yet" for a port just starting); changed verdicts still say TODO.
+    """
     result = Update()
     seen = set()
     for record in sorted(records, key=lambda r: r["scenario"]):
@@ -61,7 +66,7 @@ def update(previous: Mapping[str, Expectation], records: Iterable[Mapping[str, A
             continue
         if before is None:
             result.added.append(scenario)
-            reason = f"{TODO}: explain this {verdict.value}{_hint(record.get('reason', ''))}"
+            reason = new_reason or f"{TODO}: explain this {verdict.value}{_hint(record.get('reason', ''))}"
         elif before.verdict is verdict:
             result.kept.append(scenario)
             reason = before.reason

@@ -16,15 +16,19 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from harness.candidates.registry import SHIPPED
 from harness.cli.common import CliError, add_scenarios_option, load
 from harness.expectations import default_file, embedded_sets
-from harness.expectations_file import ExpectationsError, load_expectations, render
+from harness.expectations_file import TODO, ExpectationsError, load_expectations, render
 from harness.expectations_update import Update, update
 from harness.results import ResultsError, load_document, write_text_atomic
+from harness.scenario.catalog import default_root
 
 NAME = "update-expectations"
 HELP = "write a candidate's expectations file (its known non-passes) from a results.json"
 EXAMPLE = "lsconform update-expectations lsconform-report/results.json --candidate luasocket3-lua5.4"
+TODO_SHOWN = 20
+"""TODO entries listed by id; the rest are counted (the file has them all)."""
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -32,8 +36,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--candidate", metavar="NAME",
                         help="whose expectations to write (needed when the run had several candidates)")
     parser.add_argument("-o", "--output", type=Path, metavar="FILE",
-                        help="the file to update or create (default: the file the run used, else "
-                             "expectations/<candidate>.yaml beside the scenario root)")
+                        help="the file to update or create (default: the file the run used, else, for "
+                             "the suite's own candidates, expectations/<candidate>.yaml beside the "
+                             "scenario root; for your own candidate give the file)")
+    parser.add_argument("--reason", metavar="TEXT",
+                        help="the reason written for every new entry instead of TODO (one line, e.g. "
+                             "'not implemented yet'); entries whose verdict changed still say TODO")
     add_scenarios_option(parser)
 
 
@@ -45,20 +53,51 @@ def execute(args: argparse.Namespace) -> int:
     candidate = _candidate(document, args.candidate)
     catalog = load(args.scenarios)
     used = embedded_sets(document).get(candidate)
-    output = args.output or (Path(used.source) if used else default_file(catalog.root, candidate))
+    output = args.output or (Path(used.source) if used else _default_output(catalog.root, candidate))
+    reason = _one_line_reason(args.reason)
     previous = {}
     if output.exists():
         try:
             previous = dict(load_expectations(output, allow_todo=True).entries)
         except ExpectationsError as error:
             raise CliError(f"cannot read the current file (fix it or pass another -o):\n{error}") from None
-    changes = update(previous, document["results"], candidate, known_ids=frozenset(catalog.by_id))
+    changes = update(previous, document["results"], candidate, known_ids=frozenset(catalog.by_id),
+                     new_reason=reason)
     try:
         write_text_atomic(output, render(candidate, changes.entries))
     except OSError as error:
         raise CliError(f"cannot write {output}: {error}", code=1) from None
     _report(output, changes)
     return 0
+
+
+def _default_output(root: Path, candidate: str) -> Path:
+    """``expectations/<candidate>.yaml`` beside the scenario root, unless that is the shipped suite's
+    tree and the candidate is not one of its own: then the file must be named.
+
+    A file for someone's port would otherwise land inside the installed
+    suite, and be picked up by every later run of that candidate there.
+    """
+    if candidate in SHIPPED or root != default_root().resolve():
+        return default_file(root, candidate)
+    raise CliError(f"{candidate!r} is not one of the suite's own candidates and the run used no "
+                   f"expectations file: say where its file goes with -o FILE (e.g. -o "
+                   f"{_file_name(candidate)} in your project), then run with --expectations FILE")
+
+
+def _file_name(candidate: str) -> str:
+    return "expectations/" + "".join(c if c.isalnum() or c in "-_." else "_" for c in candidate) + ".yaml"
+
+
+def _one_line_reason(reason: str | None) -> str | None:
+    if reason is None:
+        return None
+    text = reason.strip()
+    if not text or "\n" in text or "\r" in text:
+        raise CliError("--reason: expected one non-empty line")
+    if text.upper().startswith(TODO):
+        raise CliError(f"--reason: a reason starting with {TODO} is no reason (the file would not load)")
+    return text
 
 
 def _candidate(document: Mapping[str, Any], chosen: str | None) -> str:
@@ -87,5 +126,7 @@ def _report(output: Path, changes: Update) -> None:
         count = len(changes.todo)
         print(f"lsconform: {count} {'entry says' if count == 1 else 'entries say'} TODO; "
               "write the reasons before the file is used:")
-        for scenario in changes.todo:
+        for scenario in changes.todo[:TODO_SHOWN]:
             print(f"  {scenario}")
+        if count > TODO_SHOWN:
+            print(f"  ... and {count - TODO_SHOWN} more (grep TODO {output})")

@@ -139,3 +139,41 @@ def test_a_broken_current_file_is_not_overwritten(tmp_path: Path, suite: Path,
     assert main(["update-expectations", str(results), "--scenarios", str(suite), "-o", str(broken)]) == 2
     assert f"{broken}:2: yaml:" in capsys.readouterr().err
     assert broken.read_text(encoding="utf-8") == "candidate: [\n"
+
+
+def test_a_port_tested_with_the_shipped_suite_must_name_its_file(tmp_path: Path,
+                                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    # Beside the shipped scenario root is the suite's own tree: nothing is written there for a port.
+    results = _results(tmp_path, [record("dns.toip.localhost", V.FAIL)])
+    assert main(["update-expectations", str(results)]) == 2
+    err = capsys.readouterr().err
+    assert "not one of the suite's own candidates" in err
+    assert "-o expectations/python_lsc_fake_dns.yaml" in err
+    written = tmp_path / "mine.yaml"
+    assert main(["update-expectations", str(results), "-o", str(written)]) == 0
+    assert load_expectations(written, allow_todo=True).entries["dns.toip.localhost"].verdict is V.FAIL
+
+
+def test_one_reason_for_every_new_entry(tmp_path: Path, suite: Path,
+                                        capsys: pytest.CaptureFixture[str]) -> None:
+    results = _results(tmp_path, [record("dns.toip.wrong", V.FAIL), record("dns.toip.crash", V.CRASH)])
+    written = tmp_path / "mine.yaml"
+    assert main(["update-expectations", str(results), "--scenarios", str(suite), "-o", str(written),
+                 "--reason", "not implemented yet"]) == 0
+    entries = load_expectations(written).entries  # no TODO left: it loads
+    assert {entry.reason for entry in entries.values()} == {"not implemented yet"}
+    assert "TODO" not in capsys.readouterr().out
+    for bad in ("", "TODO later", "two\nlines"):
+        assert main(["update-expectations", str(results), "--scenarios", str(suite), "-o", str(written),
+                     "--reason", bad]) == 2
+    assert "--reason" in capsys.readouterr().err
+
+
+def test_a_long_todo_list_is_cut_short_on_the_terminal(tmp_path: Path, suite: Path,
+                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    results = _results(tmp_path, [record(f"dns.toip.case{n:02}", V.FAIL) for n in range(25)])
+    written = tmp_path / "mine.yaml"
+    assert main(["update-expectations", str(results), "--scenarios", str(suite), "-o", str(written)]) == 0
+    out = capsys.readouterr().out
+    assert "25 entries say TODO" in out and f"... and 5 more (grep TODO {written})" in out
+    assert "dns.toip.case19" in out and "dns.toip.case20" not in out
