@@ -123,12 +123,14 @@ def pytest_arguments(args: argparse.Namespace, root: Path, candidates: Sequence[
     items use no assert statements, and rewriting would only warn about
     harness modules this process has already imported. ``no:benchmark``:
     pytest-benchmark, where installed, warns on every xdist worker that it
-    is disabled; it has nothing to measure in a scenario run.
+    is disabled; it has nothing to measure in a scenario run. ``--rootdir``:
+    item ids are paths from the scenario root, and pytest shows them from
+    its rootdir, so any other rootdir names files that do not exist.
     """
-    command = [str(root), "-p", "harness.pytest_plugin", "-p", "no:lsconform", "-p", "no:cacheprovider",
-               "-p", "no:benchmark", "--assert=plain", "-v" if args.verbose else "-q", "--lsc-no-summary",
-               "--lsc-scenarios", str(root), "--lsc-time-scale", str(args.time_scale),
-               "--lsc-results", str(results)]
+    command = [str(root), "--rootdir", str(root), "-p", "harness.pytest_plugin", "-p", "no:lsconform",
+               "-p", "no:cacheprovider", "-p", "no:benchmark", "--assert=plain",
+               "-v" if args.verbose else "-q", "--lsc-no-summary", "--lsc-scenarios", str(root),
+               "--lsc-time-scale", str(args.time_scale), "--lsc-results", str(results)]
     for name in candidates:
         command += ["--lsc-candidate", name]
     if args.keyword:

@@ -69,6 +69,19 @@ def test_a_failure_exits_one_and_is_reported_in_parallel_too(tmp_path: Path, fak
     assert "| `dns.toip.wrong-answer` | FAIL |" in summary
 
 
+def test_pytests_failure_lines_name_files_that_exist_from_where_it_ran(tmp_path: Path,
+                                                                       fake_candidate: str) -> None:
+    root = write_tree(tmp_path / "suite" / "scenarios", {"dns/failing.yaml": FAILING_YAML})
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    done = lsconform(elsewhere, "run", "--scenarios", str(root), "--candidate", fake_candidate,
+                     "--out", str(tmp_path / "report"), "-n", "0")
+    assert done.returncode == 1, done.stdout + done.stderr
+    (line,) = [line for line in done.stdout.splitlines() if line.startswith("FAILED ")]
+    shown = line.removeprefix("FAILED ").split("::")[0]
+    assert (elsewhere / shown).resolve() == root / "dns" / "failing.yaml", line
+
+
 def test_a_crash_exits_one(tmp_path: Path, fake_candidate: str) -> None:
     done = run(tmp_path, fake_candidate, {"dns/crash.yaml": CRASH_YAML}, "-n", "0")
     assert done.returncode == 1
