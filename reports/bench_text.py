@@ -68,7 +68,7 @@ def show_ratio(ratio: float | None) -> str:
 def score_line(name: str, score: Mapping[str, Any], total: int) -> str:
     """``NAME: throughput score 0.81 (geometric mean over 9 of 14 workloads; not scored: ...)``."""
     if score["geomean"] is None:
-        head = f"{name}: no throughput score (no workload measured both it and the reference)"
+        head = f"{name}: no throughput score (no workload gave a scored figure for both it and the reference)"
     else:
         head = (f"{name}: throughput score {score['geomean']:.2f} (geometric mean of the candidate/reference "
                 f"ratios over {score['count']} of {total} workloads)")
