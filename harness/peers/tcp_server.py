@@ -1,7 +1,10 @@
 """A scripted TCP server: listens before the steps run, accepts on cue.
 
-Options: ``host`` (default 127.0.0.1; an IPv6 literal listens on IPv6) and
-``backlog`` (default 8). The port is always ephemeral. ``close`` closes the
+Options: ``host`` (default 127.0.0.1; an IPv6 literal listens on IPv6),
+``backlog`` (default 8) and ``rcvbuf`` (SO_RCVBUF in bytes, set before
+``listen`` so that the accepted connection has it from the handshake on: the
+kernel then keeps the receive window that small instead of growing it as the
+peer reads). The port is always ephemeral. ``close`` closes the
 accepted connection, or the listening socket when no connection is open
 (so that a later connect is refused).
 """
@@ -23,6 +26,8 @@ class TcpServerPeer(ScriptedPeer):
         self.host = str(self.spec.options.get("host", "127.0.0.1"))
         listener = self.track(socket.socket(family_for(self.host), socket.SOCK_STREAM))
         listener.bind((self.host, 0))
+        if "rcvbuf" in self.spec.options:
+            listener.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, int(self.spec.options["rcvbuf"]))
         listener.listen(int(self.spec.options.get("backlog", 8)))
         self.port = listener.getsockname()[1]
         self.listener: socket.socket | None = listener

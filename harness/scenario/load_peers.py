@@ -141,12 +141,13 @@ def _load_options(checker: Checker, spec: YMap, kind: str, field: str) -> dict[s
     result: dict[str, Any] = {}
     if "host" in options and checker.text(options, "host", options_field) is not None:
         result["host"] = options["host"]
-    if "backlog" in options:
-        backlog = options["backlog"]
-        ok = isinstance(backlog, int) and not isinstance(backlog, bool) and backlog > 0
-        if checker.expect(backlog, options.line_of("backlog"), join(options_field, "backlog"),
-                          "a whole number > 0", ok):
-            result["backlog"] = backlog
+    for key in ("backlog", "rcvbuf"):
+        if key in options:
+            value = options[key]
+            ok = isinstance(value, int) and not isinstance(value, bool) and value > 0
+            key_field = join(options_field, key)
+            if checker.expect(value, options.line_of(key), key_field, "a whole number > 0", ok):
+                result[key] = value
     return result
 
 

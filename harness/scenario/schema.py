@@ -63,9 +63,10 @@ PEER_OP_REQUIRES: dict[str, tuple[str, ...]] = {
 }
 
 # Options a peer accepts besides its script, per kind: "host" is the local
-# address the peer binds (default 127.0.0.1), "backlog" the listen queue.
+# address the peer binds (default 127.0.0.1), "backlog" the listen queue,
+# "rcvbuf" a fixed receive buffer (SO_RCVBUF, no autotuning) in bytes.
 PEER_OPTIONS: dict[str, tuple[str, ...]] = {
-    "tcp-server": ("host", "backlog"),
+    "tcp-server": ("host", "backlog", "rcvbuf"),
     "tcp-client": ("host",),
     "udp": ("host",),
     "raw": ("host",),

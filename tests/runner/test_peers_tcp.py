@@ -31,6 +31,22 @@ def test_server_peer_listens_before_the_script_and_exposes_its_address(start_pee
     assert env["srv.port"] == group.peers[0].port > 0
 
 
+def test_server_rcvbuf_fixes_the_accepted_connections_receive_buffer(start_peers, sockets):
+    """Set on the listener before listen, so the connection has it from the handshake on."""
+    script = (act("accept"), act("send", data=b"x"), act("recv-until-close"))
+    group = start_peers(peer("srv", "tcp-server", *script, rcvbuf=65536))
+    with socket.socket() as probe:  # what the kernel makes of 65536 (Linux doubles it)
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
+        fixed = probe.getsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF)
+    client = connect_to(group, sockets)
+    assert client.recv(1) == b"x"  # accepted: the peer's connection is set
+    connection = group.peers[0].stream.connection
+    assert connection is not None
+    assert connection.getsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF) == fixed
+    client.close()
+    finished(group)
+
+
 def test_send_in_slices_with_delays(start_peers, sockets):
     group = start_peers(peer("srv", "tcp-server", act("accept"),
                              act("send", data=b"abcdef", slices=[1, 2], delay=0.15)))

@@ -125,6 +125,12 @@ CASES = [
     ("unknown-peer-option", scenario_text(
         "peers:\n  srv: {kind: udp, options: {backlog: 3}}\nsteps: [{call: f}]\n"), 7,
      "scenarios[0].peers.srv.options.backlog", "unknown key"),
+    ("rcvbuf-on-client-peer", scenario_text(
+        "peers:\n  cli: {kind: tcp-client, options: {rcvbuf: 65536}}\nsteps: [{call: f}]\n"), 7,
+     "scenarios[0].peers.cli.options.rcvbuf", "unknown key"),
+    ("rcvbuf-not-positive", scenario_text(
+        "peers:\n  srv: {kind: tcp-server, options: {rcvbuf: 0}}\nsteps: [{call: f}]\n"), 7,
+     "scenarios[0].peers.srv.options.rcvbuf", "a whole number > 0"),
     ("op-of-other-kind", peer_text("udp", "accept"),
      9, "scenarios[0].peers.p.script[0]", "udp peers have no action 'accept'"),
     ("unknown-action-param", peer_text("tcp-server", "{send: {data: x, speed: 2}}"),

@@ -172,7 +172,7 @@ def test_sync_steps_and_peer_actions(write_file) -> None:
         peers:
           srv:
             kind: tcp-server
-            options: {host: "127.0.0.1", backlog: 4}
+            options: {host: "127.0.0.1", backlog: 4, rcvbuf: 65536}
             script:
             - accept: 2
             - wait: {name: sent, timeout: 3}
@@ -220,7 +220,7 @@ def test_sync_steps_and_peer_actions(write_file) -> None:
         """))
     scenario = load_file(path)[0]
     srv, back, dgram = scenario.peers
-    assert srv.options == {"host": "127.0.0.1", "backlog": 4}
+    assert srv.options == {"host": "127.0.0.1", "backlog": 4, "rcvbuf": 65536}
     ops = [(action.op, dict(action.params)) for action in srv.script]
     assert ops[0] == ("accept", {"timeout": 2})
     assert ops[1] == ("wait", {"name": "sent", "timeout": 3})
