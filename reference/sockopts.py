@@ -1,8 +1,9 @@
 """UDP socket options given to ``udpsocket`` (spec §8.1, manual Appendix A).
 
 A separate module because it is a small table-driven parser: the options
-table maps a name to a value, and every way of getting it wrong raises a Lua
-error with the spec's detail text (misuse, not a network condition):
+table maps a name to a value, and every way of getting it wrong stops at the
+first bad entry with the spec's detail text (spec §3.3), which ``udpsocket``
+returns as ``nil, message``, as the manual says of its errors (DIVERGENCES #24):
 
 ==================  =====================================================
 ``SO_KEEPALIVE``    number (numeric strings too), set as an int option
@@ -11,7 +12,7 @@ error with the spec's detail text (misuse, not a network condition):
 ``SO_LINGER``       table ``{l_onoff = number, l_linger = number}``
 ==================  =====================================================
 
-Unknown or lower-case names, array entries and OS refusals all raise
+Unknown or lower-case names, array entries and OS refusals all give
 ``error setting option``.
 """
 
@@ -22,7 +23,6 @@ import struct
 from collections.abc import Iterable, Mapping
 
 from reference.args import check_text, to_number, truncate
-from reference.errors import LuaError
 
 _INT_OPTIONS = {
     "SO_KEEPALIVE": socket.SO_KEEPALIVE,
@@ -33,8 +33,12 @@ _INT_OPTIONS = {
 Options = Mapping[object, object] | list[object] | tuple[object, ...]
 
 
+class OptionError(Exception):
+    """A bad entry in the options table; the argument is the spec's message for it."""
+
+
 def apply_options(sock: socket.socket, options: Options) -> None:
-    """Set every option of ``options`` on ``sock``; raises LuaError on the first bad one."""
+    """Set every option of ``options`` on ``sock``; raises OptionError on the first bad one."""
     entries: Iterable[tuple[object, object]] = (
         options.items() if isinstance(options, Mapping) else enumerate(options, start=1)
     )
@@ -43,22 +47,22 @@ def apply_options(sock: socket.socket, options: Options) -> None:
         if name in _INT_OPTIONS:
             number = to_number(value)
             if number is None:
-                raise LuaError(f"invalid {name} value")
+                raise OptionError(f"invalid {name} value")
             _setsockopt(sock, _INT_OPTIONS[name], truncate(number))
         elif name == "SO_LINGER":
             if isinstance(value, (list, tuple)):
                 value = {}  # a Lua table too, an array: it has no l_onoff field
             if not isinstance(value, Mapping):
-                raise LuaError("invalid SO_LINGER value")
+                raise OptionError("invalid SO_LINGER value")
             onoff = to_number(_field(value, "l_onoff"))
             if onoff is None:
-                raise LuaError("invalid SO_LINGER (l_onoff) value")
+                raise OptionError("invalid SO_LINGER (l_onoff) value")
             linger = to_number(_field(value, "l_linger"))
             if linger is None:
-                raise LuaError("invalid SO_LINGER (l_linger) value")
+                raise OptionError("invalid SO_LINGER (l_linger) value")
             _setsockopt(sock, socket.SO_LINGER, (truncate(onoff), truncate(linger)))
         else:
-            raise LuaError("error setting option")
+            raise OptionError("error setting option")
 
 
 def _field(table: Mapping[object, object], name: str) -> object:
@@ -71,4 +75,4 @@ def _setsockopt(sock: socket.socket, option: int, value: int | tuple[int, int]) 
         packed = struct.pack("ii", *value) if isinstance(value, tuple) else struct.pack("i", value)
         sock.setsockopt(socket.SOL_SOCKET, option, packed)
     except (OSError, OverflowError, struct.error):
-        raise LuaError("error setting option") from None
+        raise OptionError("error setting option") from None

@@ -40,7 +40,7 @@ from reference.netaddr import (
     parse_ip,
     resolve,
 )
-from reference.sockopts import apply_options
+from reference.sockopts import OptionError, apply_options
 
 MAX_DATAGRAM = 65535
 
@@ -375,9 +375,11 @@ def _datagram_size(count: object) -> int:
 def udpsocket(*args: object) -> tuple[UdpSocket] | tuple[None, str]:
     """``udpsocket([options])``: a new, unbound UDP socket or ``(None, message)``.
 
-    ``options`` maps option names to values. A bad options table raises
-    (misuse, spec §3.3), while an OS failure to create the socket returns
-    the message, as the manual says for ``udpsocket`` errors.
+    ``options`` maps option names to values. "In case of error, the function
+    returns nil and an error message" (manual): an OS failure to create the
+    socket and a bad option (a wrong value, an unknown name, an OS refusal)
+    alike, the latter with the spec's text (DIVERGENCES #24). An argument
+    that is not a table at all raises ``invalid options`` (spec §3.3).
     """
     (options,) = settle(args, 1)
     if not is_absent(options) and not isinstance(options, (Mapping, list, tuple)):
@@ -389,6 +391,9 @@ def udpsocket(*args: object) -> tuple[UdpSocket] | tuple[None, str]:
     try:
         if not is_absent(options):
             apply_options(sock, options)  # type: ignore[arg-type]
+    except OptionError as error:
+        sock.close()
+        return (None, str(error))
     except BaseException:
         sock.close()
         raise

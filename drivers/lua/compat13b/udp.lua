@@ -236,6 +236,9 @@ M.UDP = core.class(Udp)
 local FLAG_OPTIONS = { SO_KEEPALIVE = "keepalive", SO_DONTROUTE = "dontroute", SO_BROADCAST = "broadcast" }
 local VIA_TCP = { keepalive = true, linger = true }
 
+-- Each helper returns nil when all went well, or the spec's message for the
+-- first bad option, which udpsocket returns with nil (the manual: "In case of
+-- error, the function returns nil and an error message").
 local function set_option(sock, name, value)
   local ok, done
   if VIA_TCP[name] then
@@ -249,42 +252,45 @@ local function set_option(sock, name, value)
     ok, done = pcall(sock.setoption, sock, name, value)
   end
   if not ok or not done then
-    args.raise("error setting option")
+    return "error setting option"
   end
-end
-
-local function number_field(value, name, message)
-  local number = args.to_number(value[name])
-  if number == nil then
-    args.raise(message)
-  end
-  return args.truncate(number)
 end
 
 local function apply_options(sock, options)
   for key, value in pairs(options) do
     local flag = type(key) == "string" and FLAG_OPTIONS[key]
+    local problem
     if flag then
       local number = args.to_number(value)
       if number == nil then
-        args.raise("invalid " .. key .. " value")
+        return "invalid " .. key .. " value"
       end
-      set_option(sock, flag, args.truncate(number) ~= 0)
+      problem = set_option(sock, flag, args.truncate(number) ~= 0)
     elseif key == "SO_LINGER" then
       if type(value) ~= "table" then
-        args.raise("invalid SO_LINGER value")
+        return "invalid SO_LINGER value"
       end
-      local on = number_field(value, "l_onoff", "invalid SO_LINGER (l_onoff) value")
-      local seconds = number_field(value, "l_linger", "invalid SO_LINGER (l_linger) value")
-      set_option(sock, "linger", { on = on ~= 0, timeout = seconds })
+      local on = args.to_number(value.l_onoff)
+      if on == nil then
+        return "invalid SO_LINGER (l_onoff) value"
+      end
+      local seconds = args.to_number(value.l_linger)
+      if seconds == nil then
+        return "invalid SO_LINGER (l_linger) value"
+      end
+      problem = set_option(sock, "linger", { on = args.truncate(on) ~= 0, timeout = args.truncate(seconds) })
     else
-      args.raise("error setting option")
+      problem = "error setting option"
+    end
+    if problem then
+      return problem
     end
   end
 end
 
 --- udpsocket([options]): a new, unbound UDP socket, or nil, message.
--- A bad options table raises (misuse); an OS failure returns the message.
+-- An OS failure and a bad option (wrong value, unknown name, OS refusal) are
+-- returned; an options argument that is not a table raises "invalid options".
 function M.udpsocket(...)
   local count = args.count(...)
   local options = ...
@@ -296,10 +302,10 @@ function M.udpsocket(...)
     return nil, netaddr.message(netaddr.CREATE_MESSAGES, err)
   end
   if count >= 1 then
-    local ok, problem = pcall(apply_options, sock, options)
-    if not ok then
+    local problem = apply_options(sock, options)
+    if problem then
       sock:close()
-      error(problem, 0)
+      return nil, problem
     end
   end
   return (core.new_object("udp", M.UDP, sock))
