@@ -8,8 +8,9 @@ documents (``schema.RECORD_FIELDS``), text becomes bytes one code point per
 byte, and a field the record lacks (a body kept only as a digest, a
 transfer with no mode set) is simply absent, which reads as nil.
 
-FTP logins are not a record of the server's: they are read off the wire
-transcript, USER and PASS with the reply that settled them.
+FTP logins and SMTP commands are not records of the server's: they are
+read off the wire transcript (USER and PASS with the reply that settled
+them; every command line the SMTP server read outside the message).
 """
 
 from __future__ import annotations
@@ -61,10 +62,26 @@ def smtp_envelope(envelope: MailEnvelope) -> LuaTable:
                  rcpt_tos=recipients, content=envelope.content, wire=envelope.wire)
 
 
+def smtp_commands(events: Iterable[Event]) -> list[LuaTable]:
+    """Every command line the SMTP server read, in order, shaped like an FTP command.
+
+    The lines of a message (after a 354) are not commands and are not
+    among them; bytes that arrived after a DATA the server refused are, since
+    the server read them as commands.
+    """
+    return [command_table(event.line, event.verb) for event in events if isinstance(event, Command)]
+
+
 def ftp_command(command: FtpCommand) -> LuaTable:
+    return command_table(command.line, command.verb, command.argument)
+
+
+def command_table(line: bytes, verb: str, argument: str | None = None) -> LuaTable:
     """``line`` (raw, CRLF included), ``text`` (without the line end), ``verb``, ``argument``."""
-    return table(line=command.line, text=command.line.rstrip(b"\r\n"), verb=lua_text(command.verb),
-                 argument=lua_text(command.argument))
+    text = line.rstrip(b"\r\n")
+    if argument is None:
+        argument = text.partition(b" ")[2].decode("latin-1")
+    return table(line=line, text=text, verb=lua_text(verb), argument=lua_text(argument))
 
 
 def ftp_transfer(transfer: Transfer) -> LuaTable:
@@ -115,7 +132,8 @@ def records(server_kind: str, received: Any, events: list[Event]) -> dict[str, l
     if server_kind == "http":
         return {"requests": [http_request(request) for request in received]}
     if server_kind == "smtp":
-        return {"envelopes": [smtp_envelope(envelope) for envelope in received]}
+        return {"envelopes": [smtp_envelope(envelope) for envelope in received],
+                "commands": smtp_commands(events)}
     assert isinstance(received, FtpReceived)
     return {"commands": [ftp_command(command) for command in received.commands],
             "transfers": [ftp_transfer(transfer) for transfer in received.transfers],

@@ -11,9 +11,9 @@ use depend on the peer's kind (``schema.CHECK_KEYS``)::
 
 Record lists (``requests``, ``envelopes``, ``transfers``, ``uploads``, ``logins``) become
 one ``PartialTable`` per entry; ``headers`` inside a request is partial too,
-its names lower-cased. FTP ``commands`` items are a verb (``RETR``), a
-command line (``"USER luasocket"``; with a final CRLF, the raw line) or a
-matcher for the line; ``stored`` maps a path to a content matcher.
+its names lower-cased. ``commands`` items (FTP and SMTP) are a verb
+(``RETR``), a command line (``"USER luasocket"``; with a final CRLF, the raw
+line) or a matcher for the line; ``stored`` maps a path to a content matcher.
 
 ``check-callback: NAME`` inspects a scenario callback; what it may use
 depends on the callback's kind and ``record`` mode (a digest-mode receive

@@ -4,7 +4,7 @@ A server record (an HTTP request, an SMTP envelope, an FTP transfer) has
 many fields and a scenario cares about a few, so records are matched by
 ``PartialTable``: the listed fields only, a field the record lacks reading
 as nil. ``Absent`` is how a scenario says "this header must not be there".
-FTP commands are written as a verb, a command line or a matcher, and
+FTP and SMTP commands are written as a verb, a command line or a matcher, and
 ``CommandMatcher`` knows which parts of the recorded command each compares.
 
 ``explain`` walks nested partial tables to name the first field that
@@ -56,7 +56,7 @@ class PartialTable(BaseMatcher):
 
 @dataclass(frozen=True)
 class CommandMatcher(BaseMatcher):
-    """One recorded FTP command, accepted if ``matcher`` accepts one of its ``parts``.
+    """One recorded FTP or SMTP command, accepted if ``matcher`` accepts one of its ``parts``.
 
     Parts: ``verb`` (the first word, upper-cased: clients may send any
     case), ``text`` (the line without its line end) and ``line`` (the raw

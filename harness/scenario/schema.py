@@ -115,7 +115,7 @@ SERVER_PEER_KEYS = ("kind", "options")
 # What a ``check: PEER`` step may inspect, per fake-server peer kind.
 CHECK_KEYS: dict[str, tuple[str, ...]] = {
     "http-server": ("requests", "count"),
-    "smtp-server": ("envelopes", "count"),
+    "smtp-server": ("envelopes", "commands", "count"),
     "ftp-server": ("commands", "transfers", "stored", "uploads", "logins"),
 }
 # The fields of one received record, per list key; an entry lists some of them.

@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from typing import Any
 
 import pytest
-from fake_support import TIMEOUT, elapsed_since, read_reply, read_until_close
+from fake_support import TIMEOUT, elapsed_since, read_reply, read_until_close, wait_sessions_closed
 
 from fakeservers import Closed, Note, SmtpServer, can_bind_privileged
 
@@ -82,6 +82,28 @@ def test_canned_error_replies_per_occurrence_and_multi_line(start: Start) -> Non
         assert say(b"DATA\r\n") == b"451-temp\r\n451 fail\r\n"
         assert say(b"NOOP\r\n") == b"250 OK\r\n"  # still in command mode: DATA had no effect
     assert server.received == []
+
+
+def test_a_message_written_behind_a_refused_data_is_read_as_commands(start: Start) -> None:
+    """A client that does not wait for 354: the transcript's commands show every line it wrote.
+
+    The message holds a whole transaction of its own; the server reads it
+    as commands (only the first DATA is refused) and delivers it.
+    """
+    server = start("smtp", {"replies": {"DATA": ["451 try again"]}})
+    smuggled = b"RSET\r\nMAIL FROM:<intruder@test>\r\nRCPT TO:<victim@test>\r\nDATA\r\nsmuggled\r\n.\r\n"
+    with socket.create_connection((server.host, server.port), timeout=TIMEOUT) as sock:
+        sock.sendall(b"HELO x\r\nMAIL FROM:<a@test>\r\nRCPT TO:<b@test>\r\nDATA\r\n" + smuggled + b"QUIT\r\n")
+        replies = [read_reply(sock)[:4] for _ in range(11)]
+    assert replies == [b"220 ", b"250 ", b"250 ", b"250 ", b"451 ",  # greeting, HELO, MAIL, RCPT, DATA
+                       b"250 ", b"250 ", b"250 ", b"354 ", b"250 ", b"221 "]  # the smuggled ones, QUIT
+    wait_sessions_closed(server)
+    assert server.transcript.commands() == [
+        b"HELO x\r\n", b"MAIL FROM:<a@test>\r\n", b"RCPT TO:<b@test>\r\n", b"DATA\r\n", b"RSET\r\n",
+        b"MAIL FROM:<intruder@test>\r\n", b"RCPT TO:<victim@test>\r\n", b"DATA\r\n", b"QUIT\r\n"]
+    [envelope] = server.received
+    assert (envelope.mail_from, envelope.rcpt_tos, envelope.content) == ("intruder@test", ("victim@test",),
+                                                                        b"smuggled\r\n")
 
 
 def test_positive_canned_reply_keeps_the_command_effect(start: Start) -> None:

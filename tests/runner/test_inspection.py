@@ -7,6 +7,7 @@ import hashlib
 import http.client
 import io
 import re
+import smtplib
 import socket
 import threading
 from collections.abc import Iterator
@@ -136,6 +137,25 @@ def test_ftp_commands_stored_files_and_logins() -> None:
         }),), loc(50))
         judgement = inspector(server).judge(step)
     assert judgement.verdict is Verdict.PASS, judgement.reason
+
+
+def test_smtp_commands_are_checked_as_sent() -> None:
+    """aiosmtpd accepts "MAIL FROM: a@test"; the command lines still show what the client wrote."""
+    with from_config("smtp", {}) as server:
+        with smtplib.SMTP(server.host, server.port, timeout=5) as client:
+            client.helo("client.test")
+            client.docmd("MAIL", "FROM: a@test")
+            client.docmd("RCPT", "TO:<b@test>")
+        exact = (CommandMatcher(("verb",), Exact(b"HELO")),
+                 CommandMatcher(("line",), Exact(b"MAIL FROM:<a@test>\r\n")),
+                 CommandMatcher(("text",), Exact(b"RCPT TO:<b@test>")),
+                 CommandMatcher(("verb",), Exact(b"QUIT")))
+        step = check(CheckOutcome({"commands": exact, "count": 0}), server="smtp")
+        judgement = inspector(server).judge(step)
+    assert judgement.verdict is Verdict.FAIL
+    assert judgement.reason == ('check web: commands[1]: expected the command line '
+                                '"MAIL FROM:<a@test>\\r\\n", '
+                                'got "MAIL FROM: a@test\\r\\n"')
 
 
 def test_a_record_count_mismatch_also_names_the_first_difference() -> None:

@@ -34,6 +34,22 @@ def test_smtp_envelope_lists_recipients_in_order() -> None:
     assert smtp_envelope(MailEnvelope(1, None, None, (), b"", b""))[b"helo"] is None
 
 
+def test_smtp_commands_are_the_transcript_lines_as_sent() -> None:
+    wire = WireTranscript()
+    wire.reply(1, b"220 ready\r\n")
+    wire.command(1, b"HELO localhost\r\n")
+    wire.received(1, b"MAIL FROM: a@b\r\n")
+    wire.command(1, b"MAIL FROM: a@b\r\n")
+    wire.command(2, b"quit\r\n")
+    views = records("smtp", [], wire.all())
+    assert views["envelopes"] == []
+    helo, mail, quit_ = views["commands"]
+    assert (helo[b"line"], helo[b"text"], helo[b"verb"], helo[b"argument"]) == (
+        b"HELO localhost\r\n", b"HELO localhost", b"HELO", b"localhost")
+    assert (mail[b"text"], mail[b"verb"], mail[b"argument"]) == (b"MAIL FROM: a@b", b"MAIL", b"FROM: a@b")
+    assert (quit_[b"verb"], quit_[b"argument"]) == (b"QUIT", b"")
+
+
 def test_ftp_records_give_commands_and_transfers() -> None:
     received = FtpReceived(commands=(FtpCommand(1, b"user me\r\n", "USER", "me"),),
                            transfers=(Transfer(1, "RETR", "f.txt", None),))

@@ -127,6 +127,22 @@ steps:
     assert stored == (("/incoming/a.txt", Exact(b"data")), ("/b.bin", Absent()))
 
 
+def test_smtp_commands_load_like_ftp_commands(write_file) -> None:
+    scenario = load_one(write_file, """\
+requires: [privileged-ports]
+peers:
+  mx: {kind: smtp-server, options: {host: auto}}
+steps:
+- check: mx
+  count: 0
+  commands: [HELO, "MAIL FROM:<a@b>\\r\\n", !re "\\\\A(?i:rcpt) "]
+""")
+    commands = scenario.steps[0].outcomes[0].fields["commands"]
+    assert commands[0] == CommandMatcher(("verb",), Exact(b"HELO"))
+    assert commands[1] == CommandMatcher(("line",), Exact(b"MAIL FROM:<a@b>\r\n"))
+    assert commands[2].parts == ("verb", "text", "line") and isinstance(commands[2].matcher, Regex)
+
+
 def test_check_outcomes_under_expect_carry_verdicts(write_file) -> None:
     scenario = load_one(write_file, """\
 peers:
