@@ -9,6 +9,7 @@ Every problem found is reported at once in one ``ScenarioError``, each as
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 from typing import Any
 
@@ -33,14 +34,36 @@ from harness.scenario.yamlsource import load_yaml
 __all__ = ["ScenarioError", "load_file"]
 
 
+_LOADED: dict[tuple[str, str | None, bytes], tuple[Scenario, ...]] = {}
+"""Files already loaded in this process, by path as given, area and content digest."""
+
+
 def load_file(path: Path | str, area: str | None = None) -> tuple[Scenario, ...]:
     """All scenarios of one file, in file order.
 
     ``area`` is the required first segment of every id; by default the name
     of the folder holding the file (``scenarios/tcp/x.yaml`` -> ``tcp``).
     Raises ``ScenarioError`` listing every problem of the file.
+
+    One ``lsconform run`` loads the suite up to three times in one process
+    (the command's own checks, the plugin's expectations check, pytest's
+    collection), at about a second each: a file whose bytes are the same
+    as at its last load gives the same (frozen) scenarios again. Keyed by
+    content, not by modification time, which cannot tell apart two writes
+    within one clock tick.
     """
     path = Path(path)
+    try:
+        digest = hashlib.sha256(path.read_bytes()).digest()
+    except OSError:
+        return _load(path, area)  # the loader reports the unreadable file
+    key = (str(path), area, digest)
+    if key not in _LOADED:
+        _LOADED[key] = _load(path, area)
+    return _LOADED[key]
+
+
+def _load(path: Path, area: str | None) -> tuple[Scenario, ...]:
     collector = Collector(str(path))
     checker = Checker(collector)
     document = load_yaml(path, collector)

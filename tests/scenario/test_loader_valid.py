@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 
 from scenario_support import scenario_text
@@ -287,3 +288,17 @@ def test_yaml_merge_keys_and_anchors_are_allowed(write_file) -> None:
 def test_area_can_be_given_explicitly(write_file) -> None:
     path = write_file(scenario_text("steps: [{call: f}]", scenario_id="edge.x.y"), area="misc")
     assert load_file(path, area="edge")[0].id == "edge.x.y"
+
+
+def test_a_file_loaded_again_unchanged_is_not_parsed_again_but_any_change_is_seen(write_file) -> None:
+    # One `lsconform run` loads the suite up to three times; an edit between two loads
+    # (even one of the same size within one clock tick) must never give the old scenarios.
+    path = write_file(scenario_text("steps: [{call: f, args: [1]}]\n"))
+    first = load_file(path)
+    assert load_file(path) is first
+    os.utime(path, ns=(0, 0))
+    assert load_file(path) is first, "the content decides, not the modification time"
+    path.write_text(scenario_text("steps: [{call: f, args: [2]}]\n"), encoding="utf-8")
+    os.utime(path, ns=(0, 0))
+    (changed,) = load_file(path)
+    assert changed.steps[0].args == (2,)
