@@ -39,8 +39,9 @@ def returns(*values: Any, verdict: Verdict = Verdict.PASS, within: tuple[float, 
                            location=loc(line) if line else None)
 
 
-def raises(text: bytes, verdict: Verdict = Verdict.PASS) -> ExpectedOutcome:
-    return ExpectedOutcome(raises=Contains(text), verdict=verdict)
+def raises(text: bytes, verdict: Verdict = Verdict.PASS,
+           within: tuple[float, float] | None = None) -> ExpectedOutcome:
+    return ExpectedOutcome(raises=Contains(text), within=within, verdict=verdict)
 
 
 def call(function: str, *args: Any, line: int, save: Iterable[str | None] = (),

@@ -7,7 +7,7 @@ from runner_support import raises, returns
 from harness.adapters.base import Crashed, Raised, Returned, TimedOut, Unimplemented
 from harness.judging import describe_expected, describe_observed, judge
 from harness.scenario.matchers import TypeIs
-from harness.scenario.model import Verdict
+from harness.scenario.model import ExpectedOutcome, Verdict
 
 
 def test_within_scales_only_the_upper_bound():
@@ -18,6 +18,16 @@ def test_within_scales_only_the_upper_bound():
     too_early = judge(timed_out, expects, 0.15, {}, time_scale=10.0)
     assert too_early.verdict is Verdict.FAIL
     assert "took 0.150s, outside [0.2, 10]s" in too_early.reason
+
+
+def test_within_bounds_a_raise_as_well_as_a_return():
+    # "raises at once" is a timing claim too: the right error after a second is not it.
+    expects = [raises(b"invalid receive pattern", within=(0, 0.5))]
+    message = "bad argument #2 to 'receive' (invalid receive pattern)"
+    assert judge(Raised(message), expects, 0.01, {}).verdict is Verdict.PASS
+    slow = judge(Raised(message), expects, 1.0, {})
+    assert slow.verdict is Verdict.FAIL
+    assert "took 1.000s, outside [0, 0.5]s" in slow.reason
 
 
 def test_descriptions_name_values_windows_and_verdicts():
@@ -66,3 +76,21 @@ def test_a_timeout_or_crash_still_says_what_the_step_wanted():
                            '"receivefrom on connected socket"')
     died = judge(Crashed("segfault"), [], 0.1, {})
     assert died.verdict is Verdict.CRASH and died.expected == ("returns normally (any values)",)
+
+
+def test_a_call_that_ends_where_it_should_still_be_blocked_fails():
+    # A pending outcome names no values: any return or raise would otherwise match it.
+    still_blocked = ExpectedOutcome(pending=True, verdict=Verdict.INFORMATIONAL, note="the 2001 wait")
+    returned = judge(Returned((None, b"timeout")), [still_blocked], 0.1, {})
+    assert returned.verdict is Verdict.FAIL
+    assert "should still be blocked" in returned.reason
+    assert judge(Raised("closed"), [still_blocked], 0.1, {}).verdict is Verdict.FAIL
+
+
+def test_a_call_still_blocked_at_its_deadline_gets_the_pending_outcomes_own_verdict():
+    quirk = ExpectedOutcome(pending=True, verdict=Verdict.INFORMATIONAL,
+                            note="the 2001 release waits 60 s for a data connection")
+    judgement = judge(TimedOut(3.0), [returns(None, b"550 denied"), quirk], 3.0, {})
+    assert judgement.verdict is Verdict.INFORMATIONAL
+    assert judgement.reason == "the 2001 release waits 60 s for a data connection"
+    assert judge(TimedOut(3.0), [ExpectedOutcome(pending=True)], 3.0, {}).verdict is Verdict.PASS
