@@ -8,6 +8,7 @@ import subprocess
 import sys
 import threading
 
+import pytest
 from runner_support import ScriptedCandidate, call, returns, scenario
 
 from harness import leaks
@@ -106,6 +107,26 @@ def test_runner_fails_a_passing_scenario_whose_candidate_leaks_a_socket():
     assert result.reason.startswith("leaked: ")
     assert len(result.leaks) == 1 and f"udp 127.0.0.1:{port}" in result.leaks[0]
     assert any("leak:" in entry.text for entry in result.transcript)
+
+
+@pytest.mark.parametrize("verdict", [Verdict.NON_STRICT, Verdict.INFORMATIONAL])
+def test_runner_fails_a_non_strict_or_informational_scenario_whose_candidate_leaks_a_socket(verdict):
+    # A leak is a defect whatever reading of the manual the call's result earned.
+    kept: list[socket.socket] = []
+
+    def leak_socket(call):
+        kept.append(socket.socket(socket.AF_INET, socket.SOCK_DGRAM))
+        return Returned((b"x",))
+
+    step = call("f", line=3, expect=[returns(b"x", verdict=verdict, note="a quirk")])
+    try:
+        result = run_scenario(scenario(step), ScriptedCandidate(leak_socket).spec, FAST)
+    finally:
+        for sock in kept:
+            sock.close()
+    assert result.verdict is Verdict.FAIL
+    assert result.reason.startswith("leaked: ")
+    assert len(result.leaks) == 1
 
 
 def test_runner_reports_a_leaked_thread_and_keeps_a_failing_verdict():

@@ -2,12 +2,29 @@
 
 from __future__ import annotations
 
+import contextlib
+import socket
+from collections.abc import Callable
+
+import pytest
 from runner_support import FILE, ScriptedCandidate, act, call, loc, peer, raises, returns, scenario
 
-from harness.adapters.base import Call, Crashed, Raised, Returned, TimedOut, Unimplemented
-from harness.runner import RunOptions, run_scenario
-from harness.scenario.matchers import Contains, TypeIs
-from harness.scenario.model import ExpectedOutcome, Ref, SignalStep, SleepStep, Verdict, WaitStep
+from harness.adapters.base import Adapter, Call, Crashed, Outcome, Raised, Returned, TimedOut, Unimplemented
+from harness.adapters.scripted import ScriptedAdapter
+from harness.judging import Judgement
+from harness.runner import RunOptions, ScenarioRun, run_scenario
+from harness.scenario.matchers import Contains, Exact, Range, TypeIs
+from harness.scenario.model import (
+    CheckOutcome,
+    CheckStep,
+    ExpectedOutcome,
+    PeerSpec,
+    Ref,
+    SignalStep,
+    SleepStep,
+    Verdict,
+    WaitStep,
+)
 from harness.values import Handle, LuaTable
 
 FAST = RunOptions(default_deadline=1.0, leak_grace=0.5)
@@ -272,3 +289,128 @@ def test_a_stop_on_the_last_step_says_nothing_about_later_steps():
                           candidate.spec, FAST)
     assert result.verdict is Verdict.INFORMATIONAL
     assert result.reason == "timeout(nil): the 2001 release raised"
+
+
+def _still_blocked(line: int, stop: bool = False) -> ExpectedOutcome:
+    return ExpectedOutcome(pending=True, verdict=Verdict.INFORMATIONAL, note="the 2001 release waits 60 s",
+                           stop=stop, location=loc(line))
+
+
+def test_a_call_still_blocked_where_the_pending_outcome_says_stop_ends_the_scenario():
+    candidate = ScriptedCandidate([TimedOut(0.5), Returned(())])
+    result = run_scenario(scenario(
+        call("ftp_get", line=4, deadline=0.5,
+             expect=[returns(None, b"550 denied"), _still_blocked(6, stop=True)]),
+        call("ftp_get", line=9, expect=[returns()]),
+    ), candidate.spec, FAST)
+    assert result.verdict is Verdict.INFORMATIONAL, result.reason
+    assert result.reason == ("ftp_get(): the 2001 release waits 60 s "
+                             "(the scenario ends here: 1 later step(s) not run)")
+    assert result.step == f"{FILE}:4"
+    assert len(candidate.adapter.calls) == 1
+
+
+@pytest.mark.parametrize("verdict", [Verdict.NON_STRICT, Verdict.INFORMATIONAL])
+def test_a_check_whose_matching_outcome_is_not_a_pass_gives_that_verdict_at_the_check(verdict):
+    # Nobody asks the server for anything: the first outcome misses and the second matches.
+    check = CheckStep(peer="web", server="http", location=loc(7), outcomes=(
+        CheckOutcome({"count": Range(1, None)}),
+        CheckOutcome({"count": 0}, verdict=verdict, note="no request at all"),
+    ))
+    web = peer("web", "http-server", routes=[{"path": "/", "body": "ok"}])
+    result = run_scenario(scenario(check, peers=[web]), ScriptedCandidate([]).spec, FAST)
+    assert result.verdict is verdict, result.reason
+    assert result.reason == "check web: no request at all"
+    assert result.step == f"{FILE}:7"
+
+
+class _FailingClose(ScriptedAdapter):
+    def close(self) -> None:
+        raise OSError("driver pipe broken at close")
+
+
+class _FailingCloseCandidate(ScriptedCandidate):
+    def _make(self) -> Adapter:
+        adapter = _FailingClose(self.outcomes if callable(self.outcomes) else list(self.outcomes))
+        self.adapters.append(adapter)
+        return adapter
+
+
+@pytest.mark.parametrize("verdict", [Verdict.PASS, Verdict.NON_STRICT])
+def test_an_adapter_that_fails_to_close_turns_an_acceptable_run_into_a_crash(verdict):
+    candidate = _FailingCloseCandidate([Returned((b"x",))])
+    result = run_scenario(scenario(call("f", line=3, expect=[returns(b"x", verdict=verdict)])),
+                          candidate.spec, FAST)
+    assert result.verdict is Verdict.CRASH
+    assert result.reason == "teardown failed: close adapter: OSError('driver pipe broken at close')"
+
+
+def test_an_adapter_that_fails_to_close_does_not_hide_a_failure():
+    candidate = _FailingCloseCandidate([Returned((b"y",))])
+    result = run_scenario(scenario(call("f", line=3, expect=[returns(b"x")])), candidate.spec, FAST)
+    assert result.verdict is Verdict.FAIL
+    assert "no acceptable outcome matched" in result.reason
+
+
+def _send_then_hear_nothing(data: bytes) -> Callable[[Call], Outcome]:
+    # A candidate call that sends ``data`` to the peer at its first two arguments and gets no answer.
+    def respond(call: Call) -> Outcome:
+        host, port = call.args[:2]
+        with socket.create_connection((host.decode(), port), timeout=call.deadline) as conn:
+            conn.sendall(data)
+            with contextlib.suppress(TimeoutError):
+                conn.recv(1)  # the peer stops at its failed recv and never answers
+        return TimedOut(call.deadline)
+    return respond
+
+
+def _line_server() -> PeerSpec:
+    return peer("srv", "tcp-server", act("accept", line=20), act("recv", line=21, expect=Exact(b"hello\n")),
+                act("send", line=22, data=b"bye\n"))
+
+
+def test_a_peer_that_failed_before_the_step_timed_out_decides_the_verdict():
+    # The peer saw the wrong line at once; the candidate's call then waited out its deadline.
+    # The first failure is the cause: the timeout only follows from it.
+    candidate = ScriptedCandidate(_send_then_hear_nothing(b"HELLO\n"))
+    result = run_scenario(scenario(
+        call("exchange", Ref("srv.host"), Ref("srv.port"), line=3, deadline=1.0, expect=[returns(b"bye")]),
+        peers=[_line_server()],
+    ), candidate.spec, FAST)
+    assert result.verdict is Verdict.FAIL, result.reason
+    assert result.reason.startswith(f"peer srv: recv ({FILE}:21)")
+    assert result.step == f"{FILE}:21"
+
+
+def test_a_peer_that_fails_during_a_step_whose_outcome_stops_the_scenario_still_fails_it():
+    # The stop spares the later steps, not a failure the peer already saw.
+    candidate = ScriptedCandidate(_send_then_hear_nothing(b"HELLO\n"))
+    result = run_scenario(scenario(
+        call("exchange", Ref("srv.host"), Ref("srv.port"), line=3, deadline=1.0,
+             expect=[returns(b"bye"), _still_blocked(5, stop=True)]),
+        call("close", line=8),
+        peers=[_line_server()],
+    ), candidate.spec, FAST)
+    assert result.verdict is Verdict.FAIL, result.reason
+    assert result.reason.startswith(f"peer srv: recv ({FILE}:21)")
+    assert len(candidate.adapter.calls) == 1
+
+
+class _PeerFailsAfterTheSteps(ScenarioRun):
+    def run_steps(self) -> Judgement:
+        judgement = super().run_steps()
+        self.board.wait("never raised", timeout=10)  # returns as soon as the failing peer aborts the board
+        return judgement
+
+
+def test_a_step_that_failed_before_the_peer_did_keeps_its_own_reason():
+    candidate = ScriptedCandidate([Returned((b"wrong",))])
+    run = _PeerFailsAfterTheSteps(scenario(
+        call("f", line=3, expect=[returns(b"right")]),
+        peers=[peer("p", "udp", act("wait", line=12, name="go", timeout=0.2))],
+    ), candidate.spec, FAST)
+    result = run.execute()
+    assert result.verdict is Verdict.FAIL
+    assert result.step == f"{FILE}:3"
+    assert result.reason.startswith('f(): no acceptable outcome matched: value 1: expected "right"')
+    assert any("FAILED peer p: wait" in entry.text for entry in result.transcript), "the peer did fail, later"
