@@ -139,6 +139,16 @@ def test_ftp_commands_stored_files_and_logins() -> None:
     assert judgement.verdict is Verdict.PASS, judgement.reason
 
 
+def test_a_stored_file_the_client_never_uploaded_fails() -> None:
+    options = {"accounts": [{"user": "luasocket", "password": "password", "files": {"incoming/": None}}]}
+    with from_config("ftp", options) as server:
+        step = CheckStep("web", "ftp", (CheckOutcome({"stored": (("/incoming/a.bin", Exact(b"abc")),)}),),
+                         loc(52))
+        judgement = inspector(server).judge(step)
+    assert judgement.verdict is Verdict.FAIL
+    assert judgement.reason == 'check web: stored[/incoming/a.bin]: expected "abc", nothing was stored there'
+
+
 def test_smtp_commands_are_checked_as_sent() -> None:
     """aiosmtpd accepts "MAIL FROM: a@test"; the command lines still show what the client wrote."""
     with from_config("smtp", {}) as server:
@@ -221,6 +231,16 @@ def test_alternatives_that_miss_the_same_way_are_reported_once() -> None:
     judgement = inspector(callbacks=found).judge(CheckCallbackStep("sink", (one_call, also_one), loc(63)))
     assert judgement.verdict is Verdict.FAIL
     assert judgement.reason == "check-callback sink: calls: expected 1 calls, there were 2"
+
+
+def test_a_first_outcome_that_is_not_a_pass_gives_its_own_verdict() -> None:
+    found = CallbackSet((CallbackSpec("sink", "receive"),), Transcript())
+    found.handle("sink", (b"",))
+    quirk = CheckOutcome({"count": 1}, Verdict.INFORMATIONAL, note="the 2001 release calls it once more")
+    step = CheckCallbackStep("sink", (quirk, CheckOutcome({"count": Range(1, None)})), loc(64))
+    judgement = inspector(callbacks=found).judge(step)
+    assert judgement.verdict is Verdict.INFORMATIONAL
+    assert judgement.reason == "check-callback sink: the 2001 release calls it once more"
 
 
 def test_check_callback_on_a_callback_never_called_fails() -> None:

@@ -82,5 +82,23 @@ def test_logins_pair_user_and_pass_with_the_reply_that_settled_them() -> None:
         (b"silent", None, False)]
 
 
+def test_only_a_reply_that_logs_in_accepts_a_login() -> None:
+    # 230 (or 202 to PASS) logs in; another 2xx settles the login without doing so.
+    wire = WireTranscript()
+    wire.command(1, b"USER odd\r\n")
+    wire.reply(1, b"200 command okay\r\n")
+    wire.command(2, b"USER bye\r\n")
+    wire.reply(2, b"331 password please\r\n")
+    wire.command(2, b"PASS secret\r\n")
+    wire.reply(2, b"221 goodbye\r\n")
+    wire.command(3, b"USER superfluous\r\n")
+    wire.reply(3, b"331 password please\r\n")
+    wire.command(3, b"PASS secret\r\n")
+    wire.reply(3, b"202 no password needed\r\n")
+    logins = ftp_logins(wire.all())
+    assert [(login[b"user"], login[b"accepted"]) for login in logins] == [
+        (b"odd", False), (b"bye", False), (b"superfluous", True)]
+
+
 def test_text_above_latin1_falls_back_to_utf8() -> None:
     assert lua_text("\xff") == b"\xff" and lua_text("\u20ac") == "\u20ac".encode()
