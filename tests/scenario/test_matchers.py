@@ -26,6 +26,7 @@ from harness.scenario.matchers import (
     match_returns,
 )
 from harness.scenario.model import Ref
+from harness.scenario.record_matchers import Absent, PartialTable, explain
 from harness.scenario.refs import UnresolvedRef, resolve
 from harness.values import Handle, LuaFunction, LuaTable
 
@@ -36,10 +37,15 @@ NO_ENV: dict[str, object] = {}
 @pytest.mark.parametrize(("matcher", "accepted", "rejected"), [
     (Exact(b"abc"), [b"abc"], [b"abd", "abc", None, 3]),
     (Exact(1), [1, 1.0], [True, b"1", 2]),
+    # Numbers compare exactly: a byte count one off, or a float in its 7th digit, is another number.
+    (Exact(200000), [200000, 200000.0], [200001, 199999]),
+    (Exact(0.1), [0.1], [0.1000001]),
     (Exact(True), [True], [1, False]),
     (Exact(None), [None], [False, b""]),
     (Exact(LuaTable.from_python([b"a", 2])), [LuaTable.from_python([b"a", 2])],
      [LuaTable.from_python([b"a"]), LuaTable.from_python({"x": 1})]),
+    (Exact(LuaTable.from_python({"x": 1})), [LuaTable.from_python({"x": 1})],
+     [LuaTable.from_python({"x": 1, "y": 2}), LuaTable.from_python({}), LuaTable.from_python({"y": 1})]),
     (AnyValue(), [None, 0, b"", SOCK, LuaTable()], []),
     (TypeIs("socket"), [SOCK, Handle(1, "udp")], [None, b"sock", LuaTable()]),
     (TypeIs("string"), [b"", b"x"], [None, 1]),
@@ -52,6 +58,7 @@ NO_ENV: dict[str, object] = {}
     (Regex(re.compile(rb"\d+")), [b"port 80 open"], [b"no digits"]),
     (Contains(b"invalid receive pattern"),
      [b"bad argument #1 to 'receive' (invalid receive pattern)"], [b"invalid pattern", None]),
+    (Contains(b"closed"), [b"operation on closed socket"], [b"Closed", b"CLOSED"]),  # case matters
     (Length(3), [b"abc", b"\0\0\0"], [b"ab", b"abcd", 3, None]),
     (Length(0), [b""], [b"a"]),
     (Range(0.18, 1.5), [0.18, 1, 1.5], [0.17, 1.51, True, b"1", None]),
@@ -123,6 +130,17 @@ def test_unordered_pairs_every_element_once() -> None:
     assert loose.matches(LuaTable.from_python([2, 1]), NO_ENV)
     assert loose.matches(LuaTable.from_python([1, 2]), NO_ENV)
     assert not loose.matches(LuaTable.from_python([2, 3]), NO_ENV)
+
+
+def test_partial_table_reads_a_missing_field_as_nil() -> None:
+    matcher = PartialTable(((b"user", Exact(b"luasocket")), (b"password", Exact(b"secret"))))
+    both = LuaTable.from_python({"user": b"luasocket", "password": b"secret", "accepted": True})
+    assert matcher.matches(both, NO_ENV)
+    no_password = LuaTable.from_python({"user": b"luasocket", "accepted": True})
+    assert not matcher.matches(no_password, NO_ENV)
+    why = explain(matcher, no_password, NO_ENV, "logins[0]")
+    assert why == 'logins[0].password: expected "secret", got nil'
+    assert PartialTable(((b"password", Absent()),)).matches(no_password, NO_ENV)
 
 
 def test_ref_equals_uses_the_environment() -> None:
