@@ -10,9 +10,10 @@ from typing import Any
 
 import pytest
 
-from harness.expectations import Expectation, ExpectationSet, with_expectations
+from harness.cli.run import conclude
+from harness.expectations import Expectation, ExpectationSet, run_failures, with_expectations
 from harness.merging import MergeError, merge
-from harness.results import build_document, candidate_entry, load_document
+from harness.results import build_document, candidate_entry, load_document, with_repetitions
 from harness.scenario.model import Verdict
 from harness.shards import Shard
 
@@ -92,6 +93,20 @@ def test_merge_refuses_different_candidates_or_repetitions() -> None:
     repeated = {**_shard_document(2, 2), "repeat": {"count": 3, "changed": []}}
     with pytest.raises(MergeError, match=r"different numbers of repetitions \(a: 1, b: 3\)"):
         merge([("a", _shard_document(1, 2)), ("b", repeated)])
+
+
+def test_merge_keeps_the_changed_verdicts_of_every_shard(capsys: pytest.CaptureFixture[str]) -> None:
+    # Only the second shard saw a verdict change between repetitions; its last one passed.
+    steady = with_repetitions([_shard_document(1, 2, ids=["tcp.a"])] * 2, wall_time=2.0)
+    flaky = [_shard_document(2, 2, ids=["tcp.c"]) for _ in range(2)]
+    first_port = next(r for r in flaky[0]["results"] if r["candidate"] == "port")
+    first_port["verdict"] = "TIMEOUT"
+    merged = merge([("a", steady), ("b", with_repetitions(flaky, wall_time=2.0))])
+    changed = [{"scenario": "tcp.c", "candidate": "port", "verdicts": ["TIMEOUT", "PASS"]}]
+    assert merged["repeat"] == {"count": 2, "changed": changed}
+    assert run_failures(merged) == []
+    assert conclude(merged, []) == 1, "a changed verdict fails the merged run as it failed the shard"
+    assert "verdict changed between repetitions: tcp.c [port]: TIMEOUT -> PASS" in capsys.readouterr().out
 
 
 def lsconform(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
