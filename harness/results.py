@@ -230,7 +230,9 @@ def write_text_atomic(path: Path, text: str) -> None:
     # the usual permissions (the umask's) like any other file the user writes.
     temp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
     try:
-        with open(temp, "x", encoding="utf-8", newline="\n") as handle:
+        # A lone surrogate (a candidate's message decoded with surrogateescape) cannot be UTF-8:
+        # written as its \uXXXX escape it loses no report, and in JSON the escape reads back exactly.
+        with open(temp, "x", encoding="utf-8", errors="backslashreplace", newline="\n") as handle:
             handle.write(text)
         os.replace(temp, path)
     except BaseException:

@@ -229,15 +229,30 @@ class ScenarioRun:
 
     def _result(self, judgement: Judgement, leaked: tuple[str, ...]) -> ScenarioResult:
         keep = judgement.verdict is not Verdict.PASS
+        transcript = self.transcript.entries() if keep else ()
         return ScenarioResult(
             scenario=self.scenario.id,
             candidate=self.candidate.name,
             verdict=judgement.verdict,
             duration=round(self.transcript.elapsed(), 6),
-            reason=judgement.reason,
+            reason=utf8_safe(judgement.reason),
             step=judgement.step,
-            expected=judgement.expected,
-            actual=judgement.actual,
-            transcript=self.transcript.entries() if keep else (),
+            expected=tuple(utf8_safe(text) for text in judgement.expected),
+            actual=utf8_safe(judgement.actual),
+            transcript=tuple(replace(entry, text=utf8_safe(entry.text)) for entry in transcript),
             leaks=leaked,
         )
+
+
+def utf8_safe(text: str) -> str:
+    """``text`` as it is, or with its lone surrogates written as ``\\udcXX`` escapes.
+
+    A candidate's own text (an exception message decoded with surrogateescape)
+    can hold code points that are not UTF-8; an xdist worker cannot send them
+    to the controller, nor a report write them, and either would lose the run.
+    """
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return text

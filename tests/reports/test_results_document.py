@@ -128,6 +128,20 @@ def test_a_failed_write_keeps_the_old_file_and_leaves_no_temporary(tmp_path: Pat
     assert [p.name for p in tmp_path.iterdir()] == ["summary.md"]
 
 
+def test_a_lone_surrogate_in_a_message_does_not_lose_the_report(tmp_path: Path,
+                                                                 document: dict[str, Any]) -> None:
+    # A candidate's error text decoded with surrogateescape (bytes that are not UTF-8) reached the
+    # writer as-is and ended the whole run in a UnicodeEncodeError, with no report at all.
+    failing = next(r for r in document["results"] if r["verdict"] == "FAIL")
+    failing["reason"] = b"host \xff\xfe".decode("utf-8", "surrogateescape")
+    path = tmp_path / "results.json"
+    results.write_document(path, document)
+    again = results.load_document(path)
+    assert next(r for r in again["results"] if r["verdict"] == "FAIL")["reason"] == failing["reason"]
+    results.write_text_atomic(tmp_path / "summary.md", f"| {failing['reason']} |")
+    assert (tmp_path / "summary.md").read_text(encoding="utf-8") == "| host \\udcff\\udcfe |"
+
+
 def test_written_files_get_the_umask_permissions_not_private_ones(tmp_path: Path) -> None:
     mask = os.umask(0o022)
     try:

@@ -414,3 +414,16 @@ def test_a_step_that_failed_before_the_peer_did_keeps_its_own_reason():
     assert result.step == f"{FILE}:3"
     assert result.reason.startswith('f(): no acceptable outcome matched: value 1: expected "right"')
     assert any("FAILED peer p: wait" in entry.text for entry in result.transcript), "the peer did fail, later"
+
+
+def test_a_candidates_text_that_is_not_utf8_reaches_the_result_as_escapes():
+    # Decoded with surrogateescape, such text could not cross from an xdist worker nor be
+    # written to a report: the whole run ended in an internal error.
+    message = b"host \xff".decode("utf-8", "surrogateescape")
+    candidate = ScriptedCandidate([Crashed(f"RuntimeError: {message}")])
+    result = run_scenario(scenario(call("tohostname", b"x", line=3)), candidate.spec, FAST)
+    assert result.verdict is Verdict.CRASH
+    assert "RuntimeError: host \\udcff" in result.reason
+    texts = [result.reason, result.actual, *result.expected, *(entry.text for entry in result.transcript)]
+    for text in texts:
+        text.encode("utf-8")
