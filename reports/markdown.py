@@ -139,8 +139,14 @@ def _row(cells: Sequence[str]) -> str:
 
 
 def _cell(text: str) -> str:
-    """Keep a value inside its table cell: no pipes, no line breaks."""
-    return str(text).replace("\\", "\\\\").replace("|", "\\|").replace("\r", "").replace("\n", "<br>")
+    """Keep a value inside its table cell: no pipes, no line breaks, no HTML.
+
+    The summary is read where Markdown passes HTML through (a CI job summary, a
+    pull-request comment): a reason holding ``<b>`` or ``</testcase>`` would be
+    rendered or hidden, not shown.
+    """
+    text = str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\r", "").replace("\n", "<br>")
 
 
 def _shorten(text: str) -> str:

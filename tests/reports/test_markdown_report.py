@@ -60,6 +60,14 @@ def test_cells_cannot_break_the_table(document: dict[str, Any]) -> None:
     assert "got a\\|b then more" in text
 
 
+def test_html_in_a_reason_is_shown_not_rendered(document: dict[str, Any]) -> None:
+    failing = next(r for r in document["results"] if r["verdict"] == "FAIL")
+    failing["reason"] = 'raised "<b>x</b> & </testcase>"'
+    text = markdown.render(document)
+    assert 'raised "&lt;b&gt;x&lt;/b&gt; &amp; &lt;/testcase&gt;"' in text
+    assert "<b>" not in text and "</testcase>" not in text
+
+
 def test_repetition_section_lists_changed_verdicts(document: dict[str, Any]) -> None:
     assert "Stability" not in markdown.render(document)
     second = copy.deepcopy(document)
