@@ -131,3 +131,19 @@ def test_unwritable_report_directory_is_a_clear_error(tmp_path: Path) -> None:
     document = json.loads(_results_file(tmp_path).read_text(encoding="utf-8"))
     with pytest.raises(CliError, match=f"cannot write the reports to {blocker}"):
         write_reports(blocker, document)
+
+
+def test_a_reader_that_stops_early_ends_the_command_quietly() -> None:
+    # `lsconform list | head -1`: the pipe closes while list still writes (the shipped
+    # suite's list is larger than a pipe's buffer, so the write cannot have finished).
+    import subprocess
+    import sys
+
+    with subprocess.Popen([sys.executable, "-m", "harness.cli", "list"],
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE) as process:
+        assert process.stdout is not None and process.stderr is not None
+        process.stdout.readline()
+        process.stdout.close()
+        errors = process.stderr.read().decode()
+        assert process.wait(timeout=60) == 141
+    assert "Traceback" not in errors and "BrokenPipeError" not in errors
