@@ -277,6 +277,15 @@ def check_document(document: Any) -> None:
     _require(document, DOCUMENT_KEYS, "document")
     schema = _schema()
     _check_types(document, schema["properties"], "")
+    candidate = schema["properties"]["candidates"]["items"]
+    for index, entry in enumerate(document["candidates"]):
+        where = f"candidates[{index}]"
+        if not isinstance(entry, Mapping):
+            raise ResultsError(f"{where}: not an object")
+        _require(entry, tuple(candidate["required"]), where)
+        _check_types(entry, candidate["properties"], f"{where}.")
+    if "shard" in document:
+        _check_shard(document["shard"], schema["properties"]["shard"])
     verdicts = {v.value for v in Verdict}
     for index, record in enumerate(document["results"]):
         where = f"results[{index}]"
@@ -288,6 +297,16 @@ def check_document(document: Any) -> None:
             raise ResultsError(f"{where}: unknown verdict {record['verdict']!r}")
         if Verdict(record["verdict"]) not in PASSING:
             _require(record, DETAIL_KEYS, f"{where} ({record['verdict']})")
+
+
+def _check_shard(shard: Any, schema: Mapping[str, Any]) -> None:
+    """``{"index": i, "count": n}`` with 1 <= i <= n: what merge relies on."""
+    if not isinstance(shard, Mapping):
+        raise ResultsError("shard: not an object")
+    _require(shard, tuple(schema["required"]), "shard")
+    index, count = shard["index"], shard["count"]
+    if not all(type(value) is int for value in (index, count)) or not 1 <= index <= count:
+        raise ResultsError(f"shard: expected index and count with 1 <= index <= count, got {dict(shard)}")
 
 
 _JSON_TYPES: dict[str, tuple[type, ...]] = {

@@ -30,6 +30,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def execute(args: argparse.Namespace) -> int:
     check_output_dir(args.out)
+    target = (args.out / "results.json").resolve()
+    for path in args.shards:
+        if path.resolve() == target:
+            raise CliError(f"{path} would be overwritten by the merged results.json: give another OUT_DIR")
     pieces = []
     for path in args.shards:
         try:

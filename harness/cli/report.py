@@ -29,6 +29,8 @@ def execute(args: argparse.Namespace) -> int:
         document = load_document(args.results)
     except ResultsError as error:
         raise CliError(str(error)) from None
+    if args.output is not None and args.output.resolve() == args.results.resolve():
+        raise CliError(f"-o {args.output} is the results file being read; write the report elsewhere")
     text = RENDERERS[args.format](document)
     if args.output is None:
         sys.stdout.write(text)

@@ -40,9 +40,10 @@ from harness.cli.common import (
 from harness.expectations import default_file, run_failures
 from harness.results import (
     ResultsError,
+    check_document,
+    dumps,
     load_document,
     with_repetitions,
-    write_document,
     write_text_atomic,
 )
 from harness.shards import Shard
@@ -239,16 +240,21 @@ def _run_once(args: argparse.Namespace, root: Path, candidates: Sequence[str], p
 
 
 def write_reports(out: Path, document: dict[str, Any]) -> list[Path]:
-    """results.json, junit.xml, summary.md and report.html, each written atomically."""
-    paths = [out / "results.json", out / "junit.xml", out / "summary.md", out / "report.html"]
+    """results.json, junit.xml, summary.md and report.html, each written atomically.
+
+    All four are rendered before the first is written, so a document a
+    renderer cannot handle leaves the directory as it was, never a new
+    results.json beside the old reports.
+    """
+    check_document(document)
+    texts = {out / "results.json": dumps(document), out / "junit.xml": junit.render(document),
+             out / "summary.md": markdown.render(document), out / "report.html": html.render(document)}
     try:
-        write_document(paths[0], document)
-        write_text_atomic(paths[1], junit.render(document))
-        write_text_atomic(paths[2], markdown.render(document))
-        write_text_atomic(paths[3], html.render(document))
+        for path, text in texts.items():
+            write_text_atomic(path, text)
     except OSError as error:
         raise CliError(f"cannot write the reports to {out}: {error}", code=1) from None
-    return paths
+    return list(texts)
 
 
 def conclude(document: dict[str, Any], written: Sequence[Path]) -> int:

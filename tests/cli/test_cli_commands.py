@@ -147,3 +147,29 @@ def test_a_reader_that_stops_early_ends_the_command_quietly() -> None:
         errors = process.stderr.read().decode()
         assert process.wait(timeout=60) == 141
     assert "Traceback" not in errors and "BrokenPipeError" not in errors
+
+
+def test_report_will_not_overwrite_the_results_it_reads(tmp_path: Path,
+                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    results = _results_file(tmp_path)
+    before = results.read_text(encoding="utf-8")
+    assert main(["report", str(results), "--format", "html", "-o", str(results)]) == 2
+    assert "is the results file being read" in capsys.readouterr().err
+    assert results.read_text(encoding="utf-8") == before
+
+
+def test_reports_are_all_rendered_before_any_is_written(tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    # A renderer that fails must leave the directory as it was, not a new results.json beside old reports.
+    from harness.cli import run as run_command
+
+    document = json.loads(_results_file(tmp_path).read_text(encoding="utf-8"))
+    out = tmp_path / "report"
+
+    def broken(_document: object) -> str:
+        raise ValueError("cannot render")
+
+    monkeypatch.setattr(run_command.html, "render", broken)
+    with pytest.raises(ValueError, match="cannot render"):
+        run_command.write_reports(out, document)
+    assert not out.exists() or list(out.iterdir()) == []

@@ -157,3 +157,36 @@ def test_merge_reports_unreadable_input_as_a_usage_error(tmp_path: Path) -> None
     done = lsconform(tmp_path, "merge", str(tmp_path / "out"), str(tmp_path / "one.json"))
     assert done.returncode == 2
     assert "cannot merge: missing shard 2/2" in done.stderr
+
+
+def test_merge_will_not_overwrite_a_shard_it_reads(tmp_path: Path) -> None:
+    from harness.results import write_document
+
+    (tmp_path / "s1").mkdir()
+    write_document(tmp_path / "s1" / "results.json", _shard_document(1, 2))
+    write_document(tmp_path / "two.json", _shard_document(2, 2))
+    before = (tmp_path / "s1" / "results.json").read_text(encoding="utf-8")
+    done = lsconform(tmp_path, "merge", str(tmp_path / "s1"), str(tmp_path / "s1" / "results.json"),
+                     str(tmp_path / "two.json"))
+    assert done.returncode == 2
+    assert "would be overwritten by the merged results.json" in done.stderr
+    assert (tmp_path / "s1" / "results.json").read_text(encoding="utf-8") == before
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    (lambda d: d.update(candidates=[1]), "candidates[0]: not an object"),
+    (lambda d: d.update(candidates=[{"name": "reference"}]), "candidates[0]: missing version, capabilities"),
+    (lambda d: d.update(shard={"index": 3, "count": 2}), "1 <= index <= count"),
+    (lambda d: d.update(shard={"index": 1}), "shard: missing count"),
+    (lambda d: d.update(shard="1/2"), "shard: expected object, got str"),
+])
+def test_a_malformed_shard_is_a_clear_error_not_a_traceback(tmp_path: Path, change: Any,
+                                                            message: str) -> None:
+    import json
+
+    document = _shard_document(1, 2)
+    change(document)
+    (tmp_path / "bad.json").write_text(json.dumps(document), encoding="utf-8")
+    done = lsconform(tmp_path, "merge", str(tmp_path / "out"), str(tmp_path / "bad.json"))
+    assert done.returncode == 2, done.stderr
+    assert message in done.stderr and "Traceback" not in done.stderr
