@@ -16,6 +16,7 @@ the longest piece's (the shards ran side by side).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -43,6 +44,7 @@ def merge(pieces: Sequence[tuple[str, Mapping[str, Any]]]) -> dict[str, Any]:
             if document.get(key) != first.get(key):
                 raise MergeError(f"{label} and {first_label} differ in {name}: "
                                  "they are not shards of one run")
+    _check_selection(pieces)
     _check_repeat(pieces)
     owner: dict[tuple[str, str], str] = {}
     results = []
@@ -94,6 +96,15 @@ def _check_shards(pieces: Sequence[tuple[str, Mapping[str, Any]]]) -> int:
         raise MergeError(f"missing shard{'s' if len(missing) > 1 else ''} {', '.join(missing)}: "
                          "every shard's results.json is needed")
     return count
+
+
+def _check_selection(pieces: Sequence[tuple[str, Mapping[str, Any]]]) -> None:
+    """Every shard selected with the same -k and -m (a mark without a selection is from an older run)."""
+    selections = {label: document["shard"].get("selection") for label, document in pieces}
+    known = {label: selection for label, selection in selections.items() if selection is not None}
+    if len({json.dumps(selection, sort_keys=True) for selection in known.values()}) > 1:
+        shown = "; ".join(f"{label}: -k {s['keyword']!r} -m {s['markexpr']!r}" for label, s in known.items())
+        raise MergeError(f"the shards were selected differently, so together they are not one run ({shown})")
 
 
 def _check_repeat(pieces: Sequence[tuple[str, Mapping[str, Any]]]) -> None:

@@ -135,7 +135,11 @@ class RunState:
             time_scale=self.time_scale,
         )
         if self.shard is not None:
-            document["shard"] = self.shard.to_json()
+            # The selection goes with the mark: shards of different -k/-m selections do not add up
+            # to one run, and merge must be able to say so.
+            document["shard"] = {**self.shard.to_json(), "selection": {
+                "keyword": self.config.getoption("keyword") or "",
+                "markexpr": self.config.getoption("markexpr") or ""}}
         if self.expectations:
             from harness.expectations import with_expectations
 

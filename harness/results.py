@@ -307,6 +307,10 @@ def _check_shard(shard: Any, schema: Mapping[str, Any]) -> None:
     index, count = shard["index"], shard["count"]
     if not all(type(value) is int for value in (index, count)) or not 1 <= index <= count:
         raise ResultsError(f"shard: expected index and count with 1 <= index <= count, got {dict(shard)}")
+    selection = shard.get("selection")
+    if selection is not None and not (isinstance(selection, Mapping) and all(
+            isinstance(selection.get(key), str) for key in ("keyword", "markexpr"))):
+        raise ResultsError(f"shard.selection: expected keyword and markexpr strings, got {selection!r}")
 
 
 _JSON_TYPES: dict[str, tuple[type, ...]] = {

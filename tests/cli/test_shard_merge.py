@@ -190,3 +190,16 @@ def test_a_malformed_shard_is_a_clear_error_not_a_traceback(tmp_path: Path, chan
     done = lsconform(tmp_path, "merge", str(tmp_path / "out"), str(tmp_path / "bad.json"))
     assert done.returncode == 2, done.stderr
     assert message in done.stderr and "Traceback" not in done.stderr
+
+
+def test_merge_refuses_shards_selected_with_different_expressions() -> None:
+    # Shard 1 of `-k tcp.receive` and shard 2 of `-k tcp.receive.line` merged "complete", 27 scenarios short.
+    one, two = _shard_document(1, 2), _shard_document(2, 2)
+    one["shard"]["selection"] = {"keyword": "tcp.receive", "markexpr": ""}
+    two["shard"]["selection"] = {"keyword": "tcp.receive.line", "markexpr": ""}
+    with pytest.raises(MergeError, match=r"selected differently.*'tcp\.receive'.*'tcp\.receive\.line'"):
+        merge([("one.json", one), ("two.json", two)])
+    two["shard"]["selection"] = {"keyword": "tcp.receive", "markexpr": ""}
+    assert "shard" not in merge([("one.json", one), ("two.json", two)])
+    del one["shard"]["selection"], two["shard"]["selection"]  # marks written before selections were kept
+    merge([("one.json", one), ("two.json", two)])

@@ -63,7 +63,8 @@ def test_a_shard_runs_its_share_and_is_marked(tmp_path: Path, fake_candidate: st
                                "--candidate", fake_candidate, "--out", str(out), "-n", "0", "--shard",
                                f"{index}/2"], capture_output=True, text=True, timeout=120, check=False)
         document = load_document(out / "results.json")
-        assert document["shard"] == {"index": index, "count": 2}
+        assert document["shard"] == {"index": index, "count": 2,
+                                     "selection": {"keyword": "", "markexpr": ""}}
         assert [r["scenario"] for r in document["results"]] == every[index - 1::2]
         assert f"shard {index}/2 of a split run" in done.stdout
         # Shard 2 holds the failing scenario; shard 1 only passes and an UNIMPLEMENTED.
@@ -78,4 +79,4 @@ def test_an_empty_shard_still_writes_its_results(tmp_path: Path, fake_candidate:
                           capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 0, done.stdout + done.stderr
     document = load_document(out / "results.json")
-    assert (document["shard"], document["results"]) == ({"index": 2, "count": 2}, [])
+    assert (document["shard"]["index"], document["results"]) == (2, [])
