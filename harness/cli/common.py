@@ -80,7 +80,29 @@ def scenario_root(option: Path | None) -> Path:
     root = (option or default_root()).resolve()
     if not root.is_dir():
         raise CliError(f"scenario root {root} is not a directory")
+    _check_layout(root)
     return root
+
+
+def _check_layout(root: Path) -> None:
+    """One line for a root one level off (the project, or one area folder), not an error per file.
+
+    Scenario files live in ``ROOT/<area>/*.yaml``; a root with YAML files
+    only above or below that depth was almost certainly given by mistake.
+    """
+    inner = root / "scenarios"
+    if inner.is_dir() and any(inner.glob("*/*.yaml")):
+        raise CliError(f"scenario root {root} holds a scenarios/ folder of area folders: the scenario "
+                       f"root is probably {inner}")
+    if any(root.glob("*/*.yaml")):
+        return
+    if any(root.glob("*.yaml")):
+        raise CliError(f"scenario root {root} holds YAML files itself but no <area>/ folders of them: "
+                       f"it looks like one area folder; give its parent ({root.parent})")
+    if any(root.glob("*/*/*.yaml")):
+        nested = sorted({path.parent.parent for path in root.glob("*/*/*.yaml")})
+        raise CliError(f"scenario root {root} has no <area>/*.yaml files; the scenario root is probably "
+                       f"{nested[0]}")
 
 
 def load(option: Path | None) -> Catalog:

@@ -173,3 +173,14 @@ def test_reports_are_all_rendered_before_any_is_written(tmp_path: Path,
     with pytest.raises(ValueError, match="cannot render"):
         run_command.write_reports(out, document)
     assert not out.exists() or list(out.iterdir()) == []
+
+
+def test_a_root_one_level_off_is_one_clear_error(root: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # The project folder, or one area folder: before, every file's every id was reported.
+    assert main(["list", "--scenarios", str(root.parent)]) == 2
+    err = capsys.readouterr().err
+    assert f"the scenario root is probably {root}" in err and len(err.splitlines()) == 1
+    assert main(["list", "--scenarios", str(root / "dns")]) == 2
+    err = capsys.readouterr().err
+    assert f"it looks like one area folder; give its parent ({root})" in err and len(err.splitlines()) == 1
+    assert main(["list", "--scenarios", str(root)]) == 0
