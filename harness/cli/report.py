@@ -13,6 +13,8 @@ from reports import html, junit, markdown
 NAME = "report"
 HELP = "re-render a results.json as a Markdown summary, JUnit XML or the HTML matrix"
 EXAMPLE = "lsconform report lsconform-report/results.json --format html -o report.html"
+FILE_NAMES = {"md": "summary.md", "junit": "junit.xml", "html": "report.html"}
+"""The names `run` gives each format, suggested when -o names a directory."""
 RENDERERS = {"md": markdown.render, "junit": junit.render, "html": html.render}
 
 
@@ -29,6 +31,9 @@ def execute(args: argparse.Namespace) -> int:
         document = load_document(args.results)
     except ResultsError as error:
         raise CliError(str(error)) from None
+    if args.output is not None and args.output.is_dir():
+        raise CliError(f"-o {args.output} is a directory: give the report file's name (e.g. "
+                       f"{args.output / FILE_NAMES.get(args.format, 'report')})")
     if args.output is not None and args.output.resolve() == args.results.resolve():
         raise CliError(f"-o {args.output} is the results file being read; write the report elsewhere")
     text = RENDERERS[args.format](document)

@@ -97,6 +97,8 @@ def _read_config(path: Path) -> dict[str, Any]:
     from harness.scenario.located import InvalidValue
     from harness.scenario.yamlsource import load_yaml
 
+    if path.is_dir():
+        raise CliError(f"{path}: a directory, not a configuration file")
     if not path.is_file():
         raise CliError(f"{path}: no such file")
     collector = Collector(str(path))

@@ -184,3 +184,18 @@ def test_a_root_one_level_off_is_one_clear_error(root: Path, capsys: pytest.Capt
     err = capsys.readouterr().err
     assert f"it looks like one area folder; give its parent ({root})" in err and len(err.splitlines()) == 1
     assert main(["list", "--scenarios", str(root)]) == 0
+
+
+def test_report_to_a_directory_is_told_to_name_the_file(tmp_path: Path,
+                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    results = _results_file(tmp_path)
+    (tmp_path / "out").mkdir()
+    assert main(["report", str(results), "-o", str(tmp_path / "out")]) == 2
+    assert f"is a directory: give the report file's name (e.g. {tmp_path / 'out' / 'summary.md'})" in \
+        capsys.readouterr().err
+    assert list((tmp_path / "out").iterdir()) == []
+
+
+def test_serve_config_that_is_a_directory_says_so(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["serve", "http", "--config", str(tmp_path)]) == 2
+    assert f"{tmp_path}: a directory, not a configuration file" in capsys.readouterr().err
