@@ -105,12 +105,13 @@ class StepRunner:
             if judgement.verdict not in ACCEPTABLE_ORDER:
                 return judgement
             skipped = len(ordered) - number
-            if judgement.stops and skipped:
+            stopping = judgement.stops and skipped > 0
+            if stopping:
                 judgement = replace(judgement, reason=f"{judgement.reason} (the scenario ends here: "
                                                       f"{skipped} later step(s) not run)")
             if ACCEPTABLE_ORDER.index(judgement.verdict) > ACCEPTABLE_ORDER.index(worst.verdict):
                 worst = judgement
-            if judgement.stops and skipped:
+            if stopping:
                 self.stopped_at = judgement.step
                 self.transcript.record("harness", f"the outcome at {judgement.step} ends the scenario: "
                                                   f"{skipped} later step(s) not run")

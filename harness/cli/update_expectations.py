@@ -18,7 +18,7 @@ from typing import Any
 
 from harness.candidates.registry import SHIPPED
 from harness.cli.common import CliError, add_scenarios_option, load
-from harness.expectations import default_file, embedded_sets
+from harness.expectations import default_file, embedded_sets, file_name
 from harness.expectations_file import TODO, ExpectationsError, load_expectations, render
 from harness.expectations_update import Update, update
 from harness.results import ResultsError, load_document, write_text_atomic
@@ -82,11 +82,7 @@ def _default_output(root: Path, candidate: str) -> Path:
         return default_file(root, candidate)
     raise CliError(f"{candidate!r} is not one of the suite's own candidates and the run used no "
                    f"expectations file: say where its file goes with -o FILE (e.g. -o "
-                   f"{_file_name(candidate)} in your project), then run with --expectations FILE")
-
-
-def _file_name(candidate: str) -> str:
-    return "expectations/" + "".join(c if c.isalnum() or c in "-_." else "_" for c in candidate) + ".yaml"
+                   f"expectations/{file_name(candidate)} in your project), then run with --expectations FILE")
 
 
 def _one_line_reason(reason: str | None) -> str | None:
