@@ -10,6 +10,7 @@ reports every bad tag of a file.
 from __future__ import annotations
 
 import re
+import string
 from typing import Any, Protocol
 
 import yaml
@@ -74,10 +75,13 @@ def hex_tag(loader: TagLoader, node: yaml.Node) -> bytes | InvalidValue:
     text = scalar(loader, node, "hex digits")
     if isinstance(text, InvalidValue):
         return text
-    try:
-        return bytes.fromhex("".join(text.split()))
-    except ValueError:
-        return loader.problem(node, f"{text!r} is not an even number of hex digits")
+    digits = "".join(text.split())
+    stray = next((char for char in digits if char not in string.hexdigits), None)
+    if stray is not None:
+        return loader.problem(node, f"{text!r}: {stray!r} is not a hex digit (0-9, a-f, A-F)")
+    if len(digits) % 2:
+        return loader.problem(node, f"{text!r} has an odd number of hex digits (two make a byte)")
+    return bytes.fromhex(digits)
 
 
 def fmt_tag(loader: TagLoader, node: yaml.Node) -> Template | InvalidValue:

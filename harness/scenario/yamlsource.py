@@ -338,6 +338,10 @@ def load_yaml(path: Path, collector: Collector) -> YamlDocument:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark else 1
         message = f"{error.context + ', ' if error.context else ''}{error.problem}"
+        if error.context_mark and mark and error.context_mark.line != mark.line:
+            opened = re.match(r"while (?:parsing|scanning) (?:an? )?(.+)", error.context or "")
+            what = opened.group(1) if opened else "construct"
+            message += f" (the {what} began at line {error.context_mark.line + 1})"
         if error.context == "while scanning a tag":
             message += " (in flow style put a space between a tag and a following } or ]: {a: !absent })"
         collector.add(line, "yaml", message)

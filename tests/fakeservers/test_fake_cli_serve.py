@@ -154,7 +154,7 @@ def test_serve_reports_a_bad_configuration_with_its_line(tmp_path: Path,
     assert "no such file" in capsys.readouterr().err
     config.write_text("greeting: !hex 'zz'\n")
     assert main(["serve", "smtp", "--config", str(config)]) == 2
-    assert "not an even number of hex digits" in capsys.readouterr().err
+    assert "'z' is not a hex digit" in capsys.readouterr().err
 
 
 def test_line_of_follows_the_field_path() -> None:

@@ -159,7 +159,7 @@ CASES = [
         """), 7, "scenarios[1].id", "duplicate id tcp.test.case (first at line 2)"),
     ("yaml-syntax", "scenarios:\n- id: [unclosed\n", 3, "yaml", "expected ',' or ']'"),
     ("bad-hex", scenario_text("steps:\n- call: f\n  args: [!hex 0d0]\n"), 8,
-     "scenarios[0].steps[0].args[0]", "!hex: '0d0' is not an even number of hex digits"),
+     "scenarios[0].steps[0].args[0]", "!hex: '0d0' has an odd number of hex digits (two make a byte)"),
     ("bad-repeat", scenario_text("steps:\n- call: f\n  args: [!repeat {data: a}]\n"), 8,
      "scenarios[0].steps[0].args[0]", "missing key 'count'"),
     ("bad-digest", scenario_text("steps:\n- call: f\n  expect: {returns: [!digest {sha256: abc}]}\n"), 8,

@@ -107,7 +107,8 @@ def test_regex_and_digest_tags() -> None:
     ("!ref 9lives", "is not a variable name"),
     ("!ref srv.addr", "is not a variable name"),
     ("!ref [a]", "!ref takes a variable name"),
-    ("!hex xyz", "not an even number of hex digits"),
+    ("!hex xyz", "'x' is not a hex digit"),
+    ("!hex 'ab c'", "odd number of hex digits"),
     ("!repeat {data: a, count: -1}", "count must be a whole number >= 0"),
     ("!repeat {data: a, count: 2, extra: 1}", "unknown key 'extra'"),
     ("!repeat [a, 2]", "takes a mapping {data, count}"),
@@ -162,6 +163,7 @@ def test_load_yaml_reports_syntax_errors_with_line(tmp_path) -> None:
     assert not document.parsed and document.data is None
     (problem,) = collector.problems
     assert problem.field == "yaml" and problem.line == 3
+    assert problem.message.endswith("(the flow sequence began at line 2)")
 
 
 def test_load_yaml_rejects_several_documents(tmp_path) -> None:
