@@ -27,5 +27,7 @@ def execute(args: argparse.Namespace) -> int:
     for scenario in selected:
         tags = f"  [{', '.join(scenario.tags)}]" if scenario.tags else ""
         print(f"{scenario.id:<{width}}  {scenario.title}{tags}")
-    print(f"{len(selected)} of {len(catalog.scenarios)} scenarios")
+    workloads = sum(1 for scenario in selected if scenario.workload is not None)
+    note = f" ({workloads} of them perf workloads, which bench runs and run does not)" if workloads else ""
+    print(f"{len(selected)} of {len(catalog.scenarios)} scenarios{note}")
     return 0

@@ -52,6 +52,15 @@ def test_list_filters_by_keyword_and_tag(root: Path, capsys: pytest.CaptureFixtu
     assert out[-1] == "1 of 4 scenarios"
 
 
+def test_list_counts_the_perf_workloads_apart(capsys: pytest.CaptureFixture[str]) -> None:
+    """run leaves the perf workloads out, so list's total would not match run's without the note."""
+    assert main(["list", "-k", "perf.tcp."]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    listed = len(lines) - 1
+    assert listed > 0 and all(line.startswith("perf.tcp.") for line in lines[:-1])
+    assert lines[-1].endswith(f"({listed} of them perf workloads, which bench runs and run does not)")
+
+
 def test_list_reports_a_broken_file_with_its_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     broken = write_tree(tmp_path / "s", {"dns/bad.yaml": LOOKUP_YAML.replace("  spec: \"§9\"\n", "", 1)})
     assert main(["list", "--scenarios", str(broken)]) == 2
