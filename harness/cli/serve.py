@@ -52,7 +52,22 @@ def execute(args: argparse.Namespace) -> int:
     except ConfigError as error:
         where = f"{args.config}:{_line_of(raw, error.field)}: " if args.config is not None else ""
         raise CliError(f"{where}{error}") from None
-    server.transcript.subscribe(lambda event: print(f"{event.at:9.3f}  {event.describe()}", flush=True))
+    reader_gone = threading.Event()
+
+    def show(event: Any) -> None:
+        """Print one event; once stdout is closed (``serve ... | head``), have the server stopped.
+
+        This runs in a session thread: an error escaping it would end that
+        session, and the server would go on serving with no one reading.
+        """
+        if reader_gone.is_set():
+            return
+        try:
+            print(f"{event.at:9.3f}  {event.describe()}", flush=True)
+        except OSError:
+            reader_gone.set()
+
+    server.transcript.subscribe(show)
     try:
         server.start()
     except OSError as error:
@@ -65,11 +80,13 @@ def execute(args: argparse.Namespace) -> int:
                 # the server as soon as it sees this line must find it ready to stop cleanly.
                 print(f"{args.kind} server listening on {server.host}:{server.port}{url}; Ctrl-C stops it",
                       flush=True)
-                threading.Event().wait()
+                reader_gone.wait()
             except KeyboardInterrupt:
                 pass
     finally:
         server.stop()
+    if reader_gone.is_set():
+        raise BrokenPipeError("standard output was closed")  # main: exit 141, as for the other commands
     connections = sum(event.channel == CONTROL for event in server.transcript.events(Opened))
     print(f"{args.kind} server stopped after {connections} connection(s)", flush=True)
     return 0

@@ -144,6 +144,33 @@ def test_serve_smtp_and_ftp_stop_on_sigterm(serve: type[ServeProcess]) -> None:
         assert f"{kind} server stopped after 1 connection(s)" in out
 
 
+def test_serve_stops_once_its_reader_is_gone() -> None:
+    """``serve ... | head -1``: the next event finds stdout closed; the server stops, exit 141.
+
+    Before, the print raised in the session thread that reported the event,
+    and the server went on serving with no one reading its output.
+    """
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    command = [sys.executable, "-m", "harness.cli", "serve", "smtp", "--port", "0"]
+    process = subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True)
+    try:
+        assert process.stdout is not None and process.stderr is not None
+        match = ADDRESS_RE.search(process.stdout.readline())
+        assert match, "no listening line"
+        process.stdout.close()
+        with smtplib.SMTP(match.group(1), int(match.group(2)), timeout=TIMEOUT) as client:
+            client.noop()
+        assert process.wait(timeout=TIMEOUT) == 141
+        assert "Traceback" not in process.stderr.read()
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(timeout=TIMEOUT)
+        if process.stderr is not None:
+            process.stderr.close()
+
+
 def test_serve_reports_a_bad_configuration_with_its_line(tmp_path: Path,
                                                          capsys: pytest.CaptureFixture[str]) -> None:
     config = tmp_path / "bad.yaml"
