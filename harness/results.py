@@ -25,6 +25,8 @@ Schema ``lsconform-results``, version 1::
           "reason": "...", "step": "tcp/receive.yaml:17",
           "expected": ["\\"hello\\""], "actual": "nil, \\"closed\\"",
           "transcript": [{"at": 0.001, "source": "candidate", "text": "..."}],
+          # NON-STRICT and INFORMATIONAL: only reason (the deciding call and its
+          # outcome's note), step and actual, each where not empty
           # whenever the runner found any:
           "leaks": ["socket #3 left open"],
           # only when the candidate was judged against an expectations file:
@@ -119,8 +121,13 @@ class ResultsError(ValueError):
 def result_record(result: ScenarioResult, scenario: Scenario, area: str) -> dict[str, Any]:
     """One entry of ``results``: the verdict plus what a reader needs to act on it.
 
-    Details (expected, actual, transcript) are kept for non-passes only: they
-    are what someone debugging needs, and a passing suite's file stays small.
+    Details (expected, actual, transcript) are kept for non-passes: they are
+    what someone debugging needs. A NON-STRICT or INFORMATIONAL result keeps
+    its reason (the deciding call and the matched outcome's ``note``: why
+    this behaviour is only acceptable), its step and what the candidate did,
+    since without them nothing says what was not strict; but not the
+    transcript, so that a port with dozens of such results, and a passing
+    suite, keep a small file.
     """
     verdict = Verdict(result.verdict)
     record: dict[str, Any] = {
@@ -144,6 +151,9 @@ def result_record(result: ScenarioResult, scenario: Scenario, area: str) -> dict
             transcript=[{"at": round(float(e.at), 6), "source": e.source, "text": e.text}
                         for e in result.transcript],
         )
+    elif verdict is not Verdict.PASS:
+        record.update((key, value) for key, value in
+                      (("reason", result.reason), ("step", result.step), ("actual", result.actual)) if value)
     if result.leaks:
         record["leaks"] = list(result.leaks)
     return record

@@ -6,7 +6,10 @@ mapping from verdicts to JUnit's four states is the part that needs care:
 =================================  =====================================
 verdict                            JUnit
 =================================  =====================================
-PASS, NON-STRICT, INFORMATIONAL    passed (the verdict kept as a property)
+PASS, NON-STRICT, INFORMATIONAL    passed (the verdict kept as a property;
+                                   for NON-STRICT and INFORMATIONAL, why
+                                   and what the candidate did in
+                                   ``<system-out>``)
 FAIL                               ``<failure>``: wrong behaviour
 CRASH, TIMEOUT                     ``<error>``: the candidate broke or hung
 SKIP, UNIMPLEMENTED                ``<skipped>`` with the reason
@@ -98,6 +101,8 @@ def _case(candidate: str, record: Mapping[str, Any]) -> ET.Element:
         ET.SubElement(case, "error", message=message, type=verdict).text = _details(record)
     elif verdict in _SKIPPED:
         ET.SubElement(case, "skipped", message=message)
+    elif verdict != "PASS" and record.get("reason"):  # NON-STRICT, INFORMATIONAL: the outcome's note
+        ET.SubElement(case, "system-out").text = _details(record)
     return case
 
 

@@ -4,8 +4,9 @@ Meant for a CI job summary or a pull-request comment: a headline per
 candidate first, then (when the run was judged against expectations files)
 what differs from them, regressions and unexpected passes first, then
 per-area scores, then every non-pass with its reason and the manual clause
-it concerns, so a reader can go straight to the manual. Pure functions: a
-document in, text out.
+it concerns, so a reader can go straight to the manual, then every NON-STRICT
+and INFORMATIONAL result with its reason (the outcome's note) and what the
+candidate did. Pure functions: a document in, text out.
 """
 
 from __future__ import annotations
@@ -50,6 +51,7 @@ def render(document: Mapping[str, Any]) -> str:
     for name, records in by_candidate(document).items():
         parts += ["", f"## {name} {versions.get(name, '')}".rstrip(), "", *_areas(records)]
         parts += ["", *_non_passes(records)]
+        parts += _acceptable_with_notes(records)
     if "repeat" in document:
         parts += ["", *_repetitions(document["repeat"]["count"], document["repeat"]["changed"])]
     if "bench" in document:  # lsconform bench: the throughput figures
@@ -85,7 +87,9 @@ def _against_expectations(document: Mapping[str, Any]) -> list[str]:
         status = expectations.status_of(record)
         listed = record["expectation"]
         shown = status.value + (" (fails the run)" if status.fails(strict) else "")
-        reason = record.get("reason") or listed.get("reason", "")
+        # A pass's own reason (a NON-STRICT note) says less here than why it was listed.
+        own = record.get("reason") if record["verdict"] not in ACCEPTABLE else ""
+        reason = own or listed.get("reason", "")
         rows.append([shown, f"`{record['scenario']}`", record["candidate"], record["verdict"],
                      listed.get("verdict", "not listed"), _shorten(reason)])
     return [*parts, *_table(["status", "scenario", "candidate", "verdict", "listed", "reason"], rows), ""]
@@ -112,6 +116,22 @@ def _non_passes(records: Iterable[Mapping[str, Any]]) -> list[str]:
     if not rows:
         return ["### Non-passes", "", "None."]
     return ["### Non-passes", "", *_table(["scenario", "verdict", "reason", "manual", "spec", "where"], rows)]
+
+
+def _acceptable_with_notes(records: Iterable[Mapping[str, Any]]) -> list[str]:
+    """NON-STRICT and INFORMATIONAL results: why each is only acceptable, and what the candidate did.
+
+    They count as passes, so they are not among the non-passes; but a
+    maintainer wants to know which behaviour was not the manual's. Shown
+    only when there are some, without the columns the reason already implies.
+    """
+    rows = [[f"`{r['scenario']}`", _verdict_cell(r), _shorten(r.get("reason", "")),
+             _shorten(r.get("actual", "")), r.get("step") or r.get("location", "")]
+            for r in records if r["verdict"] in ACCEPTABLE and r["verdict"] != "PASS"]
+    if not rows:
+        return []
+    return ["", "### Non-strict and informational", "",
+            *_table(["scenario", "verdict", "reason", "actual", "where"], rows)]
 
 
 def _verdict_cell(record: Mapping[str, Any]) -> str:

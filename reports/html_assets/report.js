@@ -215,10 +215,15 @@
     if (cell.expected) {
       const list = el("ul", {className: "expected"}, ...cell.expected.map((e) => el("li", {}, el("code", {text: e}))));
       section(panel, "Expected outcomes (any one)", cell.expected.length ? list : el("p", {text: "—"}));
+    }
+    // A NON-STRICT or INFORMATIONAL result keeps what the candidate did, but not the transcript.
+    if (cell.expected || cell.actual) {
       section(panel, "Actual", el("pre", {className: "actual", text: cell.actual || "—"}));
-    } else {
-      panel.append(el("p", {className: "note",
-        text: "Expected and actual values and the transcript are kept for non-passes only."}));
+    }
+    if (!cell.expected) {
+      panel.append(el("p", {className: "note", text: cell.verdict === "PASS"
+        ? "Expected and actual values and the transcript are kept for non-passes only."
+        : "The transcript is kept for non-passes only."}));
     }
     if (cell.leaks && cell.leaks.length) {
       section(panel, "Leaks", el("ul", {}, ...cell.leaks.map((leak) => el("li", {text: leak}))));

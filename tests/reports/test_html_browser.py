@@ -125,6 +125,21 @@ def test_clicking_a_cell_shows_its_detail(page: Browser, tmp_path: Path, documen
     assert page.console_errors() == []
 
 
+def _panel_text(page: Browser, selector: str) -> str:
+    return page.evaluate(f"document.querySelector({json.dumps('#detail ' + selector)}).textContent")
+
+
+def test_a_non_strict_cell_shows_its_note_and_what_the_candidate_did(page: Browser, tmp_path: Path,
+                                                                      document: dict[str, Any]) -> None:
+    _open(page, tmp_path, document)
+    page.click("tr.row[data-id='tcp.receive.all'] button.cell[data-candidate='port']")
+    assert _panel_text(page, ".reason") == ('c:receive("*a"): the 2001 release returns what came before '
+                                            'the timeout')
+    assert _panel_text(page, "pre.actual") == 'returned "partial", "timeout" in 0.100s'
+    assert _panel_text(page, "p.note") == "The transcript is kept for non-passes only."
+    assert page.console_errors() == []
+
+
 def _visible_rows(page: Browser) -> list[str]:
     return page.evaluate("[...document.querySelectorAll('#matrix tr.row')]"
                          ".filter(r => r.offsetParent !== null).map(r => r.dataset.id)")

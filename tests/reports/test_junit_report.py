@@ -51,6 +51,15 @@ def test_timeouts_are_errors_and_missing_things_are_skipped(document: dict[str, 
     assert passed.find("properties/property[@name='verdict']").get("value") == "NON-STRICT"
 
 
+def test_non_strict_cases_say_why_in_their_output(document: dict[str, Any]) -> None:
+    root = ET.fromstring(junit.render(document))
+    output = _cases(root, "port")["tcp.receive.all"].findtext("system-out") or ""
+    assert output.startswith('NON-STRICT: c:receive("*a"): the 2001 release returns what came before')
+    assert 'actual:    returned "partial", "timeout" in 0.100s' in output
+    assert "at:        tcp/receive.yaml:30" in output
+    assert _cases(root, "reference")["tcp.receive.all"].find("system-out") is None  # a PASS says nothing
+
+
 def test_control_characters_do_not_break_the_xml(document: dict[str, Any]) -> None:
     failing = next(r for r in document["results"] if r["verdict"] == "FAIL")
     failing["reason"] = "peer sent \x00\x1b and <&>"

@@ -5,7 +5,9 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from harness.expectations import Expectation, ExpectationSet, with_expectations
 from harness.results import with_repetitions
+from harness.scenario.model import Verdict
 from reports import markdown
 from reports.tally import count_verdicts, score
 
@@ -38,7 +40,8 @@ def test_summary_lists_non_passes_with_reason_and_manual_clause(document: dict[s
     assert ("| `tcp.receive.line.crlf-stripped` | FAIL | no acceptable outcome matched "
             "| TCP sockets / receive | §5.6 | tcp/receive.yaml:17 |") in port
     assert "| `udp.receive.truncate` | TIMEOUT | receive did not return within 5 s |" in port
-    assert "`tcp.receive.all`" not in port  # NON-STRICT is acceptable, not a non-pass
+    non_passes = _section(port, "### Non-passes").split("### Non-strict")[0]
+    assert "`tcp.receive.all`" not in non_passes  # NON-STRICT is acceptable, not a non-pass
     reference = _section(text, "## reference 0.1.0")
     assert "| `udp.ipv6.bind` | SKIP | capability ipv6 missing |" in reference
     assert "tcp.receive.line.crlf-stripped" not in reference
@@ -77,3 +80,23 @@ def test_repetition_section_lists_changed_verdicts(document: dict[str, Any]) -> 
     assert "| `tcp.receive.all` | port | NON-STRICT → FAIL |" in text
     steady = markdown.render(with_repetitions([document, document], wall_time=7.0))
     assert "Every verdict was the same in every repetition." in steady
+
+
+def test_non_strict_results_have_a_table_with_their_note_and_what_the_candidate_did(
+        document: dict[str, Any]) -> None:
+    port = _section(markdown.render(document), "## port 2.0")
+    assert port.index("### Non-passes") < port.index("### Non-strict and informational")
+    assert ('| `tcp.receive.all` | NON-STRICT | c:receive("*a"): the 2001 release returns what came before '
+            'the timeout | returned "partial", "timeout" in 0.100s | tcp/receive.yaml:30 |') in port
+    reference = _section(markdown.render(document), "## reference 0.1.0")
+    assert "### Non-strict" not in reference  # only PASS and SKIP: no empty table
+
+
+
+def test_an_unexpected_non_strict_pass_shows_why_it_was_listed(document: dict[str, Any]) -> None:
+    listed = ExpectationSet("port", {"tcp.receive.all": Expectation(Verdict.FAIL, "drops partial data")},
+                            "expectations/port.yaml")
+    text = markdown.render(with_expectations(document, [listed], strict=False))
+    section = _section(text, "## Against expectations")
+    row = "| unexpected-pass | `tcp.receive.all` | port | NON-STRICT | FAIL | drops partial data |"
+    assert row in section
