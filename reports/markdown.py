@@ -11,6 +11,7 @@ candidate did. Pure functions: a document in, text out.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -18,7 +19,7 @@ from harness import expectations
 from reports import bench_text
 from reports.tally import ACCEPTABLE, VERDICT_ORDER, by_area, by_candidate, count_verdicts, score
 
-_REASON_LIMIT = 240
+_REASON_LIMIT = 400
 
 
 def headline(document: Mapping[str, Any]) -> list[str]:
@@ -90,7 +91,7 @@ def _against_expectations(document: Mapping[str, Any]) -> list[str]:
         # A pass's own reason (a NON-STRICT note) says less here than why it was listed.
         own = record.get("reason") if record["verdict"] not in ACCEPTABLE else ""
         reason = own or listed.get("reason", "")
-        rows.append([shown, f"`{record['scenario']}`", record["candidate"], record["verdict"],
+        rows.append([shown, _code(record["scenario"]), record["candidate"], record["verdict"],
                      listed.get("verdict", "not listed"), _shorten(reason)])
     return [*parts, *_table(["status", "scenario", "candidate", "verdict", "listed", "reason"], rows), ""]
 
@@ -108,7 +109,7 @@ def _areas(records: Sequence[Mapping[str, Any]]) -> list[str]:
 
 def _non_passes(records: Iterable[Mapping[str, Any]]) -> list[str]:
     rows = [
-        [f"`{r['scenario']}`", _verdict_cell(r), _shorten(r.get("reason", "")), r["manual"], r["spec"],
+        [_code(r["scenario"]), _verdict_cell(r), _shorten(r.get("reason", "")), r["manual"], r["spec"],
          r.get("step") or r.get("location", "")]
         for r in records
         if r["verdict"] not in ACCEPTABLE
@@ -125,7 +126,7 @@ def _acceptable_with_notes(records: Iterable[Mapping[str, Any]]) -> list[str]:
     maintainer wants to know which behaviour was not the manual's. Shown
     only when there are some, without the columns the reason already implies.
     """
-    rows = [[f"`{r['scenario']}`", _verdict_cell(r), _shorten(r.get("reason", "")),
+    rows = [[_code(r["scenario"]), _verdict_cell(r), _shorten(r.get("reason", "")),
              _shorten(r.get("actual", "")), r.get("step") or r.get("location", "")]
             for r in records if r["verdict"] in ACCEPTABLE and r["verdict"] != "PASS"]
     if not rows:
@@ -143,7 +144,7 @@ def _repetitions(count: int, changed: Sequence[Mapping[str, Any]]) -> list[str]:
     title = f"## Stability over {count} repetitions"
     if not changed:
         return [title, "", "Every verdict was the same in every repetition."]
-    rows = [[f"`{c['scenario']}`", c["candidate"], " → ".join(c["verdicts"])] for c in changed]
+    rows = [[_code(c["scenario"]), c["candidate"], " → ".join(c["verdicts"])] for c in changed]
     return [title, "", "Verdicts that changed between repetitions:", "",
             *_table(["scenario", "candidate", "verdicts"], rows)]
 
@@ -158,17 +159,60 @@ def _row(cells: Sequence[str]) -> str:
     return "| " + " | ".join(_cell(c) for c in cells) + " |"
 
 
+class _Code(str):
+    """A cell shown as a code span (a scenario id)."""
+
+
+def _code(text: str) -> _Code:
+    return _Code(text)
+
+
 def _cell(text: str) -> str:
-    """Keep a value inside its table cell: no pipes, no line breaks, no HTML.
+    """Keep a value inside its table cell, as it is: no pipes, line breaks, HTML or code spans.
 
     The summary is read where Markdown passes HTML through (a CI job summary, a
     pull-request comment): a reason holding ``<b>`` or ``</testcase>`` would be
-    rendered or hidden, not shown.
+    rendered or hidden, not shown. Two backticks in a reason would open a code
+    span, and a run of spaces would render as one (``"a,  b"`` as ``"a, b"``):
+    the backticks are escaped, and every space after the first of a run is a
+    no-break space.
     """
-    text = str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\r", "").replace("\n", "<br>")
+    shown = str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    shown = shown.replace("\\", "\\\\").replace("|", "\\|").replace("\r", "").replace("\n", "<br>")
+    shown = _SPACE_IN_RUN.sub("&nbsp;", shown)
+    if isinstance(text, _Code):  # a scenario id: no backticks, no spaces
+        return f"`{shown}`"
+    return shown.replace("`", "\\`")
+
+
+_SPACE_IN_RUN = re.compile("(?<= ) ")
+_QUOTED = re.compile(r'"(?:[^"\\]|\\.)*"')
+_UNIT = re.compile(r"\\[0-9]{1,3}|\\.|.", re.DOTALL)  # one character of a quoted Lua string as shown
+_HEAD, _TAIL = 40, 20
 
 
 def _shorten(text: str) -> str:
-    text = " ".join(str(text).split())
+    """A reason on one line and at most ``_REASON_LIMIT`` characters, its values cut in the middle.
+
+    Line breaks (a traceback's, a driver's stderr) become single spaces;
+    spaces within a line stay, as they may be part of a value. When too
+    long, the longest quoted strings lose their middles first (``"abc…xyz"``;
+    a shown Lua string never holds a real ``…``), so the reason's end, which
+    says what was expected, survives; only then is the end cut.
+    """
+    text = " ".join(line.strip() for line in str(text).splitlines() if line.strip())
+    while len(text) > _REASON_LIMIT:
+        longest = max(_QUOTED.finditer(text), key=lambda match: len(match.group()), default=None)
+        shorter = _middle_cut(longest.group()) if longest else ""
+        if not longest or len(shorter) >= len(longest.group()):
+            break
+        text = text[:longest.start()] + shorter + text[longest.end():]
     return text if len(text) <= _REASON_LIMIT else text[: _REASON_LIMIT - 1] + "…"
+
+
+def _middle_cut(quoted: str) -> str:
+    """``"…"`` keeping the first ``_HEAD`` and last ``_TAIL`` characters, escapes never split."""
+    units = _UNIT.findall(quoted[1:-1])
+    if len(units) <= _HEAD + _TAIL + 1:
+        return quoted
+    return '"' + "".join(units[:_HEAD]) + "…" + "".join(units[-_TAIL:]) + '"'

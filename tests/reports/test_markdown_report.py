@@ -100,3 +100,21 @@ def test_an_unexpected_non_strict_pass_shows_why_it_was_listed(document: dict[st
     section = _section(text, "## Against expectations")
     row = "| unexpected-pass | `tcp.receive.all` | port | NON-STRICT | FAIL | drops partial data |"
     assert row in section
+
+
+def test_reasons_keep_their_spaces_and_backticks(document: dict[str, Any]) -> None:
+    failing = next(r for r in document["results"] if r["verdict"] == "FAIL")
+    failing["reason"] = 'got "Cc: c@example.org,  d@example.org", mode `caps` or `lower`'
+    text = markdown.render(document)
+    assert 'got "Cc: c@example.org, &nbsp;d@example.org", mode \\`caps\\` or \\`lower\\`' in text
+    assert "| `tcp.receive.line.crlf-stripped` |" in text  # ids stay code spans
+
+
+def test_a_long_reason_loses_the_middle_of_its_values_not_its_end(document: dict[str, Any]) -> None:
+    failing = next(r for r in document["results"] if r["verdict"] == "FAIL")
+    failing["reason"] = ('send(c, "head", "' + "a" * 500 + "\\r\\n" + '"): no acceptable outcome matched: '
+                         'value 1: expected "timeout", got nil')
+    lines = markdown.render(document).splitlines()
+    row = next(line for line in lines if line.startswith("| `tcp.receive.line"))
+    assert 'send(c, "head", "' + "a" * 40 + "…" + "a" * 18 + '\\\\r\\\\n"): ' in row
+    assert row.split(" | ")[2].endswith('value 1: expected "timeout", got nil')
