@@ -427,3 +427,13 @@ def test_a_candidates_text_that_is_not_utf8_reaches_the_result_as_escapes():
     texts = [result.reason, result.actual, *result.expected, *(entry.text for entry in result.transcript)]
     for text in texts:
         text.encode("utf-8")
+
+
+def test_a_long_string_argument_is_shown_by_its_ends_and_length():
+    data = b"head:" + b"a" * 10_000 + b":tail\r\n"
+    candidate = ScriptedCandidate([Returned((None, b"closed"))])
+    result = run_scenario(scenario(call("send", data, line=6, expect=[returns(len(data))])),
+                          candidate.spec, FAST)
+    shown = f'send("head:{"a" * 27}…{"a" * 9}:tail\\r\\n"({len(data)} bytes)): '
+    assert result.reason.startswith(shown), result.reason
+    assert result.transcript[-2].text.startswith(shown[:-2] + " -> nil"), result.transcript
