@@ -140,6 +140,16 @@ def test_a_non_strict_cell_shows_its_note_and_what_the_candidate_did(page: Brows
     assert page.console_errors() == []
 
 
+def test_a_reason_keeps_its_line_breaks(page: Browser, tmp_path: Path, document: dict[str, Any]) -> None:
+    failing = next(r for r in document["results"] if r["verdict"] == "FAIL")
+    failing["reason"] = "the candidate crashed: Traceback:\n  File x\nValueError: boom"
+    _open(page, tmp_path, document)
+    page.click(f"tr.row[data-id='{FAILING}'] button.cell[data-candidate='port']")
+    reason = "document.querySelector('#detail p.reason')"
+    assert page.evaluate(f"getComputedStyle({reason}).whiteSpace") == "pre-wrap"
+    assert page.evaluate(f"{reason}.getClientRects()[0].height") > 30  # three lines, not one
+
+
 def _visible_rows(page: Browser) -> list[str]:
     return page.evaluate("[...document.querySelectorAll('#matrix tr.row')]"
                          ".filter(r => r.offsetParent !== null).map(r => r.dataset.id)")
