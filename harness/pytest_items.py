@@ -20,7 +20,7 @@ from __future__ import annotations
 import traceback
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import pytest
 
@@ -28,6 +28,9 @@ from harness.pytest_state import RUN_STATE, RunState
 from harness.results import PASSING, result_record
 from harness.scenario.model import Scenario, ScenarioResult, Verdict
 from reports.text import failure_text
+
+if TYPE_CHECKING:
+    from harness.expectations import Expectation
 
 RECORD_PROPERTY = "lsconform_result"
 VERDICT_PROPERTY = "lsconform_verdict"
@@ -103,7 +106,7 @@ class ScenarioItem(pytest.Item):
         self.user_properties.append((VERDICT_PROPERTY, record["verdict"]))
         self.user_properties.append((RECORD_PROPERTY, record))
         verdict = Verdict(record["verdict"])
-        self._judge_against_expectations(state, verdict)
+        entry = self._judge_against_expectations(state, verdict)
         if verdict in PASSING:
             return
         if verdict is Verdict.SKIP:
@@ -111,13 +114,19 @@ class ScenarioItem(pytest.Item):
         if verdict is Verdict.UNIMPLEMENTED:
             reason = record["reason"] or "the candidate lacks a function this scenario needs"
             _skip(reason if reason.startswith("UNIMPLEMENTED") else f"UNIMPLEMENTED: {reason}")
+        if entry is not None:  # listed with another verdict: the account says which (a regression)
+            record = {**record, "expectation": {"status": "regression", "verdict": entry.verdict.value,
+                                                "reason": entry.reason}}
         raise ScenarioFailed(record)
 
-    def _judge_against_expectations(self, state: RunState, verdict: Verdict) -> None:
-        """xfail for a listed failure; fail for any mismatch when strict; otherwise the verdict decides."""
+    def _judge_against_expectations(self, state: RunState, verdict: Verdict) -> Expectation | None:
+        """xfail for a listed failure; fail for any mismatch when strict; otherwise the verdict decides.
+
+        Returns the scenario's entry, if its candidate's expectations file has one.
+        """
         listed = state.expectations.get(self.candidate)
         if listed is None:
-            return
+            return None
         from harness.expectations import Status, classify
 
         entry = listed.entries.get(self.scenario.id)
@@ -128,6 +137,7 @@ class ScenarioItem(pytest.Item):
             listed_as = f"lists it as {entry.verdict.value} ({entry.reason})" if entry else "does not list it"
             raise ExpectationMismatch(f"{status.value}: the verdict is {verdict.value}, and {listed.source} "
                                       f"{listed_as}")
+        return entry
 
     def _run(self, state: RunState) -> ScenarioResult:
         """Run the scenario; a harness exception becomes a CRASH result, never a lost record."""

@@ -1,8 +1,9 @@
 """The plain-text account of one non-pass, shared by pytest's failure output and JUnit.
 
 It answers, in order, what a reader asks: which verdict and why, which
-manual clause, where in the scenario file, what was acceptable, what came
-back, and what happened on both sides (the transcript), never a traceback.
+manual clause, what its expectations file lists (if it has an entry), where
+in the scenario file, what was acceptable, what came back, and what happened
+on both sides (the transcript), never a traceback.
 """
 
 from __future__ import annotations
@@ -15,6 +16,11 @@ def failure_text(record: Mapping[str, Any]) -> str:
     lines = [f"{record['verdict']}: {record.get('reason') or '(no reason given)'}",
              f"scenario:  {record['scenario']} [{record['candidate']}]",
              f"manual:    {record['manual']} ({record['spec']})"]
+    listed = record.get("expectation") or {}
+    if listed.get("verdict"):
+        lines.append(f"listed:    {listed['verdict']} ({listed.get('reason', '')})"
+                     + (f", so this {record['verdict']} is a regression" if listed["status"] == "regression"
+                        else ""))
     where = record.get("step") or record.get("location")
     if where:
         lines.append(f"at:        {where}")

@@ -12,6 +12,14 @@
     "stale": "stale entry: listed with another verdict",
     "unlisted": "unlisted non-pass",
   };
+  // A regression against an entry is a failure other than the one listed, not an unlisted one.
+  function statusText(cell) {
+    const listed = cell.expectation;
+    if (listed.status === "regression" && listed.verdict) {
+      return `regression: ${cell.verdict}, but its expectations file lists ${listed.verdict}`;
+    }
+    return STATUS_TEXT[listed.status];
+  }
   const STATUS_MARK = {"regression": "!", "unexpected-pass": "+", "stale": "~", "unlisted": "?"};
   const filters = {area: "", verdict: "", differs: false, text: ""};
   let selected = null;
@@ -132,7 +140,7 @@
 
   function cellTitle(name, cell) {
     let title = `${name}: ${cell.verdict}`;
-    if (cell.expectation) title += ` (${STATUS_TEXT[cell.expectation.status]})`;
+    if (cell.expectation) title += ` (${statusText(cell)})`;
     if (cell.reason) title += `\n${cell.reason}`;
     return title;
   }
@@ -198,7 +206,7 @@
     panel.append(close, el("h2", {className: "detail-title", text: scenario.title}));
     panel.append(el("p", {}, el("code", {text: scenario.id}), document.createTextNode(` on ${name}`)));
     const verdict = el("p", {}, el("span", {className: `badge verdict v-${cell.verdict}`, text: cell.verdict}));
-    if (cell.expectation) verdict.append(document.createTextNode(STATUS_TEXT[cell.expectation.status]));
+    if (cell.expectation) verdict.append(document.createTextNode(statusText(cell)));
     panel.append(verdict);
     const facts = el("dl");
     field(facts, "Manual", scenario.manual);

@@ -55,6 +55,10 @@ def test_a_failure_the_file_does_not_list_is_a_regression(tmp_path: Path, suite:
     done = run(tmp_path, suite, fake_candidate, "--expectations", str(listed))
     assert done.returncode == 1, done.stdout + done.stderr
     assert "2 regressions, 1 known non-pass" in done.stdout
+    # The failure's account says what the file lists instead, in the terminal and in JUnit.
+    account = "listed:    FAIL (used to answer wrongly), so this CRASH is a regression"
+    assert account in done.stdout
+    assert account in (tmp_path / "report" / "junit.xml").read_text(encoding="utf-8")
     document = load_document(tmp_path / "report" / "results.json")
     statuses = {r["scenario"]: r["expectation"] for r in document["results"]}
     assert statuses["dns.toip.wrong"] == {"status": "regression"}

@@ -150,6 +150,20 @@ def test_a_reason_keeps_its_line_breaks(page: Browser, tmp_path: Path, document:
     assert page.evaluate(f"{reason}.getClientRects()[0].height") > 30  # three lines, not one
 
 
+def test_a_regression_against_another_listed_verdict_says_so(page: Browser, tmp_path: Path,
+                                                               document: dict[str, Any]) -> None:
+    listed = ExpectationSet("port", {FAILING: Expectation(Verdict.TIMEOUT, "hangs")},
+                            "expectations/port.yaml")
+    _open(page, tmp_path, with_expectations(document, [listed], strict=False))
+    page.click(f"tr.row[data-id='{FAILING}'] button.cell[data-candidate='port']")
+    shown = page.evaluate("document.querySelector('#detail .badge').parentElement.textContent")
+    assert shown == "FAILregression: FAIL, but its expectations file lists TIMEOUT"
+    title = page.evaluate(f"document.querySelector(\"tr.row[data-id='{FAILING}'] "
+                          "button.cell[data-candidate='port']\").title")
+    assert "does not list" not in title and "lists TIMEOUT" in title
+    assert page.console_errors() == []
+
+
 def _visible_rows(page: Browser) -> list[str]:
     return page.evaluate("[...document.querySelectorAll('#matrix tr.row')]"
                          ".filter(r => r.offsetParent !== null).map(r => r.dataset.id)")
