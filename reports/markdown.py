@@ -203,16 +203,19 @@ def _shorten(text: str) -> str:
     text = " ".join(line.strip() for line in str(text).splitlines() if line.strip())
     while len(text) > _REASON_LIMIT:
         longest = max(_QUOTED.finditer(text), key=lambda match: len(match.group()), default=None)
-        shorter = _middle_cut(longest.group()) if longest else ""
+        # A string lua_repr already cut ("abc"...(N bytes)) has no tail to show: its head stays.
+        shorter = _middle_cut(longest.group(), text.startswith("...(", longest.end())) if longest else ""
         if not longest or len(shorter) >= len(longest.group()):
             break
         text = text[:longest.start()] + shorter + text[longest.end():]
     return text if len(text) <= _REASON_LIMIT else text[: _REASON_LIMIT - 1] + "…"
 
 
-def _middle_cut(quoted: str) -> str:
+def _middle_cut(quoted: str, head_only: bool = False) -> str:
     """``"…"`` keeping the first ``_HEAD`` and last ``_TAIL`` characters, escapes never split."""
     units = _UNIT.findall(quoted[1:-1])
     if len(units) <= _HEAD + _TAIL + 1:
         return quoted
+    if head_only:
+        return '"' + "".join(units[:_HEAD + _TAIL]) + '…"'
     return '"' + "".join(units[:_HEAD]) + "…" + "".join(units[-_TAIL:]) + '"'

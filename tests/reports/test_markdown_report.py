@@ -118,3 +118,11 @@ def test_a_long_reason_loses_the_middle_of_its_values_not_its_end(document: dict
     row = next(line for line in lines if line.startswith("| `tcp.receive.line"))
     assert 'send(c, "head", "' + "a" * 40 + "…" + "a" * 18 + '\\\\r\\\\n"): ' in row
     assert row.split(" | ")[2].endswith('value 1: expected "timeout", got nil')
+
+
+def test_a_value_cut_before_is_not_given_a_tail(document: dict[str, Any]) -> None:
+    failing = next(r for r in document["results"] if r["verdict"] == "FAIL")
+    failing["reason"] = 'got "' + "x" * 300 + '"...(9000 bytes), "' + "y" * 300 + '"...(9000 bytes)'
+    lines = markdown.render(document).splitlines()
+    row = next(line for line in lines if line.startswith("| `tcp.receive.line"))
+    assert 'got "' + "x" * 60 + '…"...(9000 bytes), "' + "y" * 60 + '…"...(9000 bytes) |' in row
