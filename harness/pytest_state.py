@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from harness.results import build_document, candidate_entry, suite_version
+from harness.results import build_document, candidate_entry, localize, suite_version
 
 if TYPE_CHECKING:
     from harness.adapters.base import CandidateSpec
@@ -108,19 +108,7 @@ class RunState:
 
     def localize(self, record: dict[str, Any]) -> dict[str, Any]:
         """Show file locations relative to the scenario root, as node ids are."""
-        for key in ("location", "step"):
-            if record.get(key):
-                record[key] = self._relative(record[key])
-        return record
-
-    def _relative(self, where: str) -> str:
-        path, sep, line = where.rpartition(":")
-        if not sep or not line.isdigit():
-            return where
-        try:
-            return f"{Path(path).resolve().relative_to(self.root).as_posix()}:{line}"
-        except (ValueError, OSError):
-            return where
+        return localize(record, self.root)
 
     def add(self, record: Mapping[str, Any]) -> None:
         """Keep the latest result per (scenario, candidate); reruns replace earlier ones."""

@@ -159,6 +159,29 @@ def result_record(result: ScenarioResult, scenario: Scenario, area: str) -> dict
     return record
 
 
+def localize(record: dict[str, Any], root: Path) -> dict[str, Any]:
+    """``location`` and ``step`` relative to the scenario root, as pytest's node ids are.
+
+    Shared by ``lsconform run`` and ``lsconform bench``, so that both write
+    ``tcp/receive.yaml:17`` rather than one of them an absolute path.
+    """
+    for key in ("location", "step"):
+        if record.get(key):
+            record[key] = relative_place(record[key], root)
+    return record
+
+
+def relative_place(where: str, root: Path) -> str:
+    """``path:line`` with the path relative to ``root`` (as it is when outside it, or not such a place)."""
+    path, sep, line = where.rpartition(":")
+    if not sep or not line.isdigit():
+        return where
+    try:
+        return f"{Path(path).resolve().relative_to(root.resolve()).as_posix()}:{line}"
+    except (ValueError, OSError):
+        return where
+
+
 def summarize(records: Iterable[Mapping[str, Any]]) -> dict[str, dict[str, int]]:
     """Counts per verdict for each candidate; every verdict is present, zeros included."""
     summary: dict[str, dict[str, int]] = {}

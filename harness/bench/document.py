@@ -17,12 +17,12 @@ from harness.bench import machine
 from harness.bench.scoring import bench_section
 from harness.bench.session import WorkloadRuns
 from harness.bench.workload import PERF_AREA
-from harness.results import build_document, candidate_entry, result_record, suite_version
+from harness.results import build_document, candidate_entry, localize, result_record, suite_version
 
 
 def bench_document(runs: Sequence[WorkloadRuns], reference: str, candidates: Sequence[str], *, root: Path,
                    wall_time: float, time_scale: float, settings: dict[str, Any]) -> dict[str, Any]:
-    records = [result_record(side.result, item.scenario, PERF_AREA)
+    records = [localize(result_record(side.result, item.scenario, PERF_AREA), root)
                for item in runs for side in item.sides.values() if side.result is not None]
     described: dict[str, dict[str, Any]] = {}
     for item in runs:

@@ -31,8 +31,9 @@ from harness.bench.timed import TimedContext
 from harness.bench.workload import RepeatedCall, RepeatExpectation
 from harness.callbacks import callback_names, runs_locally
 from harness.judging import Judgement, judge
+from harness.matching import describe
 from harness.scenario.matchers import match_returns
-from harness.scenario.model import CallbackSpec, CallStep, CheckCallbackStep, Scenario, Verdict
+from harness.scenario.model import CallbackSpec, CallStep, CheckCallbackStep, Env, Scenario, Verdict
 from harness.steps import call_text
 from harness.values import LuaValue, lua_repr_all
 
@@ -86,19 +87,21 @@ def run_repeated(context: TimedContext, step: CallStep, timed: RepeatedCall,
             if offered is not None:
                 offered.set_local_callbacks((), None)
     text = f"{call_text(step, call.args)} x{timed.repeat}"
+    wanted = expected_account(expect, context.env, figures.length_only)
     if not isinstance(outcome, Returned) or report is None:
         judgement = judge(outcome, (), 0.0, context.env, context.options.time_scale)
         if judgement.verdict is Verdict.PASS:  # returned without the repeat account
             judgement = Judgement(Verdict.CRASH, "the repeated call came back without its repeat account")
         transcript.record("candidate", f"{text} -> {judgement.actual or judgement.reason}")
-        return replace(judgement, step=where, reason=f"{text}: {judgement.reason}")
+        return replace(judgement, step=where, reason=f"{text}: {judgement.reason}",
+                       expected=wanted or judgement.expected)
     digest = f", sha256 {report.sha256}" if report.sha256 is not None else ""
     transcript.record("candidate", f"{text} -> {lua_repr_all(outcome.values)} (done {report.done}, "
                       f"{report.bytes} bytes{digest}, {report.elapsed:.6f}s inside the candidate)")
     context.keep_handles(outcome.values)
     problem = _account_problem(context, expect, outcome.values, report)
     if problem:
-        return Judgement(Verdict.FAIL, f"{text}: {problem}", step=where,
+        return Judgement(Verdict.FAIL, f"{text}: {problem}", step=where, expected=wanted,
                          actual=f"done {report.done}, bytes {report.bytes}{digest}, last values "
                                 f"{lua_repr_all(outcome.values)}")
     figures.seconds, figures.candidate_cpu = report.elapsed, report.cpu
@@ -122,6 +125,21 @@ def local_callbacks(scenario: Scenario, timed_step: CallStep) -> list[CallbackSp
             elsewhere.add(step.name)  # every call's arguments are checked: the harness must see them
     names = callback_names(timed_step.args) - elsewhere
     return [spec for spec in scenario.callbacks if spec.name in names and runs_locally(spec)]
+
+
+def expected_account(expect: RepeatExpectation, env: Env, length_only: bool) -> tuple[str, ...]:
+    """What the account must say, in the words of the ``actual`` a FAIL shows beside it.
+
+    The digest is left out where only the length is checked. Empty when
+    the workload states nothing.
+    """
+    parts = [f"{name} {value}" for name, value in (("done", expect.done), ("bytes", expect.bytes),
+                                                   ("sha256", None if length_only else expect.sha256))
+             if value is not None]
+    if expect.returns is not None:
+        # Trailing nils are trimmed before matching, so an empty list accepts any number of them.
+        parts.append("last values " + (", ".join(describe(m, env) for m in expect.returns) or "only nils"))
+    return (", ".join(parts),) if parts else ()
 
 
 def _account_problem(context: TimedContext, expect: RepeatExpectation, values: tuple[LuaValue, ...],

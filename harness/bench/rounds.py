@@ -118,7 +118,8 @@ def _sequence(context: TimedContext, steps: list[CallStep], calls: list[Call], l
                       f"candidate; last round: {accounts}")
     if report.rounds != rounds:
         return Judgement(Verdict.FAIL, f"{head}: the candidate did {report.rounds} rounds, "
-                         f"expected {rounds}", step=str(steps[0].location or "?"))
+                         f"expected {rounds}", step=str(steps[0].location or "?"),
+                         expected=(f"{rounds} rounds",), actual=f"{report.rounds} rounds")
     worst = Judgement(Verdict.PASS)
     for step, text, result, literal in zip(steps, texts, report.results, literals, strict=True):
         where = str(step.location or "?")
@@ -130,6 +131,7 @@ def _sequence(context: TimedContext, steps: list[CallStep], calls: list[Call], l
             problem = _stream_problem(literal, rounds, result.bytes, result.sha256)
             if problem:
                 return Judgement(Verdict.FAIL, f"{text} over {rounds} rounds: {problem}", step=where,
+                                 expected=(_stream_account(literal, rounds),),
                                  actual=f"{result.bytes} bytes, sha256 {result.sha256}")
         if ACCEPTABLE_ORDER.index(judgement.verdict) > ACCEPTABLE_ORDER.index(worst.verdict):
             worst = replace(judgement, step=where)
@@ -165,18 +167,28 @@ def _harness_rounds(context: TimedContext, steps: list[CallStep], calls: list[Ca
     return Judgement(Verdict.PASS)
 
 
+def _stream_digest(literal: bytes, rounds: int) -> str:
+    digest = hashlib.sha256()
+    for _ in range(rounds):
+        digest.update(literal)
+    return digest.hexdigest()
+
+
 def _stream_problem(literal: bytes, rounds: int, size: int, sha256: str | None) -> str:
     """What is wrong with value 1 over all rounds when every round should give ``literal`` ("" if nothing)."""
     if size != len(literal) * rounds:
         expected = len(literal) * rounds
         return f"{size} bytes of value 1 in total, expected {expected} ({len(literal)} x {rounds})"
-    digest = hashlib.sha256()
-    for _ in range(rounds):
-        digest.update(literal)
-    if sha256 != digest.hexdigest():
-        return (f"the SHA-256 of value 1 over all rounds is {sha256}, expected {digest.hexdigest()}: some "
+    wanted = _stream_digest(literal, rounds)
+    if sha256 != wanted:
+        return (f"the SHA-256 of value 1 over all rounds is {sha256}, expected {wanted}: some "
                 "round returned other bytes of the same length")
     return ""
+
+
+def _stream_account(literal: bytes, rounds: int) -> str:
+    """Value 1 over all rounds as the FAIL's ``actual`` shows it: ``N bytes, sha256 HEX``."""
+    return f"{len(literal) * rounds} bytes, sha256 {_stream_digest(literal, rounds)}"
 
 
 def _failed_step(outcome: Outcome, steps: list[CallStep]) -> str:

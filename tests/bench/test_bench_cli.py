@@ -75,7 +75,13 @@ def test_a_wrong_candidate_fails_the_run(tmp_path: Path, capsys: pytest.CaptureF
     (workload,) = document["bench"]["workloads"]
     assert workload["ceiling"]["rates"] == [] and workload["ceiling"]["median"] is None
     assert workload["ratios"] == {"python:bench_lossy": None}
-    assert "no throughput score" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "no throughput score" in out
+    # The record reads like a run's: a relative step, and the account that was expected.
+    failed = next(r for r in document["results"] if r["verdict"] == "FAIL")
+    assert (failed["location"], failed["step"]) == ("perf/stream.yaml:2", "perf/stream.yaml:19")
+    assert failed["expected"] == ["done 8, bytes 32768, last values only nils"]
+    assert failed["actual"].startswith("done 8, bytes 32760, last values ")
 
 
 def test_quick_or_not_selects_the_variants(tmp_path: Path) -> None:

@@ -116,6 +116,7 @@ def test_the_bench_asks_for_digests_and_checks_the_round_count(tmp_path: Path) -
     run = run_workload(scenario, spec)
     assert made[0].requests == [SequenceRequest(20, "digest")]
     assert run.verdict is Verdict.FAIL and "the candidate did 19 rounds, expected 20" in run.result.reason
+    assert (run.result.expected, run.result.actual) == (("20 rounds",), "19 rounds")
 
 
 def test_a_candidate_claiming_sequence_without_digest_keeps_harness_timed_rounds(tmp_path: Path) -> None:
@@ -134,6 +135,9 @@ def test_a_wrong_byte_count_over_the_rounds_fails(tmp_path: Path) -> None:
     run = run_workload(scenario, spec)
     assert run.verdict is Verdict.FAIL
     assert "159 bytes of value 1 in total, expected 160 (8 x 20)" in run.result.reason
+    good = hashlib.sha256(b"12345678" * 20).hexdigest()
+    assert run.result.expected == (f"160 bytes, sha256 {good}",)
+    assert run.result.actual == f"159 bytes, sha256 {'0' * 64}"
 
 
 def test_literal_first_values_are_found_only_where_one_string_is_expected(tmp_path: Path) -> None:
