@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from harness.bench.scoring import NEAR_CEILING, PEER_BUSY
+from harness.bench.session import reason_line
 
 # unit of work -> (divisor, label) for showing a rate (units per second)
 RATE_UNITS: dict[str, tuple[float, str]] = {
@@ -24,6 +25,7 @@ PROTOCOL_MARK = "†"
 LENGTH_MARK = "‡"
 CEILING_MARK = "*"
 PEER_MARK = "!"
+_CORRECT = ("PASS", "NON-STRICT", "INFORMATIONAL")
 
 
 def rate_label(unit: str) -> str:
@@ -85,6 +87,17 @@ def score_line(name: str, score: Mapping[str, Any], total: int) -> str:
         return head
     left_out = "; ".join(f"{item['id']}: {item['why']}" for item in score["excluded"])
     return f"{head}; not scored: {left_out}"
+
+
+def failure_lines(document: Mapping[str, Any]) -> list[str]:
+    """``WORKLOAD: SIDE VERDICT: reason`` for every side whose answer was wrong, one line each.
+
+    The table and the score line give only the verdict; this is why, for
+    the terminal (the reports have the whole account). Skips are left out:
+    the session's progress said why as they happened.
+    """
+    return [f"{r['scenario']}: {r['candidate']} {r['verdict']}: {reason_line(r.get('reason', ''))}"
+            for r in document["results"] if r["verdict"] not in (*_CORRECT, "SKIP")]
 
 
 def table(bench: Mapping[str, Any]) -> list[str]:

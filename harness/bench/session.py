@@ -113,6 +113,8 @@ def _run_workload(scenario: Scenario, reference: CandidateSpec, candidates: Sequ
         why = missing or (spec.unavailable() if spec.unavailable is not None else None)
         if why:
             runs.sides[spec.name].result = _skip(scenario, spec.name, why)
+            if not missing:
+                say(f"{scenario.id}: {spec.name} SKIP: {reason_line(why)}")
     if missing:
         say(f"{scenario.id}: SKIP ({missing})")
         return runs
@@ -121,12 +123,31 @@ def _run_workload(scenario: Scenario, reference: CandidateSpec, candidates: Sequ
         measured = number >= options.warmup
         if measured and options.ceiling:
             _measure_ceiling(runs, options)
+        stopped = []
         for spec in order:
             side = runs.sides[spec.name]
             if not side.stopped:
                 side.add(run_workload(scenario, spec, options.run), measured)
+                if side.stopped:
+                    stopped.append(side)
         say(_round_line(scenario, runs, number + 1, total, measured))
+        for side in stopped:  # why, once: later rounds only repeat the verdict
+            assert side.result is not None
+            say(f"  {side.candidate} {side.verdict.value}: {reason_line(side.result.reason)}")
     return runs
+
+
+REASON_LIMIT = 240
+
+
+def reason_line(reason: str) -> str:
+    """A side's reason on one terminal line: its first line, cut at ``REASON_LIMIT`` characters.
+
+    The first line of a CRASH says what crashed; the traceback after it
+    is in results.json and the reports.
+    """
+    first = (reason.strip().splitlines() or ["(no reason given)"])[0]
+    return first if len(first) <= REASON_LIMIT else first[:REASON_LIMIT - 1] + "…"
 
 
 def _measure_ceiling(runs: WorkloadRuns, options: BenchOptions) -> None:

@@ -199,6 +199,8 @@ def execute(args: argparse.Namespace) -> int:
     for line in bench_text.table(bench):
         print(line)
     print()
+    for line in bench_text.failure_lines(document):
+        print(f"lsconform: {line}")
     for name in names:
         print(f"lsconform: {bench_text.score_line(name, bench['scores'][name], len(bench['workloads']))}")
     print(f"lsconform: {bench_text.settings_line(bench)}")

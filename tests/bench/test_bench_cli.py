@@ -77,6 +77,10 @@ def test_a_wrong_candidate_fails_the_run(tmp_path: Path, capsys: pytest.CaptureF
     assert workload["ratios"] == {"python:bench_lossy": None}
     out = capsys.readouterr().out
     assert "no throughput score" in out
+    # Why, on the terminal: once in the progress, once after the table.
+    why = "c:receive(4096) x8: 32760 bytes of value 1 in total, expected 32768"
+    assert f"    python:bench_lossy FAIL: {why}\n" in out
+    assert f"lsconform: perf.tiny.stream: python:bench_lossy FAIL: {why}\n" in out
     # The record reads like a run's: a relative step, and the account that was expected.
     failed = next(r for r in document["results"] if r["verdict"] == "FAIL")
     assert (failed["location"], failed["step"]) == ("perf/stream.yaml:2", "perf/stream.yaml:19")

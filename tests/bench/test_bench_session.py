@@ -77,7 +77,11 @@ def test_a_wrong_side_is_not_run_again_and_keeps_its_failure(
         monkeypatch: pytest.MonkeyPatch, scenario: Scenario, no_ceiling: list[str]) -> None:
     fake = FakeRuns({"a": [Verdict.PASS, Verdict.PASS, Verdict.FAIL]})
     monkeypatch.setattr(session, "run_workload", fake)
-    (runs,) = run_session([scenario], _spec("reference"), [_spec("a")], BenchOptions(pairs=4, warmup=1))
+    lines: list[str] = []
+    (runs,) = run_session([scenario], _spec("reference"), [_spec("a")], BenchOptions(pairs=4, warmup=1),
+                          progress=lines.append)
+    assert [line for line in lines if "wrong bytes" in line] == ["  a FAIL: wrong bytes"]  # once, then
+    assert lines.index("  a FAIL: wrong bytes") == 3  # right after the round that failed
     assert fake.order.count("a") == 3 and fake.order.count("reference") == 5
     side = runs.sides["a"]
     assert side.verdict is Verdict.FAIL and side.stopped
