@@ -94,18 +94,22 @@ def execute(args: argparse.Namespace) -> int:
 
 @contextlib.contextmanager
 def _interrupt_on_sigterm() -> Iterator[None]:
-    """Inside the block SIGTERM raises KeyboardInterrupt as Ctrl-C does: both stop the server cleanly."""
+    """Inside the block SIGTERM and SIGINT raise KeyboardInterrupt: both stop the server cleanly.
+
+    SIGINT too: a process started with SIGINT ignored (``lsconform serve ... &``
+    from a script) gets no Ctrl-C handler from Python, and would not stop on it.
+    """
     def interrupt(signum: int, frame: FrameType | None) -> None:
         raise KeyboardInterrupt
 
-    previous = None
+    previous: dict[int, Any] = {}
     if threading.current_thread() is threading.main_thread():
-        previous = signal.signal(signal.SIGTERM, interrupt)
+        previous = {signum: signal.signal(signum, interrupt) for signum in (signal.SIGTERM, signal.SIGINT)}
     try:
         yield
     finally:
-        if previous is not None:
-            signal.signal(signal.SIGTERM, previous)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
 def _read_config(path: Path) -> dict[str, Any]:
