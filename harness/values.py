@@ -203,8 +203,9 @@ def lua_equal(left: LuaValue, right: LuaValue) -> bool:
 def lua_repr(value: LuaValue, limit: int = 200) -> str:
     """Render a value the way a Lua programmer would read it.
 
-    Long strings are cut to ``limit`` bytes with their full length shown, so
-    a transcript of a 256 MiB receive stays readable.
+    Long strings are cut to about ``limit`` bytes, a head and a tail, with
+    their full length shown: a transcript of a 256 MiB receive stays
+    readable, and a wrong last byte (a missing CR, a bad tail) still shows.
     """
     if value is None:
         return "nil"
@@ -215,10 +216,11 @@ def lua_repr(value: LuaValue, limit: int = 200) -> str:
     if isinstance(value, float):
         return str(int(value)) if value.is_integer() and abs(value) < 2**53 else repr(value)
     if isinstance(value, bytes):
-        shown = value[:limit]
-        body = "".join(_escape_byte(b) for b in shown)
-        suffix = f'"...({len(value)} bytes)' if len(value) > limit else '"'
-        return f'"{body}{suffix}'
+        if len(value) <= limit:
+            return quote(value)
+        tail = limit // 4
+        shown = quote(value[:limit - tail]) + "..." + (quote(value[len(value) - tail:]) if tail else "")
+        return f"{shown} ({len(value)} bytes)"
     if isinstance(value, Handle):
         return f"<{value.kind} #{value.id}>"
     if isinstance(value, LuaFunction):
@@ -234,6 +236,55 @@ def lua_repr(value: LuaValue, limit: int = 200) -> str:
     return repr(value)
 
 
+def quote(data: bytes) -> str:
+    """A Lua string literal for ``data``, whole, read back by Lua as the same bytes."""
+    body = "".join(_escape_byte(byte, data[index + 1:index + 2]) for index, byte in enumerate(data))
+    return f'"{body}"'
+
+
+DIFFERENCE_CONTEXT = 16
+"""Bytes shown on each side of the first difference between two strings."""
+
+
+def first_difference(expected: bytes, actual: bytes) -> int | None:
+    """The offset of the first byte where two strings differ (the shorter one's length
+    if it is a prefix of the other), or None if they are equal."""
+    if expected == actual:
+        return None
+    return next((index for index, (a, b) in enumerate(zip(expected, actual, strict=False)) if a != b),
+                min(len(expected), len(actual)))
+
+
+def show_difference(expected: bytes, actual: bytes, context: int = DIFFERENCE_CONTEXT) -> str:
+    """Two strings that differ, shown around their first difference.
+
+    ``first difference at offset 97: expected ..."[\\`abc"..., got ..."[\\`ABC"...``,
+    with both lengths when they differ. Cutting each string on its own would
+    show two identical heads when the difference lies beyond them.
+    """
+    offset = first_difference(expected, actual)
+    if offset is None:
+        return "no difference"
+    start = max(0, offset - context)
+
+    def window(data: bytes) -> str:
+        end = min(len(data), offset + context)
+        return ("..." if start else "") + quote(data[start:end]) + ("..." if end < len(data) else "")
+
+    text = f"first difference at offset {offset}: expected {window(expected)}, got {window(actual)}"
+    if len(expected) != len(actual):
+        text += f" (expected {len(expected)} bytes, got {len(actual)})"
+    return text
+
+
+def long_difference(expected: LuaValue, actual: LuaValue, limit: int = 200) -> str | None:
+    """``show_difference`` for two different strings, either one too long to show whole
+    (above ``limit``); None when showing both values says it better."""
+    if not (isinstance(expected, bytes) and isinstance(actual, bytes)) or expected == actual:
+        return None
+    return show_difference(expected, actual) if max(len(expected), len(actual)) > limit else None
+
+
 def lua_repr_all(values: Iterable[LuaValue], limit: int = 200) -> str:
     """Render a return list as Lua would print it: comma separated."""
     rendered = [lua_repr(value, limit) for value in values]
@@ -244,9 +295,17 @@ _ESCAPES = {0x07: "\\a", 0x08: "\\b", 0x09: "\\t", 0x0A: "\\n", 0x0B: "\\v", 0x0
             0x22: '\\"', 0x5C: "\\\\"}
 
 
-def _escape_byte(byte: int) -> str:
+def _escape_byte(byte: int, following: bytes = b"") -> str:
+    """One byte inside a Lua string literal.
+
+    A decimal escape before a digit takes three digits, as Lua's ``%q``
+    does: ``"\\0"`` then ``"1"`` must read ``"\\0001"``, since Lua reads
+    ``"\\01"`` as the single byte 1.
+    """
     if byte in _ESCAPES:
         return _ESCAPES[byte]
     if 0x20 <= byte < 0x7F:
         return chr(byte)
+    if following.isdigit():
+        return f"\\{byte:03d}"
     return f"\\{byte}"
