@@ -233,14 +233,14 @@ def _callback_mismatch(outcome: CheckOutcome, callback: ScenarioCallback, env: E
             if len(record.calls) != len(expected):
                 return f"calls: expected {len(expected)} calls, there were {len(record.calls)}"
             for index, (matchers, args) in enumerate(zip(expected, record.calls, strict=True)):
-                ok, detail = match_returns(matchers, args, env)
+                ok, detail = match_returns(matchers, args, env, observed_as="called with")
                 if not ok:
                     return f"calls[{index}]: {detail}"
         elif key in ("first", "last"):
             args = record.first if key == "first" else record.last
             if args is None:
                 return f"{key}: expected a call with {describe_returns(expected, env)}, it was never called"
-            ok, detail = match_returns(expected, args, env)
+            ok, detail = match_returns(expected, args, env, observed_as="called with")
             if not ok:
                 return f"{key}: {detail}"
         elif key == "data":

@@ -16,7 +16,7 @@ from harness.adapters.base import Crashed, Outcome, Raised, Returned, TimedOut, 
 from harness.matching import describe
 from harness.scenario.matchers import match_raises, match_returns
 from harness.scenario.model import Env, ExpectedOutcome, Verdict
-from harness.values import lua_repr, lua_repr_all
+from harness.values import lua_repr, lua_repr_all, trim
 
 RETURNS_NORMALLY = "returns normally (any values)"
 
@@ -84,9 +84,12 @@ def _check(expected: ExpectedOutcome, outcome: Returned | Raised, duration: floa
             return False, f"raised {raised} instead of returning"
         ok, detail = match_raises(expected.raises, outcome.message, env)
     elif expected.raises is not None:
-        return False, "returned instead of raising"
+        values = trim(outcome.values)
+        returned = f"returned {lua_repr_all(values, 120)}" if values else "returned nothing"
+        return False, f"{returned} instead of raising"
     elif expected.returns is not None:
-        ok, detail = match_returns(expected.returns, outcome.values, env)
+        took = f"in {duration:.3f}s" if expected.within is not None else ""
+        ok, detail = match_returns(expected.returns, outcome.values, env, took=took)
     else:
         ok, detail = True, ""
     if not ok:

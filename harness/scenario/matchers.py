@@ -21,7 +21,18 @@ from typing import Any
 from harness.scenario.error_classes import ERROR_CLASSES
 from harness.scenario.model import Env, Matcher
 from harness.scenario.refs import iter_refs, lookup, resolve
-from harness.values import LuaKey, LuaTable, LuaValue, lua_equal, lua_repr, lua_type, text_to_bytes, trim
+from harness.values import (
+    LuaKey,
+    LuaTable,
+    LuaValue,
+    long_difference,
+    lua_equal,
+    lua_repr,
+    lua_repr_all,
+    lua_type,
+    text_to_bytes,
+    trim,
+)
 
 LUA_TYPES = ("nil", "boolean", "number", "string", "table", "socket", "function")
 DIGEST_ALGORITHMS = ("sha256", "sha1", "md5")
@@ -310,13 +321,19 @@ def _assign(values: list[LuaValue], matchers: list[Matcher], env: Env) -> bool:
 # -- outcome-level matching -------------------------------------------------
 
 
-def match_returns(matchers: Sequence[Matcher], values: Sequence[LuaValue], env: Env) -> tuple[bool, str]:
+def match_returns(matchers: Sequence[Matcher], values: Sequence[LuaValue], env: Env, *,
+                  observed_as: str = "returned", took: str = "") -> tuple[bool, str]:
     """Compare one outcome's ``returns`` with an observed return tuple.
 
     Trailing nils are dropped on both sides (a Lua caller cannot see them);
     a position present on one side only is compared against nil, so a
     trailing ``!any`` or ``!type nil`` still accepts a missing value. The
-    detail names the first position that differs.
+    detail names the first position that differs, then whichever whole list
+    holds more than that position: ``value 1: expected "x", got nil
+    (returned nil, "421 made up")``, since the rest of a result (an error
+    message) is often what explains it. ``observed_as`` names the observed
+    list ("called with" for a callback's arguments); ``took`` (e.g. "in
+    0.002s") follows it when the timing is part of what was expected.
     """
     expected = _trim_matchers(matchers)
     observed = trim(values)
@@ -324,9 +341,34 @@ def match_returns(matchers: Sequence[Matcher], values: Sequence[LuaValue], env: 
         matcher = expected[index] if index < len(expected) else Exact(None)
         value = observed[index] if index < len(observed) else None
         if not matcher.matches(value, env):
-            return False, (f"value {index + 1}: expected {matcher.describe(env)}, got {lua_repr(value)}"
-                           f" (expected {describe_returns(matchers, env)})")
+            wholes = []
+            if any(position != index for position in range(len(expected))):
+                wholes.append(f"expected {describe_returns(matchers, env)}")
+            if any(position != index for position in range(len(observed))):
+                wholes.append(f"{observed_as} {lua_repr_all(observed)}" + (f" {took}" if took else ""))
+            shown = f" ({'; '.join(wholes)})" if wholes else ""
+            return False, f"value {index + 1}: {value_mismatch(matcher, value, env)}{shown}"
     return True, ""
+
+
+def value_mismatch(matcher: Matcher, value: LuaValue, env: Env) -> str:
+    """``expected X, got Y`` for one value a matcher refused.
+
+    Two long strings (an exact one expected) are shown around their first
+    difference instead: each cut on its own, both may show the same head.
+    """
+    wanted: LuaValue = None
+    try:
+        if isinstance(matcher, Exact):
+            wanted = resolve(matcher.value, env)
+        elif isinstance(matcher, RefEquals):
+            wanted = lookup(matcher.name, env)
+    except LookupError:
+        wanted = None
+    difference = long_difference(wanted, value)
+    if difference is not None:
+        return difference
+    return f"expected {matcher.describe(env)}, got {lua_repr(value)}"
 
 
 def match_raises(matcher: Matcher, message: str, env: Env) -> tuple[bool, str]:

@@ -57,7 +57,14 @@ def test_raise_against_returns_only_and_return_against_raises_only():
     assert failed.verdict is Verdict.FAIL
     assert 'raised "invalid receive pattern" instead of returning' in failed.reason
     failed = judge(Returned((1,)), [raises(b"x")], 0, {})
-    assert failed.verdict is Verdict.FAIL and "returned instead of raising" in failed.reason
+    assert failed.verdict is Verdict.FAIL and "returned 1 instead of raising" in failed.reason
+    failed = judge(Returned((None, None)), [raises(b"x")], 0, {})
+    assert failed.reason.endswith(": returned nothing instead of raising")
+
+
+def test_a_mismatch_shows_the_time_when_the_outcome_had_a_window():
+    failed = judge(Returned((b"", b"timeout")), [returns(b"late", within=(0.15, 2.0))], 0.0004, {})
+    assert failed.reason.endswith('value 1: expected "late", got "" (returned "", "timeout" in 0.000s)')
 
 
 def test_several_outcomes_report_each_miss():

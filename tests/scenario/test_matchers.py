@@ -227,7 +227,40 @@ def test_match_returns_names_the_first_difference() -> None:
     expected = [Exact(b"ab"), Exact(None), Exact(b"timeout")]
     ok, detail = match_returns(expected, (b"a", None, b"timeout"), NO_ENV)
     assert not ok
-    assert detail == 'value 1: expected "ab", got "a" (expected "ab", nil, "timeout")'
+    assert detail == ('value 1: expected "ab", got "a" '
+                      '(expected "ab", nil, "timeout"; returned "a", nil, "timeout")')
+
+
+def test_match_returns_shows_the_whole_result_beyond_the_value_it_names() -> None:
+    # The error message after a nil is what explains it: "got nil" alone hid "421 made up".
+    ok, detail = match_returns([Exact(b"<html>manual</html>")], (None, b"421 made up"), NO_ENV)
+    assert not ok
+    assert detail == 'value 1: expected "<html>manual</html>", got nil (returned nil, "421 made up")'
+    ok, detail = match_returns([Exact(b"late")], (b"", b"timeout"), NO_ENV, took="in 0.000s")
+    assert detail == 'value 1: expected "late", got "" (returned "", "timeout" in 0.000s)'
+    ok, detail = match_returns([Exact(b"a"), Exact(b"b")], (b"x",), NO_ENV, observed_as="called with")
+    assert detail == 'value 1: expected "a", got "x" (expected "a", "b")'
+    ok, detail = match_returns([Exact(b"a")], (None, 7), NO_ENV, observed_as="called with")
+    assert detail.endswith("(called with nil, 7)")
+
+
+def test_match_returns_adds_nothing_when_the_named_value_is_all_there_is() -> None:
+    assert match_returns([Exact(b"x")], (b"X",), NO_ENV) == (False, 'value 1: expected "x", got "X"')
+    assert match_returns([Exact(b"x")], (), NO_ENV) == (False, 'value 1: expected "x", got nil')
+
+
+def test_match_returns_shows_two_long_strings_around_their_first_difference() -> None:
+    # Cut on their own, both showed the same first 200 bytes: the difference at 297 was invisible.
+    expected = bytes(range(256)) * 2
+    got = expected[:297] + b"Z" + expected[298:]
+    ok, detail = match_returns([Exact(expected)], (got,), NO_ENV)
+    assert not ok
+    assert detail.startswith("value 1: first difference at offset 297: expected ...")
+    assert detail.endswith('"...')
+    assert "'(Z*+" in detail and "bytes" not in detail  # same lengths: not repeated
+    ok, detail = match_returns([RefEquals("body")], (b"y" * 300,), {"body": b"y" * 301})
+    assert detail == 'value 1: first difference at offset 300: expected ..."yyyyyyyyyyyyyyyyy", ' \
+                     'got ..."yyyyyyyyyyyyyyyy" (expected 301 bytes, got 300)'
 
 
 def test_describe_returns_renders_the_list() -> None:
