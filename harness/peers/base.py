@@ -21,11 +21,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from harness.matching import describe, exact_bytes
 from harness.peers.sync import SyncBoard
 from harness.scenario.model import Env, PeerAction, PeerSpec, SourceLocation
 from harness.scenario.refs import UnresolvedRef, resolve
 from harness.transcript import Transcript
-from harness.values import LuaValue, lua_repr
+from harness.values import LuaValue, long_difference, lua_repr
 
 Action = Callable[[Mapping[str, Any]], None]
 
@@ -60,12 +61,15 @@ class PeerFailure:
     expected: str = ""
     received: str = ""
     at: float = 0.0
+    difference: str = ""  # two long strings shown around their first difference, if that was the failure
 
     @property
     def reason(self) -> str:
         where = f" ({self.location})" if self.location else ""
         text = f"peer {self.peer}: {self.op}{where}: {self.message}"
-        if self.expected or self.received:
+        if self.difference:
+            text += f": {self.difference}"
+        elif self.expected or self.received:
             text += f"; expected {self.expected or '-'}, received {self.received or '-'}"
         return text
 
@@ -77,11 +81,26 @@ class ScriptAborted(Exception):
 class PeerActionError(Exception):
     """Raised by an action to fail the peer with an expected/received pair."""
 
-    def __init__(self, message: str, expected: str = "", received: str = "") -> None:
+    def __init__(self, message: str, expected: str = "", received: str = "", difference: str = "") -> None:
         super().__init__(message)
         self.message = message
         self.expected = expected
         self.received = received
+        self.difference = difference
+
+
+def mismatch(message: str, expect: Any, data: bytes, env: Env) -> PeerActionError:
+    """The error for data a peer received that ``expect`` refused.
+
+    Against one exact string, two strings too long to show whole are
+    compared around their first difference: cut on their own (200 bytes
+    expected, 80 received) they showed the same head and no difference.
+    """
+    wanted = exact_bytes(expect, env)
+    if wanted is None:
+        return PeerActionError(message, expected=describe(expect, env), received=show(data))
+    difference = long_difference(wanted, data, TRANSCRIPT_LIMIT) or ""
+    return PeerActionError(message, expected=show(wanted), received=show(data), difference=difference)
 
 
 def show(data: bytes) -> str:
@@ -225,7 +244,7 @@ class ScriptedPeer:
                     self.note(f"script aborted at {action.op}")
                     return
                 except PeerActionError as error:
-                    self._fail(action, error.message, error.expected, error.received)
+                    self._fail(action, error.message, error.expected, error.received, error.difference)
                     return
                 except OSError as error:
                     self._fail(action, f"socket error: {error}")
@@ -237,11 +256,12 @@ class ScriptedPeer:
         finally:
             self._done.set()
 
-    def _fail(self, action: PeerAction, message: str, expected: str = "", received: str = "") -> None:
+    def _fail(self, action: PeerAction, message: str, expected: str = "", received: str = "",
+              difference: str = "") -> None:
         if self._stop.is_set():
             return  # torn down on purpose: errors from closed sockets mean nothing
         failure = PeerFailure(self.name, action.op, action.location, message, expected, received,
-                              at=self.context.transcript.elapsed())
+                              at=self.context.transcript.elapsed(), difference=difference)
         self.failures.append(failure)
         self.note(f"FAILED {failure.reason}")
         self.context.board.abort()

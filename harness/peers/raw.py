@@ -34,7 +34,16 @@ from typing import Any
 from harness import firewall
 from harness.matching import describe, match_value
 from harness.peers import raw_packets, raw_tcpstate
-from harness.peers.base import Action, PeerActionError, PeerContext, ScriptedPeer, as_host, as_port, show
+from harness.peers.base import (
+    Action,
+    PeerActionError,
+    PeerContext,
+    ScriptedPeer,
+    as_host,
+    as_port,
+    mismatch,
+    show,
+)
 from harness.peers.raw_sniff import Address, Connection, FlowTable, LoopbackSniffer, Segment
 from harness.scenario.model import PeerSpec
 
@@ -213,8 +222,7 @@ class RawPeer(ScriptedPeer):
         env = self.context.env
         expect = params.get("expect")
         if expect is not None and not match_value(expect, data, env):
-            raise PeerActionError("received datagram does not match", expected=describe(expect, env),
-                                  received=show(data))
+            raise mismatch("received datagram does not match", expect, data, env)
         from_port = params.get("from-port")
         if from_port is not None and not match_value(from_port, address[1], env):
             raise PeerActionError("datagram from the wrong port", expected=describe(from_port, env),

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from harness.matching import describe, exact_bytes, match_value
-from harness.peers.base import Action, PeerActionError, ScriptedPeer, show
+from harness.peers.base import Action, PeerActionError, ScriptedPeer, mismatch, show
 
 _SHUTDOWN_HOW = {"write": socket.SHUT_WR, "read": socket.SHUT_RD, "both": socket.SHUT_RDWR}
 _CHUNK = 65536
@@ -153,13 +153,13 @@ class StreamActions:
             count = len(exact)
         count = int(self.peer.value(count))
         timeout = self.peer.context.timeout(params.get("timeout"))
-        data = self._read(count, timeout)
+        data = self._read(count, timeout, expect)
         self.peer.note(f"received {show(data)}")
         self._check(expect, data)
 
     def recv_until_close(self, params: Mapping[str, Any]) -> None:
         timeout = self.peer.context.timeout(params.get("timeout"))
-        data = self._read(None, timeout)
+        data = self._read(None, timeout, params.get("expect"))
         self.peer.note(f"received {show(data)} then end of stream")
         self._check(params.get("expect"), data)
 
@@ -202,9 +202,14 @@ class StreamActions:
         conn.close()
         self.peer.note("reset the connection (RST)")
 
-    def _read(self, count: int | None, timeout: float) -> bytes:
-        """Read ``count`` bytes, or to end of stream when ``count`` is None."""
+    def _read(self, count: int | None, timeout: float, expect: Any = None) -> bytes:
+        """Read ``count`` bytes, or to end of stream when ``count`` is None.
+
+        A read cut short names what ``expect`` wanted beside what came: "end
+        of stream after 4 of 13 bytes" alone does not say which 13.
+        """
         conn = self._conn()
+        expected = "" if expect is None else describe(expect, self.peer.context.env)
         deadline = time.monotonic() + timeout
         buffer = bytearray()
         wanted = "end of stream" if count is None else f"{count} bytes"
@@ -212,7 +217,7 @@ class StreamActions:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise PeerActionError(f"timed out after {timeout:g}s waiting for {wanted}",
-                                      received=show(bytes(buffer)))
+                                      expected=expected, received=show(bytes(buffer)))
             conn.settimeout(remaining)
             try:
                 chunk = conn.recv(_CHUNK if count is None else count - len(buffer))
@@ -222,18 +227,17 @@ class StreamActions:
                 if error.errno != errno.ECONNRESET:
                     raise
                 raise PeerActionError(f"connection reset by the candidate while waiting for {wanted}",
-                                      received=show(bytes(buffer))) from None
+                                      expected=expected, received=show(bytes(buffer))) from None
             if not chunk:
                 if count is None:
                     break
                 raise PeerActionError(f"end of stream after {len(buffer)} of {count} bytes",
-                                      received=show(bytes(buffer)))
+                                      expected=expected, received=show(bytes(buffer)))
             buffer += chunk
         return bytes(buffer)
 
     def _check(self, expect: Any, data: bytes) -> None:
         env = self.peer.context.env
         if expect is not None and not match_value(expect, data, env):
-            raise PeerActionError("received data does not match", expected=describe(expect, env),
-                                  received=show(data))
+            raise mismatch("received data does not match", expect, data, env)
 

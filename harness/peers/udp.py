@@ -19,6 +19,7 @@ from harness.peers.base import (
     as_host,
     as_port,
     family_for,
+    mismatch,
     show,
 )
 from harness.peers.udp_batch import DatagramSender
@@ -114,8 +115,7 @@ class UdpPeer(ScriptedPeer):
         env = self.context.env
         expect = params.get("expect")
         if expect is not None and not match_value(expect, data, env):
-            raise PeerActionError("received datagram does not match", expected=describe(expect, env),
-                                  received=show(data))
+            raise mismatch("received datagram does not match", expect, data, env)
         from_port = params.get("from-port")
         if from_port is not None and not match_value(from_port, address[1], env):
             raise PeerActionError("datagram from the wrong port", expected=describe(from_port, env),

@@ -101,6 +101,31 @@ def test_recv_with_count_and_the_stream_ending_early(start_peers, sockets):
     assert failure.received == '"abc"'
 
 
+def test_a_stream_ending_early_names_what_was_expected(start_peers, sockets):
+    # "expected -, received "one "" did not say the peer waited for "one two three".
+    group = start_peers(peer("srv", "tcp-server", act("accept"), act("recv", expect=Exact(b"one two three"))))
+    client = connect_to(group, sockets)
+    client.sendall(b"one ")
+    client.shutdown(socket.SHUT_WR)
+    finished(group)
+    (failure,) = group.failures()
+    assert failure.reason.endswith(
+        'end of stream after 4 of 13 bytes; expected "one two three", received "one "')
+
+
+def test_long_data_that_differs_is_shown_around_the_first_difference(start_peers, sockets):
+    # Expected cut at 200 bytes, received at 80: both showed the same head, the difference was at 97.
+    every = bytes(range(256))
+    group = start_peers(peer("srv", "tcp-server", act("accept"), act("recv", expect=Exact(every))))
+    client = connect_to(group, sockets)
+    client.sendall(every.upper())
+    finished(group)
+    (failure,) = group.failures()
+    assert "received data does not match: first difference at offset 97: expected ..." in failure.reason
+    assert '`ABCDEFGHIJKLMNOP"...' in failure.reason
+    assert failure.expected.endswith('(256 bytes)') and failure.received.endswith('(256 bytes)')
+
+
 def test_recv_times_out_instead_of_hanging(start_peers, sockets):
     group = start_peers(peer("srv", "tcp-server", act("accept"), act("recv", count=1, timeout=0.2)))
     connect_to(group, sockets)
