@@ -31,6 +31,7 @@ class Judgement:
     expected: tuple[str, ...] = ()
     actual: str = ""
     at: float = 0.0  # transcript time at which it was decided
+    started: float | None = None  # transcript time at which the deciding call began (call steps only)
     stops: bool = False  # the matched outcome ends the scenario (``stop: true``)
 
 

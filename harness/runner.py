@@ -191,13 +191,27 @@ class ScenarioRun:
         return Judgement(Verdict.FAIL, reason, step=where, at=self.transcript.elapsed())
 
     def _with_peer_failures(self, judgement: Judgement) -> Judgement:
-        """A peer failure decides the verdict unless the candidate crashed or failed earlier."""
+        """A peer failure decides the verdict unless the candidate crashed or failed earlier.
+
+        A call that FAILed while (or just after) a peer failed keeps the
+        lead: the peer usually failed because of what that call did (a send
+        on a socket that should have been closed reaches a peer expecting
+        the close), so the call's own mismatch comes first and the peer's
+        follows it. A call that timed out instead gives the lead to a peer
+        that failed during it: the timeout only followed from the peer
+        stopping. The verdict is FAIL either way.
+        """
         assert self.peers is not None
         failures = self.peers.failures()
         if not failures:
             return judgement
         first = failures[0]
-        if judgement.verdict is Verdict.CRASH or (judgement.verdict.is_failure and judgement.at < first.at):
+        if judgement.verdict is Verdict.CRASH:
+            return judgement
+        during = judgement.started is not None and first.at >= judgement.started
+        if judgement.verdict is Verdict.FAIL and during:
+            return replace(judgement, reason=f"{judgement.reason}; meanwhile {first.reason}")
+        if judgement.verdict.is_failure and judgement.at < first.at:
             return judgement
         expected = (first.expected,) if first.expected else ()
         return Judgement(Verdict.FAIL, first.reason, str(first.location or ""), expected, first.received,

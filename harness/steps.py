@@ -184,6 +184,7 @@ class StepRunner:
         deadline = (step.deadline if step.deadline is not None else self.default_deadline) * self.time_scale
         call = Call(step.function, args, "method" if step.style == "method" else "global", target, deadline)
         text = call_text(step, args)
+        began = self.transcript.elapsed()
         started = time.monotonic()
         outcome = self.adapter.call(call)
         duration = time.monotonic() - started
@@ -192,7 +193,7 @@ class StepRunner:
         if isinstance(outcome, Returned):
             self._save(step, outcome.values)
         if judgement.verdict is not Verdict.PASS:
-            return self._decided(judgement, step.location, prefix=text)
+            return self._decided(judgement, step.location, prefix=text, started=began)
         return judgement
 
     def _target(self, step: CallStep) -> Handle | Judgement | None:
@@ -223,8 +224,9 @@ class StepRunner:
             line = f"{text} -> {describe_observed(outcome, duration)}"
         self.transcript.record("candidate", line)
 
-    def _decided(self, judgement: Judgement, location: SourceLocation | None, prefix: str = "") -> Judgement:
+    def _decided(self, judgement: Judgement, location: SourceLocation | None, prefix: str = "",
+                 started: float | None = None) -> Judgement:
         reason = f"{prefix}: {judgement.reason}" if prefix and judgement.reason else judgement.reason
         return Judgement(judgement.verdict, reason, _where(location), judgement.expected, judgement.actual,
-                         at=self.transcript.elapsed(), stops=judgement.stops)
+                         at=self.transcript.elapsed(), stops=judgement.stops, started=started)
 

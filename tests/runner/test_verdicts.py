@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import socket
+import time
 from collections.abc import Callable
 
 import pytest
@@ -394,6 +395,28 @@ def test_a_peer_that_fails_during_a_step_whose_outcome_stops_the_scenario_still_
     assert result.verdict is Verdict.FAIL, result.reason
     assert result.reason.startswith(f"peer srv: recv ({FILE}:21)")
     assert len(candidate.adapter.calls) == 1
+
+
+def test_a_call_that_failed_while_a_peer_failed_is_named_first_and_the_peer_beside_it():
+    # send on a socket that close left open: the data reaches a peer expecting the close. The
+    # reason was the peer's alone and hid the call that should have raised.
+    def send_anyway(call: Call) -> Outcome:
+        host, port = call.args[:2]
+        with socket.create_connection((host.decode(), port), timeout=5) as conn:
+            conn.sendall(b"x")
+            time.sleep(0.3)  # the peer sees the data, and fails, while the call runs
+        return Returned((None, 1))
+
+    candidate = ScriptedCandidate(send_anyway)
+    result = run_scenario(scenario(
+        call("send", Ref("srv.host"), Ref("srv.port"), line=3, expect=[raises(b"closed")]),
+        peers=[peer("srv", "tcp-server", act("accept", line=20), act("expect-close", line=21))],
+    ), candidate.spec, FAST)
+    assert result.verdict is Verdict.FAIL
+    assert result.step == f"{FILE}:3"
+    assert result.reason.startswith("send(")
+    assert "returned nil, 1 instead of raising; meanwhile peer srv: expect-close" in result.reason
+    assert result.reason.endswith('data instead of a close; expected end of stream, received "x"')
 
 
 class _PeerFailsAfterTheSteps(ScenarioRun):
