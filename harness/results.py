@@ -163,11 +163,28 @@ def localize(record: dict[str, Any], root: Path) -> dict[str, Any]:
     """``location`` and ``step`` relative to the scenario root, as pytest's node ids are.
 
     Shared by ``lsconform run`` and ``lsconform bench``, so that both write
-    ``tcp/receive.yaml:17`` rather than one of them an absolute path.
+    ``tcp/receive.yaml:17`` rather than one of them an absolute path. The
+    scenario file's locations quoted inside texts too (a peer's
+    ``recv (tcp/send.yaml:40)`` in the reason, the transcript's ``FAILED``
+    line), so that a reason names its lines as the ``step`` field does.
     """
+    location = str(record.get("location") or "")
     for key in ("location", "step"):
         if record.get(key):
             record[key] = relative_place(record[key], root)
+    absolute = location.rpartition(":")[0]
+    relative = str(record.get("location") or "").rpartition(":")[0]
+    if absolute and relative and absolute != relative:
+        def local(text: str) -> str:
+            return text.replace(f"{absolute}:", f"{relative}:")
+
+        for key in ("reason", "actual"):
+            if isinstance(record.get(key), str):
+                record[key] = local(record[key])
+        if isinstance(record.get("expected"), list):
+            record["expected"] = [local(text) for text in record["expected"]]
+        for entry in record.get("transcript") or ():
+            entry["text"] = local(entry["text"])
     return record
 
 
