@@ -183,7 +183,10 @@ def _list_mismatch(key: str, expected: tuple[Matcher, ...], observed: list[LuaTa
     same = min(len(expected), len(observed))
     if len(observed) > same:
         return f"{counts}; the first {same} match, then came {lua_repr(observed[same], 120)}"
-    return f"{counts}; the first {same} match, then nothing came"
+    missing = expected[same].describe(env)
+    more = len(expected) - same - 1
+    return f"{counts}; the first {same} match, then nothing came: missing {missing}" + \
+        (f" and {more} more" if more else "")
 
 
 def _wanted_counts(outcome: CheckOutcome, main: str | None) -> dict[str, int]:

@@ -184,11 +184,15 @@ def test_a_record_count_mismatch_also_names_the_first_difference() -> None:
 
         differs = judge(verbs(b"USER", b"PASS", b"QUIT"))
         extra = judge(verbs(b"USER", b"PASS", b"CWD"))
+        short = inspector(server, window=0.3).judge(verbs(b"USER", b"PASS", b"CWD", b"QUIT", b"NOOP", b"X"))
     counts = "check web: commands: expected 3, received 4"
     assert differs.reason == (f'{counts}; the first difference: commands[2]: '
                               'expected a command with verb "QUIT", got "CWD pub\\r\\n"')
     assert extra.reason.startswith(f"{counts}; the first 3 match, then came {{")
     assert '"QUIT"' in extra.reason
+    # "then nothing came" did not say what was missing (a QUIT never sent)
+    assert short.reason == ("check web: commands: expected 6, received 4; the first 4 match, "
+                            'then nothing came: missing a command with verb "NOOP" and 1 more')
 
 
 def test_content_kept_as_digest_only_is_matched_by_length_and_sha256() -> None:
