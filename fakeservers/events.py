@@ -11,7 +11,10 @@ that a scenario can check them and a report can print them:
 * ``Reply``: bytes the server sent (for large bodies: the first
   ``REPLY_KEEP`` bytes and the full ``size``);
 * ``Note``: anything else worth knowing (a delay started, a stall, a
-  data connection mode, a body summarised by its digest).
+  data connection mode, a body summarised by its digest); a ``warning``
+  note says the client did something the configuration did not foresee
+  (a request no route answers, a malformed request), which a failure's
+  reason repeats.
 
 Connections are numbered from 1 in the order they were accepted, so a test
 can say "the second connection sent ...". Times are seconds since the
@@ -106,6 +109,7 @@ class Reply(Event):
 @dataclass(frozen=True)
 class Note(Event):
     text: str
+    warning: bool = False  # the client did something the configuration did not foresee
 
     def describe(self) -> str:
         return f"#{self.connection} {self.text}"
@@ -158,8 +162,8 @@ class WireTranscript:
         self._add(Reply(self._now(), connection, bytes(data[:REPLY_KEEP]),
                         len(data) if size is None else size, channel))
 
-    def note(self, connection: int, text: str) -> None:
-        self._add(Note(self._now(), connection, text))
+    def note(self, connection: int, text: str, warning: bool = False) -> None:
+        self._add(Note(self._now(), connection, text, warning))
 
     # -- reading ------------------------------------------------------------
 

@@ -43,6 +43,9 @@ from harness.steps import ScenarioError, StepRunner
 from harness.transcript import Transcript
 from harness.values import LuaValue, lua_repr
 
+MAX_WARNINGS = 3
+"""Fake-server warnings repeated in one reason; the transcript has them all."""
+
 
 @dataclass(frozen=True)
 class RunOptions:
@@ -154,7 +157,7 @@ class ScenarioRun:
                                 default_deadline=self.options.default_deadline,
                                 peer_failed=lambda: bool(self.peers and self.peers.failures()),
                                 inspector=inspector)
-        judgement = self.run_steps()
+        judgement = self._with_server_warnings(self.run_steps())
         # Steps an outcome cut short may be what the peers were waiting for: they are not awaited.
         if judgement.verdict in ACCEPTABLE_ORDER and not self.steps.stopped_at:
             judgement = self._await_peers(judgement)
@@ -189,6 +192,19 @@ class ScenarioRun:
             doing = f"still at {action.op}" + (f" ({where})" if where else "")
         reason = f"peer {peer.name} did not finish its script within {window:g}s: {doing}"
         return Judgement(Verdict.FAIL, reason, step=where, at=self.transcript.elapsed())
+
+    def _with_server_warnings(self, judgement: Judgement) -> Judgement:
+        """A call that FAILed names what a fake server warned of during it ("no route for get
+        /index.html"): the server's 404 alone does not say the request was not the expected one."""
+        assert self.peers is not None
+        if judgement.verdict is not Verdict.FAIL or judgement.started is None:
+            return judgement
+        warnings = list(dict.fromkeys(self.peers.server_warnings(judgement.started, judgement.at)))
+        if not warnings:
+            return judgement
+        shown = warnings[:MAX_WARNINGS] + ([f"{len(warnings) - MAX_WARNINGS} more"]
+                                           if len(warnings) > MAX_WARNINGS else [])
+        return replace(judgement, reason=f"{judgement.reason}; " + "; ".join(shown))
 
     def _with_peer_failures(self, judgement: Judgement) -> Judgement:
         """A peer failure decides the verdict unless the candidate crashed or failed earlier.

@@ -98,7 +98,7 @@ class Exchange:
         except OSError:
             by = "stop" if self.stopping.is_set() else "client"
         except Exception as error:  # a bug here: leave a trace in the transcript, then let it surface
-            self.transcript.note(self.connection, f"internal error: {error!r}")
+            self.transcript.note(self.connection, f"internal error: {error!r}", warning=True)
             by = "server"
             raise
         finally:
@@ -193,13 +193,13 @@ class Exchange:
                       "request_line": head.request_line, "header_lines": head.header_lines,
                       "headers": dict(head.headers)}
         self.record(HttpRequest(self.connection, raw=buffer, error=message, **fields))
-        self.transcript.note(self.connection, f"malformed request: {message}")
+        self.transcript.note(self.connection, f"malformed request: {message}", warning=True)
         return simple_response(400, BAD_REQUEST_BODY, "GET", f"400: {message}")
 
     # -- response -------------------------------------------------------------
 
     def _send(self, plan: ResponsePlan) -> None:
-        self.transcript.note(self.connection, plan.summary)
+        self.transcript.note(self.connection, plan.summary, warning=plan.warning)
         if plan.delay:
             self.transcript.note(self.connection, f"delaying the response {plan.delay:g}s")
             if self.stopping.wait(plan.delay):

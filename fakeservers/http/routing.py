@@ -40,6 +40,7 @@ class ResponsePlan:
     stall: bool | int = False  # True: after the head; N: after N body bytes (before framing)
     raw: bytes | None = None  # sent instead of head and body
     summary: str = ""
+    warning: bool = False  # the request matched nothing configured: the summary is a warning note
 
     def body_frames(self) -> Iterator[bytes]:
         """The body as it goes on the wire (chunk framing included)."""
@@ -62,7 +63,8 @@ def plan_response(config: HttpConfig, head: RequestHead, request_body: bytes | N
     """The response to a well-formed request; ``request_body`` is only needed by echo routes."""
     route = config.route_for(head.method, head.target)
     if route is None:
-        return simple_response(404, NOT_FOUND_BODY, head.method, f"no route for {head.method} {head.target}")
+        return simple_response(404, NOT_FOUND_BODY, head.method, f"no route for {head.method} {head.target}",
+                               warning=True)
     if route.raw is not None:
         return ResponsePlan(head=b"", body=Payload.of(b""), delay=route.delay, stall=route.stall,
                             raw=route.raw, summary=f"route {route.path}: {len(route.raw)} raw bytes")
@@ -104,9 +106,9 @@ def _route_response(route: Route, method: str, body: Payload, host: str, port: i
 
 
 def simple_response(status: int, body: bytes, method: str, summary: str, extra: tuple[bytes, ...] = (),
-                    reason: str | None = None) -> ResponsePlan:
+                    reason: str | None = None, warning: bool = False) -> ResponsePlan:
     """A small fixed response with Content-Length (404, 400, the 401 challenge)."""
     first = status_line("HTTP/1.1", status, reason if reason is not None else standard_reason(status))
     headers = [*extra, b"Content-Type: text/plain", b"Content-Length: %d" % len(body), b"Connection: close"]
     payload = Payload.of(b"" if method == "HEAD" else body)
-    return ResponsePlan(head=render_head(first, headers), body=payload, summary=summary)
+    return ResponsePlan(head=render_head(first, headers), body=payload, summary=summary, warning=warning)

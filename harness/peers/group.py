@@ -78,6 +78,11 @@ class PeerGroup:
         for peer in self.peers:
             peer.start()
 
+    def server_warnings(self, since: float, until: float) -> list[str]:
+        """``server web: no route for get /x``: the fake servers' warning notes between two times."""
+        return [f"server {peer.name}: {text}" for peer in self.peers if isinstance(peer, FakeServerPeer)
+                for at, text in list(peer.warnings) if since <= at <= until]
+
     def failures(self) -> list[PeerFailure]:
         """Every failure so far, earliest first."""
         found = [failure for peer in self.peers for failure in peer.failures]

@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from fakeservers import FakeServer, ServerStopError, from_config
-from fakeservers.events import Event
+from fakeservers.events import Event, Note
 from harness.peers.base import PeerContext, PeerFailure, ScriptedPeer
 from harness.scenario.model import PeerSpec, Ref, Template
 from harness.scenario.refs import resolve
@@ -52,6 +52,7 @@ class FakeServerPeer(ScriptedPeer):
         super().__init__(spec, context)
         self.server: FakeServer | None = None
         self._forwarded = 0
+        self.warnings: list[tuple[float, str]] = []  # (scenario transcript time, text) of warning notes
 
     def setup(self, known: Mapping[str, LuaValue] | None = None) -> None:
         """Configure and start the server; ``known`` holds the addresses of earlier peers."""
@@ -88,6 +89,8 @@ class FakeServerPeer(ScriptedPeer):
 
     def _forward(self, event: Event) -> None:
         """Copy a server event into the scenario transcript (from the server's thread)."""
+        if isinstance(event, Note) and event.warning:
+            self.warnings.append((self.context.transcript.elapsed(), event.text))
         self._forwarded += 1
         if self._forwarded <= FORWARDED_EVENTS:
             self.note(event.describe())

@@ -121,6 +121,19 @@ def test_basic_auth_challenge(start: Start) -> None:
     assert server.received[2].headers["authorization"] == right
 
 
+def test_a_request_nothing_answers_is_a_warning_note(start: Start) -> None:
+    # A failing call's reason repeats warning notes: "no route" and "malformed request", not routine ones.
+    server = start("http", {"routes": [{"path": "/a", "body": "a"}]})
+    assert _get(server, "/a")[0].status == 200
+    assert _get(server, "/b")[0].status == 404
+    http_exchange(server.host, server.port, b"NONSENSE\r\n\r\n")
+    server.transcript.wait_for(lambda event: isinstance(event, Closed) and event.connection == 3, TIMEOUT)
+    warnings = [event.text for event in server.transcript.events(Note) if event.warning]
+    assert warnings[0] == "no route for GET /b"
+    assert warnings[1].startswith("malformed request: ")
+    assert len(warnings) == 2
+
+
 def test_delay_before_the_response(start: Start) -> None:
     server = start("http", {"routes": [{"path": "/slow", "delay": 0.3, "body": "late"}]})
     began = time.monotonic()

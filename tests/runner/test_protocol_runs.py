@@ -92,6 +92,24 @@ def test_check_mismatch_fails_at_the_check_step(tmp_path: Path) -> None:
     assert any(entry.source == "peer:web" and "GET /index.html" in entry.text for entry in result.transcript)
 
 
+def test_a_failing_call_repeats_what_the_fake_server_warned_of_during_it(tmp_path: Path) -> None:
+    # The server's "no route for GET /other.html" was only in the transcript; the reason said
+    # "got "404 Not Found\n"" and no more.
+    scenario = load(tmp_path, """\
+    peers:
+      web:
+        kind: http-server
+        options: {routes: [{path: /index.html, body: "hello"}]}
+    steps:
+    - call: http_get
+      args: [!fmt "http://{web.host}:{web.port}/other.html"]
+      expect: {returns: ["hello"]}
+    """)
+    result = run(scenario)
+    assert result.verdict is Verdict.FAIL
+    assert result.reason.endswith("; server web: no route for GET /other.html")
+
+
 def test_receive_callback_abort_ends_the_transfer_with_its_message(tmp_path: Path) -> None:
     scenario = load(tmp_path, """\
     peers:
