@@ -4,8 +4,9 @@ Before a scenario the runner takes a ``Snapshot`` of the process's open file
 descriptors (sockets only, by default), its live threads and its child
 processes; after teardown ``find_leaks`` compares. Anything new that is
 still there once threads were given a bounded join window (and children a
-bounded wait) is a leak, described well enough to find: the socket's
-addresses, the thread's name, the child's command line.
+bounded wait) is a leak, described well enough to find: the socket's kind
+and addresses (and, through ``SocketOwners``, the handle of the call it
+came with), the thread's name, the child's command line.
 
 Everything is per process (``/proc/self``, this interpreter's threads), so
 pytest-xdist workers never see each other's resources. Threads that were
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import socket
 import threading
 import time
 import weakref
@@ -88,7 +90,32 @@ def snapshot(sockets_only: bool = True) -> Snapshot:
     )
 
 
-def find_leaks(before: Snapshot, grace: float = 1.0) -> list[str]:
+class SocketOwners:
+    """Which candidate call each new socket descriptor appeared during.
+
+    ``call_ended`` is told after every candidate call, with the handles the
+    call returned; a socket that appeared since the previous call is put
+    down to those handles (or to none). A leaked socket can then be named
+    as the scenario knows it, ``<udp #1>``, which a bare ``fd 14`` is not.
+    It is an attribution by time, worded as one: for an in-process
+    candidate, whose sockets are this process's, it is exact unless the
+    candidate opens sockets in the background.
+    """
+
+    def __init__(self) -> None:
+        self._seen = {target for _, target in _open_fds(True)}
+        self.owners: dict[str, str] = {}  # "socket:[inode]" -> the handles: a dup keeps the inode
+
+    def call_ended(self, returned: str) -> None:
+        """After a call; ``returned`` names the handles it returned ("" if none)."""
+        now = {target for _, target in _open_fds(True)}
+        if returned:
+            for target in now - self._seen:
+                self.owners[target] = returned
+        self._seen |= now
+
+
+def find_leaks(before: Snapshot, grace: float = 1.0, owners: SocketOwners | None = None) -> list[str]:
     """Describe everything opened since ``before`` that is still open.
 
     New threads get a join window and new children a wait, both within one
@@ -98,7 +125,7 @@ def find_leaks(before: Snapshot, grace: float = 1.0) -> list[str]:
     deadline = time.monotonic() + grace
     leaks = _thread_leaks(before, deadline)
     leaks += _child_leaks(before, deadline)
-    leaks += _fd_leaks(before)
+    leaks += _fd_leaks(before, owners)
     return leaks
 
 
@@ -149,12 +176,45 @@ def _child_leaks(before: Snapshot, deadline: float) -> list[str]:
     return leaks
 
 
-def _fd_leaks(before: Snapshot) -> list[str]:
+def _fd_leaks(before: Snapshot, owners: SocketOwners | None = None) -> list[str]:
     new = sorted(_open_fds(before.sockets_only) - before.fds)
     if not new:
         return []
     details = _socket_details()
-    return [f"fd {fd} ({details.get(fd) or target}) still open" for fd, target in new]
+    found = []
+    for fd, target in new:
+        shown = details.get(fd) or _unlisted_socket(fd, target) or target
+        owner = owners.owners.get(target) if owners is not None else None
+        if owner:
+            shown += f", opened with {owner}"
+        found.append(f"fd {fd} ({shown}) still open")
+    return found
+
+
+_KINDS = {socket.SOCK_STREAM: "tcp", socket.SOCK_DGRAM: "udp"}
+
+
+def _unlisted_socket(fd: int, target: str) -> str | None:
+    """"udp socket, not bound" for a socket psutil does not list (never bound, so in no table).
+
+    Asked of a duplicate of the descriptor, closed at once: the leaked one is left as it is.
+    """
+    if not target.startswith("socket:"):
+        return None
+    try:
+        sock = socket.socket(fileno=os.dup(fd))
+    except OSError:
+        return None
+    with sock:
+        kind = _KINDS.get(sock.type, sock.type.name.lower())
+        family = {socket.AF_INET: "", socket.AF_INET6: " (IPv6)"}.get(sock.family, f" ({sock.family.name})")
+        try:
+            address = sock.getsockname()
+        except OSError:
+            address = None
+    bound = isinstance(address, tuple) and len(address) >= 2 and address[1] != 0
+    where = _address(address[:2]) if bound else "not bound"
+    return f"{kind}{family} socket, {where}"
 
 
 def _socket_details() -> dict[int, str]:

@@ -121,6 +121,7 @@ class ScenarioRun:
         self.adapter: Adapter | None = None
         self.steps: StepRunner | None = None
         self.callbacks = CallbackSet(scenario.callbacks, self.transcript)
+        self.sockets = leaks.SocketOwners()
 
     def execute(self) -> ScenarioResult:
         before = leaks.snapshot()
@@ -135,11 +136,13 @@ class ScenarioRun:
             teardown_errors = self._teardown()
         if teardown_errors and judgement.verdict in ACCEPTABLE_ORDER:
             judgement = Judgement(Verdict.CRASH, "teardown failed: " + "; ".join(teardown_errors))
-        leaked = tuple(leaks.find_leaks(before, self.options.leak_grace))
+        leaked = tuple(leaks.find_leaks(before, self.options.leak_grace, self.sockets))
         for leak in leaked:
             self.transcript.record("harness", f"leak: {leak}")
         if leaked and judgement.verdict in ACCEPTABLE_ORDER:
-            judgement = replace(judgement, verdict=Verdict.FAIL, reason="leaked: " + "; ".join(leaked))
+            # No step is to blame: an acceptable step's expected/actual would read as the cause.
+            reason = "steps acceptable, but afterwards leaked: " + "; ".join(leaked)
+            judgement = Judgement(Verdict.FAIL, reason, at=self.transcript.elapsed())
         return self._result(judgement, leaked)
 
     def _run(self) -> Judgement:
@@ -152,11 +155,12 @@ class ScenarioRun:
         info = self.adapter.info
         self.transcript.record("harness", f"candidate {info.name} {info.version}")
         window = self.options.default_deadline * scale
+        self.sockets = leaks.SocketOwners()  # the peers' sockets are open by now: not the candidate's
         inspector = Inspector(self.peers.servers(), self.callbacks, self.env, self.transcript, window)
         self.steps = StepRunner(self.adapter, self.env, self.board, self.transcript, time_scale=scale,
                                 default_deadline=self.options.default_deadline,
                                 peer_failed=lambda: bool(self.peers and self.peers.failures()),
-                                inspector=inspector)
+                                inspector=inspector, call_ended=self.sockets.call_ended)
         judgement = self._with_server_warnings(self.run_steps())
         # Steps an outcome cut short may be what the peers were waiting for: they are not awaited.
         if judgement.verdict in ACCEPTABLE_ORDER and not self.steps.stopped_at:

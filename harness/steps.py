@@ -102,6 +102,7 @@ class StepRunner:
         default_deadline: float,
         peer_failed: Callable[[], bool] = lambda: False,
         inspector: CheckJudge | None = None,
+        call_ended: Callable[[str], None] = lambda returned: None,
     ) -> None:
         self.adapter = adapter
         self.env = env
@@ -111,6 +112,7 @@ class StepRunner:
         self.default_deadline = default_deadline
         self.peer_failed = peer_failed
         self.inspector = inspector
+        self.call_ended = call_ended  # told the handles each call returned ("" if none), after it
         self.handles: dict[int, Handle] = {}
         self.stopped_at = ""  # "path:line" of the outcome that ended the scenario early, if one did
 
@@ -189,6 +191,8 @@ class StepRunner:
         outcome = self.adapter.call(call)
         duration = time.monotonic() - started
         self._record(text, outcome, duration)
+        returned = handles_in(outcome.values) if isinstance(outcome, Returned) else []
+        self.call_ended(", ".join(lua_repr(handle) for handle in returned))
         judgement = judge(outcome, step.expect, duration, self.env, self.time_scale)
         if isinstance(outcome, Returned):
             self._save(step, outcome.values)
