@@ -278,6 +278,10 @@ class CallbackSet:
     def __getitem__(self, name: str) -> ScenarioCallback:
         return self.callbacks[name]
 
+    def called_summaries(self) -> list[str]:
+        """``source: 3 calls, 10 bytes served of 22 announced`` for each callback called so far."""
+        return [callback.summary() for callback in self.callbacks.values() if callback.record.count]
+
     def summarize(self) -> None:
         """One transcript line per callback whose calls were not all shown."""
         for callback in self.callbacks.values():

@@ -161,7 +161,7 @@ class ScenarioRun:
                                 default_deadline=self.options.default_deadline,
                                 peer_failed=lambda: bool(self.peers and self.peers.failures()),
                                 inspector=inspector, call_ended=self.sockets.call_ended)
-        judgement = self._with_server_warnings(self.run_steps())
+        judgement = self._with_callback_counts(self._with_server_warnings(self.run_steps()))
         # Steps an outcome cut short may be what the peers were waiting for: they are not awaited.
         if judgement.verdict in ACCEPTABLE_ORDER and not self.steps.stopped_at:
             judgement = self._await_peers(judgement)
@@ -209,6 +209,19 @@ class ScenarioRun:
         shown = warnings[:MAX_WARNINGS] + ([f"{len(warnings) - MAX_WARNINGS} more"]
                                            if len(warnings) > MAX_WARNINGS else [])
         return replace(judgement, reason=f"{judgement.reason}; " + "; ".join(shown))
+
+    def _with_callback_counts(self, judgement: Judgement) -> Judgement:
+        """A call that timed out says how far its callbacks got ("source: 102169 calls, 2247718
+        bytes served of 22 announced"): "no answer within 5s" alone hides a candidate that kept
+        calling a source past its end."""
+        if judgement.verdict is not Verdict.TIMEOUT or judgement.started is None:
+            return judgement
+        called = self.callbacks.called_summaries()
+        if not called:
+            return judgement
+        first, newline, rest = judgement.reason.partition("\n")  # a stderr tail stays last
+        reason = f"{first}; callbacks so far: {'; '.join(called)}{newline}{rest}"
+        return replace(judgement, reason=reason)
 
     def _with_peer_failures(self, judgement: Judgement) -> Judgement:
         """A peer failure decides the verdict unless the candidate crashed or failed earlier.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import socket
 import time
 from collections.abc import Callable
@@ -16,6 +17,7 @@ from harness.judging import Judgement
 from harness.runner import RunOptions, ScenarioRun, run_scenario
 from harness.scenario.matchers import Contains, Exact, Range, TypeIs
 from harness.scenario.model import (
+    CallbackSpec,
     CheckOutcome,
     CheckStep,
     ExpectedOutcome,
@@ -26,7 +28,7 @@ from harness.scenario.model import (
     Verdict,
     WaitStep,
 )
-from harness.values import Handle, LuaTable
+from harness.values import Handle, LuaFunction, LuaTable
 
 FAST = RunOptions(default_deadline=1.0, leak_grace=0.5)
 
@@ -417,6 +419,23 @@ def test_a_call_that_failed_while_a_peer_failed_is_named_first_and_the_peer_besi
     assert result.reason.startswith("send(")
     assert "returned nil, 1 instead of raising; meanwhile peer srv: expect-close" in result.reason
     assert result.reason.endswith('data instead of a close; expected end of stream, received "x"')
+
+
+def test_a_call_that_timed_out_says_how_far_its_callbacks_got():
+    # "no answer within the 5s deadline" hid a candidate calling a 3-byte source 5 times and on.
+    def keeps_pulling(call: Call) -> Outcome:
+        for _ in range(5):
+            candidate.adapter._callback_handler("source", ())
+        return TimedOut(call.deadline, stderr_tail="a line of stderr")
+
+    candidate = ScriptedCandidate(keeps_pulling)
+    steps = scenario(call("post", LuaFunction("source"), line=3, deadline=0.5, expect=[returns(1)]))
+    source = CallbackSpec("source", "send", chunks=(b"abc",))
+    result = run_scenario(dataclasses.replace(steps, callbacks=(source,)), candidate.spec, FAST)
+    assert result.verdict is Verdict.TIMEOUT
+    first, _, rest = result.reason.partition("\n")
+    assert first.endswith("; callbacks so far: source: 5 calls, 3 bytes served of 3 announced")
+    assert rest == "stderr:\na line of stderr"
 
 
 class _PeerFailsAfterTheSteps(ScenarioRun):
