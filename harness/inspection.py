@@ -29,7 +29,14 @@ from fakeservers.payload import BodyRecord
 from harness.callbacks import CallbackSet, ScenarioCallback
 from harness.judging import Judgement
 from harness.received import records
-from harness.scenario.matchers import AnyValue, Digest, Length, describe_returns, match_returns
+from harness.scenario.matchers import (
+    AnyValue,
+    Digest,
+    Length,
+    describe_returns,
+    match_returns,
+    value_mismatch,
+)
 from harness.scenario.model import CheckCallbackStep, CheckOutcome, CheckStep, Env, Matcher, Verdict
 from harness.scenario.record_matchers import explain
 from harness.transcript import Transcript
@@ -155,7 +162,7 @@ def content_mismatch(matcher: Matcher, content: BodyRecord, env: Env) -> str | N
     if content.data is not None:
         if matcher.matches(content.data, env):
             return None
-        return f"expected {matcher.describe(env)}, got {lua_repr(content.data)}"
+        return value_mismatch(matcher, content.data, env)
     if isinstance(matcher, AnyValue):
         return None
     if isinstance(matcher, Length):
@@ -249,7 +256,7 @@ def _callback_mismatch(outcome: CheckOutcome, callback: ScenarioCallback, env: E
         elif key == "data":
             data = record.data()
             if not expected.matches(data, env):
-                return f"data: expected {expected.describe(env)}, got {lua_repr(data)}"
+                return f"data: {value_mismatch(expected, data, env)}"
         else:  # digest
             content = BodyRecord(record.length, record.sha256)
             problem = content_mismatch(expected, content, env)

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from harness.scenario.matchers import BaseMatcher
+from harness.scenario.matchers import BaseMatcher, value_mismatch
 from harness.scenario.model import Env, Matcher
 from harness.scenario.refs import iter_refs
 from harness.values import LuaKey, LuaTable, LuaValue, lua_repr
@@ -93,7 +93,7 @@ def explain(matcher: Matcher, value: LuaValue, env: Env, path: str) -> str:
                 return explain(inner, value[key], env, f"{path}.{_key_text(key)}")
     if isinstance(matcher, CommandMatcher) and isinstance(value, LuaTable):
         return f"{path}: expected {matcher.describe(env)}, got {lua_repr(value[b'line'])}"
-    return f"{path}: expected {matcher.describe(env)}, got {lua_repr(value)}"
+    return f"{path}: {value_mismatch(matcher, value, env)}"
 
 
 def _key_text(key: LuaKey) -> str:

@@ -205,6 +205,20 @@ def test_content_kept_as_digest_only_is_matched_by_length_and_sha256() -> None:
     assert "only the length (3000) and SHA-256 were kept" in content_mismatch(Exact(data), record, {})
 
 
+def test_long_content_that_differs_is_shown_around_the_first_difference() -> None:
+    # Both cut to their first 200 bytes, a stored file and its expected content looked the same.
+    data = b"line\r\n" * 100
+    stored = BodyRecord(len(data), hashlib.sha256(data).hexdigest(), data=data[:-2] + b"\n")
+    problem = content_mismatch(Exact(data), stored, {})
+    assert problem == ('first difference at offset 598: expected ..."line\\r\\nline\\r\\nline\\r\\n", '
+                       'got ..."line\\r\\nline\\r\\nline\\n" (expected 600 bytes, got 599)')
+    sink = CallbackSet((CallbackSpec("sink", "receive"),), Transcript())
+    sink.handle("sink", (data[:-1],))
+    step = CheckCallbackStep("sink", (CheckOutcome({"data": Exact(data)}),), loc(62))
+    judgement = inspector(callbacks=sink).judge(step)
+    assert judgement.reason.startswith("check-callback sink: data: first difference at offset 599: ")
+
+
 def test_check_callback_compares_calls_counts_data_and_digest() -> None:
     transcript = Transcript()
     found = CallbackSet((CallbackSpec("sink", "receive"),), transcript)

@@ -143,6 +143,13 @@ def test_partial_table_reads_a_missing_field_as_nil() -> None:
     assert PartialTable(((b"password", Absent()),)).matches(no_password, NO_ENV)
 
 
+def test_explain_shows_a_long_field_around_its_first_difference() -> None:
+    body = b"a" * 300
+    matcher = PartialTable(((b"body", Exact(body)),))
+    why = explain(matcher, LuaTable.from_python({"body": body[:-1] + b"b"}), NO_ENV, "requests[0]")
+    assert why.startswith("requests[0].body: first difference at offset 299: expected ...")
+
+
 def test_ref_equals_uses_the_environment() -> None:
     env = {"c": SOCK, "srv.port": 4242}
     assert RefEquals("c").matches(Handle(7, "unknown"), env)
