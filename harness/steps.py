@@ -58,27 +58,15 @@ def handles_in(values: Iterable[LuaValue]) -> list[Handle]:
     return found
 
 
-ARG_LIMIT, ARG_HEAD, ARG_TAIL = 64, 32, 16
-
-
-def arg_text(value: LuaValue) -> str:
-    """One argument as Lua source; a string over ``ARG_LIMIT`` bytes as head…tail and its length.
-
-    The call heads every reason about it: an 8 MiB argument shown as 200
-    bytes would push what was expected out of any report that cuts. Both
-    ends are kept, since either may be what the step is about; a shown Lua
-    string never holds a real ``…`` (other bytes are escaped), so the cut is
-    unambiguous.
-    """
-    if isinstance(value, bytes) and len(value) > ARG_LIMIT:
-        head, tail = lua_repr(value[:ARG_HEAD])[:-1], lua_repr(value[-ARG_TAIL:])[1:]
-        return f"{head}…{tail}({len(value)} bytes)"
-    return lua_repr(value)
+ARG_LIMIT = 64
+"""Bytes of a string argument shown in a call's text (``lua_repr`` keeps a head and a tail and
+gives the length). The call heads every reason about it: an 8 MiB argument shown as 200 bytes
+would push what was expected out of any report that cuts."""
 
 
 def call_text(step: CallStep, args: Iterable[LuaValue]) -> str:
     """The call as Lua source: ``c:receive("*l")`` or ``receive(<tcp-client #1>, "*l")``."""
-    shown = ", ".join(arg_text(arg) for arg in args)
+    shown = ", ".join(lua_repr(arg, ARG_LIMIT) for arg in args)
     if step.style == "method":
         return f"{step.target}:{step.function}({shown})"
     return f"{step.function}({shown})"

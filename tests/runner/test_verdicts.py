@@ -476,6 +476,6 @@ def test_a_long_string_argument_is_shown_by_its_ends_and_length():
     candidate = ScriptedCandidate([Returned((None, b"closed"))])
     result = run_scenario(scenario(call("send", data, line=6, expect=[returns(len(data))])),
                           candidate.spec, FAST)
-    shown = f'send("head:{"a" * 27}…{"a" * 9}:tail\\r\\n"({len(data)} bytes)): '
+    shown = f'send("head:{"a" * 43}"..."{"a" * 9}:tail\\r\\n" ({len(data)} bytes)): '
     assert result.reason.startswith(shown), result.reason
     assert result.transcript[-2].text.startswith(shown[:-2] + " -> nil"), result.transcript
