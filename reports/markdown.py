@@ -203,8 +203,9 @@ def _shorten(text: str) -> str:
     text = " ".join(line.strip() for line in str(text).splitlines() if line.strip())
     while len(text) > _REASON_LIMIT:
         longest = max(_QUOTED.finditer(text), key=lambda match: len(match.group()), default=None)
-        # A string lua_repr already cut ("abc"...(N bytes)) has no tail to show: its head stays.
-        shorter = _middle_cut(longest.group(), text.startswith("...(", longest.end())) if longest else ""
+        # The head of a string lua_repr already cut ("abc"..."xyz" (N bytes), or "abc"...(N bytes)
+        # in files written before tails were kept) ends mid-value: only its head stays.
+        shorter = _middle_cut(longest.group(), text.startswith("...", longest.end())) if longest else ""
         if not longest or len(shorter) >= len(longest.group()):
             break
         text = text[:longest.start()] + shorter + text[longest.end():]

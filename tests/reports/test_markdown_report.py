@@ -126,3 +126,11 @@ def test_a_value_cut_before_is_not_given_a_tail(document: dict[str, Any]) -> Non
     lines = markdown.render(document).splitlines()
     row = next(line for line in lines if line.startswith("| `tcp.receive.line"))
     assert 'got "' + "x" * 60 + '…"...(9000 bytes), "' + "y" * 60 + '…"...(9000 bytes) |' in row
+
+
+def test_the_head_of_a_value_cut_with_its_tail_is_not_given_a_tail(document: dict[str, Any]) -> None:
+    failing = next(r for r in document["results"] if r["verdict"] == "FAIL")
+    failing["reason"] = 'got "' + "x" * 600 + '"..."' + "z" * 10 + '" (9000 bytes)'
+    lines = markdown.render(document).splitlines()
+    row = next(line for line in lines if line.startswith("| `tcp.receive.line"))
+    assert 'got "' + "x" * 60 + '…"..."' + "z" * 10 + '" (9000 bytes) |' in row
