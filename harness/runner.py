@@ -230,9 +230,13 @@ class ScenarioRun:
         lead: the peer usually failed because of what that call did (a send
         on a socket that should have been closed reaches a peer expecting
         the close), so the call's own mismatch comes first and the peer's
-        follows it. A call that timed out instead gives the lead to a peer
-        that failed during it: the timeout only followed from the peer
-        stopping. The verdict is FAIL either way.
+        follows it. A call that timed out gives the lead to a peer that
+        found something wrong during it: the timeout only followed from the
+        peer stopping. But a peer that merely gave up waiting during that
+        call saw the same stall from the other side, and which of the two
+        clocks ran out first is chance (a peer's wait often starts just
+        before the call): the call's TIMEOUT stays, the peer beside it, so
+        the verdict is the same in every run.
         """
         assert self.peers is not None
         failures = self.peers.failures()
@@ -242,8 +246,9 @@ class ScenarioRun:
         if judgement.verdict is Verdict.CRASH:
             return judgement
         during = judgement.started is not None and first.at >= judgement.started
-        if judgement.verdict is Verdict.FAIL and during:
-            return replace(judgement, reason=f"{judgement.reason}; meanwhile {first.reason}")
+        if during and (judgement.verdict is Verdict.FAIL
+                       or (judgement.verdict is Verdict.TIMEOUT and first.gave_up)):
+            return replace(judgement, reason=_beside(judgement.reason, first.reason))
         if judgement.verdict.is_failure and judgement.at < first.at:
             return judgement
         expected = (first.expected,) if first.expected else ()
@@ -289,6 +294,12 @@ class ScenarioRun:
             transcript=tuple(replace(entry, text=utf8_safe(entry.text)) for entry in transcript),
             leaks=leaked,
         )
+
+
+def _beside(reason: str, peer_reason: str) -> str:
+    """``reason`` with a peer's failure after its first line: later lines (stderr) stay last."""
+    first, newline, rest = reason.partition("\n")
+    return f"{first}; meanwhile {peer_reason}{newline}{rest}"
 
 
 def utf8_safe(text: str) -> str:

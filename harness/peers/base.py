@@ -62,6 +62,7 @@ class PeerFailure:
     received: str = ""
     at: float = 0.0
     difference: str = ""  # two long strings shown around their first difference, if that was the failure
+    gave_up: bool = False  # the peer's own wait ran out (PeerTimeout), rather than something wrong arriving
 
     @property
     def reason(self) -> str:
@@ -87,6 +88,15 @@ class PeerActionError(Exception):
         self.expected = expected
         self.received = received
         self.difference = difference
+
+
+class PeerTimeout(PeerActionError):
+    """The peer gave up waiting (for the candidate, or a signal) after its own timeout.
+
+    Kept apart from a wrong answer because it says nothing the candidate
+    did, only that nothing came: if the candidate was stuck in a call
+    meanwhile, the call's own timeout is the verdict (see the runner).
+    """
 
 
 def mismatch(message: str, expect: Any, data: bytes, env: Env) -> PeerActionError:
@@ -244,7 +254,8 @@ class ScriptedPeer:
                     self.note(f"script aborted at {action.op}")
                     return
                 except PeerActionError as error:
-                    self._fail(action, error.message, error.expected, error.received, error.difference)
+                    self._fail(action, error.message, error.expected, error.received, error.difference,
+                               gave_up=isinstance(error, PeerTimeout))
                     return
                 except OSError as error:
                     self._fail(action, f"socket error: {error}")
@@ -257,11 +268,11 @@ class ScriptedPeer:
             self._done.set()
 
     def _fail(self, action: PeerAction, message: str, expected: str = "", received: str = "",
-              difference: str = "") -> None:
+              difference: str = "", gave_up: bool = False) -> None:
         if self._stop.is_set():
             return  # torn down on purpose: errors from closed sockets mean nothing
         failure = PeerFailure(self.name, action.op, action.location, message, expected, received,
-                              at=self.context.transcript.elapsed(), difference=difference)
+                              at=self.context.transcript.elapsed(), difference=difference, gave_up=gave_up)
         self.failures.append(failure)
         self.note(f"FAILED {failure.reason}")
         self.context.board.abort()
@@ -278,7 +289,7 @@ class ScriptedPeer:
             return
         if self.context.board.aborted:
             raise ScriptAborted(name)
-        raise PeerActionError(f"signal {name!r} was not raised within {timeout:g}s")
+        raise PeerTimeout(f"signal {name!r} was not raised within {timeout:g}s")
 
     def _sleep(self, params: Mapping[str, Any]) -> None:
         seconds = float(params["seconds"])

@@ -38,6 +38,7 @@ from harness.peers.base import (
     Action,
     PeerActionError,
     PeerContext,
+    PeerTimeout,
     ScriptedPeer,
     as_host,
     as_port,
@@ -176,7 +177,7 @@ class RawPeer(ScriptedPeer):
     def _sniffed(self, find: Any, timeout: float, waiting_for: str) -> Any:
         found = self._sniffer().wait_for(find, timeout, lambda: self.stopping)
         if found is None and not self.stopping:
-            raise PeerActionError(f"no {waiting_for} within {timeout:g}s")
+            raise PeerTimeout(f"no {waiting_for} within {timeout:g}s")
         return found
 
     # -- datagrams ----------------------------------------------------------------
@@ -214,7 +215,7 @@ class RawPeer(ScriptedPeer):
         try:
             data, address = self.udp.recvfrom(_MAX_DATAGRAM)
         except TimeoutError:
-            raise PeerActionError(f"no datagram within {timeout:g}s") from None
+            raise PeerTimeout(f"no datagram within {timeout:g}s") from None
         if self.stopping:
             return
         self.last_sender = (address[0], address[1])

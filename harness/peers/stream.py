@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from harness.matching import describe, exact_bytes, match_value
-from harness.peers.base import Action, PeerActionError, ScriptedPeer, mismatch, show
+from harness.peers.base import Action, PeerActionError, PeerTimeout, ScriptedPeer, mismatch, show
 
 _SHUTDOWN_HOW = {"write": socket.SHUT_WR, "read": socket.SHUT_RD, "both": socket.SHUT_RDWR}
 _CHUNK = 65536
@@ -137,7 +137,7 @@ class StreamActions:
                     got += received
                 conn.sendall(buffer)
         except TimeoutError:
-            raise PeerActionError(f"exchange {number} of {count}: no request within {timeout:g}s") from None
+            raise PeerTimeout(f"exchange {number} of {count}: no request within {timeout:g}s") from None
         finally:
             conn.settimeout(None)
         self.peer.note(f"echoed {count} messages of {length} bytes")
@@ -170,7 +170,7 @@ class StreamActions:
         try:
             data = conn.recv(_CHUNK)
         except TimeoutError:
-            raise PeerActionError(f"the candidate did not close within {timeout:g}s") from None
+            raise PeerTimeout(f"the candidate did not close within {timeout:g}s") from None
         except ConnectionResetError:
             self.peer.note("connection reset by the candidate (counts as closed)")
             return
@@ -216,7 +216,7 @@ class StreamActions:
         while count is None or len(buffer) < count:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
-                raise PeerActionError(f"timed out after {timeout:g}s waiting for {wanted}",
+                raise PeerTimeout(f"timed out after {timeout:g}s waiting for {wanted}",
                                       expected=expected, received=show(bytes(buffer)))
             conn.settimeout(remaining)
             try:

@@ -12,7 +12,15 @@ import socket
 from collections.abc import Mapping
 from typing import Any
 
-from harness.peers.base import Action, PeerActionError, ScriptedPeer, as_host, as_port, family_for
+from harness.peers.base import (
+    Action,
+    PeerActionError,
+    PeerTimeout,
+    ScriptedPeer,
+    as_host,
+    as_port,
+    family_for,
+)
 from harness.peers.stream import StreamActions
 
 
@@ -47,7 +55,7 @@ class TcpClientPeer(ScriptedPeer):
         try:
             sock.connect((host, port))
         except TimeoutError:
-            raise PeerActionError(f"connect to {host}:{port} timed out after {timeout:g}s") from None
+            raise PeerTimeout(f"connect to {host}:{port} timed out after {timeout:g}s") from None
         except ConnectionRefusedError:
             raise PeerActionError(f"connect to {host}:{port} refused") from None
         sock.settimeout(None)

@@ -15,7 +15,7 @@ import socket
 from collections.abc import Mapping
 from typing import Any
 
-from harness.peers.base import Action, PeerActionError, ScriptedPeer, family_for
+from harness.peers.base import Action, PeerActionError, PeerTimeout, ScriptedPeer, family_for
 from harness.peers.stream import StreamActions
 
 
@@ -44,7 +44,7 @@ class TcpServerPeer(ScriptedPeer):
         try:
             conn, address = self.listener.accept()
         except TimeoutError:
-            raise PeerActionError(f"no connection within {timeout:g}s") from None
+            raise PeerTimeout(f"no connection within {timeout:g}s") from None
         conn.settimeout(None)
         self.stream.attach(conn)
         self.note(f"accepted a connection from {address[0]}:{address[1]}")

@@ -15,6 +15,7 @@ from harness.matching import describe, match_value
 from harness.peers.base import (
     Action,
     PeerActionError,
+    PeerTimeout,
     ScriptedPeer,
     as_host,
     as_port,
@@ -108,7 +109,7 @@ class UdpPeer(ScriptedPeer):
         try:
             data, address = sock.recvfrom(_MAX_DATAGRAM)
         except TimeoutError:
-            raise PeerActionError(f"no datagram within {timeout:g}s") from None
+            raise PeerTimeout(f"no datagram within {timeout:g}s") from None
         if self.stopping:
             return
         self.note(f"received {show(data)} from {address[0]}:{address[1]}")

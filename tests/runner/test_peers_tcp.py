@@ -88,6 +88,7 @@ def test_recv_mismatch_is_reported_with_location_expected_and_received(start_pee
     assert failure.expected == '"hello"'
     assert failure.received == '"hellO"'
     assert "peer srv: recv" in failure.reason and f"{FILE}:14" in failure.reason
+    assert not failure.gave_up, "a wrong answer is not a wait that ran out"
 
 
 def test_recv_with_count_and_the_stream_ending_early(start_peers, sockets):
@@ -134,6 +135,7 @@ def test_recv_times_out_instead_of_hanging(start_peers, sockets):
     assert 0.15 <= time.monotonic() - started <= 1.5
     (failure,) = group.failures()
     assert "timed out after 0.2s" in failure.message
+    assert failure.gave_up
 
 
 def test_recv_until_close_and_expect_close(start_peers, sockets):
@@ -200,6 +202,7 @@ def test_accept_timeout_fails(start_peers):
     finished(group)
     (failure,) = group.failures()
     assert failure.op == "accept" and "no connection within 0.1s" in failure.message
+    assert failure.gave_up
 
 
 def test_client_peer_connects_to_a_referenced_port_and_talks(start_peers, sockets):

@@ -54,6 +54,7 @@ def test_udp_recvfrom_times_out_and_stop_unblocks_it(start_peers):
     assert group.peers[0].wait_done(5)
     (failure,) = group.failures()
     assert "no datagram within 0.1s" in failure.message
+    assert failure.gave_up
     started = time.monotonic()
     assert group.stop() == []
     assert time.monotonic() - started < 1.5
@@ -90,6 +91,7 @@ def test_a_missing_signal_is_a_peer_failure_not_a_hang(start_peers):
     assert 0.18 <= time.monotonic() - started <= 1.5
     (failure,) = group.failures()
     assert "'never' was not raised within 0.2s" in failure.message
+    assert failure.gave_up
     assert group.context.board.aborted, "a failing peer wakes every other waiter"
 
 

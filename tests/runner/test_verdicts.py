@@ -421,6 +421,33 @@ def test_a_call_that_failed_while_a_peer_failed_is_named_first_and_the_peer_besi
     assert result.reason.endswith('data instead of a close; expected end of stream, received "x"')
 
 
+def _connect_and_wait(call: Call) -> Outcome:
+    # A candidate call stuck on a connection the peer never writes to, until its deadline.
+    host, port = call.args[:2]
+    with (socket.create_connection((host.decode(), port), timeout=call.deadline) as conn,
+          contextlib.suppress(TimeoutError)):
+        conn.recv(1)
+    return TimedOut(call.deadline, stderr_tail="a line of stderr")
+
+
+def test_a_peer_that_gave_up_waiting_during_a_call_that_timed_out_leaves_it_a_timeout():
+    # The peer waits for the close while the call waits for data: one stall seen from both sides.
+    # Which wait ran out first was chance (the verdict flipped between FAIL and TIMEOUT from run
+    # to run); the peer's 0.3 s ends well inside the call's 1 s here, so the old rule said FAIL.
+    candidate = ScriptedCandidate(_connect_and_wait)
+    result = run_scenario(scenario(
+        call("receive", Ref("srv.host"), Ref("srv.port"), line=3, deadline=1.0, expect=[returns(b" ")]),
+        peers=[peer("srv", "tcp-server", act("accept", line=20), act("expect-close", line=21, timeout=0.3))],
+    ), candidate.spec, FAST)
+    assert result.verdict is Verdict.TIMEOUT, result.reason
+    assert result.step == f"{FILE}:3"
+    first, _, rest = result.reason.partition("\n")
+    assert first.startswith("receive(")
+    assert first.endswith(f"; meanwhile peer srv: expect-close ({FILE}:21): the candidate did not close "
+                          "within 0.3s")
+    assert rest == "stderr:\na line of stderr"
+
+
 def test_a_call_that_timed_out_says_how_far_its_callbacks_got():
     # "no answer within the 5s deadline" hid a candidate calling a 3-byte source 5 times and on.
     def keeps_pulling(call: Call) -> Outcome:
