@@ -382,10 +382,14 @@ class DriverAdapter(Adapter):
         return Unimplemented(function if isinstance(function, str) else call.function)
 
     def _failed(self, error: Exception, during: str, deadline: float) -> Crashed | TimedOut:
-        """The one place where a misbehaving driver becomes an outcome; the process is ended."""
+        """The one place where a misbehaving driver becomes an outcome; the process is ended.
+
+        A silent one is only frozen here (``DriverProcess.freeze``) and
+        killed by ``close``, after the scenario has been judged.
+        """
         assert self._process is not None
         if isinstance(error, DriverSilent):
-            self._process.finish(0.0)
+            self._process.freeze()
             self.failure = TimedOut(deadline, self._process.stderr_tail())
             return self.failure
         if isinstance(error, DriverGone):

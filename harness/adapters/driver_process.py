@@ -11,7 +11,10 @@ the process in check, in one thread and without helper threads:
 * ``finish`` always ends in a reaped process: wait a grace period for it to
   exit by itself, kill the group, reap. The exited leader is left unreaped
   while the group is killed (``waitid`` with ``WNOWAIT``), so its process
-  group id cannot be reused by an unrelated process in between.
+  group id cannot be reused by an unrelated process in between;
+* ``freeze`` stops the group (SIGSTOP) without ending it: a driver that
+  missed a deadline keeps its sockets open until ``finish``, as a stuck
+  call in process would.
 """
 
 from __future__ import annotations
@@ -32,6 +35,8 @@ MAX_LINE = 1 << 30
 PIPE_SIZE = 1 << 20
 """Pipe capacity asked for (Linux), so bulk payloads need fewer wake-ups."""
 REAP_TIMEOUT = 5.0
+FREEZE_WAIT = 1.0
+"""Longest wait for a driver sent SIGSTOP to be seen stopped (it is at once, unless in a disk wait)."""
 STDERR_KEEP = 64 * 1024
 DRAIN_LIMIT = 16 * 1024 * 1024
 """Most stderr bytes read in one drain, so a flooding grandchild cannot stall ``finish``."""
@@ -117,6 +122,7 @@ class DriverProcess:
         self.status: int | None = None
         self.killed = False
         self._finished = False
+        self._frozen = False
 
     @property
     def pid(self) -> int:
@@ -242,17 +248,34 @@ class DriverProcess:
 
     # -- the end -------------------------------------------------------------
 
+    def freeze(self) -> None:
+        """Stop the driver's process group where it stands (SIGSTOP); ``finish`` kills it later.
+
+        A driver that missed a call's deadline is judged with its sockets
+        still open, as a call stuck in process is. Killed at once, it closed
+        them, and a peer reading that close as the candidate's own failed
+        within a millisecond of the call being judged: the verdict was FAIL
+        or TIMEOUT by chance, and FAIL blamed the peer for the harness's kill.
+        """
+        if self._finished or self._frozen:
+            return
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self._popen.pid, signal.SIGSTOP)
+        self._frozen = True
+        _wait_stopped(self._popen.pid, FREEZE_WAIT)
+
     def finish(self, grace: float) -> int | None:
         """Let the driver exit within ``grace`` seconds, then kill its group and reap it.
 
         Returns the exit status (negative: killed by that signal), or None if
         the process could not be reaped at all; ``killed`` tells whether it
-        had to be killed. Safe to call more than once.
+        had to be killed. Safe to call more than once. A frozen driver cannot
+        exit by itself, so it gets no grace.
         """
         if self._finished:
             return self.status
         self._finished = True
-        exited = _wait_exit_unreaped(self._popen.pid, grace)
+        exited = _wait_exit_unreaped(self._popen.pid, 0.0 if self._frozen else grace)
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(self._popen.pid, signal.SIGKILL)
         self.killed = not exited
@@ -297,6 +320,20 @@ def _wait_exit_unreaped(pid: int, timeout: float) -> bool:
         return bool(poller.poll(math.ceil(timeout * 1000)))
     finally:
         os.close(pidfd)
+
+
+def _wait_stopped(pid: int, timeout: float) -> None:
+    """Wait up to ``timeout`` until ``pid`` has stopped (or exited): a signal takes effect a moment later."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if os.waitid(os.P_PID, pid, os.WSTOPPED | os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None:
+                return
+        except ChildProcessError:
+            return
+        if time.monotonic() >= deadline:
+            return
+        time.sleep(0.001)
 
 
 def _exited(pid: int) -> bool:

@@ -213,15 +213,20 @@ def test_a_driver_without_the_capability_answers_a_digest_request_with_an_error(
         process.finish(2.0)
 
 
-def test_a_missed_deadline_times_out_and_kills_the_process(adapter):
+def test_a_missed_deadline_times_out_and_stops_the_process_until_close(adapter):
+    # Stopped, not killed: its sockets stay open until the scenario is judged (and close kills it).
     pid = adapter.pid
     started = time.monotonic()
     outcome = adapter.call(Call("hang", deadline=0.2))
     elapsed = time.monotonic() - started
     assert isinstance(outcome, TimedOut) and outcome.deadline == 0.2
     assert 0.18 <= elapsed <= 1.5
-    assert gone(pid)
+    assert psutil.Process(pid).status() == psutil.STATUS_STOPPED
     assert adapter.call(Call("single")) is outcome
+    began = time.monotonic()
+    adapter.close()
+    assert gone(pid)
+    assert time.monotonic() - began < 1.0, "a stopped driver gets no exit grace"
 
 
 def test_close_says_bye_and_reaps_the_driver(start_driver):

@@ -20,8 +20,17 @@ from harness.adapters import driver_spec
 from harness.adapters.base import Adapter, CandidateSpec
 from harness.adapters.driver_spec import LeasedDriver, driver_candidate
 from harness.runner import RunOptions, run_scenario
-from harness.scenario.matchers import Exact
-from harness.scenario.model import CallStep, ExpectedOutcome, Scenario, SourceLocation, Verdict
+from harness.scenario.matchers import Exact, TypeIs
+from harness.scenario.model import (
+    CallStep,
+    ExpectedOutcome,
+    PeerAction,
+    PeerSpec,
+    Ref,
+    Scenario,
+    SourceLocation,
+    Verdict,
+)
 
 OPTIONS = RunOptions(default_deadline=3.0, leak_grace=2.0)
 WHERE = SourceLocation("tests/drivers/isolation.yaml", 1)
@@ -110,6 +119,29 @@ def test_a_hung_driver_is_killed_with_its_children(mode):
     found = re.search(r"grandchild (\d+)", result.reason)
     assert found, result.reason
     assert ends_within(int(found.group(1)), 5.0), "the driver's whole process group was killed"
+
+
+def test_a_driver_past_its_deadline_is_judged_with_its_sockets_open(mode):
+    # The peer waits 30 s for a byte the candidate never sends; the call waits 0.5 s for one the
+    # peer never sends. In process that is a TIMEOUT. The driver used to be killed at the deadline,
+    # so the peer read the kernel's close as the candidate's and the verdict was FAIL ("end of
+    # stream after 0 of 1 bytes"), or either, by a millisecond, when the peer's own wait was short.
+    server = PeerSpec(name="srv", kind="tcp-server", options={}, location=WHERE, script=(
+        PeerAction("accept", {}), PeerAction("recv", {"count": 1, "timeout": 30})))
+    steps = (
+        CallStep(function="connect", style="global", target=None, args=(Ref("srv.host"), Ref("srv.port")),
+                 save=("c",), expect=(ExpectedOutcome(returns=(TypeIs("socket"),)),), location=WHERE),
+        CallStep(function="receive", style="global", target=None, args=(Ref("c"),), deadline=0.5,
+                 expect=(ExpectedOutcome(returns=(Exact(b"x"),)),), location=WHERE),
+    )
+    stuck = Scenario(id="drivers.isolation.stuck-receive", title="stuck receive", manual="", spec="",
+                     tags=(), requires=(), peers=(server,), steps=steps, location=WHERE)
+    candidate = Recording(driver_candidate("reference-through-driver", python_driver("reference")))
+    result = run_scenario(stuck, candidate.spec, OPTIONS)
+    assert result.verdict is Verdict.TIMEOUT, result.reason
+    assert "end of stream" not in result.reason
+    assert result.leaks == ()
+    assert gone(candidate.pids[0]), "the stopped driver is killed at the end of the scenario"
 
 
 def test_a_stderr_flood_is_cut_to_its_tail(mode):
