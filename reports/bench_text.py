@@ -12,6 +12,7 @@ from typing import Any
 
 from harness.bench.scoring import NEAR_CEILING, PEER_BUSY
 from harness.bench.session import reason_line
+from reports.tally import ACCEPTABLE
 
 # unit of work -> (divisor, label) for showing a rate (units per second)
 RATE_UNITS: dict[str, tuple[float, str]] = {
@@ -25,7 +26,6 @@ PROTOCOL_MARK = "†"
 LENGTH_MARK = "‡"
 CEILING_MARK = "*"
 PEER_MARK = "!"
-_CORRECT = ("PASS", "NON-STRICT", "INFORMATIONAL")
 
 
 def rate_label(unit: str) -> str:
@@ -97,7 +97,7 @@ def failure_lines(document: Mapping[str, Any]) -> list[str]:
     the session's progress said why as they happened.
     """
     return [f"{r['scenario']}: {r['candidate']} {r['verdict']}: {reason_line(r.get('reason', ''))}"
-            for r in document["results"] if r["verdict"] not in (*_CORRECT, "SKIP")]
+            for r in document["results"] if r["verdict"] not in ACCEPTABLE and r["verdict"] != "SKIP"]
 
 
 def table(bench: Mapping[str, Any]) -> list[str]:
