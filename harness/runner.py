@@ -121,7 +121,7 @@ class ScenarioRun:
         self.adapter: Adapter | None = None
         self.steps: StepRunner | None = None
         self.callbacks = CallbackSet(scenario.callbacks, self.transcript)
-        self.sockets = leaks.SocketOwners()
+        self.sockets: leaks.SocketOwners | None = None  # made in _run, once the peers' sockets are open
 
     def execute(self) -> ScenarioResult:
         before = leaks.snapshot()
@@ -219,9 +219,7 @@ class ScenarioRun:
         called = self.callbacks.called_summaries()
         if not called:
             return judgement
-        first, newline, rest = judgement.reason.partition("\n")  # a stderr tail stays last
-        reason = f"{first}; callbacks so far: {'; '.join(called)}{newline}{rest}"
-        return replace(judgement, reason=reason)
+        return replace(judgement, reason=_added(judgement.reason, f"callbacks so far: {'; '.join(called)}"))
 
     def _with_peer_failures(self, judgement: Judgement) -> Judgement:
         """A peer failure decides the verdict unless the candidate crashed or failed earlier.
@@ -248,7 +246,7 @@ class ScenarioRun:
         during = judgement.started is not None and first.at >= judgement.started
         if during and (judgement.verdict is Verdict.FAIL
                        or (judgement.verdict is Verdict.TIMEOUT and first.gave_up)):
-            return replace(judgement, reason=_beside(judgement.reason, first.reason))
+            return replace(judgement, reason=_added(judgement.reason, f"meanwhile {first.reason}"))
         if judgement.verdict.is_failure and judgement.at < first.at:
             return judgement
         expected = (first.expected,) if first.expected else ()
@@ -296,10 +294,10 @@ class ScenarioRun:
         )
 
 
-def _beside(reason: str, peer_reason: str) -> str:
-    """``reason`` with a peer's failure after its first line: later lines (stderr) stay last."""
+def _added(reason: str, more: str) -> str:
+    """``reason; more``, with ``more`` after the first line: later lines (a stderr tail) stay last."""
     first, newline, rest = reason.partition("\n")
-    return f"{first}; meanwhile {peer_reason}{newline}{rest}"
+    return f"{first}; {more}{newline}{rest}"
 
 
 def utf8_safe(text: str) -> str:
