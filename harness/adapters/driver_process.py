@@ -262,7 +262,7 @@ class DriverProcess:
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(self._popen.pid, signal.SIGSTOP)
         self._frozen = True
-        _wait_stopped(self._popen.pid, FREEZE_WAIT)
+        _poll_until(self._popen.pid, os.WSTOPPED | os.WEXITED, FREEZE_WAIT, 0.001)  # it stops a moment later
 
     def finish(self, grace: float) -> int | None:
         """Let the driver exit within ``grace`` seconds, then kill its group and reap it.
@@ -313,7 +313,7 @@ def _wait_exit_unreaped(pid: int, timeout: float) -> bool:
     try:
         pidfd = os.pidfd_open(pid)
     except (AttributeError, OSError):
-        return _poll_exit(pid, timeout)
+        return _poll_until(pid, os.WEXITED, timeout, 0.005)  # no pidfds: look every few milliseconds
     try:
         poller = select.poll()
         poller.register(pidfd, select.POLLIN)
@@ -322,33 +322,24 @@ def _wait_exit_unreaped(pid: int, timeout: float) -> bool:
         os.close(pidfd)
 
 
-def _wait_stopped(pid: int, timeout: float) -> None:
-    """Wait up to ``timeout`` until ``pid`` has stopped (or exited): a signal takes effect a moment later."""
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            if os.waitid(os.P_PID, pid, os.WSTOPPED | os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None:
-                return
-        except ChildProcessError:
-            return
-        if time.monotonic() >= deadline:
-            return
-        time.sleep(0.001)
-
-
 def _exited(pid: int) -> bool:
+    return _reached(pid, os.WEXITED)
+
+
+def _reached(pid: int, states: int) -> bool:
+    """Whether ``pid`` is in one of ``states`` (``os.WEXITED``, ``os.WSTOPPED``), left waitable."""
     try:
-        result = os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT)
+        result = os.waitid(os.P_PID, pid, states | os.WNOHANG | os.WNOWAIT)
     except ChildProcessError:
         return True
     return result is not None
 
 
-def _poll_exit(pid: int, timeout: float) -> bool:
-    """Fallback without pidfds: look every few milliseconds."""
+def _poll_until(pid: int, states: int, timeout: float, interval: float) -> bool:
+    """Look every ``interval`` seconds, for at most ``timeout``, until ``pid`` is in one of ``states``."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if _exited(pid):
+        if _reached(pid, states):
             return True
-        time.sleep(0.005)
-    return _exited(pid)
+        time.sleep(interval)
+    return _reached(pid, states)
