@@ -217,7 +217,7 @@ class StreamActions:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise PeerTimeout(f"timed out after {timeout:g}s waiting for {wanted}",
-                                      expected=expected, received=show(bytes(buffer)))
+                                  expected=expected, received=show(bytes(buffer)))
             conn.settimeout(remaining)
             try:
                 chunk = conn.recv(_CHUNK if count is None else count - len(buffer))
