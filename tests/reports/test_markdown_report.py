@@ -110,27 +110,26 @@ def test_reasons_keep_their_spaces_and_backticks(document: dict[str, Any]) -> No
     assert "| `tcp.receive.line.crlf-stripped` |" in text  # ids stay code spans
 
 
-def test_a_long_reason_loses_the_middle_of_its_values_not_its_end(document: dict[str, Any]) -> None:
+def _failing_row(document: dict[str, Any], reason: str) -> str:
+    """The summary's row for the document's failing result, given ``reason``."""
     failing = next(r for r in document["results"] if r["verdict"] == "FAIL")
-    failing["reason"] = ('send(c, "head", "' + "a" * 500 + "\\r\\n" + '"): no acceptable outcome matched: '
-                         'value 1: expected "timeout", got nil')
+    failing["reason"] = reason
     lines = markdown.render(document).splitlines()
-    row = next(line for line in lines if line.startswith("| `tcp.receive.line"))
+    return next(line for line in lines if line.startswith("| `tcp.receive.line"))
+
+
+def test_a_long_reason_loses_the_middle_of_its_values_not_its_end(document: dict[str, Any]) -> None:
+    row = _failing_row(document, 'send(c, "head", "' + "a" * 500 + "\\r\\n" + '"): no acceptable outcome '
+                                 'matched: value 1: expected "timeout", got nil')
     assert 'send(c, "head", "' + "a" * 40 + "…" + "a" * 18 + '\\\\r\\\\n"): ' in row
     assert row.split(" | ")[2].endswith('value 1: expected "timeout", got nil')
 
 
 def test_a_value_cut_before_is_not_given_a_tail(document: dict[str, Any]) -> None:
-    failing = next(r for r in document["results"] if r["verdict"] == "FAIL")
-    failing["reason"] = 'got "' + "x" * 300 + '"...(9000 bytes), "' + "y" * 300 + '"...(9000 bytes)'
-    lines = markdown.render(document).splitlines()
-    row = next(line for line in lines if line.startswith("| `tcp.receive.line"))
+    row = _failing_row(document, 'got "' + "x" * 300 + '"...(9000 bytes), "' + "y" * 300 + '"...(9000 bytes)')
     assert 'got "' + "x" * 60 + '…"...(9000 bytes), "' + "y" * 60 + '…"...(9000 bytes) |' in row
 
 
 def test_the_head_of_a_value_cut_with_its_tail_is_not_given_a_tail(document: dict[str, Any]) -> None:
-    failing = next(r for r in document["results"] if r["verdict"] == "FAIL")
-    failing["reason"] = 'got "' + "x" * 600 + '"..."' + "z" * 10 + '" (9000 bytes)'
-    lines = markdown.render(document).splitlines()
-    row = next(line for line in lines if line.startswith("| `tcp.receive.line"))
+    row = _failing_row(document, 'got "' + "x" * 600 + '"..."' + "z" * 10 + '" (9000 bytes)')
     assert 'got "' + "x" * 60 + '…"..."' + "z" * 10 + '" (9000 bytes) |' in row
