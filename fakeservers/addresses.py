@@ -30,17 +30,48 @@ def family_for(host: str) -> socket.AddressFamily:
     return socket.AF_INET6 if ":" in host else socket.AF_INET
 
 
-def bind_listener(host: str, port: int, backlog: int = 64) -> socket.socket:
-    """A listening TCP socket on (host, port); raises OSError as the bind does."""
+SO_RCVBUFFORCE = getattr(socket, "SO_RCVBUFFORCE", 33)
+"""Linux's SO_RCVBUF past ``net.core.rmem_max`` (needs CAP_NET_ADMIN); Python names it only on some builds."""
+
+
+def bind_listener(host: str, port: int, backlog: int = 64,
+                  receive_buffer: int | None = None) -> socket.socket:
+    """A listening TCP socket on (host, port); raises OSError as the bind does.
+
+    ``receive_buffer``: fix every accepted connection's receive buffer at
+    that many bytes (``set_receive_buffer``). It is set on the listener,
+    before any connection exists, because a connection's window scale is
+    agreed in its handshake and a buffer grown later could not be offered.
+    """
     sock = socket.socket(family_for(host), socket.SOCK_STREAM)
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        if receive_buffer is not None:
+            set_receive_buffer(sock, receive_buffer)
         sock.bind((host, port))
         sock.listen(backlog)
     except BaseException:
         sock.close()
         raise
     return sock
+
+
+def set_receive_buffer(sock: socket.socket, size: int) -> None:
+    """Fix ``sock``'s receive buffer at ``size`` bytes, past ``net.core.rmem_max`` where allowed.
+
+    A fixed buffer turns the kernel's autotuning off. Autotuning starts a
+    connection at ``tcp_rmem``'s default (128 KiB) and grows it with what
+    the reader consumes per round trip, so a connection carrying a few MiB
+    of upload spends most of its life with a window that makes the client
+    wait on the server's reads. With SO_RCVBUFFORCE (root or CAP_NET_ADMIN)
+    the size is taken as given; without, SO_RCVBUF is capped at
+    ``net.core.rmem_max`` (212992 bytes on a default Linux). The kernel
+    keeps twice the size asked for, half of it for its own bookkeeping.
+    """
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, SO_RCVBUFFORCE, size)
+    except PermissionError:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, size)
 
 
 def random_loopback(rng: random.Random | None = None) -> str:

@@ -167,6 +167,11 @@ class Fields:
     def port(self, default: int = 0) -> int:
         return int(self.integer("port", default, 0, 65535))
 
+    def receive_buffer(self) -> int | None:
+        """``rcvbuf``: a connection's fixed receive buffer in bytes, 4 KiB to 1 GiB; None if not given."""
+        value: int | None = self.integer("rcvbuf", None, 4096, 1 << 30)
+        return value
+
     def host(self, default: str = "127.0.0.1") -> str:
         host = str(self.text("host", default))
         if not host:

@@ -23,6 +23,7 @@ As YAML (every key is optional)::
     record_limit: 1048576           # stored files larger than this are kept as length + sha256
     expect_uploads: {/up.bin: {size: 4194304, pattern: "ab"}}   # compared as they arrive (below)
     sink: true                      # the lean engine for throughput workloads (below)
+    rcvbuf: 4194304                 # sink only: data connections' receive buffer, fixed (below)
 
 Reply points for ``replies``/``delay``/``stall`` are ``GREETING``, any
 command verb, and ``VERB-DONE`` for the reply after a transfer (RETR, STOR,
@@ -37,7 +38,10 @@ hashing them (``fakeservers.payload``); what is recorded is the same.
 (``fakeservers.ftp.sink_protocol``) for throughput workloads: login, CWD,
 TYPE, PASV, STOR (writable accounts) and RETR of the configured files, QUIT;
 it records them the same way and costs a fraction of pyftpdlib per session.
-It takes no reply script, transfer faults or ``pasv_host``.
+It takes no reply script, transfer faults or ``pasv_host``. It alone takes
+``rcvbuf``, which fixes the receive buffer of every data connection, in
+bytes, as the HTTP server's ``rcvbuf`` does (``fakeservers.http.config``):
+an upload's window then does not start small and make the client wait.
 """
 
 from __future__ import annotations
@@ -56,7 +60,7 @@ MODE_VERBS = ("PASV", "EPSV", "PORT", "EPRT")
 ANONYMOUS = "anonymous"
 DEFAULT_RECORD_LIMIT = 1024 * 1024
 _KEYS = ("host", "port", "greeting", "accounts", "anonymous", "replies", "delay", "stall", "pasv_host",
-         "transfer", "record_limit", "expect_uploads", "sink")
+         "transfer", "record_limit", "expect_uploads", "sink", "rcvbuf")
 _NOT_WITH_SINK = ("greeting", "replies", "delay", "stall", "pasv_host", "transfer")
 
 Files = Mapping[str, Payload | None]
@@ -89,6 +93,7 @@ class FtpConfig:
     record_limit: int = DEFAULT_RECORD_LIMIT
     expect_uploads: Mapping[str, Payload] = field(default_factory=dict)  # "/path" -> content, digests read
     sink: bool = False
+    rcvbuf: int | None = None  # bytes, for the sink's data connections; None: autotuned
 
     @property
     def logins(self) -> tuple[Account, ...]:
@@ -112,10 +117,13 @@ def read_ftp_config(raw: Mapping[str, Any] | None, prefix: str = "") -> FtpConfi
     sink = fields.flag("sink", False)
     if sink:
         fields.refuse(_NOT_WITH_SINK, "the sink engine (sink: true) does not take this key")
+    else:
+        fields.refuse(("rcvbuf",), "only the sink engine (sink: true) takes this key")
     return FtpConfig(host=fields.host(), port=fields.port(), accounts=accounts, anonymous=anonymous,
                      script=script, pasv_host=_read_pasv_host(fields), transfer=_read_transfer(fields),
                      record_limit=fields.integer("record_limit", DEFAULT_RECORD_LIMIT),
-                     expect_uploads=_read_expected_uploads(fields), sink=sink)
+                     expect_uploads=_read_expected_uploads(fields), sink=sink,
+                     rcvbuf=fields.receive_buffer())
 
 
 def _read_account(raw: Any, path: str) -> Account:

@@ -172,7 +172,7 @@ class _Session:
     def _passive(self) -> None:
         self._close_data_listener()
         host = self.control.getsockname()[0]
-        self.data_listener = bind_listener(host, 0, backlog=1)
+        self.data_listener = bind_listener(host, 0, backlog=1, receive_buffer=self.loop.server.config.rcvbuf)
         self.sockets.append(self.data_listener)
         self._reply(passive_reply(host, self.data_listener.getsockname()[1]))
 

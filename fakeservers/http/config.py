@@ -4,6 +4,7 @@ As YAML (every key but ``path`` is optional)::
 
     host: 127.0.0.1
     port: 0
+    rcvbuf: 4194304                   # every connection's receive buffer, fixed (below)
     routes:
     - path: /index.html               # matched against the request target
       method: GET                     # default: any method
@@ -33,6 +34,13 @@ after one response, as LuaSocket 1.3b's client expects.
 expects: the server compares what arrives with it instead of hashing it
 (``fakeservers.payload``), and records the same ``body_sha256`` either way;
 it changes what is recorded in no case, only what the recording costs.
+
+``rcvbuf`` fixes the receive buffer of every connection, in bytes
+(``fakeservers.addresses.set_receive_buffer``): for upload workloads, so
+that the client is not kept waiting by a window the kernel would otherwise
+grow from 128 KiB while the upload runs. It changes when a client's writes
+block against a server that does not read (a stall), so conformance
+scenarios leave it out.
 """
 
 from __future__ import annotations
@@ -112,6 +120,7 @@ class HttpConfig:
     host: str = "127.0.0.1"
     port: int = 0
     routes: tuple[Route, ...] = ()
+    rcvbuf: int | None = None  # bytes; None: the kernel's autotuned buffer
 
     def route_for(self, method: str, target: str) -> Route | None:
         return next((route for route in self.routes if route.matches(method, target)), None)
@@ -119,10 +128,11 @@ class HttpConfig:
 
 def read_http_config(raw: Mapping[str, Any] | None, prefix: str = "") -> HttpConfig:
     """Validate a configuration mapping (see the module docstring)."""
-    fields = Fields(raw if raw is not None else {}, prefix, ("host", "port", "routes"))
+    fields = Fields(raw if raw is not None else {}, prefix, ("host", "port", "routes", "rcvbuf"))
     routes = tuple(_read_route(item, item_field)
                    for item_field, item in as_list(fields.get("routes", []), fields.field("routes")))
-    return HttpConfig(host=fields.host(), port=fields.port(), routes=routes)
+    return HttpConfig(host=fields.host(), port=fields.port(), routes=routes,
+                      rcvbuf=fields.receive_buffer())
 
 
 def _read_route(raw: Any, path: str) -> Route:

@@ -77,7 +77,7 @@ class _AcceptLoop:
         self.workers = Workers("lsconform-fake-http")
 
     def bind(self) -> tuple[str, int]:
-        self.listener = bind_listener(self.config.host, self.config.port)
+        self.listener = bind_listener(self.config.host, self.config.port, receive_buffer=self.config.rcvbuf)
         self.listener.setblocking(False)
         self.wake_reader, self.wake_writer = socket.socketpair()
         self.selector = selectors.DefaultSelector()

@@ -1,0 +1,108 @@
+"""``rcvbuf``: a fixed receive buffer on the connections an upload arrives on.
+
+The kernel reports a socket's receive buffer as twice the size asked for
+(half of it is its bookkeeping), so a buffer set to N reads back as 2N.
+The server's side of a connection is found among this process's own
+descriptors, since the servers are threads of it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fake_support import TIMEOUT, read_reply
+
+from fakeservers import Opened
+from fakeservers.addresses import SO_RCVBUFFORCE, bind_listener, set_receive_buffer
+from fakeservers.events import DATA
+
+RMEM_MAX = Path("/proc/sys/net/core/rmem_max")
+
+
+def _receive_buffer_of_peer(client: socket.socket) -> int:
+    """SO_RCVBUF of the other end of ``client``, a socket of this process."""
+    wanted = (client.getpeername(), client.getsockname())
+    for name in os.listdir("/proc/self/fd"):
+        try:
+            other = socket.fromfd(int(name), socket.AF_INET, socket.SOCK_STREAM)
+        except OSError:
+            continue  # not a socket, or closed since the listing
+        with other, contextlib.suppress(OSError):
+            if (other.getsockname(), other.getpeername()) == wanted:
+                return other.getsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF)
+    raise AssertionError(f"no socket of this process is the other end of {wanted}")
+
+
+def test_an_accepted_connection_has_the_listeners_buffer_past_the_systems_limit() -> None:
+    if os.geteuid() != 0:
+        pytest.skip("SO_RCVBUFFORCE needs root (CAP_NET_ADMIN); without it the size is capped at rmem_max")
+    size = min(int(RMEM_MAX.read_text()) * 2, 1 << 30)  # more than SO_RCVBUF alone may ask for
+    with bind_listener("127.0.0.1", 0, receive_buffer=size) as listener, \
+            socket.create_connection(listener.getsockname(), timeout=TIMEOUT):
+        accepted, _ = listener.accept()
+        with accepted:
+            assert accepted.getsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF) == 2 * size
+
+
+class _Unprivileged:
+    """Stands in for a socket of a process without CAP_NET_ADMIN: SO_RCVBUFFORCE is refused."""
+
+    def __init__(self) -> None:
+        self.options: list[tuple[int, int, int]] = []
+
+    def setsockopt(self, level: int, option: int, value: int) -> None:
+        if option == SO_RCVBUFFORCE:
+            raise PermissionError(1, "Operation not permitted")
+        self.options.append((level, option, value))
+
+
+def test_without_the_privilege_the_ordinary_option_is_set() -> None:
+    sock = _Unprivileged()
+    set_receive_buffer(sock, 1 << 20)  # type: ignore[arg-type]
+    assert sock.options == [(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)]
+
+
+@pytest.mark.parametrize("rcvbuf", [None, 3 << 20])
+def test_the_http_server_gives_every_connection_its_rcvbuf(start: Any, rcvbuf: int | None) -> None:
+    config: dict[str, Any] = {"routes": [{"path": "/stuck", "stall": True}]}
+    if rcvbuf is not None:
+        config["rcvbuf"] = rcvbuf
+    server = start("http", config)
+    with socket.create_connection((server.host, server.port), timeout=TIMEOUT) as client:
+        client.sendall(b"GET /stuck HTTP/1.0\r\n\r\n")
+        assert client.recv(4096).startswith(b"HTTP/1.1 200")  # the server holds the connection, stalled
+        seen = _receive_buffer_of_peer(client)
+    if rcvbuf is None:
+        assert seen < 2 * (3 << 20)  # autotuned, starting from tcp_rmem's default
+    else:
+        assert seen == 2 * rcvbuf
+
+
+def test_the_ftp_sink_gives_its_data_connections_the_rcvbuf(start: Any) -> None:
+    server = start("ftp", {"anonymous": {"writable": True}, "sink": True, "rcvbuf": 3 << 20})
+    with socket.create_connection((server.host, server.port), timeout=TIMEOUT) as control:
+        assert read_reply(control).startswith(b"220")
+        for line, code in ((b"USER anonymous", b"331"), (b"PASS a@b", b"230"), (b"PASV", b"227")):
+            control.sendall(line + b"\r\n")
+            reply = read_reply(control)
+            assert reply.startswith(code)
+        numbers = reply.split(b"(")[1].split(b")")[0].split(b",")
+        control.sendall(b"STOR up.bin\r\n")
+        assert read_reply(control).startswith(b"150")
+        with socket.create_connection((server.host, int(numbers[4]) * 256 + int(numbers[5])),
+                                      timeout=TIMEOUT) as data:
+            assert server.transcript.wait_for(
+                lambda event: isinstance(event, Opened) and event.channel == DATA, TIMEOUT)
+            assert _receive_buffer_of_peer(data) == 2 * (3 << 20)
+            assert _receive_buffer_of_peer(control) != 2 * (3 << 20)  # the control connection keeps its own
+            data.sendall(b"payload")
+        assert read_reply(control).startswith(b"226")
+        control.sendall(b"QUIT\r\n")
+        assert read_reply(control).startswith(b"221")
+    [stored] = server.received.stored
+    assert (stored.path, stored.content.length, stored.complete) == ("/up.bin", 7, True)
