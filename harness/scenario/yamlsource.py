@@ -4,7 +4,8 @@ A ``SafeLoader`` subclass with three changes:
 
 * mappings and sequences become ``YMap``/``YList`` (``located.py``), so every
   later complaint can name its line; a key repeated in one mapping is an
-  error instead of silently overwriting the first;
+  error instead of silently overwriting the first, reported under its full
+  field path (``scenarios[0].steps[3].args``) like the loader's own errors;
 * implicit typing follows YAML 1.2's core schema: only ``true``/``false`` are
   booleans (``yes``/``no``/``on``/``off`` stay text), no octal ``010``, no
   sexagesimal ``1:20``, no timestamps. Scenario data is mostly byte strings
@@ -73,6 +74,13 @@ class ScenarioYamlLoader(yaml.SafeLoader):
         super().__init__(stream)
         self.collector = collector
         self.invalid: list[InvalidValue] = []
+        self.paths: dict[int, str] = {}
+
+    def construct_document(self, node: yaml.Node) -> Any:
+        # Constructors see one node at a time; the field path of every
+        # container is worked out first so that a duplicate key can name it.
+        self.paths = _container_paths(node)
+        return super().construct_document(node)
 
     def problem(self, node: yaml.Node, message: str) -> InvalidValue:
         """The placeholder for ``node``, registered so it is reported exactly once."""
@@ -84,6 +92,45 @@ class ScenarioYamlLoader(yaml.SafeLoader):
 
 def _line(node: yaml.Node) -> int:
     return node.start_mark.line + 1
+
+
+_PLAIN_KEY = re.compile(r"[^.\[\]\s]+")
+
+
+def _field_path(parent: str, key: Any) -> str:
+    """``parent.key`` as the loader's errors write it; ``parent[key]`` for a key with dots or spaces."""
+    text = str(key)
+    if not _PLAIN_KEY.fullmatch(text):
+        return f"{parent}[{text}]"
+    return f"{parent}.{text}" if parent else text
+
+
+def _container_paths(root: yaml.Node) -> dict[int, str]:
+    """The field path of every mapping and sequence node, by ``id(node)``.
+
+    An anchored node keeps the path where it is first written; the mapping
+    under a ``<<`` merge key counts as part of the mapping it merges into.
+    """
+    paths: dict[int, str] = {}
+
+    def walk(node: yaml.Node, path: str) -> None:
+        if id(node) in paths or isinstance(node, yaml.ScalarNode):
+            return
+        paths[id(node)] = path
+        if isinstance(node, yaml.SequenceNode):
+            for index, item in enumerate(node.value):
+                walk(item, f"{path}[{index}]")
+            return
+        for key_node, value_node in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                merged = value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
+                for item in merged:
+                    walk(item, path)
+            elif isinstance(key_node, yaml.ScalarNode):
+                walk(value_node, _field_path(path, key_node.value))
+
+    walk(root, "")
+    return paths
 
 
 def _resolver(tag: str, pattern: re.Pattern[str] | str, first: str) -> None:
@@ -112,11 +159,11 @@ def _construct_map(loader: ScenarioYamlLoader, node: yaml.MappingNode) -> YMap:
         try:
             hash(key)
         except TypeError:
-            loader.collector.add(_line(key_node), "key", "a mapping key must be a plain value, "
-                                                          "not a list or mapping")
+            loader.collector.add(_line(key_node), loader.paths.get(id(node)) or "key",
+                                 "a mapping key must be a plain value, not a list or mapping")
             continue
         if key in result:
-            loader.collector.add(_line(key_node), str(key),
+            loader.collector.add(_line(key_node), _field_path(loader.paths.get(id(node), ""), key),
                                  f"duplicate key (first at line {result.line_of(key)})")
             continue
         result[key] = loader.construct_object(value_node, deep=True)

@@ -61,7 +61,7 @@ def test_empty_expectations_are_allowed(tmp_path: Path) -> None:
     ("    reason: x\n", 3, "expectations[dns.toip.wrong].verdict", "required: one of FAIL | CRASH"),
     ("    verdict: FAIL\n    reason: x\n    since: 2024\n", 6, "expectations[dns.toip.wrong].since",
      "unknown key"),
-    ("    verdict: FAIL\n    verdict: CRASH\n    reason: x\n", 5, "verdict",
+    ("    verdict: FAIL\n    verdict: CRASH\n    reason: x\n", 5, "expectations[dns.toip.wrong].verdict",
      "duplicate key (first at line 4)"),
 ])
 def test_a_bad_entry_is_reported_at_its_line(tmp_path: Path, entry: str, line: int, field: str,

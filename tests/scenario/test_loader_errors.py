@@ -149,7 +149,13 @@ CASES = [
      9, "scenarios[0].peers.p.script[0].close", "takes no parameters"),
     ("bad-port", peer_text("udp", "{sendto: {data: x, host: h, port: 70000}}"),
      9, "scenarios[0].peers.p.script[0].sendto.port", "port number"),
-    ("duplicate-yaml-key", scenario_text("steps: [{call: f}]\ntitle: again\n"), 7, "title", "duplicate key"),
+    ("duplicate-yaml-key", scenario_text("steps: [{call: f}]\ntitle: again\n"), 7, "scenarios[0].title",
+     "duplicate key (first at line 3)"),
+    ("duplicate-step-key", scenario_text("steps:\n- call: f\n  args: [1]\n  args: [2]\n"), 9,
+     "scenarios[0].steps[0].args", "duplicate key (first at line 8)"),
+    ("duplicate-peer-option", scenario_text(
+        "peers:\n  srv:\n    kind: tcp-server\n    options: {rcvbuf: 1, rcvbuf: 2}\nsteps: [{call: f}]\n"), 9,
+     "scenarios[0].peers.srv.options.rcvbuf", "duplicate key (first at line 9)"),
     ("duplicate-id-in-file", scenario_text("steps: [{call: f}]\n") + textwrap.dedent("""\
         - id: tcp.test.case
           title: t

@@ -149,10 +149,31 @@ def test_duplicate_keys_are_reported_with_both_lines() -> None:
     assert problem.message == "duplicate key (first at line 1)"
 
 
+@pytest.mark.parametrize(("text", "line", "field"), [
+    ("a:\n  b: [x, {c: 1, c: 2}]\n", 2, "a.b[1].c"),
+    ("- k: 1\n- k: 1\n  k: 2\n", 3, "[1].k"),
+    ("v: !digest {sha256: a, sha256: b}\n", 1, "v.sha256"),
+    ("expectations:\n  tcp.a.b:\n    verdict: FAIL\n    verdict: CRASH\n", 4,
+     "expectations[tcp.a.b].verdict"),
+    # An anchored mapping keeps the path where it is written; a merged one is
+    # part of the mapping it merges into.
+    ("a: &x {k: 1, k: 2}\nb: *x\n", 1, "a.k"),
+    ("a:\n  <<: {k: 1, j: 2, j: 3}\n", 2, "a.j"),
+], ids=["nested", "list-item", "in-tag", "dotted-key", "anchor", "merge"])
+def test_duplicate_keys_are_reported_under_their_field_path(text: str, line: int, field: str) -> None:
+    _, collector, _ = parse(text)
+    (problem,) = collector.problems
+    assert (problem.line, problem.field) == (line, field)
+    assert problem.message.startswith("duplicate key (first at line ")
+
+
 def test_complex_mapping_keys_are_reported() -> None:
     _, collector, invalid = parse("? [a, b]\n: 1\n")
     (problem,) = collector.problems
     assert (problem.line, problem.field) == (1, "key") and not invalid
+    _, collector, _ = parse("a:\n- ? [b]\n  : 1\n")
+    (problem,) = collector.problems
+    assert (problem.line, problem.field) == (2, "a[0]")
 
 
 def test_load_yaml_reports_syntax_errors_with_line(tmp_path) -> None:
