@@ -29,7 +29,7 @@ from harness.scenario.schema import (
     SCENARIO_REQUIRED,
     TAG_RE,
 )
-from harness.scenario.yamlsource import load_yaml
+from harness.scenario.yamlsource import parse_yaml
 
 __all__ = ["ScenarioError", "load_file"]
 
@@ -50,23 +50,22 @@ def load_file(path: Path | str, area: str | None = None) -> tuple[Scenario, ...]
     collection), at about a second each: a file whose bytes are the same
     as at its last load gives the same (frozen) scenarios again. Keyed by
     content, not by modification time, which cannot tell apart two writes
-    within one clock tick.
+    within one clock tick. The file is read once: the bytes parsed are the
+    bytes keyed, so an edit landing during a load cannot file one content's
+    scenarios under another's digest. An unreadable file raises ``OSError``.
     """
     path = Path(path)
-    try:
-        digest = hashlib.sha256(path.read_bytes()).digest()
-    except OSError:
-        return _load(path, area)  # the loader reports the unreadable file
-    key = (str(path), area, digest)
+    raw = path.read_bytes()
+    key = (str(path), area, hashlib.sha256(raw).digest())
     if key not in _LOADED:
-        _LOADED[key] = _load(path, area)
+        _LOADED[key] = _load(path, area, raw)
     return _LOADED[key]
 
 
-def _load(path: Path, area: str | None) -> tuple[Scenario, ...]:
+def _load(path: Path, area: str | None, raw: bytes) -> tuple[Scenario, ...]:
     collector = Collector(str(path))
     checker = Checker(collector)
-    document = load_yaml(path, collector)
+    document = parse_yaml(raw, collector)
     scenarios: list[Scenario] = []
     if document.parsed:
         checker.pending = list(document.invalid)

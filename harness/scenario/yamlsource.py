@@ -371,7 +371,11 @@ class YamlDocument:
 
 def load_yaml(path: Path, collector: Collector) -> YamlDocument:
     """Parse one file; syntax problems and duplicate keys go to ``collector``."""
-    raw = path.read_bytes()
+    return parse_yaml(path.read_bytes(), collector)
+
+
+def parse_yaml(raw: bytes, collector: Collector) -> YamlDocument:
+    """Parse a file's bytes, for a caller that needs the very bytes it parsed (the loader's cache)."""
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+from pathlib import Path
 
 from scenario_support import scenario_text
 
@@ -302,3 +303,31 @@ def test_a_file_loaded_again_unchanged_is_not_parsed_again_but_any_change_is_see
     os.utime(path, ns=(0, 0))
     (changed,) = load_file(path)
     assert changed.steps[0].args == (2,)
+
+
+def test_a_load_reads_the_file_once_and_caches_what_it_read(write_file, monkeypatch) -> None:
+    # An editor saves the file just after the loader read it. Read twice (once for the cache
+    # key, once to parse), the new content was filed under the old content's digest: the
+    # load returned the new scenarios, and once the old text was back it got them again.
+    old_text = scenario_text("steps: [{call: f, args: [1]}]\n")
+    path = write_file(old_text)
+    reads: list[Path] = []
+    read_bytes = Path.read_bytes
+
+    def read_then_edit(self: Path) -> bytes:
+        data = read_bytes(self)
+        reads.append(self)
+        if len(reads) == 1:
+            self.write_text(scenario_text("steps: [{call: f, args: [2]}]\n"), encoding="utf-8")
+        return data
+
+    monkeypatch.setattr(Path, "read_bytes", read_then_edit)
+    (first,) = load_file(path)
+    assert first.steps[0].args == (1,), "the scenarios of the bytes read, not of a later edit"
+    assert reads == [path], "one read per load"
+    (edited,) = load_file(path)
+    assert edited.steps[0].args == (2,)
+    path.write_text(old_text, encoding="utf-8")
+    (again,) = load_file(path)
+    assert again is first and again.steps[0].args == (1,), "the old bytes' entry holds the old scenarios"
+    assert len(reads) == 3
