@@ -151,10 +151,46 @@ def _construct_int(loader: ScenarioYamlLoader, node: yaml.ScalarNode) -> int:
     return int(text, 16) if text.lower().startswith("0x") else int(text)
 
 
+MERGE_TAG = "tag:yaml.org,2002:merge"
+
+
 def _construct_map(loader: ScenarioYamlLoader, node: yaml.MappingNode) -> YMap:
-    loader.flatten_mapping(node)  # resolves "<<" merge keys
-    result = YMap(_line(node))
+    """A mapping whose repeated keys are reported, with ``<<`` merges resolved here.
+
+    Merges are not left to PyYAML's ``flatten_mapping``: how it treats a key
+    repeated inside a merged mapping changed between releases (6.0.3 passed
+    both on, 6.0.4 keeps the first in silence). Each merged mapping is built
+    as a mapping of its own, so its repeated keys are reported once, under
+    the path of the mapping it merges into; a key written in the mapping
+    itself then overrides a merged one, as YAML's merge type says, and an
+    earlier merged mapping overrides a later one.
+    """
+    own = _construct_pairs(loader, node, [pair for pair in node.value if pair[0].tag != MERGE_TAG])
+    result = YMap(own.line)
     for key_node, value_node in node.value:
+        if key_node.tag != MERGE_TAG:
+            continue
+        sources = value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
+        for source in sources:
+            if not isinstance(source, yaml.MappingNode):
+                raise yaml.constructor.ConstructorError(
+                    "while constructing a mapping", node.start_mark,
+                    "a merge (<<) takes a mapping or a list of mappings", source.start_mark)
+            merged = loader.construct_object(source, deep=True)
+            for key, value in merged.items():
+                if key not in result:
+                    result[key] = value
+                    result.key_lines[key] = merged.line_of(key)
+    for key, value in own.items():
+        result[key] = value
+        result.key_lines[key] = own.line_of(key)
+    return result
+
+
+def _construct_pairs(loader: ScenarioYamlLoader, node: yaml.MappingNode,
+                     pairs: list[tuple[yaml.Node, yaml.Node]]) -> YMap:
+    result = YMap(_line(node))
+    for key_node, value_node in pairs:
         key = loader.construct_object(key_node, deep=True)
         try:
             hash(key)

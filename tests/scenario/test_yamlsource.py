@@ -24,7 +24,7 @@ from harness.scenario.matchers import (
     Unordered,
 )
 from harness.scenario.model import Ref
-from harness.scenario.yamlsource import ScenarioYamlLoader, load_yaml
+from harness.scenario.yamlsource import ScenarioYamlLoader, load_yaml, parse_yaml
 
 
 def parse(text: str) -> tuple[object, Collector, list[InvalidValue]]:
@@ -165,6 +165,21 @@ def test_duplicate_keys_are_reported_under_their_field_path(text: str, line: int
     (problem,) = collector.problems
     assert (problem.line, problem.field) == (line, field)
     assert problem.message.startswith("duplicate key (first at line ")
+
+
+def test_a_merge_is_overridden_by_the_mappings_own_keys_and_by_earlier_merges() -> None:
+    data, collector, _ = parse("base: &b {k: 1, j: 2}\nother: &o {j: 3, m: 4}\n"
+                               "use:\n  <<: [*b, *o]\n  k: 5\n")
+    assert not collector.problems  # overriding a merged key is no repeat
+    assert data["use"] == {"k": 5, "j": 2, "m": 4}
+    assert (data["use"].line_of("k"), data["use"].line_of("m")) == (5, 2)
+
+
+def test_a_merge_of_something_else_than_mappings_is_reported() -> None:
+    collector = Collector("mem.yaml")
+    assert not parse_yaml(b"a:\n  <<: [1, 2]\n", collector).parsed
+    (problem,) = collector.problems
+    assert problem.line == 2 and "a merge (<<) takes a mapping or a list of mappings" in problem.message
 
 
 def test_complex_mapping_keys_are_reported() -> None:
