@@ -95,6 +95,7 @@ def _line(node: yaml.Node) -> int:
 
 
 _PLAIN_KEY = re.compile(r"[^.\[\]\s]+")
+MERGE_TAG = "tag:yaml.org,2002:merge"
 
 
 def _field_path(parent: str, key: Any) -> str:
@@ -122,7 +123,7 @@ def _container_paths(root: yaml.Node) -> dict[int, str]:
                 walk(item, f"{path}[{index}]")
             return
         for key_node, value_node in node.value:
-            if key_node.tag == "tag:yaml.org,2002:merge":
+            if key_node.tag == MERGE_TAG:
                 merged = value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
                 for item in merged:
                     walk(item, path)
@@ -151,8 +152,6 @@ def _construct_int(loader: ScenarioYamlLoader, node: yaml.ScalarNode) -> int:
     return int(text, 16) if text.lower().startswith("0x") else int(text)
 
 
-MERGE_TAG = "tag:yaml.org,2002:merge"
-
 
 def _construct_map(loader: ScenarioYamlLoader, node: yaml.MappingNode) -> YMap:
     """A mapping whose repeated keys are reported, with ``<<`` merges resolved here.
@@ -167,28 +166,41 @@ def _construct_map(loader: ScenarioYamlLoader, node: yaml.MappingNode) -> YMap:
     """
     own = _construct_pairs(loader, node, [pair for pair in node.value if pair[0].tag != MERGE_TAG])
     result = YMap(own.line)
-    for key_node, value_node in node.value:
-        if key_node.tag != MERGE_TAG:
-            continue
-        sources = value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
-        for source in sources:
-            if not isinstance(source, yaml.MappingNode):
-                raise yaml.constructor.ConstructorError(
-                    "while constructing a mapping", node.start_mark,
-                    "a merge (<<) takes a mapping or a list of mappings", source.start_mark)
-            merged = loader.construct_object(source, deep=True)
-            for key, value in merged.items():
-                if key not in result:
-                    result[key] = value
-                    result.key_lines[key] = merged.line_of(key)
+    for merged in _merged_mappings(loader, node):
+        for key, value in merged.items():
+            if key not in result:
+                result[key] = value
+                result.key_lines[key] = merged.line_of(key)
     for key, value in own.items():
         result[key] = value
         result.key_lines[key] = own.line_of(key)
     return result
 
 
+def _merged_mappings(loader: ScenarioYamlLoader, node: yaml.MappingNode) -> list[YMap]:
+    """The mappings under ``node``'s ``<<`` key, in order; a second ``<<`` key is a repeated key."""
+    merges = [(key_node, value_node) for key_node, value_node in node.value if key_node.tag == MERGE_TAG]
+    for key_node, _ in merges[1:]:
+        loader.collector.add(_line(key_node), _field_path(loader.paths.get(id(node), ""), "<<"),
+                             f"duplicate key (first at line {_line(merges[0][0])})")
+    if not merges:
+        return []
+    value_node = merges[0][1]
+    sources = value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
+    mappings = []
+    for source in sources:
+        merged = loader.construct_object(source, deep=True) if isinstance(source, yaml.MappingNode) else None
+        if not isinstance(merged, YMap):  # a scalar, a list, or a tagged mapping (!digest ...)
+            raise yaml.constructor.ConstructorError(
+                "while constructing a mapping", node.start_mark,
+                "a merge (<<) takes a mapping or a list of mappings", source.start_mark)
+        mappings.append(merged)
+    return mappings
+
+
 def _construct_pairs(loader: ScenarioYamlLoader, node: yaml.MappingNode,
                      pairs: list[tuple[yaml.Node, yaml.Node]]) -> YMap:
+    """``pairs`` of ``node`` as a mapping; a repeated key is reported and its later values dropped."""
     result = YMap(_line(node))
     for key_node, value_node in pairs:
         key = loader.construct_object(key_node, deep=True)

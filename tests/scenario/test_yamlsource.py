@@ -175,11 +175,19 @@ def test_a_merge_is_overridden_by_the_mappings_own_keys_and_by_earlier_merges() 
     assert (data["use"].line_of("k"), data["use"].line_of("m")) == (5, 2)
 
 
-def test_a_merge_of_something_else_than_mappings_is_reported() -> None:
+@pytest.mark.parametrize("merged", ["[1, 2]", "!digest {sha256: a}", "!nosuchtag {x: 1}"])
+def test_a_merge_of_something_else_than_mappings_is_reported(merged: str) -> None:
     collector = Collector("mem.yaml")
-    assert not parse_yaml(b"a:\n  <<: [1, 2]\n", collector).parsed
+    assert not parse_yaml(f"a:\n  <<: {merged}\n".encode(), collector).parsed
     (problem,) = collector.problems
     assert problem.line == 2 and "a merge (<<) takes a mapping or a list of mappings" in problem.message
+
+
+def test_a_second_merge_key_is_a_repeated_key() -> None:
+    data, collector, _ = parse("a:\n  <<: {x: 1}\n  <<: {x: 2, y: 3}\n")
+    (problem,) = collector.problems
+    assert (problem.line, problem.field, problem.message) == (3, "a.<<", "duplicate key (first at line 2)")
+    assert data["a"] == {"x": 1}
 
 
 def test_complex_mapping_keys_are_reported() -> None:
