@@ -32,6 +32,7 @@ def family_for(host: str) -> socket.AddressFamily:
 
 SO_RCVBUFFORCE = getattr(socket, "SO_RCVBUFFORCE", 33)
 """Linux's SO_RCVBUF past ``net.core.rmem_max`` (needs CAP_NET_ADMIN); Python names it only on some builds."""
+RMEM_MAX = Path("/proc/sys/net/core/rmem_max")
 
 
 def bind_listener(host: str, port: int, backlog: int = 64,
@@ -40,8 +41,10 @@ def bind_listener(host: str, port: int, backlog: int = 64,
 
     ``receive_buffer``: fix every accepted connection's receive buffer at
     that many bytes (``set_receive_buffer``). It is set on the listener,
-    before any connection exists, because a connection's window scale is
-    agreed in its handshake and a buffer grown later could not be offered.
+    before any connection exists: an accepted connection inherits it, and
+    its first window is then sized by it. Set after ``accept``, the buffer
+    would be larger, but the connection would still start from the small
+    window of its handshake and widen it only step by step.
     """
     sock = socket.socket(family_for(host), socket.SOCK_STREAM)
     try:
@@ -56,22 +59,35 @@ def bind_listener(host: str, port: int, backlog: int = 64,
     return sock
 
 
-def set_receive_buffer(sock: socket.socket, size: int) -> None:
-    """Fix ``sock``'s receive buffer at ``size`` bytes, past ``net.core.rmem_max`` where allowed.
+def set_receive_buffer(sock: socket.socket, size: int) -> bool:
+    """Fix ``sock``'s receive buffer at ``size`` bytes if it can have that size; whether it did.
 
     A fixed buffer turns the kernel's autotuning off. Autotuning starts a
     connection at ``tcp_rmem``'s default (128 KiB) and grows it with what
     the reader consumes per round trip, so a connection carrying a few MiB
     of upload spends most of its life with a window that makes the client
-    wait on the server's reads. With SO_RCVBUFFORCE (root or CAP_NET_ADMIN)
-    the size is taken as given; without, SO_RCVBUF is capped at
-    ``net.core.rmem_max`` (212992 bytes on a default Linux). The kernel
+    wait on the server's reads. SO_RCVBUFFORCE (root or CAP_NET_ADMIN)
+    takes any size; SO_RCVBUF alone is capped at ``net.core.rmem_max``
+    (212992 bytes on a default Linux), and a buffer fixed at that cap would
+    be smaller than autotuning may reach: then nothing is set. The kernel
     keeps twice the size asked for, half of it for its own bookkeeping.
     """
     try:
         sock.setsockopt(socket.SOL_SOCKET, SO_RCVBUFFORCE, size)
+        return True
     except PermissionError:
+        if size > system_receive_limit():
+            return False
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, size)
+        return True
+
+
+def system_receive_limit() -> int:
+    """``net.core.rmem_max``: the largest buffer SO_RCVBUF may ask for (0 if it cannot be read)."""
+    try:
+        return int(RMEM_MAX.read_text())
+    except (OSError, ValueError):
+        return 0
 
 
 def random_loopback(rng: random.Random | None = None) -> str:

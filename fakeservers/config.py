@@ -168,8 +168,11 @@ class Fields:
         return int(self.integer("port", default, 0, 65535))
 
     def receive_buffer(self) -> int | None:
-        """``rcvbuf``: a connection's fixed receive buffer in bytes, 4 KiB to 1 GiB; None if not given."""
-        value: int | None = self.integer("rcvbuf", None, 4096, 1 << 30)
+        """``rcvbuf``: a connection's fixed receive buffer in bytes; None if not given.
+
+        At most 2**30 - 1: the kernel keeps twice the size asked for, up to INT_MAX.
+        """
+        value: int | None = self.integer("rcvbuf", None, 4096, (1 << 30) - 1)
         return value
 
     def host(self, default: str = "127.0.0.1") -> str:

@@ -39,7 +39,7 @@ BAD_CONFIGS: list[tuple[str, dict[str, Any], str, str]] = [
     ("http", {"routes": [{"path": "/", "record_body": "some"}]}, "routes[0].record_body", "full, digest"),
     ("http", {"routes": [{"path": "/", "expect_body": {"size": 8, "pattern": ""}}]},
      "routes[0].expect_body.pattern", "at least one byte"),
-    ("http", {"rcvbuf": 1024}, "rcvbuf", "4096-1073741824"),
+    ("http", {"rcvbuf": 1024}, "rcvbuf", "4096-1073741823"),
     ("http", {"rcvbuf": "4M"}, "rcvbuf", "whole number"),
     ("smtp", {"replies": {"RCPT": 550}}, "replies.RCPT", "text or bytes"),
     ("smtp", {"replies": {"RCPT": [None, 5]}}, "replies.RCPT[1]", "text or bytes"),
@@ -69,7 +69,7 @@ BAD_CONFIGS: list[tuple[str, dict[str, Any], str, str]] = [
     ("ftp", {"expect_uploads": {"/a/../b": "x"}}, "expect_uploads./a/../b", "no '..'"),
     ("ftp", {"expect_uploads": {"/up.bin": {"size": "big"}}}, "expect_uploads./up.bin.size", "whole number"),
     ("ftp", {"rcvbuf": 1 << 20}, "rcvbuf", "only the sink engine"),
-    ("ftp", {"sink": True, "rcvbuf": 1 << 31}, "rcvbuf", "4096-1073741824"),
+    ("ftp", {"sink": True, "rcvbuf": 1 << 30}, "rcvbuf", "4096-1073741823"),
 ]
 
 
