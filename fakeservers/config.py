@@ -14,6 +14,7 @@ a ``prefix``.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -29,8 +30,13 @@ class ConfigError(ValueError):
         self.message = message
 
 
+PLAIN_KEY = re.compile(r"[^.\[\]\s]+")
+"""A key written after a dot in a field path; any other (``/up.bin``, ``index.html``) goes in brackets."""
+
+
 def join(path: str, key: str | int) -> str:
-    if isinstance(key, int):
+    """``path.key``, ``path[index]``, or ``path[key]`` for a key a dot would make ambiguous."""
+    if isinstance(key, int) or not PLAIN_KEY.fullmatch(key):
         return f"{path}[{key}]"
     return f"{path}.{key}" if path else key
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import re
 import signal
 import threading
 from collections.abc import Iterator
@@ -148,13 +147,7 @@ def _walk(value: Any) -> Any:
 
 def _line_of(data: Any, field: str) -> int:
     """The line of a field path such as ``routes[2].status``, as far as the YAML knows it."""
-    line = getattr(data, "line", 1)
-    for name, index in re.findall(r"([^.\[\]]+)|\[(\d+)\]", field):
-        key: Any = int(index) if index else name
-        holder = data
-        try:
-            data = data[key]
-        except (KeyError, IndexError, TypeError):
-            break
-        line = holder.line_of(key) if hasattr(holder, "line_of") else line
-    return line
+    from harness.scenario.load_servers import line_of_config_field
+    from harness.scenario.located import YMap
+
+    return line_of_config_field(data, field) if isinstance(data, YMap) else 1

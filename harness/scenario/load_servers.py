@@ -20,10 +20,10 @@ Two scenario rules sit on top of the server's own:
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
 from typing import Any
 
 from fakeservers import ConfigError, from_config
+from fakeservers.config import join as config_join
 from harness.scenario.checks import FAILED, Checker, join
 from harness.scenario.located import InvalidValue, YList, YMap
 from harness.scenario.model import Matcher, PeerSpec, Ref, SourceLocation, Template
@@ -34,7 +34,7 @@ from harness.values import LuaFunction
 SMTP_PORT = 25
 PLACEHOLDER_HOST = "127.0.0.1"
 PLACEHOLDER_PORT = 1
-_PATH_STEP = re.compile(r"\[(\d+)\]|\.")
+_INDEX_STEP = re.compile(r"\[(\d+)\]")
 
 
 def load_server_peer(checker: Checker, name: str, spec: YMap, field: str,
@@ -59,7 +59,7 @@ def load_server_peer(checker: Checker, name: str, spec: YMap, field: str,
     try:
         from_config(SERVER_PEER_KINDS[kind], with_placeholders(options), prefix=options_field)
     except ConfigError as error:
-        line = _line_of_field(options_map, error.field, options_field)
+        line = line_of_config_field(options_map, error.field, options_field)
         checker.report(line, error.field or options_field, error.message)
         return None
     return PeerSpec(name=name, kind=kind, options=options, script=(),
@@ -132,30 +132,40 @@ def _port_allowed(checker: Checker, kind: str, options: YMap, field: str) -> boo
     return checker.expect(port, options.line_of("port"), join(field, "port"), wanted, ok)
 
 
-def _line_of_field(options: YMap, config_field: str, prefix: str) -> int:
-    """The line of the deepest YAML node on a ConfigError's field path."""
+def line_of_config_field(options: YMap, config_field: str, prefix: str = "") -> int:
+    """The line of the deepest YAML node on a ConfigError's field path (less ``prefix``).
+
+    The path is written by ``fakeservers.config.join``: ``.key`` for a
+    plain key, ``[N]`` for a list index, ``[key]`` for a key with dots,
+    brackets or spaces (``files[index.html]``).
+    """
     rest = config_field[len(prefix):] if config_field.startswith(prefix) else ""
+    if rest and rest[0] not in ".[":
+        rest = "." + rest  # a path from the top: its first key has no dot before it
     node: Any = options
     line = options.line
     while rest and isinstance(node, (YMap, YList)):
-        step = _PATH_STEP.match(rest)
+        step = _next_step(node, rest)
         if step is None:
             break
-        if step.group(1) is not None:
-            index = int(step.group(1))
-            if not isinstance(node, YList) or index >= len(node):
-                break
-            line, node, rest = node.line_of(index), node[index], rest[step.end():]
-            continue
-        key = _longest_key(node, rest[1:]) if isinstance(node, Mapping) else None
-        if key is None:
-            break
-        line, node, rest = node.line_of(key), node[key], rest[1 + len(str(key)):]
+        key, length = step
+        line, node, rest = node.line_of(key), node[key], rest[length:]
     return line
 
 
-def _longest_key(node: Mapping[Any, Any], rest: str) -> Any:
-    """The key that starts ``rest`` (keys may hold dots: ``files.index.html``), longest first."""
-    fits = [key for key in node if rest.startswith(str(key))
-            and rest[len(str(key)):len(str(key)) + 1] in ("", ".", "[")]
-    return max(fits, key=lambda key: len(str(key)), default=None)
+def _next_step(node: YMap | YList, rest: str) -> tuple[Any, int] | None:
+    """The key or index ``rest`` starts with in ``node``, and the length of its text; None if none fits."""
+    if isinstance(node, YList):
+        index = _INDEX_STEP.match(rest)
+        if index is None or int(index.group(1)) >= len(node):
+            return None
+        return int(index.group(1)), index.end()
+    fits = [(key, len(text)) for key in node if rest.startswith(text := _key_step(key))
+            and rest[len(text):len(text) + 1] in ("", ".", "[")]
+    return max(fits, key=lambda fit: fit[1], default=None)
+
+
+def _key_step(key: Any) -> str:
+    """How ``fakeservers.config.join`` writes ``key`` after a parent: ``.key`` or ``[key]``."""
+    text = config_join("", str(key))
+    return text if text.startswith("[") else "." + text

@@ -28,6 +28,7 @@ from typing import Any
 
 import yaml
 
+from fakeservers.config import join
 from harness.scenario.convert import to_matcher
 from harness.scenario.error_classes import ERROR_CLASSES
 from harness.scenario.errors import Collector
@@ -94,16 +95,17 @@ def _line(node: yaml.Node) -> int:
     return node.start_mark.line + 1
 
 
-_PLAIN_KEY = re.compile(r"[^.\[\]\s]+")
 MERGE_TAG = "tag:yaml.org,2002:merge"
 
 
 def _field_path(parent: str, key: Any) -> str:
-    """``parent.key`` as the loader's errors write it; ``parent[key]`` for a key with dots or spaces."""
-    text = str(key)
-    if not _PLAIN_KEY.fullmatch(text):
-        return f"{parent}[{text}]"
-    return f"{parent}.{text}" if parent else text
+    """``parent.key`` as the loader's errors write it; ``parent[key]`` for a key with dots or spaces.
+
+    The fake servers' configuration errors write paths by the same rule
+    (``fakeservers.config.join``), and a server's options sit inside a
+    scenario, so both kinds of error name a field alike.
+    """
+    return join(parent, str(key))
 
 
 def _container_paths(root: yaml.Node) -> dict[int, str]:

@@ -218,6 +218,15 @@ def test_line_of_follows_the_field_path() -> None:
     top = YMap(1)
     top["routes"] = routes
     top.key_lines["routes"] = 1
+    upload = YMap(6)
+    upload["size"] = "big"
+    upload.key_lines["size"] = 7
+    uploads = YMap(5)
+    uploads["/up.bin"] = upload
+    uploads.key_lines["/up.bin"] = 6
+    top["expect_uploads"] = uploads
+    top.key_lines["expect_uploads"] = 5
     assert _line_of(top, "routes[0].status") == 4
     assert _line_of(top, "routes[0].missing") == 3
     assert _line_of(top, "nowhere") == 1
+    assert _line_of(top, "expect_uploads[/up.bin].size") == 7  # a key with dots, in brackets

@@ -217,7 +217,7 @@ ERRORS = [
      "steps: [{call: f}]\n", 10, "scenarios[0].peers.srv.options.acounts", "unknown field"),
     ("server-option-deep-file-key", "peers:\n  srv:\n    kind: ftp-server\n    options:\n      accounts:\n"
      "      - user: u\n        password: p\n        files:\n          a.b.txt: {size: -1}\n"
-     "steps: [{call: f}]\n", 14, "files.a.b.txt.size", "expected a whole number"),
+     "steps: [{call: f}]\n", 14, "files[a.b.txt].size", "expected a whole number"),
     ("server-script", "peers:\n  web:\n    kind: http-server\n    script: [accept]\nsteps: [{call: f}]\n", 9,
      "scenarios[0].peers.web.script", "have no script"),
     ("server-fixed-port", "peers:\n  web:\n    kind: http-server\n    options: {port: 8080}\n"
