@@ -82,6 +82,16 @@ def set_receive_buffer(sock: socket.socket, size: int) -> bool:
         return True
 
 
+def can_force_receive_buffer() -> bool:
+    """Whether this process may set SO_RCVBUFFORCE: root with CAP_NET_ADMIN, which some containers drop."""
+    with socket.socket() as probe:
+        try:
+            probe.setsockopt(socket.SOL_SOCKET, SO_RCVBUFFORCE, 8192)
+        except PermissionError:
+            return False
+    return True
+
+
 def system_receive_limit() -> int:
     """``net.core.rmem_max``: the largest buffer SO_RCVBUF may ask for (0 if it cannot be read)."""
     try:

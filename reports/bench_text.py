@@ -147,7 +147,17 @@ def settings_line(bench: Mapping[str, Any]) -> str:
     after = "/".join(f"{value:g}" for value in machine.get("load_after", [])) or "?"
     return (f"`{bench['command']}`: {bench['warmup']} warm-up and {bench['pairs']} measured rounds per "
             f"workload, sides interleaved; {machine['cpu']}, {machine['cores']} cores, Python "
-            f"{machine['python']}, {machine['platform']}; load average {loads} before, {after} after.")
+            f"{machine['python']}, {machine['platform']}; load average {loads} before, {after} after."
+            + _receive_buffers(machine))
+
+
+def _receive_buffers(machine: Mapping[str, Any]) -> str:
+    """A warning when the upload servers could not fix their receive buffers as the workloads ask."""
+    if machine.get("rcvbuf_force", True):
+        return ""  # as asked (or a document from before this was recorded)
+    return (f" Upload servers' receive buffers: without CAP_NET_ADMIN a workload's rcvbuf above "
+            f"net.core.rmem_max ({machine.get('rmem_max', '?')} bytes) was left to autotuning, so the "
+            f"upload figures are lower than where it is fixed (fakeservers/README.md, Receive buffers).")
 
 
 def markdown_section(bench: Mapping[str, Any], versions: Mapping[str, str]) -> list[str]:

@@ -4,6 +4,10 @@ The CPU, how many cores this process may use, the Python that ran the
 harness (and the reference, in process), the kernel, and the load average
 before and after the session: a busy machine slows every side, and the
 interleaving keeps the ratios fair, but the absolute rates are then low.
+And whether the upload servers could fix their receive buffers as the
+workloads ask (``rcvbuf``, ``fakeservers.addresses.set_receive_buffer``):
+without CAP_NET_ADMIN a size past ``net.core.rmem_max`` is left to
+autotuning, and the uploads then measure slower for every side.
 """
 
 from __future__ import annotations
@@ -12,6 +16,8 @@ import os
 import platform
 from pathlib import Path
 from typing import Any
+
+from fakeservers.addresses import can_force_receive_buffer, system_receive_limit
 
 CPUINFO = Path("/proc/cpuinfo")
 
@@ -45,6 +51,7 @@ def usable_cores() -> int:
 
 
 def describe() -> dict[str, Any]:
-    """The machine now: cpu, cores, python, platform and the current load average."""
+    """The machine now: cpu, cores, python, platform, the current load average and the receive buffers."""
     return {"cpu": cpu_model(), "cores": usable_cores(), "python": platform.python_version(),
-            "platform": platform.platform(), "load_before": load_average()}
+            "platform": platform.platform(), "load_before": load_average(),
+            "rcvbuf_force": can_force_receive_buffer(), "rmem_max": system_receive_limit()}

@@ -14,6 +14,7 @@ import pytest
 from bench_support import TINY_PING_PONG, TINY_STREAM, load_perf
 
 from harness.adapters.base import CandidateInfo
+from harness.bench import machine
 from harness.bench.document import bench_document
 from harness.bench.scoring import NEAR_CEILING, PEER_BUSY, score, spread, workload_figures
 from harness.bench.session import SideRuns, WorkloadRuns
@@ -206,3 +207,22 @@ def test_the_html_report_has_one_inline_chart_per_workload(stream: Scenario, pin
     without = dict(document)
     del without["bench"]
     assert 'id="bench"' not in html.render(without)
+
+
+@pytest.mark.parametrize("force", [True, False])
+def test_the_summary_warns_when_upload_buffers_were_left_to_autotuning(
+        stream: Scenario, ping_pong: Scenario, tmp_path: Path, force: bool) -> None:
+    settings = {**SETTINGS, "machine": {**SETTINGS["machine"], "rcvbuf_force": force, "rmem_max": 212992}}
+    runs = [_runs(stream, [1.0], [2.0])]
+    document = bench_document(runs, "reference", ["lua"], root=tmp_path, wall_time=1.0, time_scale=1.0,
+                              settings=settings)
+    jsonschema.Draft202012Validator(json.loads(SCHEMA_FILE.read_text())).validate(
+        json.loads(json.dumps(document)))
+    warned = "net.core.rmem_max (212992 bytes) was left to autotuning" in markdown.render(document)
+    assert warned is not force
+
+
+def test_the_machine_says_whether_receive_buffers_can_be_forced() -> None:
+    described = machine.describe()
+    assert isinstance(described["rcvbuf_force"], bool)
+    assert described["rmem_max"] == int(Path("/proc/sys/net/core/rmem_max").read_text())

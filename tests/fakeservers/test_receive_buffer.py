@@ -17,23 +17,19 @@ import pytest
 from fake_support import TIMEOUT, read_reply
 
 from fakeservers import Opened, addresses
-from fakeservers.addresses import SO_RCVBUFFORCE, bind_listener, set_receive_buffer, system_receive_limit
+from fakeservers.addresses import (
+    SO_RCVBUFFORCE,
+    bind_listener,
+    can_force_receive_buffer,
+    set_receive_buffer,
+    system_receive_limit,
+)
 from fakeservers.events import DATA
-
-
-def _forcing_allowed() -> bool:
-    """Whether this process may use SO_RCVBUFFORCE (root with CAP_NET_ADMIN; not so in every container)."""
-    with socket.socket() as probe:
-        try:
-            probe.setsockopt(socket.SOL_SOCKET, SO_RCVBUFFORCE, 8192)
-        except PermissionError:
-            return False
-    return True
 
 
 def _settable_size() -> int:
     """A size ``set_receive_buffer`` fixes here, and that differs from the autotuned buffer's start."""
-    return 3 << 20 if _forcing_allowed() else system_receive_limit()
+    return 3 << 20 if can_force_receive_buffer() else system_receive_limit()
 
 
 def _receive_buffer_of_peer(client: socket.socket) -> int:
@@ -51,7 +47,7 @@ def _receive_buffer_of_peer(client: socket.socket) -> int:
 
 
 def test_an_accepted_connection_has_the_listeners_buffer_past_the_systems_limit() -> None:
-    if not _forcing_allowed():
+    if not can_force_receive_buffer():
         pytest.skip("SO_RCVBUFFORCE is refused here (needs CAP_NET_ADMIN): no buffer past rmem_max to test")
     size = min(system_receive_limit() * 2, 1 << 29)  # more than SO_RCVBUF alone may ask for
     with bind_listener("127.0.0.1", 0, receive_buffer=size) as listener, \
