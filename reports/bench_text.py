@@ -153,11 +153,12 @@ def settings_line(bench: Mapping[str, Any]) -> str:
 
 def _receive_buffers(machine: Mapping[str, Any]) -> str:
     """A warning when the upload servers could not fix their receive buffers as the workloads ask."""
-    if machine.get("rcvbuf_force", True):
-        return ""  # as asked (or a document from before this was recorded)
-    return (f" Upload servers' receive buffers: without CAP_NET_ADMIN a workload's rcvbuf above "
-            f"net.core.rmem_max ({machine.get('rmem_max', '?')} bytes) was left to autotuning, so the "
-            f"upload figures are lower than where it is fixed (fakeservers/README.md, Receive buffers).")
+    unfixed = machine.get("rcvbuf_autotuned") or []
+    if not unfixed:
+        return ""
+    return (f" Receive buffers left to autotuning (no CAP_NET_ADMIN, and rcvbuf above net.core.rmem_max, "
+            f"{machine.get('rmem_max', '?')} bytes): {', '.join(unfixed)}; their figures are lower than "
+            f"where it is fixed (fakeservers/README.md, Receive buffers).")
 
 
 def markdown_section(bench: Mapping[str, Any], versions: Mapping[str, str]) -> list[str]:

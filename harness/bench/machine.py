@@ -14,10 +14,12 @@ from __future__ import annotations
 
 import os
 import platform
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from fakeservers.addresses import can_force_receive_buffer, system_receive_limit
+from harness.scenario.model import Scenario
 
 CPUINFO = Path("/proc/cpuinfo")
 
@@ -50,8 +52,22 @@ def usable_cores() -> int:
         return os.cpu_count() or 1
 
 
-def describe() -> dict[str, Any]:
-    """The machine now: cpu, cores, python, platform, the current load average and the receive buffers."""
+def describe(workloads: Sequence[Scenario] = ()) -> dict[str, Any]:
+    """The machine now: cpu, cores, python, platform, the current load average and the receive buffers.
+
+    ``rcvbuf_autotuned`` lists the ``workloads`` whose servers ask for a
+    receive buffer this process cannot fix.
+    """
+    force, limit = can_force_receive_buffer(), system_receive_limit()
     return {"cpu": cpu_model(), "cores": usable_cores(), "python": platform.python_version(),
             "platform": platform.platform(), "load_before": load_average(),
-            "rcvbuf_force": can_force_receive_buffer(), "rmem_max": system_receive_limit()}
+            "rcvbuf_force": force, "rmem_max": limit,
+            "rcvbuf_autotuned": unfixed_receive_buffers(workloads, force, limit)}
+
+
+def unfixed_receive_buffers(workloads: Sequence[Scenario], force: bool, limit: int) -> list[str]:
+    """The ids of ``workloads`` with a server ``rcvbuf`` past ``limit`` when it cannot be forced."""
+    if force:
+        return []
+    return [workload.id for workload in workloads
+            if any(int(peer.options.get("rcvbuf") or 0) > limit for peer in workload.peers)]

@@ -181,7 +181,7 @@ def execute(args: argparse.Namespace) -> int:
                        code=NO_SCENARIOS)
     check_output_dir(args.out)
     settings = {"pairs": args.pairs, "warmup": args.warmup, "quick": bool(args.quick),
-                "command": command_line(args, names), "machine": machine.describe()}
+                "command": command_line(args, names), "machine": machine.describe(workloads)}
     print(f"lsconform: {len(workloads)} workloads x {1 + len(names)} sides, {args.warmup} warm-up + "
           f"{args.pairs} measured rounds each; reference {reference_name} ({why})", flush=True)
     if args.pairs < FAIR_PAIRS:

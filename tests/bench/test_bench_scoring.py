@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import re
@@ -212,17 +213,30 @@ def test_the_html_report_has_one_inline_chart_per_workload(stream: Scenario, pin
 @pytest.mark.parametrize("force", [True, False])
 def test_the_summary_warns_when_upload_buffers_were_left_to_autotuning(
         stream: Scenario, ping_pong: Scenario, tmp_path: Path, force: bool) -> None:
-    settings = {**SETTINGS, "machine": {**SETTINGS["machine"], "rcvbuf_force": force, "rmem_max": 212992}}
+    unfixed = machine.unfixed_receive_buffers([_with_rcvbuf(stream, 4 << 20), ping_pong], force, 212992)
+    assert unfixed == ([] if force else [stream.id])
+    settings = {**SETTINGS, "machine": {**SETTINGS["machine"], "rcvbuf_force": force, "rmem_max": 212992,
+                                        "rcvbuf_autotuned": unfixed}}
     runs = [_runs(stream, [1.0], [2.0])]
     document = bench_document(runs, "reference", ["lua"], root=tmp_path, wall_time=1.0, time_scale=1.0,
                               settings=settings)
     jsonschema.Draft202012Validator(json.loads(SCHEMA_FILE.read_text())).validate(
         json.loads(json.dumps(document)))
-    warned = "net.core.rmem_max (212992 bytes) was left to autotuning" in markdown.render(document)
+    warned = f"net.core.rmem_max, 212992 bytes): {stream.id};" in markdown.render(document)
     assert warned is not force
+
+
+def test_a_buffer_within_the_limit_is_fixed_without_the_privilege(stream: Scenario) -> None:
+    assert machine.unfixed_receive_buffers([_with_rcvbuf(stream, 212992)], False, 212992) == []
+
+
+def _with_rcvbuf(scenario: Scenario, size: int) -> Scenario:
+    peers = tuple(dataclasses.replace(peer, options={**peer.options, "rcvbuf": size})
+                  for peer in scenario.peers)
+    return dataclasses.replace(scenario, peers=peers)
 
 
 def test_the_machine_says_whether_receive_buffers_can_be_forced() -> None:
     described = machine.describe()
-    assert isinstance(described["rcvbuf_force"], bool)
+    assert isinstance(described["rcvbuf_force"], bool) and described["rcvbuf_autotuned"] == []
     assert described["rmem_max"] == int(Path("/proc/sys/net/core/rmem_max").read_text())
