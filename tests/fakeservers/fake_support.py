@@ -64,3 +64,15 @@ def wait_sessions_closed(server: FakeServer, count: int = 1) -> None:
         return sum(isinstance(e, Closed) and e.channel == CONTROL for e in server.transcript.all()) >= count
 
     assert server.transcript.wait_for(closed, TIMEOUT) is not None, f"{count} session(s) not closed"
+
+
+def passive_session(server: FakeServer) -> tuple[socket.socket, int]:
+    """A control connection logged in as anonymous after PASV, and the data port PASV named."""
+    control = socket.create_connection((server.host, server.port), timeout=TIMEOUT)
+    assert read_reply(control).startswith(b"220")
+    for line, code in ((b"USER anonymous", b"331"), (b"PASS a@b", b"230"), (b"PASV", b"227")):
+        control.sendall(line + b"\r\n")
+        reply = read_reply(control)
+        assert reply.startswith(code)
+    numbers = reply.split(b"(")[1].split(b")")[0].split(b",")
+    return control, int(numbers[4]) * 256 + int(numbers[5])

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from fake_support import TIMEOUT, read_reply, wait_sessions_closed
+from fake_support import TIMEOUT, passive_session, read_reply, wait_sessions_closed
 
 from fakeservers import ConfigError, Opened, from_config
 from fakeservers.events import DATA, Closed, Command, Received
@@ -129,21 +129,9 @@ def test_the_sink_answers_first_yet_records_in_wire_order(start: Start) -> None:
     assert server.received.verbs() == ["USER", "PASS", "NOOP", "QUIT"]
 
 
-def _passive_session(server: Any) -> tuple[socket.socket, int]:
-    """A control connection logged in as anonymous after PASV, and the data port PASV named."""
-    control = socket.create_connection((server.host, server.port), timeout=TIMEOUT)
-    assert read_reply(control).startswith(b"220")
-    for line, code in ((b"USER anonymous", b"331"), (b"PASS a@b", b"230"), (b"PASV", b"227")):
-        control.sendall(line + b"\r\n")
-        reply = read_reply(control)
-        assert reply.startswith(code)
-    numbers = reply.split(b"(")[1].split(b")")[0].split(b",")
-    return control, int(numbers[4]) * 256 + int(numbers[5])
-
-
 def test_stopping_the_sink_during_an_upload_records_it_incomplete(start: Start) -> None:
     server = start("ftp", {"anonymous": {"writable": True}, "sink": True})
-    control, port = _passive_session(server)
+    control, port = passive_session(server)
     with control, socket.create_connection((server.host, port), timeout=TIMEOUT) as data:
         control.sendall(b"STOR part.bin\r\n")
         assert read_reply(control).startswith(b"150")
@@ -159,7 +147,7 @@ def test_stopping_the_sink_during_an_upload_records_it_incomplete(start: Start) 
 
 def test_stopping_the_sink_during_a_download_ends_it_without_a_226(start: Start) -> None:
     server = start("ftp", {"sink": True, "anonymous": {"files": {"big.bin": {"size": 32 << 20}}}})
-    control, port = _passive_session(server)
+    control, port = passive_session(server)
     with control:
         with socket.socket() as data:
             # A small receive window keeps most of the 32 MiB in the file whatever the system's

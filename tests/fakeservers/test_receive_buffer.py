@@ -14,7 +14,7 @@ import socket
 from typing import Any
 
 import pytest
-from fake_support import TIMEOUT, read_reply
+from fake_support import TIMEOUT, passive_session, read_reply
 
 from fakeservers import Opened, addresses
 from fakeservers.addresses import (
@@ -105,17 +105,11 @@ def test_the_http_server_gives_every_connection_its_rcvbuf(start: Any, fixed: bo
 def test_the_ftp_sink_gives_its_data_connections_the_rcvbuf(start: Any) -> None:
     size = _settable_size()
     server = start("ftp", {"anonymous": {"writable": True}, "sink": True, "rcvbuf": size})
-    with socket.create_connection((server.host, server.port), timeout=TIMEOUT) as control:
-        assert read_reply(control).startswith(b"220")
-        for line, code in ((b"USER anonymous", b"331"), (b"PASS a@b", b"230"), (b"PASV", b"227")):
-            control.sendall(line + b"\r\n")
-            reply = read_reply(control)
-            assert reply.startswith(code)
-        numbers = reply.split(b"(")[1].split(b")")[0].split(b",")
+    control, port = passive_session(server)
+    with control:
         control.sendall(b"STOR up.bin\r\n")
         assert read_reply(control).startswith(b"150")
-        with socket.create_connection((server.host, int(numbers[4]) * 256 + int(numbers[5])),
-                                      timeout=TIMEOUT) as data:
+        with socket.create_connection((server.host, port), timeout=TIMEOUT) as data:
             assert server.transcript.wait_for(
                 lambda event: isinstance(event, Opened) and event.channel == DATA, TIMEOUT)
             assert _receive_buffer_of_peer(data) == 2 * size
