@@ -206,10 +206,17 @@ class StreamActions:
         """Read ``count`` bytes, or to end of stream when ``count`` is None.
 
         A read cut short names what ``expect`` wanted beside what came: "end
-        of stream after 4 of 13 bytes" alone does not say which 13.
+        of stream after 4 of 13 bytes" alone does not say which 13. Against
+        one exact string, a byte that contradicts it ends the read at once:
+        waiting for the rest could only end in the same mismatch, or, if the
+        candidate sends no more, in this peer's own timeout, a wait that ran
+        out (``PeerTimeout``) where the data was plainly wrong, racing the
+        candidate's call for the verdict.
         """
         conn = self._conn()
-        expected = "" if expect is None else describe(expect, self.peer.context.env)
+        env = self.peer.context.env
+        expected = "" if expect is None else describe(expect, env)
+        exact = None if expect is None else exact_bytes(expect, env)
         deadline = time.monotonic() + timeout
         buffer = bytearray()
         wanted = "end of stream" if count is None else f"{count} bytes"
@@ -234,6 +241,8 @@ class StreamActions:
                 raise PeerActionError(f"end of stream after {len(buffer)} of {count} bytes",
                                       expected=expected, received=show(bytes(buffer)))
             buffer += chunk
+            if exact is not None and not exact.startswith(buffer):
+                raise mismatch("received data does not match", expect, bytes(buffer), env)
         return bytes(buffer)
 
     def _check(self, expect: Any, data: bytes) -> None:

@@ -91,6 +91,20 @@ def test_recv_mismatch_is_reported_with_location_expected_and_received(start_pee
     assert not failure.gave_up, "a wrong answer is not a wait that ran out"
 
 
+def test_a_contradicting_byte_fails_the_recv_at_once_not_at_its_timeout(start_peers, sockets):
+    # "helo\n" is one byte short of "hello\n": the peer used to wait for the sixth byte until its
+    # timeout and report a wait that ran out, though the data was wrong from its fourth byte.
+    script = (act("accept"), act("recv", expect=Exact(b"hello\n"), timeout=60))
+    group = start_peers(peer("srv", "tcp-server", *script))
+    client = connect_to(group, sockets)
+    client.sendall(b"helo\n")  # and nothing more, the connection left open
+    finished(group)
+    (failure,) = group.failures()
+    assert not failure.gave_up
+    assert "received data does not match" in failure.reason
+    assert (failure.expected, failure.received) == ('"hello\\n"', '"helo\\n"')
+
+
 def test_recv_with_count_and_the_stream_ending_early(start_peers, sockets):
     group = start_peers(peer("srv", "tcp-server", act("accept"), act("recv", line=5, count=10)))
     client = connect_to(group, sockets)
