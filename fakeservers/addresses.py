@@ -76,10 +76,19 @@ def set_receive_buffer(sock: socket.socket, size: int) -> bool:
         sock.setsockopt(socket.SOL_SOCKET, SO_RCVBUFFORCE, size)
         return True
     except PermissionError:
-        if size > system_receive_limit():
+        if not receive_buffer_fixable(size, False, system_receive_limit()):
             return False
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, size)
         return True
+
+
+def receive_buffer_fixable(size: int, forcing_allowed: bool, limit: int) -> bool:
+    """Whether ``set_receive_buffer`` fixes ``size``, given SO_RCVBUFFORCE allowed or not and ``rmem_max``.
+
+    The bench reports by this same rule which workloads' buffers were left
+    to autotuning (``harness.bench.machine``).
+    """
+    return forcing_allowed or size <= limit
 
 
 def can_force_receive_buffer() -> bool:

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from fakeservers.addresses import can_force_receive_buffer, system_receive_limit
+from fakeservers.addresses import can_force_receive_buffer, receive_buffer_fixable, system_receive_limit
 from harness.scenario.model import Scenario
 
 CPUINFO = Path("/proc/cpuinfo")
@@ -66,8 +66,7 @@ def describe(workloads: Sequence[Scenario] = ()) -> dict[str, Any]:
 
 
 def unfixed_receive_buffers(workloads: Sequence[Scenario], force: bool, limit: int) -> list[str]:
-    """The ids of ``workloads`` with a server ``rcvbuf`` past ``limit`` when it cannot be forced."""
-    if force:
-        return []
+    """The ids of ``workloads`` with a server ``rcvbuf`` that ``set_receive_buffer`` would not fix."""
     return [workload.id for workload in workloads
-            if any(int(peer.options.get("rcvbuf") or 0) > limit for peer in workload.peers)]
+            if any(not receive_buffer_fixable(int(peer.options["rcvbuf"]), force, limit)
+                   for peer in workload.peers if peer.options.get("rcvbuf") is not None)]

@@ -126,14 +126,18 @@ def _container_paths(root: yaml.Node) -> dict[int, str]:
             return
         for key_node, value_node in node.value:
             if key_node.tag == MERGE_TAG:
-                merged = value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
-                for item in merged:
+                for item in _merge_sources(value_node):
                     walk(item, path)
             elif isinstance(key_node, yaml.ScalarNode):
                 walk(value_node, _field_path(path, key_node.value))
 
     walk(root, "")
     return paths
+
+
+def _merge_sources(value_node: yaml.Node) -> list[yaml.Node]:
+    """The nodes a ``<<`` key merges: its value, or each item of a list."""
+    return value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
 
 
 def _resolver(tag: str, pattern: re.Pattern[str] | str, first: str) -> None:
@@ -152,7 +156,6 @@ _resolver("tag:yaml.org,2002:merge", r"^(?:<<)$", "<")
 def _construct_int(loader: ScenarioYamlLoader, node: yaml.ScalarNode) -> int:
     text = loader.construct_scalar(node).replace("_", "")
     return int(text, 16) if text.lower().startswith("0x") else int(text)
-
 
 
 def _construct_map(loader: ScenarioYamlLoader, node: yaml.MappingNode) -> YMap:
@@ -187,10 +190,8 @@ def _merged_mappings(loader: ScenarioYamlLoader, node: yaml.MappingNode) -> list
                              f"duplicate key (first at line {_line(merges[0][0])})")
     if not merges:
         return []
-    value_node = merges[0][1]
-    sources = value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
     mappings = []
-    for source in sources:
+    for source in _merge_sources(merges[0][1]):
         merged = loader.construct_object(source, deep=True) if isinstance(source, yaml.MappingNode) else None
         if not isinstance(merged, YMap):  # a scalar, a list, or a tagged mapping (!digest ...)
             raise yaml.constructor.ConstructorError(
