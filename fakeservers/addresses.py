@@ -1,14 +1,17 @@
 """Listening sockets, and the unique loopback address trick for a fixed port.
 
 Fake servers listen on an ephemeral port (port 0) like every peer, with one
-exception: LuaSocket 1.3b's ``smtp_mail`` always connects to port 25 (the
-manual fixes it), so an SMTP peer must own port 25 somewhere. On Linux every
-address in 127.0.0.0/8 is local, so ``host: auto`` picks a random
-127.x.y.z (x, y, z in 1..254, never 127.0.0.1) and retries on "address in
-use" until a bind on port 25 succeeds. Parallel test workers therefore never
-collide, and nothing else on the machine is disturbed.
+exception: a client that is given no port, or cannot be given one, goes to
+its protocol's well-known port. LuaSocket 1.3b's ``smtp_mail`` always
+connects to port 25 (the manual fixes it), and an HTTP or FTP URL without a
+port means 80 or 21; a scenario that tests those defaults needs a server
+that owns the port somewhere. On Linux every address in 127.0.0.0/8 is
+local, so ``host: auto`` picks a random 127.x.y.z (x, y, z in 1..254,
+never 127.0.0.1) and retries on "address in use" until a bind on the
+well-known port succeeds. Parallel test workers therefore never collide,
+and nothing else on the machine is disturbed.
 
-Binding port 25 needs root or CAP_NET_BIND_SERVICE (or a lowered
+Binding a port below 1024 needs root or CAP_NET_BIND_SERVICE (or a lowered
 ``net.ipv4.ip_unprivileged_port_start``). ``can_bind_privileged`` tries it
 for real and says why it failed, so a scenario can be skipped with a reason.
 """
@@ -23,7 +26,11 @@ from pathlib import Path
 
 AUTO = "auto"
 AUTO_ATTEMPTS = 64
+FTP_PORT = 21
 SMTP_PORT = 25
+HTTP_PORT = 80
+LOWEST_WELL_KNOWN_PORT = min(FTP_PORT, SMTP_PORT, HTTP_PORT)
+"""Whoever may bind this one may bind them all: the kernel's rule is one threshold."""
 
 
 def family_for(host: str) -> socket.AddressFamily:
@@ -115,7 +122,8 @@ def random_loopback(rng: random.Random | None = None) -> str:
     return f"127.{pick(1, 254)}.{pick(1, 254)}.{pick(1, 254)}"
 
 
-def bind_unique_loopback(port: int, attempts: int = AUTO_ATTEMPTS, backlog: int = 64) -> socket.socket:
+def bind_unique_loopback(port: int, attempts: int = AUTO_ATTEMPTS, backlog: int = 64,
+                         receive_buffer: int | None = None) -> socket.socket:
     """Listen on ``port`` of a random loopback address, retrying while addresses are taken.
 
     Only "address in use" is retried: a permission error means every
@@ -124,7 +132,7 @@ def bind_unique_loopback(port: int, attempts: int = AUTO_ATTEMPTS, backlog: int 
     last: OSError | None = None
     for _ in range(attempts):
         try:
-            return bind_listener(random_loopback(), port, backlog)
+            return bind_listener(random_loopback(), port, backlog, receive_buffer)
         except OSError as error:
             if error.errno != errno.EADDRINUSE:
                 raise
@@ -133,9 +141,11 @@ def bind_unique_loopback(port: int, attempts: int = AUTO_ATTEMPTS, backlog: int 
                   f"no free loopback address for port {port} after {attempts} tries: {last}")
 
 
-def bind_configured(host: str, port: int) -> socket.socket:
+def bind_configured(host: str, port: int, receive_buffer: int | None = None) -> socket.socket:
     """A listener as a server's configuration asks: a unique loopback address for ``auto``, else ``host``."""
-    return bind_unique_loopback(port) if host == AUTO else bind_listener(host, port)
+    if host == AUTO:
+        return bind_unique_loopback(port, receive_buffer=receive_buffer)
+    return bind_listener(host, port, receive_buffer=receive_buffer)
 
 
 def _unprivileged_port_start() -> str:
@@ -145,7 +155,7 @@ def _unprivileged_port_start() -> str:
         return "unknown"
 
 
-def can_bind_privileged(port: int = SMTP_PORT) -> tuple[bool, str]:
+def can_bind_privileged(port: int = LOWEST_WELL_KNOWN_PORT) -> tuple[bool, str]:
     """Whether this process can listen on ``port`` of a unique loopback address, and why not.
 
     The check binds for real (and closes at once), because capabilities,

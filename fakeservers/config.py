@@ -18,6 +18,8 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from fakeservers.addresses import AUTO
+
 _MISSING: Any = object()
 
 
@@ -186,3 +188,12 @@ class Fields:
         if not host:
             raise ConfigError(self.field("host"), "expected an address, got empty text")
         return host
+
+    def address(self, well_known_port: int) -> tuple[str, int]:
+        """``host`` and ``port``; with ``host: auto`` the port defaults to the protocol's well-known one.
+
+        ``auto`` (``fakeservers.addresses``) exists for clients that go to
+        the well-known port when given none, so that is its default port.
+        """
+        host = self.host()
+        return host, self.port(well_known_port if host == AUTO else 0)

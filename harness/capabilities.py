@@ -82,10 +82,12 @@ def _probe_netns() -> str | None:
 
 
 def _probe_privileged_ports() -> str | None:
-    """Port 25 of a unique 127.x.y.z, bound for real (what an SMTP fake server with ``host: auto`` does).
+    """Port 21 of a unique 127.x.y.z, bound for real (what a fake server with ``host: auto`` does).
 
     Root, CAP_NET_BIND_SERVICE or a lowered ``ip_unprivileged_port_start``
-    all work, and only a real bind says which applies here.
+    all work, and only a real bind says which applies here. Port 21 is the
+    lowest of the well-known ports the servers take (21, 25, 80): the
+    kernel's rule is one threshold, so if it may be bound so may the others.
     """
     from fakeservers import can_bind_privileged
 

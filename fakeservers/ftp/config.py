@@ -2,7 +2,7 @@
 
 As YAML (every key is optional)::
 
-    host: 127.0.0.1
+    host: 127.0.0.1                 # or auto: a random 127.x.y.z, port then defaulting to 21
     port: 0
     greeting: "220 fake ftp"        # replaces the greeting (same as replies: {GREETING: ...})
     accounts:
@@ -51,6 +51,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from fakeservers.addresses import FTP_PORT
 from fakeservers.config import ConfigError, Fields, as_list, as_text, describe, join
 from fakeservers.payload import Payload, read_expected, read_payload
 from fakeservers.replies import ReplyScript, read_reply_script
@@ -119,7 +120,8 @@ def read_ftp_config(raw: Mapping[str, Any] | None, prefix: str = "") -> FtpConfi
         fields.refuse(_NOT_WITH_SINK, "the sink engine (sink: true) does not take this key")
     else:
         fields.refuse(("rcvbuf",), "only the sink engine (sink: true) takes this key")
-    return FtpConfig(host=fields.host(), port=fields.port(), accounts=accounts, anonymous=anonymous,
+    host, port = fields.address(FTP_PORT)
+    return FtpConfig(host=host, port=port, accounts=accounts, anonymous=anonymous,
                      script=script, pasv_host=_read_pasv_host(fields), transfer=_read_transfer(fields),
                      record_limit=fields.integer("record_limit", DEFAULT_RECORD_LIMIT),
                      expect_uploads=_read_expected_uploads(fields), sink=sink,

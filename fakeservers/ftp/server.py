@@ -25,7 +25,7 @@ from pyftpdlib.authorizers import DummyAuthorizer
 from pyftpdlib.ioloop import IOLoop
 from pyftpdlib.servers import FTPServer
 
-from fakeservers.addresses import bind_listener
+from fakeservers.addresses import bind_configured
 from fakeservers.base import FakeServer
 from fakeservers.ftp.config import ANONYMOUS, FtpConfig, read_ftp_config
 from fakeservers.ftp.files import HomeTree
@@ -95,7 +95,7 @@ class _PyftpdlibLoop:
             else:
                 authorizer.add_user(account.user, account.password, str(homes[account.user]), perm=perms)
         state.authorizer = authorizer
-        self.listener = bind_listener(config.host, config.port)
+        self.listener = bind_configured(config.host, config.port)
         self.ioloop = IOLoop()
         ftp_server = FTPServer(self.listener, ScriptedFTPHandler, ioloop=self.ioloop)
         ftp_server.lsconform_state = state

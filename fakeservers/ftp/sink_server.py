@@ -25,7 +25,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from fakeservers.addresses import bind_listener
+from fakeservers.addresses import bind_configured, bind_listener
 from fakeservers.events import DATA
 from fakeservers.ftp.files import HomeTree
 from fakeservers.ftp.records import FtpCommand, FtpState, StoredFile, Transfer
@@ -70,7 +70,7 @@ class FtpSinkLoop(SessionThreads):
         config = self.server.config
         if any(account.files for account in config.logins):
             self.home_of = self.homes.build(config.logins)
-        return bind_listener(config.host, config.port)
+        return bind_configured(config.host, config.port)
 
     def run_session(self, connection: int, sock: socket.socket, sockets: list[socket.socket]) -> str:
         # A reply after a transfer (226) follows the 150 with nothing from the client between:

@@ -2,7 +2,7 @@
 
 As YAML (every key but ``path`` is optional)::
 
-    host: 127.0.0.1
+    host: 127.0.0.1                   # or auto: a random 127.x.y.z, port then defaulting to 80
     port: 0
     rcvbuf: 4194304                   # every connection's receive buffer, fixed (below)
     routes:
@@ -50,6 +50,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from fakeservers.addresses import HTTP_PORT
 from fakeservers.config import ConfigError, Fields, as_bytes, as_integer, as_list, describe
 from fakeservers.payload import FULL, RECORD_MODES, Payload, read_expected, read_payload
 
@@ -131,7 +132,8 @@ def read_http_config(raw: Mapping[str, Any] | None, prefix: str = "") -> HttpCon
     fields = Fields(raw if raw is not None else {}, prefix, ("host", "port", "routes", "rcvbuf"))
     routes = tuple(_read_route(item, item_field)
                    for item_field, item in as_list(fields.get("routes", []), fields.field("routes")))
-    return HttpConfig(host=fields.host(), port=fields.port(), routes=routes,
+    host, port = fields.address(HTTP_PORT)
+    return HttpConfig(host=host, port=port, routes=routes,
                       rcvbuf=fields.receive_buffer())
 
 

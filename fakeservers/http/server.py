@@ -17,7 +17,7 @@ import threading
 from collections.abc import Mapping
 from typing import Any
 
-from fakeservers.addresses import bind_listener
+from fakeservers.addresses import bind_configured
 from fakeservers.base import FakeServer
 from fakeservers.events import WireTranscript
 from fakeservers.http.config import HttpConfig, read_http_config
@@ -77,7 +77,7 @@ class _AcceptLoop:
         self.workers = Workers("lsconform-fake-http")
 
     def bind(self) -> tuple[str, int]:
-        self.listener = bind_listener(self.config.host, self.config.port, receive_buffer=self.config.rcvbuf)
+        self.listener = bind_configured(self.config.host, self.config.port, receive_buffer=self.config.rcvbuf)
         self.listener.setblocking(False)
         self.wake_reader, self.wake_writer = socket.socketpair()
         self.selector = selectors.DefaultSelector()

@@ -56,8 +56,7 @@ class SmtpConfig:
 def read_smtp_config(raw: Mapping[str, Any] | None, prefix: str = "") -> SmtpConfig:
     """Validate a configuration mapping (see the module docstring)."""
     fields = Fields(raw if raw is not None else {}, prefix, _KEYS)
-    host = fields.host()
-    port = fields.port(SMTP_PORT if host == AUTO else 0)
+    host, port = fields.address(SMTP_PORT)
     hostname = fields.text("hostname", "lsconform.test")
     if not hostname or any(char.isspace() for char in hostname):
         raise ConfigError(fields.field("hostname"), f"expected one word, got {hostname!r}")

@@ -32,7 +32,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", metavar="FILE", type=Path, default=None,
                         help="YAML file holding the server's configuration (see fakeservers/README.md)")
     parser.add_argument("--host", metavar="H", default=None,
-                        help="address to listen on (overrides the file; smtp also takes 'auto')")
+                        help="address to listen on (overrides the file); 'auto': a random 127.x.y.z on the "
+                             "protocol's well-known port (25, 80, 21), which needs root")
     parser.add_argument("--port", metavar="P", type=int, default=None,
                         help="port to listen on (overrides the file; default 0, an ephemeral port)")
 

@@ -74,7 +74,7 @@ def required_capabilities(peers: tuple[PeerSpec, ...]) -> dict[str, str]:
         for capability in PEER_KIND_REQUIRES.get(peer.kind, ()):
             needed.setdefault(capability, f"peer {peer.name} ({peer.kind})")
         if needs_privileged_port(peer):
-            needed.setdefault(PRIVILEGED_PORTS, f"peer {peer.name} (an smtp-server on port 25)")
+            needed.setdefault(PRIVILEGED_PORTS, f"peer {peer.name} (an {peer.kind} on a port below 1024)")
         for action in peer.script:
             for capability in PEER_OP_REQUIRES.get(action.op, ()):
                 needed.setdefault(capability, f"peer {peer.name}'s {action.op}")

@@ -9,9 +9,11 @@ of the deepest part of that path that exists.
 
 Two scenario rules sit on top of the server's own:
 
-* ports are ephemeral: ``port`` may only be 0, except 25 on an
-  ``smtp-server`` (``smtp_mail`` always connects to port 25; such a peer
-  needs ``requires: [privileged-ports]``, see ``needs_privileged_port``);
+* ports are ephemeral: ``port`` may only be 0, or the kind's well-known
+  port (25 for an ``smtp-server``, where ``smtp_mail`` always connects; 80
+  and 21 for the ``http-server`` and ``ftp-server`` that URLs without a
+  port reach). ``host: auto`` gives that port by default; such a peer needs
+  ``requires: [privileged-ports]`` (``needs_privileged_port``);
 * a ``!ref`` or ``!fmt`` in the options may name only ``PEER.host`` /
   ``PEER.port`` of a peer declared *earlier*: servers are configured in
   declaration order, before any step runs.
@@ -23,6 +25,7 @@ import re
 from typing import Any
 
 from fakeservers import ConfigError, from_config
+from fakeservers.addresses import AUTO, FTP_PORT, HTTP_PORT, SMTP_PORT
 from fakeservers.config import join as config_join
 from harness.scenario.checks import FAILED, Checker, join
 from harness.scenario.located import InvalidValue, YList, YMap
@@ -31,7 +34,8 @@ from harness.scenario.refs import is_peer_attribute, iter_refs
 from harness.scenario.schema import SERVER_PEER_KEYS, SERVER_PEER_KINDS
 from harness.values import LuaFunction
 
-SMTP_PORT = 25
+WELL_KNOWN_PORTS = {"smtp-server": SMTP_PORT, "http-server": HTTP_PORT, "ftp-server": FTP_PORT}
+"""The one port other than 0 a server peer may name: where its protocol's clients go by default."""
 PLACEHOLDER_HOST = "127.0.0.1"
 PLACEHOLDER_PORT = 1
 _INDEX_STEP = re.compile(r"\[(\d+)\]")
@@ -67,11 +71,11 @@ def load_server_peer(checker: Checker, name: str, spec: YMap, field: str,
 
 
 def needs_privileged_port(peer: PeerSpec) -> bool:
-    """An SMTP server on port 25 (``host: auto`` defaults to it) needs root or CAP_NET_BIND_SERVICE."""
-    if peer.kind != "smtp-server":
+    """A server on its well-known port (``host: auto`` defaults to it) needs root or CAP_NET_BIND_SERVICE."""
+    well_known = WELL_KNOWN_PORTS.get(peer.kind)
+    if well_known is None:
         return False
-    default = SMTP_PORT if peer.options.get("host") == "auto" else 0
-    port = peer.options.get("port", default)
+    port = peer.options.get("port", well_known if peer.options.get("host") == AUTO else 0)
     return isinstance(port, int) and 0 < port < 1024
 
 
@@ -124,11 +128,9 @@ def _port_allowed(checker: Checker, kind: str, options: YMap, field: str) -> boo
     if "port" not in options:
         return True
     port = options["port"]
-    allowed = (0, SMTP_PORT) if kind == "smtp-server" else (0,)
-    ok = isinstance(port, int) and not isinstance(port, bool) and port in allowed
-    wanted = "0 (an ephemeral port)"
-    if kind == "smtp-server":
-        wanted += " or 25 (what smtp_mail connects to)"
+    well_known = WELL_KNOWN_PORTS[kind]
+    ok = isinstance(port, int) and not isinstance(port, bool) and port in (0, well_known)
+    wanted = f"0 (an ephemeral port) or {well_known} (the {kind}'s well-known port, with host: auto)"
     return checker.expect(port, options.line_of("port"), join(field, "port"), wanted, ok)
 
 

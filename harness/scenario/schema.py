@@ -49,7 +49,8 @@ CAPABILITIES: dict[str, str] = {
     "ipv6": "an IPv6 loopback (::1) that accepts connections",
     "netns": "a private network namespace (unshare -n) for routing and address tricks",
     "nftables": "packet filter rules through nf_tables (root or CAP_NET_ADMIN), e.g. to drop SYNs",
-    "privileged-ports": "listening on port 25 of a 127.x.y.z address (root or CAP_NET_BIND_SERVICE)",
+    "privileged-ports": "listening on port 21, 25 or 80 of a 127.x.y.z address "
+                        "(root or CAP_NET_BIND_SERVICE)",
 }
 
 # Capabilities implied by what a scenario's peers do: the loader insists that

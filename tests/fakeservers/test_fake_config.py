@@ -111,6 +111,13 @@ def test_smtp_auto_host_defaults_to_port_25_and_reply_lists() -> None:
     assert script.delay_for("MAIL") == 0.5 and script.stalls_at("DATA-DONE")
 
 
+@pytest.mark.parametrize(("read", "well_known"), [(read_http_config, 80), (read_ftp_config, 21)])
+def test_http_and_ftp_auto_host_default_to_their_well_known_port(read: Any, well_known: int) -> None:
+    assert read({"host": "auto"}).port == well_known
+    assert read({"host": "auto", "port": 0}).port == 0
+    assert read({}).port == 0  # only auto changes the default
+
+
 def test_ftp_accounts_files_and_anonymous() -> None:
     config = read_ftp_config({"accounts": [{"user": "u", "password": "p", "writable": False,
                                             "files": {"/pub/a.txt": "a", "empty/": None}}],

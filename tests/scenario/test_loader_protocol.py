@@ -205,6 +205,30 @@ steps: [{call: f}]
     assert scenario.requires == ("privileged-ports",)
 
 
+def assert_load_error(write_file, body: str, line: int, field: str, message: str) -> None:
+    found = [(problem.line, problem.field, problem.message)
+             for problem in load_problems(write_file(scenario_text(body)))]
+    assert any(p_line == line and p_field == field and message in p_message
+               for p_line, p_field, p_message in found), found
+
+
+@pytest.mark.parametrize(("kind", "port"), [("http-server", 80), ("ftp-server", 21), ("smtp-server", 25)])
+def test_server_on_its_well_known_port_needs_privileged_ports(write_file, kind: str, port: int) -> None:
+    peers = f"peers:\n  srv: {{kind: {kind}, options: {{host: auto, port: {port}}}}}\nsteps: [{{call: f}}]\n"
+    assert load_one(write_file, "requires: [privileged-ports]\n" + peers).requires == ("privileged-ports",)
+    assert_load_error(write_file, peers, 2, "scenarios[0].requires",
+                      f"peer srv (an {kind} on a port below 1024) needs 'privileged-ports'")
+
+
+@pytest.mark.parametrize(("kind", "other"), [("http-server", 21), ("ftp-server", 80), ("smtp-server", 80)])
+def test_a_server_may_not_take_another_protocols_port(write_file, kind: str, other: int) -> None:
+    well_known = {"http-server": 80, "ftp-server": 21, "smtp-server": 25}[kind]
+    assert_load_error(write_file, "requires: [privileged-ports]\n"
+                      f"peers:\n  srv:\n    kind: {kind}\n    options: {{host: auto, port: {other}}}\n"
+                      "steps: [{call: f}]\n", 10, "scenarios[0].peers.srv.options.port",
+                      f"0 (an ephemeral port) or {well_known} (the {kind}'s well-known port")
+
+
 def test_tags_may_hold_underscores(write_file) -> None:
     assert load_one(write_file, "tags: [http, http_get]\nsteps: [{call: f}]\n").tags == ("http", "http_get")
 
