@@ -15,7 +15,9 @@ parsing:
   bytes;
 * byte-exact transfers in both TYPE modes: files are stored and sent
   without newline conversion, so what a scenario reads back is exactly what
-  the client sent.
+  the client sent;
+* one preliminary reply, 150, whenever the data connection was opened
+  (``ABOUT_TO_OPEN``).
 
 pyftpdlib reads its settings as attributes, so each session sets them on
 itself from the shared ``FtpState`` (found on the FTPServer object).
@@ -45,6 +47,11 @@ DATA_READ_SIZE = 1024 * 1024
 fake server from being what limits an upload benchmark."""
 PACE_STEPS = 10  # rate pacing: reads/writes per second of allowance
 BANNER = "lsconform fake FTP ready."
+ALREADY_OPEN = "125 "
+ABOUT_TO_OPEN = "150 File status okay. About to open data connection."
+"""pyftpdlib starts a transfer with 125 if the client's data connection was taken in before the
+command, else 150: which one a client sees depends on timing, so a client that accepts only 150
+would fail at random. The server always says 150 (as the sink does); 125 is for a script to give."""
 
 
 class ScriptedFTPHandler(FTPHandler):
@@ -88,6 +95,8 @@ class ScriptedFTPHandler(FTPHandler):
         AsyncChat.push(self, raw)
 
     def respond(self, resp: str, logfun: Any = None) -> None:
+        if resp.startswith(ALREADY_OPEN):
+            resp = ABOUT_TO_OPEN
         self._last_response = resp
         text = resp.encode(self.encoding, self.unicode_errors)
         if self.substitute is not None:
