@@ -29,8 +29,15 @@ AUTO_ATTEMPTS = 64
 FTP_PORT = 21
 SMTP_PORT = 25
 HTTP_PORT = 80
-LOWEST_WELL_KNOWN_PORT = min(FTP_PORT, SMTP_PORT, HTTP_PORT)
+WELL_KNOWN_PORTS = {"ftp": FTP_PORT, "smtp": SMTP_PORT, "http": HTTP_PORT}
+"""Each server kind's well-known port: what ``host: auto`` binds unless told another."""
+LOWEST_WELL_KNOWN_PORT = min(WELL_KNOWN_PORTS.values())
 """Whoever may bind this one may bind them all: the kernel's rule is one threshold."""
+
+
+def default_port(host: str, well_known: int) -> int:
+    """The port a server listens on when its configuration names none: ``well_known`` for ``auto``, else 0."""
+    return well_known if host == AUTO else 0
 
 
 def family_for(host: str) -> socket.AddressFamily:

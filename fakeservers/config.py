@@ -18,7 +18,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from fakeservers.addresses import AUTO
+from fakeservers.addresses import default_port
 
 _MISSING: Any = object()
 
@@ -196,4 +196,4 @@ class Fields:
         the well-known port when given none, so that is its default port.
         """
         host = self.host()
-        return host, self.port(well_known_port if host == AUTO else 0)
+        return host, self.port(default_port(host, well_known_port))

@@ -25,7 +25,7 @@ import re
 from typing import Any
 
 from fakeservers import ConfigError, from_config
-from fakeservers.addresses import AUTO, FTP_PORT, HTTP_PORT, SMTP_PORT
+from fakeservers.addresses import WELL_KNOWN_PORTS, default_port
 from fakeservers.config import join as config_join
 from harness.scenario.checks import FAILED, Checker, join
 from harness.scenario.located import InvalidValue, YList, YMap
@@ -34,8 +34,6 @@ from harness.scenario.refs import is_peer_attribute, iter_refs
 from harness.scenario.schema import SERVER_PEER_KEYS, SERVER_PEER_KINDS
 from harness.values import LuaFunction
 
-WELL_KNOWN_PORTS = {"smtp-server": SMTP_PORT, "http-server": HTTP_PORT, "ftp-server": FTP_PORT}
-"""The one port other than 0 a server peer may name: where its protocol's clients go by default."""
 PLACEHOLDER_HOST = "127.0.0.1"
 PLACEHOLDER_PORT = 1
 _INDEX_STEP = re.compile(r"\[(\d+)\]")
@@ -72,10 +70,10 @@ def load_server_peer(checker: Checker, name: str, spec: YMap, field: str,
 
 def needs_privileged_port(peer: PeerSpec) -> bool:
     """A server on its well-known port (``host: auto`` defaults to it) needs root or CAP_NET_BIND_SERVICE."""
-    well_known = WELL_KNOWN_PORTS.get(peer.kind)
-    if well_known is None:
+    if peer.kind not in SERVER_PEER_KINDS:
         return False
-    port = peer.options.get("port", well_known if peer.options.get("host") == AUTO else 0)
+    well_known = WELL_KNOWN_PORTS[SERVER_PEER_KINDS[peer.kind]]
+    port = peer.options.get("port", default_port(str(peer.options.get("host", "")), well_known))
     return isinstance(port, int) and 0 < port < 1024
 
 
@@ -128,7 +126,7 @@ def _port_allowed(checker: Checker, kind: str, options: YMap, field: str) -> boo
     if "port" not in options:
         return True
     port = options["port"]
-    well_known = WELL_KNOWN_PORTS[kind]
+    well_known = WELL_KNOWN_PORTS[SERVER_PEER_KINDS[kind]]  # the one port besides 0 a server may name
     ok = isinstance(port, int) and not isinstance(port, bool) and port in (0, well_known)
     wanted = f"0 (an ephemeral port) or {well_known} (the {kind}'s well-known port, with host: auto)"
     return checker.expect(port, options.line_of("port"), join(field, "port"), wanted, ok)
