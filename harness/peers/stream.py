@@ -144,24 +144,24 @@ class StreamActions:
 
     def recv(self, params: Mapping[str, Any]) -> None:
         expect = params.get("expect")
-        env = self.peer.context.env
+        exact = self._exact(expect)
         count = params.get("count")
         if count is None:
-            exact = exact_bytes(expect, env)
             if exact is None:
                 raise PeerActionError("recv needs a count unless expect is one exact string")
             count = len(exact)
         count = int(self.peer.value(count))
         timeout = self.peer.context.timeout(params.get("timeout"))
-        data = self._read(count, timeout, expect)
+        data = self._read(count, timeout, expect, exact)
         self.peer.note(f"received {show(data)}")
         self._check(expect, data)
 
     def recv_until_close(self, params: Mapping[str, Any]) -> None:
         timeout = self.peer.context.timeout(params.get("timeout"))
-        data = self._read(None, timeout, params.get("expect"))
+        expect = params.get("expect")
+        data = self._read(None, timeout, expect, self._exact(expect))
         self.peer.note(f"received {show(data)} then end of stream")
-        self._check(params.get("expect"), data)
+        self._check(expect, data)
 
     def expect_close(self, params: Mapping[str, Any]) -> None:
         timeout = self.peer.context.timeout(params.get("timeout"))
@@ -202,7 +202,12 @@ class StreamActions:
         conn.close()
         self.peer.note("reset the connection (RST)")
 
-    def _read(self, count: int | None, timeout: float, expect: Any = None) -> bytes:
+    def _exact(self, expect: Any) -> bytes | None:
+        """The one string ``expect`` demands, if it demands one (``_read`` stops at a contradicting byte)."""
+        return None if expect is None else exact_bytes(expect, self.peer.context.env)
+
+    def _read(self, count: int | None, timeout: float, expect: Any = None,
+              exact: bytes | None = None) -> bytes:
         """Read ``count`` bytes, or to end of stream when ``count`` is None.
 
         A read cut short names what ``expect`` wanted beside what came: "end
@@ -211,12 +216,11 @@ class StreamActions:
         waiting for the rest could only end in the same mismatch, or, if the
         candidate sends no more, in this peer's own timeout, a wait that ran
         out (``PeerTimeout``) where the data was plainly wrong, racing the
-        candidate's call for the verdict.
+        candidate's call for the verdict. ``exact`` is that string
+        (``_exact``), given by the caller, which may already have needed it.
         """
         conn = self._conn()
-        env = self.peer.context.env
-        expected = "" if expect is None else describe(expect, env)
-        exact = None if expect is None else exact_bytes(expect, env)
+        expected = "" if expect is None else describe(expect, self.peer.context.env)
         deadline = time.monotonic() + timeout
         buffer = bytearray()
         wanted = "end of stream" if count is None else f"{count} bytes"
@@ -242,7 +246,7 @@ class StreamActions:
                                       expected=expected, received=show(bytes(buffer)))
             buffer += chunk
             if exact is not None and not exact.startswith(buffer):
-                raise mismatch("received data does not match", expect, bytes(buffer), env)
+                self._check(expect, bytes(buffer))  # not a prefix of the one string wanted: a mismatch
         return bytes(buffer)
 
     def _check(self, expect: Any, data: bytes) -> None:
