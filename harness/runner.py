@@ -3,7 +3,9 @@
 The life of a run, every part of it bounded in time:
 
 1. requirements: a capability the machine lacks -> SKIP, with the reason;
-2. a leak snapshot (sockets, threads, child processes of this process);
+2. the API's environment variables set as the scenario says, all others of
+   them unset (``harness.environment``), until the run's very end;
+   a leak snapshot (sockets, threads, child processes of this process);
 3. peers set up (their addresses become ``!ref`` variables) and started,
    fake servers included;
 4. an adapter from the candidate spec, with the scenario's callbacks as its
@@ -30,7 +32,7 @@ import time
 import traceback
 from dataclasses import dataclass, replace
 
-from harness import capabilities, leaks
+from harness import capabilities, environment, leaks
 from harness.adapters.base import Adapter, CandidateSpec
 from harness.callbacks import CallbackSet
 from harness.inspection import Inspector
@@ -124,6 +126,11 @@ class ScenarioRun:
         self.sockets: leaks.SocketOwners | None = None  # made in _run, once the peers' sockets are open
 
     def execute(self) -> ScenarioResult:
+        # Around everything, the teardown included: a driver started or closed here sees the same variables.
+        with environment.scenario_environment(self.scenario.environment):
+            return self._execute()
+
+    def _execute(self) -> ScenarioResult:
         before = leaks.snapshot()
         try:
             judgement = self._run()
@@ -150,6 +157,9 @@ class ScenarioRun:
         self.peers = PeerGroup(self.scenario.peers, self.context)
         self.env.update(self.peers.setup())
         self.peers.start()
+        if self.scenario.environment:
+            described = environment.describe(self.scenario.environment)
+            self.transcript.record("harness", f"environment {described}")
         self.adapter = self.candidate.make_adapter()
         self.adapter.set_callback_handler(self.handle_callback)
         info = self.adapter.info

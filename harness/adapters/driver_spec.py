@@ -26,10 +26,11 @@ import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from harness import leaks
+from harness import environment, leaks
 from harness.adapters.base import Adapter, Call, CallbackHandler, CandidateInfo, CandidateSpec, Outcome
 from harness.adapters.driver import DriverAdapter
 from harness.adapters.driver_loops import RepeatReport, RepeatRequest
+from harness.environment import without_api_variables
 from harness.values import Handle
 
 REUSE_ENV = "LSCONFORM_DRIVER_REUSE"
@@ -65,7 +66,9 @@ class DriverCommand:
     cwd: str | None = None
 
     def start(self) -> DriverAdapter:
-        return DriverAdapter(self.command, env=dict(self.env) or None, name_hint=self.name, cwd=self.cwd)
+        """A new driver, with the harness's environment now: the running scenario's API variables."""
+        env = without_api_variables(dict(self.env))
+        return DriverAdapter(self.command, env=env or None, name_hint=self.name, cwd=self.cwd)
 
 
 def driver_candidate(name: str, command: Sequence[str], description: str = "", *,
@@ -73,8 +76,10 @@ def driver_candidate(name: str, command: Sequence[str], description: str = "", *
                      tags: Sequence[str] = ()) -> CandidateSpec:
     """A ``CandidateSpec`` whose adapters are drivers started with ``command``.
 
-    ``env`` entries are added to the harness's environment for the driver;
-    ``cwd`` is its working directory (default: the harness's).
+    ``env`` entries are added to the harness's environment for the driver,
+    except the API's own variables (``SERVER_NAME``), which each scenario
+    sets (``harness.environment``); ``cwd`` is its working directory
+    (default: the harness's).
     """
     how = DriverCommand(name, tuple(command), tuple(sorted((env or {}).items())), cwd)
 
@@ -90,24 +95,33 @@ def driver_candidate(name: str, command: Sequence[str], description: str = "", *
 
 
 class DriverPool:
-    """At most one idle driver per ``DriverCommand`` in this process."""
+    """At most one idle driver per ``DriverCommand`` in this process.
+
+    A driver inherits the API variables of the scenario it was started in
+    and keeps them for its life (an implementation may read them once, at
+    load), so it is lent only to scenarios with the same API environment;
+    another one replaces it. Scenarios that set one are few: this costs a
+    start or two per run, not a driver per environment kept open.
+    """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._idle: dict[DriverCommand, DriverAdapter] = {}
+        self._idle: dict[DriverCommand, tuple[environment.ApiEnvironment, DriverAdapter]] = {}
 
     def lease(self, how: DriverCommand) -> LeasedDriver:
+        wanted = environment.current()
         with self._lock:
-            adapter = self._idle.pop(how, None)
-        if adapter is None or adapter.failure is not None:
+            started_in, adapter = self._idle.pop(how, ((), None))
+        if adapter is None or adapter.failure is not None or started_in != wanted:
             if adapter is not None:
                 adapter.close()
             adapter = how.start()
             if adapter.pid is not None:
                 leaks.exempt_child(adapter.pid)
-        return LeasedDriver(self, how, adapter)
+        return LeasedDriver(self, how, adapter, wanted)
 
-    def give_back(self, how: DriverCommand, adapter: DriverAdapter) -> None:
+    def give_back(self, how: DriverCommand, adapter: DriverAdapter,
+                  started_in: environment.ApiEnvironment) -> None:
         """Reset the driver for the next scenario, or end it if it failed (or a spare is kept)."""
         adapter.set_callback_handler(None)
         if adapter.failure is None:
@@ -118,13 +132,13 @@ class DriverPool:
         with self._lock:
             spare = how in self._idle
             if not spare:
-                self._idle[how] = adapter
+                self._idle[how] = (started_in, adapter)
         if spare:
             adapter.close()
 
     def close_all(self) -> None:
         with self._lock:
-            adapters = list(self._idle.values())
+            adapters = [adapter for _, adapter in self._idle.values()]
             self._idle.clear()
         for adapter in adapters:
             adapter.close()
@@ -133,10 +147,12 @@ class DriverPool:
 class LeasedDriver(Adapter):
     """A kept driver lent to one scenario; ``close`` hands it back instead of ending it."""
 
-    def __init__(self, pool: DriverPool, how: DriverCommand, adapter: DriverAdapter) -> None:
+    def __init__(self, pool: DriverPool, how: DriverCommand, adapter: DriverAdapter,
+                 started_in: environment.ApiEnvironment = ()) -> None:
         self._pool = pool
         self._how = how
         self._adapter: DriverAdapter | None = adapter
+        self._started_in = started_in
 
     @property
     def info(self) -> CandidateInfo:  # type: ignore[override]
@@ -163,7 +179,7 @@ class LeasedDriver(Adapter):
     def close(self) -> None:
         adapter, self._adapter = self._adapter, None
         if adapter is not None:
-            self._pool.give_back(self._how, adapter)
+            self._pool.give_back(self._how, adapter, self._started_in)
 
 
 POOL = DriverPool()

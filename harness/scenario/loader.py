@@ -22,6 +22,7 @@ from harness.scenario.load_steps import load_steps
 from harness.scenario.located import YList, YMap
 from harness.scenario.model import CallStep, PeerSpec, Scenario, SourceLocation, Step
 from harness.scenario.schema import (
+    API_VARIABLES,
     CAPABILITIES,
     FILE_KEYS,
     ID_RE,
@@ -113,6 +114,7 @@ def _load_scenario(checker: Checker, raw: Any, line: int, field: str, area: str)
     notes = (checker.text(item, "notes", field) or "") if "notes" in item else ""
     tags = _load_names(checker, item, "tags", field)
     requires = _load_names(checker, item, "requires", field)
+    environment = _load_environment(checker, item, field) if "environment" in item else ()
     bindings = Bindings()
     peers = load_peers(checker, item["peers"], item.line_of("peers"), join(field, "peers"), bindings) \
         if "peers" in item else ()
@@ -132,7 +134,8 @@ def _load_scenario(checker: Checker, raw: Any, line: int, field: str, area: str)
     functions = dict.fromkeys(step.function for step in steps if isinstance(step, CallStep))
     return Scenario(id=scenario_id, title=title, manual=manual, spec=spec, tags=tags, requires=requires,
                     peers=peers, steps=steps, location=SourceLocation(checker.collector.path, item.line),
-                    notes=notes, functions=tuple(functions), callbacks=callbacks, workload=workload)
+                    notes=notes, functions=tuple(functions), callbacks=callbacks, workload=workload,
+                    environment=environment)
 
 
 def _load_workload(checker: Checker, item: YMap, field: str, area: str, steps: tuple[Step, ...],
@@ -153,6 +156,30 @@ def _load_workload(checker: Checker, item: YMap, field: str, area: str, steps: t
     workload = load_workload(checker, item["workload"], item.line_of("workload"), join(field, "workload"),
                              steps, peers, bindings)
     return FAILED if workload is None else workload
+
+
+def _load_environment(checker: Checker, item: YMap, field: str) -> tuple[tuple[str, str], ...]:
+    """``environment``: API variables (``API_VARIABLES``) and their text, sorted by name.
+
+    Only the variables the API reads may be named: anything else would
+    change the harness and its drivers rather than the candidate's inputs.
+    """
+    raw, line, env_field = item["environment"], item.line_of("environment"), join(field, "environment")
+    mapping = checker.mapping(raw, line, env_field)
+    if mapping is None:
+        return ()
+    settings: dict[str, str] = {}
+    for name in mapping:
+        value, value_line, value_field = mapping[name], mapping.line_of(name), join(env_field, str(name))
+        if name not in API_VARIABLES:
+            known = "; ".join(f"{known} ({why})" for known, why in API_VARIABLES.items())
+            checker.report(value_line, value_field, f"not a variable the API reads (known: {known})")
+        elif checker.expect(value, value_line, value_field, "text (quote it)", isinstance(value, str)):
+            if "\0" in value:
+                checker.report(value_line, value_field, "an environment variable cannot hold a NUL byte")
+            else:
+                settings[name] = value
+    return tuple(sorted(settings.items()))
 
 
 def _load_id(checker: Checker, item: YMap, field: str, area: str) -> str | None:

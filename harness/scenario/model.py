@@ -7,7 +7,7 @@ complaint, at load time or at run time, can name the file and line.
 
 A scenario reads top to bottom in four parts, like a small spec:
 
-* meta: ``id``, ``title``, ``manual``, ``spec``, ``tags``, ``requires``;
+* meta: ``id``, ``title``, ``manual``, ``spec``, ``tags``, ``requires``, ``environment``;
 * ``peers``: the scripted sockets and servers on the other end, each running
   its own ``script`` concurrently with the candidate;
 * ``steps``: the candidate's calls, in order, with sync points;
@@ -340,6 +340,7 @@ class Scenario:
     functions: tuple[str, ...] = ()  # API functions it exercises (derived)
     callbacks: tuple[CallbackSpec, ...] = ()  # streaming callbacks the steps pass
     workload: Any = None  # perf scenarios: a harness.bench.workload.Workload (size, timed step, checks)
+    environment: tuple[tuple[str, str], ...] = ()  # API variables set for the run (schema.API_VARIABLES)
 
 
 # -- results --------------------------------------------------------------

@@ -20,8 +20,8 @@ CALL_RE = re.compile(r"^(?:(?P<target>[a-z_][a-z0-9_]*):)?(?P<function>[A-Za-z_]
 
 FILE_KEYS = ("scenarios",)
 SCENARIO_REQUIRED = ("id", "title", "manual", "spec", "steps")
-SCENARIO_KEYS = ("id", "title", "manual", "spec", "tags", "requires", "notes", "peers", "callbacks", "steps",
-                 "workload")  # workload: perf scenarios only (harness.bench.workload)
+SCENARIO_KEYS = ("id", "title", "manual", "spec", "tags", "requires", "environment", "notes", "peers",
+                 "callbacks", "steps", "workload")  # workload: perf scenarios only (harness.bench.workload)
 PEER_KEYS = ("kind", "options", "script")
 OUTCOME_KEYS = ("returns", "raises", "pending", "within", "verdict", "note", "stop")
 
@@ -51,6 +51,13 @@ CAPABILITIES: dict[str, str] = {
     "nftables": "packet filter rules through nf_tables (root or CAP_NET_ADMIN), e.g. to drop SYNs",
     "privileged-ports": "listening on port 21, 25 or 80 of a 127.x.y.z address "
                         "(root or CAP_NET_BIND_SERVICE)",
+}
+
+# The process environment variables the API reads (spec §1.7), which a
+# scenario's ``environment`` may set; for every scenario, those it does not
+# set are unset (harness.environment), whatever the shell running the suite has.
+API_VARIABLES: dict[str, str] = {
+    "SERVER_NAME": "the domain smtp_mail sends in HELO (unset: localhost)",
 }
 
 # Capabilities implied by what a scenario's peers do: the loader insists that

@@ -7,6 +7,7 @@ must keep off the protocol channel.
 
 from __future__ import annotations
 
+import os
 import threading
 from typing import Any
 
@@ -40,6 +41,12 @@ _kept: list[FakeSocket] = []
 
 def echo(*args: Any) -> tuple[Any, ...]:
     return args
+
+
+def server_name() -> tuple[bytes | None]:
+    """SERVER_NAME as this process sees it now: what an implementation's HELO would send."""
+    value = os.environ.get("SERVER_NAME")
+    return (None if value is None else value.encode(),)
 
 
 def typenames(*args: Any) -> tuple[str, ...]:

@@ -265,13 +265,15 @@ def test_several_scenarios_keep_file_order_and_optional_keys(write_file) -> None
           spec: "§8.8"
           tags: [close]
           requires: [ipv6, netns]
+          environment: {SERVER_NAME: "client.example\\r\\n"}
           steps: [{call: udpsocket}]
         """, area="udp")
     first, second = load_file(path)
     assert (first.id, second.id) == ("udp.b.second", "udp.a.first")
     assert first.notes == "Free text about why this scenario exists.\n"
-    assert first.tags == () and first.requires == () and first.peers == ()
+    assert first.tags == () and first.requires == () and first.peers == () and first.environment == ()
     assert second.requires == ("ipv6", "netns")
+    assert second.environment == (("SERVER_NAME", "client.example\r\n"),)
 
 
 def test_yaml_merge_keys_and_anchors_are_allowed(write_file) -> None:
