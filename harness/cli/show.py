@@ -12,6 +12,7 @@ from pathlib import Path
 
 import yaml
 
+from harness import environment
 from harness.cli.common import CliError, add_scenarios_option, load, scenario_root
 from harness.scenario.model import Scenario
 
@@ -46,6 +47,8 @@ def describe(scenario: Scenario, root: Path) -> str:
         f"  requires: {', '.join(scenario.requires) or '-'}",
         f"  file:     {path}:{scenario.location.line}",
     ]
+    if scenario.environment:
+        lines.append(f"  environment: {environment.describe(scenario.environment)}")
     if scenario.functions:
         lines.append(f"  calls:    {', '.join(scenario.functions)}")
     if scenario.notes:

@@ -82,6 +82,16 @@ def test_show_prints_references_and_the_yaml_as_written(root: Path,
     assert "dns.toip.localhost" not in source
 
 
+def test_show_names_the_environment_a_scenario_sets(tmp_path: Path,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    setting = '  environment: {SERVER_NAME: mx.example}\n'
+    text = LOOKUP_YAML.replace('  spec: "§9"\n', '  spec: "§9"\n' + setting, 1)
+    tree = write_tree(tmp_path / "s", {"dns/lookup.yaml": text})
+    first = text.split("- id: ", 2)[1].split("\n", 1)[0]
+    assert main(["show", first, "--scenarios", str(tree)]) == 0
+    assert "  environment: SERVER_NAME='mx.example'\n" in capsys.readouterr().out
+
+
 def test_show_unknown_id_is_an_error_with_hints(root: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["show", "dns.toip", "--scenarios", str(root)]) == 2
     err = capsys.readouterr().err
