@@ -12,12 +12,12 @@ import os
 from collections.abc import Iterator
 
 import pytest
-from driver_support import python_driver
+from driver_support import Recording, python_driver
 
 from harness import environment
 from harness.adapters import driver_spec
-from harness.adapters.base import Adapter, CandidateSpec
-from harness.adapters.driver_spec import LeasedDriver, driver_candidate
+from harness.adapters.base import CandidateSpec
+from harness.adapters.driver_spec import driver_candidate
 from harness.candidates.python_module import in_process_spec
 from harness.runner import RunOptions, run_scenario
 from harness.scenario.matchers import Exact
@@ -49,21 +49,6 @@ def shell_server_name(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     assert os.environ.get("SERVER_NAME") == SHELL_VALUE, "the shell's value is back after every scenario"
 
 
-class DriverPids:
-    """A candidate spec that remembers the driver process behind every adapter."""
-
-    def __init__(self, spec: CandidateSpec) -> None:
-        self.pids: list[int | None] = []
-        self._make = spec.make_adapter
-        self.spec = CandidateSpec(spec.name, spec.description, self._adapter, spec.tags)
-
-    def _adapter(self) -> Adapter:
-        adapter = self._make()
-        driver = adapter.driver if isinstance(adapter, LeasedDriver) else adapter
-        self.pids.append(driver.pid)  # type: ignore[attr-defined]
-        return adapter
-
-
 def verdicts(spec: CandidateSpec, *scenarios: Scenario) -> list[Verdict]:
     results = [run_scenario(scenario, spec, OPTIONS) for scenario in scenarios]
     for result in results:
@@ -88,7 +73,7 @@ def test_a_driver_per_scenario_is_started_with_the_scenarios_variable_only() -> 
 def test_a_kept_driver_serves_only_scenarios_of_the_environment_it_started_in() -> None:
     driver_spec.set_reuse(True)
     try:
-        candidate = DriverPids(driver_candidate("environment-reused", python_driver("drivermod")))
+        candidate = Recording(driver_candidate("environment-reused", python_driver("drivermod")))
         assert verdicts(candidate.spec, UNSET, UNSET, SET, SET, UNSET) == [Verdict.PASS] * 5
         first, again, changed, kept, back = candidate.pids
         assert first == again and changed == kept, "the same environment keeps its driver"

@@ -14,11 +14,10 @@ from collections.abc import Iterator
 
 import psutil
 import pytest
-from driver_support import broken_driver, python_driver
+from driver_support import Recording, broken_driver, python_driver
 
 from harness.adapters import driver_spec
-from harness.adapters.base import Adapter, CandidateSpec
-from harness.adapters.driver_spec import LeasedDriver, driver_candidate
+from harness.adapters.driver_spec import driver_candidate
 from harness.runner import RunOptions, run_scenario
 from harness.scenario.matchers import Exact, TypeIs
 from harness.scenario.model import (
@@ -47,21 +46,6 @@ def one_call(function: str, deadline: float | None = None) -> Scenario:
 
 MISBEHAVE = one_call("misbehave", deadline=1.0)
 ECHO = one_call("echo")
-
-
-class Recording:
-    """A candidate spec that remembers the driver pid behind every adapter it made."""
-
-    def __init__(self, spec: CandidateSpec) -> None:
-        self.pids: list[int | None] = []
-        self._make = spec.make_adapter
-        self.spec = CandidateSpec(spec.name, spec.description, self._adapter, spec.tags)
-
-    def _adapter(self) -> Adapter:
-        adapter = self._make()
-        driver = adapter.driver if isinstance(adapter, LeasedDriver) else adapter
-        self.pids.append(driver.pid)  # type: ignore[attr-defined]
-        return adapter
 
 
 def gone(pid: int) -> bool:
