@@ -6,7 +6,8 @@
 -- "127.0.0.1"), and must be the client's own or absent; a URL holding a
 -- control character (a CR or LF would smuggle a command or header line) is
 -- refused before anything is sent; the host must be there and the port be
--- 1-65535; user and password are percent-decoded.
+-- 1-65535; user and password are percent-decoded, and refused like the
+-- URL if they then hold a control character.
 
 local url = require("socket.url")
 
@@ -45,11 +46,19 @@ function M.parse(text, scheme, default_port, defaults)
       return nil, M.BAD_PORT
     end
   end
+  -- decoded, user and password are checked again: "%0D%0A" is a line break
+  -- once it reaches USER or PASS
   if parsed.user then
     parsed.user = url.unescape(parsed.user)
+    if find(parsed.user, "%c") then
+      return nil, M.BAD_CHARACTER
+    end
   end
   if parsed.password then
     parsed.password = url.unescape(parsed.password)
+    if find(parsed.password, "%c") then
+      return nil, M.BAD_CHARACTER
+    end
   end
   parsed.portnum = port
   parsed.text = text
