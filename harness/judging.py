@@ -60,6 +60,17 @@ def describe_expected(expected: ExpectedOutcome, env: Env, time_scale: float) ->
     return text
 
 
+def missing_global_error(function: str) -> Raised:
+    """What Lua raises when a program calls a global the library does not define.
+
+    A driver reports such a call as ``unimplemented`` (drivers/PROTOCOL.md
+    section 4), a Python module by lacking the function; a Lua program of
+    the 2001 era calling ``timeout(s, 1)`` got this error (Lua 4 and 5.1
+    wording), and a step may expect it (spec §16 item 7).
+    """
+    return Raised(f"attempt to call global '{function}' (a nil value)")
+
+
 def describe_observed(outcome: Outcome, duration: float) -> str:
     """What the call did, in Lua terms, with how long it took."""
     took = f"in {duration:.3f}s"
@@ -116,8 +127,13 @@ def judge(outcome: Outcome, expects: Sequence[ExpectedOutcome], duration: float,
     """The verdict for one call; ``step``/``at`` are filled in by the caller."""
     observed = describe_observed(outcome, duration)
     if isinstance(outcome, Unimplemented):
-        return Judgement(Verdict.UNIMPLEMENTED, f"the candidate does not implement {outcome.function!r}",
-                         actual=observed)
+        as_lua = missing_global_error(outcome.function)
+        if not any(expected.raises is not None and match_raises(expected.raises, as_lua.message, env)[0]
+                   for expected in expects):
+            return Judgement(Verdict.UNIMPLEMENTED, f"the candidate does not implement {outcome.function!r}",
+                             actual=observed)
+        # The step expects the call to fail as a missing function does in Lua: being missing is that failure.
+        outcome, observed = as_lua, f"{observed}, judged as Lua's error {as_lua.message!r}"
     if isinstance(outcome, TimedOut):
         pending = next((expected for expected in expects if expected.pending), None)
         if pending is not None:  # the scenario wants the call still blocked at its deadline

@@ -6,7 +6,7 @@ from runner_support import raises, returns
 
 from harness.adapters.base import Crashed, Raised, Returned, TimedOut, Unimplemented
 from harness.judging import describe_expected, describe_observed, judge
-from harness.scenario.matchers import TypeIs
+from harness.scenario.matchers import Contains, TypeIs
 from harness.scenario.model import ExpectedOutcome, Verdict
 
 
@@ -101,3 +101,17 @@ def test_a_call_still_blocked_at_its_deadline_gets_the_pending_outcomes_own_verd
     assert judgement.verdict is Verdict.INFORMATIONAL
     assert judgement.reason == "the 2001 release waits 60 s for a data connection"
     assert judge(TimedOut(3.0), [ExpectedOutcome(pending=True)], 3.0, {}).verdict is Verdict.PASS
+
+
+def test_a_missing_global_is_unimplemented_unless_the_step_expects_luas_error_for_it():
+    missing = Unimplemented("timeout")
+    assert judge(missing, [returns()], 0, {}).verdict is Verdict.UNIMPLEMENTED
+    other_error = raises(b"invalid timeout mode")
+    assert judge(missing, [returns(), other_error], 0, {}).verdict is Verdict.UNIMPLEMENTED
+    anticipated = ExpectedOutcome(raises=Contains(b"attempt to call"), verdict=Verdict.INFORMATIONAL,
+                                  note="the 2001 release had no global timeout", stop=True)
+    judgement = judge(missing, [returns(), anticipated], 0, {})
+    assert (judgement.verdict, judgement.reason, judgement.stops) == (
+        Verdict.INFORMATIONAL, "the 2001 release had no global timeout", True)
+    assert judgement.actual == ("not implemented: timeout, judged as Lua's error "
+                                "\"attempt to call global 'timeout' (a nil value)\"")
