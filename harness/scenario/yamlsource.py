@@ -219,7 +219,27 @@ def _construct_pairs(loader: ScenarioYamlLoader, node: yaml.MappingNode,
             continue
         result[key] = loader.construct_object(value_node, deep=True)
         result.key_lines[key] = _line(key_node)
+        if key in PROSE_KEYS and _comment_follows(value_node):
+            loader.collector.add(_line(key_node), _field_path(loader.paths.get(id(node), ""), key),
+                                 "text followed by a comment on its line: ' #' starts a YAML comment, so "
+                                 "the text ends before it (quote the text, or put the comment on a line "
+                                 "of its own; write 'item 7', not '#7')")
     return result
+
+
+PROSE_KEYS = frozenset({"title", "note", "notes"})
+"""Keys whose unquoted text readers see in reports: a ``#`` there cuts it short without a word."""
+
+
+def _comment_follows(node: yaml.Node) -> bool:
+    """Is this plain, one-line scalar followed by a comment on the same line?"""
+    if not isinstance(node, yaml.ScalarNode) or node.style is not None:
+        return False
+    end = node.end_mark
+    if end.buffer is None or end.line != node.start_mark.line:
+        return False
+    rest = end.buffer[end.pointer:].split("\n", 1)[0]
+    return rest.lstrip().startswith("#")
 
 
 def _construct_seq(loader: ScenarioYamlLoader, node: yaml.SequenceNode) -> YList:

@@ -48,6 +48,12 @@ CASES = [
      "scenarios[0].environment.SERVER_NAME", "cannot hold a NUL byte"),
     ("environment-not-a-mapping", scenario_text("environment: [SERVER_NAME]\nsteps: [{call: f}]\n"), 6,
      "scenarios[0].environment", "expected a mapping"),
+    ("note-cut-by-a-comment", scenario_text("steps:\n- call: f\n  expect:\n  - returns: []\n"
+                                            "    verdict: informational\n"
+                                            "    note: the 2001 quirk (§16 #7)\n"),
+     11, "scenarios[0].steps[0].expect[0].note", "' #' starts a YAML comment"),
+    ("title-cut-by-a-comment", "scenarios:\n- id: tcp.a.b\n  title: one # two\n  manual: m\n  spec: s\n"
+                               "  steps: [{call: f}]\n", 3, "scenarios[0].title", "quote the text"),
     ("unknown-yaml-tag", scenario_text("steps:\n- call: f\n  args: [!bytes abc]\n"), 8,
      "scenarios[0].steps[0].args[0]", "unknown tag !bytes"),
     ("tag-comma-pitfall", scenario_text("steps:\n- call: f\n  expect: {returns: [!any, 1]}\n"), 8,

@@ -333,3 +333,24 @@ def test_a_load_reads_the_file_once_and_caches_what_it_read(write_file, monkeypa
     (again,) = load_file(path)
     assert again is first and again.steps[0].args == (1,), "the old bytes' entry holds the old scenarios"
     assert len(reads) == 3
+
+
+def test_a_hash_inside_quoted_or_folded_prose_is_text(write_file) -> None:
+    """Only a plain one-line note can be cut short by a comment; these keep every character."""
+    path = write_file(scenario_text("""\
+        steps:
+        - call: f
+          expect:
+          - returns: []
+          - returns: [1]
+            verdict: informational
+            note: "the 2001 release (spec §16 #7)"
+          - returns: [2]
+            verdict: informational
+            note: >-
+              folded #8 stays
+          # a comment on a line of its own is fine
+        """))
+    (scenario,) = load_file(path)
+    notes = [outcome.note for outcome in scenario.steps[0].expect]
+    assert notes == ["", "the 2001 release (spec §16 #7)", "folded #8 stays"]
