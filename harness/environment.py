@@ -13,7 +13,9 @@ environment is the one it was started with.
 
 Nothing is written when the environment already matches (the usual case:
 the variable unset, and no scenario setting it), so most runs never touch
-``os.environ``.
+``os.environ``. The environment is the process's, so this relies on what
+the runner already guarantees: one process runs one scenario at a time
+(pytest-xdist runs them in parallel in separate processes).
 """
 
 from __future__ import annotations
