@@ -30,7 +30,6 @@ from harness import environment, leaks
 from harness.adapters.base import Adapter, Call, CallbackHandler, CandidateInfo, CandidateSpec, Outcome
 from harness.adapters.driver import DriverAdapter
 from harness.adapters.driver_loops import RepeatReport, RepeatRequest
-from harness.environment import without_api_variables
 from harness.values import Handle
 
 REUSE_ENV = "LSCONFORM_DRIVER_REUSE"
@@ -67,7 +66,7 @@ class DriverCommand:
 
     def start(self) -> DriverAdapter:
         """A new driver, with the harness's environment now: the running scenario's API variables."""
-        env = without_api_variables(dict(self.env))
+        env = environment.without_api_variables(dict(self.env))
         return DriverAdapter(self.command, env=env or None, name_hint=self.name, cwd=self.cwd)
 
 
@@ -148,7 +147,7 @@ class LeasedDriver(Adapter):
     """A kept driver lent to one scenario; ``close`` hands it back instead of ending it."""
 
     def __init__(self, pool: DriverPool, how: DriverCommand, adapter: DriverAdapter,
-                 started_in: environment.ApiEnvironment = ()) -> None:
+                 started_in: environment.ApiEnvironment) -> None:
         self._pool = pool
         self._how = how
         self._adapter: DriverAdapter | None = adapter
