@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib
 from types import ModuleType
 
+from harness import environment
 from harness.adapters.base import Adapter, CandidateSpec
 from harness.adapters.inprocess import InProcessAdapter
 
@@ -32,9 +33,20 @@ def import_candidate_module(module_name: str) -> ModuleType:
     mistake, so it is reported as such rather than as a harness traceback.
     """
     try:
-        return importlib.import_module(module_name)
+        return _import_without_api_variables(module_name)
     except Exception as error:  # noqa: BLE001 (whatever the module raised is reported, not a traceback)
         raise CandidateImportError(f"{type(error).__name__}: {error}") from error
+
+
+def _import_without_api_variables(module_name: str) -> ModuleType:
+    """Import with the API's variables unset, as a scenario that sets none sees them.
+
+    A module that reads ``SERVER_NAME`` when it is imported then sees the
+    same thing on every machine, whatever the shell has or whichever
+    scenario happens to import it first (scenarios/README.md, Environment).
+    """
+    with environment.scenario_environment(()):
+        return importlib.import_module(module_name)
 
 
 def import_implementation(module_name: str) -> ModuleType:
@@ -69,7 +81,7 @@ def in_process_spec(module_name: str, name: str, description: str = "") -> Candi
     """
 
     def make_adapter() -> Adapter:
-        module = importlib.import_module(module_name)
+        module = _import_without_api_variables(module_name)
         return InProcessAdapter(module, name, module_version(module))
 
     return CandidateSpec(

@@ -9,6 +9,7 @@ throughout, and must be seen by none of them.
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Iterator
 
 import pytest
@@ -18,7 +19,7 @@ from harness import environment
 from harness.adapters import driver_spec
 from harness.adapters.base import CandidateSpec
 from harness.adapters.driver_spec import driver_candidate
-from harness.candidates.python_module import in_process_spec
+from harness.candidates.python_module import in_process_spec, spec_for
 from harness.runner import RunOptions, run_scenario
 from harness.scenario.matchers import Exact
 from harness.scenario.model import CallStep, ExpectedOutcome, Scenario, SourceLocation, Verdict
@@ -59,6 +60,21 @@ def verdicts(spec: CandidateSpec, *scenarios: Scenario) -> list[Verdict]:
 def test_in_process_candidate_sees_the_scenarios_variable_only() -> None:
     spec = in_process_spec("drivermod", "drivermod-in-process")
     assert verdicts(spec, SET, UNSET, LINE_BREAK, UNSET) == [Verdict.PASS] * 4
+
+
+@pytest.mark.parametrize("first", [UNSET, SET], ids=["unset-first", "set-first"])
+def test_a_module_reading_the_variable_at_import_sees_it_unset_whoever_imports_it(first: Scenario) -> None:
+    """Imported by ``spec_for`` at the start of a run, or by the first scenario's adapter."""
+    sys.modules.pop("importtimemod", None)
+    try:
+        if first is UNSET:
+            spec = spec_for("python:importtimemod")
+        else:
+            spec = in_process_spec("importtimemod", "imported-in-a-scenario")
+            assert run_scenario(first, spec, OPTIONS).verdict is Verdict.FAIL, "it read the variable once"
+        assert verdicts(spec, UNSET) == [Verdict.PASS]
+    finally:
+        sys.modules.pop("importtimemod", None)
 
 
 def test_a_driver_per_scenario_is_started_with_the_scenarios_variable_only() -> None:
