@@ -206,8 +206,7 @@ class StreamActions:
         """The one string ``expect`` demands, if it demands one (``_read`` stops at a contradicting byte)."""
         return None if expect is None else exact_bytes(expect, self.peer.context.env)
 
-    def _read(self, count: int | None, timeout: float, expect: Any = None,
-              exact: bytes | None = None) -> bytes:
+    def _read(self, count: int | None, timeout: float, expect: Any, exact: bytes | None) -> bytes:
         """Read ``count`` bytes, or to end of stream when ``count`` is None.
 
         A read cut short names what ``expect`` wanted beside what came: "end
