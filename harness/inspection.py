@@ -38,7 +38,7 @@ from harness.scenario.matchers import (
     value_mismatch,
 )
 from harness.scenario.model import CheckCallbackStep, CheckOutcome, CheckStep, Env, Matcher, Verdict
-from harness.scenario.record_matchers import explain
+from harness.scenario.record_matchers import NoneOf, explain
 from harness.transcript import Transcript
 from harness.values import LuaTable, lua_repr
 
@@ -178,7 +178,10 @@ def content_mismatch(matcher: Matcher, content: BodyRecord, env: Env) -> str | N
     return f"expected {matcher.describe(env)}, got {got}"
 
 
-def _list_mismatch(key: str, expected: tuple[Matcher, ...], observed: list[LuaTable], env: Env) -> str | None:
+def _list_mismatch(key: str, expected: tuple[Matcher, ...] | NoneOf, observed: list[LuaTable],
+                   env: Env) -> str | None:
+    if isinstance(expected, NoneOf):
+        return expected.violation(key, observed, env)
     difference = next((explain(matcher, value, env, f"{key}[{index}]")
                        for index, (matcher, value) in enumerate(zip(expected, observed, strict=False))
                        if not matcher.matches(value, env)), None)
@@ -199,7 +202,8 @@ def _list_mismatch(key: str, expected: tuple[Matcher, ...], observed: list[LuaTa
 def _wanted_counts(outcome: CheckOutcome, main: str | None) -> dict[str, int]:
     """How many records of each list the outcome needs before it can match."""
     wanted = {key: len(value) for key, value in outcome.fields.items()
-              if key in ("requests", "envelopes", "commands", "transfers", "uploads", "logins")}
+              if key in ("requests", "envelopes", "commands", "transfers", "uploads", "logins")
+              and isinstance(value, tuple)}  # a NoneOf needs no record, only a quiet server
     count = outcome.fields.get("count")
     if main is not None and isinstance(count, int):
         wanted[main] = max(count, wanted.get(main, 0))
@@ -316,6 +320,8 @@ def _describe_outcome(outcome: CheckOutcome, env: Env) -> str:
             parts.append("calls: " + "; ".join("(" + describe_returns(args, env) + ")" for args in value))
         elif isinstance(value, tuple):
             parts.append(f"{key}: [" + ", ".join(matcher.describe(env) for matcher in value) + "]")
+        elif isinstance(value, NoneOf):
+            parts.append(f"{key}: none of {value.describe(env)}")
         else:
             parts.append(f"{key}: {value.describe(env)}")
     text = "; ".join(parts)

@@ -10,7 +10,8 @@ use depend on the peer's kind (``schema.CHECK_KEYS``)::
         headers: {host: !fmt "{web.host}:{web.port}", authorization: !absent}
 
 Record lists (``requests``, ``envelopes``, ``transfers``, ``uploads``, ``logins``) become
-one ``PartialTable`` per entry; ``headers`` inside a request is partial too,
+one ``PartialTable`` per entry, matched whole and in order, or, written
+``{none: [...]}``, a ``NoneOf`` that only forbids entries; ``headers`` inside a request is partial too,
 its names lower-cased. ``commands`` items (FTP and SMTP) are a verb
 (``RETR``), a command line (``"USER luasocket"``; with a final CRLF, the raw
 line) or a matcher for the line; ``stored`` maps a path to a content matcher.
@@ -39,7 +40,7 @@ from harness.scenario.model import (
     SourceLocation,
     Verdict,
 )
-from harness.scenario.record_matchers import CommandMatcher, PartialTable
+from harness.scenario.record_matchers import CommandMatcher, NoneOf, PartialTable
 from harness.scenario.schema import (
     CHECK_CALLBACK_FIELDS,
     CHECK_KEYS,
@@ -49,6 +50,7 @@ from harness.scenario.schema import (
 )
 
 _SHA256_RE = re.compile(r"^[0-9a-fA-F]{64}$")
+_NONE_WANTED = "a non-empty list of entries that must not arrive"
 
 
 def load_check(checker: Checker, step: YMap, field: str, bindings: Bindings,
@@ -177,9 +179,28 @@ def _load_check_key(checker: Checker, key: str, raw: Any, line: int, field: str)
         return _count(checker, raw, line, field)
     if key == "stored":
         return _load_stored(checker, raw, line, field)
-    wanted = "a list (exactly these entries, in order)"
+    if isinstance(raw, YMap):
+        return _none_of(checker, key, raw, field)
+    wanted = "a list (exactly these entries, in order) or {none: [...]} (no entry like these)"
     if not checker.expect(raw, line, field, wanted, isinstance(raw, YList)):
         return FAILED
+    return _entries(checker, key, raw, field)
+
+
+def _none_of(checker: Checker, key: str, raw: YMap, field: str) -> Any:
+    """``{none: [...]}``: entries that must not be in the list, each written as a list entry is."""
+    if not checker.keys(raw, field, ("none",), ("none",)):
+        return FAILED
+    forbidden, line, none_field = raw["none"], raw.line_of("none"), join(field, "none")
+    listed = isinstance(forbidden, YList) and bool(forbidden)
+    if not checker.expect(forbidden, line, none_field, _NONE_WANTED, listed):
+        return FAILED
+    entries = _entries(checker, key, forbidden, none_field)
+    return FAILED if entries is FAILED else NoneOf(entries)
+
+
+def _entries(checker: Checker, key: str, raw: YList, field: str) -> Any:
+    """One matcher per listed entry: a command (``commands``) or a partial record."""
     items = []
     for index, item in enumerate(raw):
         item_line, item_field = raw.line_of(index), f"{field}[{index}]"

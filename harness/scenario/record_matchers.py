@@ -6,6 +6,10 @@ many fields and a scenario cares about a few, so records are matched by
 as nil. ``Absent`` is how a scenario says "this header must not be there".
 FTP and SMTP commands are written as a verb, a command line or a matcher, and
 ``CommandMatcher`` knows which parts of the recorded command each compares.
+A list is matched whole (these entries, in this order) unless it is written
+``{none: [...]}``: ``NoneOf`` then accepts any list in which no entry is
+like one of those, which is how a safety scenario says "whatever else the
+client did, this never reached the server" without fixing the rest.
 
 ``explain`` walks nested partial tables to name the first field that
 differs, so a failed check says ``requests[1].headers.host`` rather than
@@ -83,6 +87,35 @@ class CommandMatcher(BaseMatcher):
 
     def refs(self) -> Iterator[str]:
         return iter_refs(self.matcher)
+
+
+@dataclass(frozen=True)
+class NoneOf:
+    """A record list with no entry that one of ``forbidden`` accepts (``{none: [...]}``)."""
+
+    forbidden: tuple[Matcher, ...]
+
+    def violation(self, key: str, observed: list[LuaTable], env: Env) -> str | None:
+        """The first entry that must not be there, named by its index, and what it is like."""
+        for index, value in enumerate(observed):
+            for matcher in self.forbidden:
+                if matcher.matches(value, env):
+                    return (f"{key}[{index}]: {_entry_text(value)} is {matcher.describe(env)}, "
+                            f"which must not arrive (none of {self.describe(env)})")
+        return None
+
+    def describe(self, env: Env) -> str:
+        return "[" + ", ".join(matcher.describe(env) for matcher in self.forbidden) + "]"
+
+    def refs(self) -> Iterator[str]:
+        for matcher in self.forbidden:
+            yield from iter_refs(matcher)
+
+
+def _entry_text(value: LuaTable) -> str:
+    """A command by its raw line (what went over the wire); any other record whole."""
+    line = value[b"line"] if isinstance(value, LuaTable) else None
+    return lua_repr(line if isinstance(line, bytes) else value, 120)
 
 
 def explain(matcher: Matcher, value: LuaValue, env: Env, path: str) -> str:

@@ -19,9 +19,10 @@ from fakeservers import FakeServer, from_config
 from fakeservers.payload import BodyRecord
 from harness.callbacks import CallbackSet
 from harness.inspection import Inspector, content_mismatch
+from harness.judging import Judgement
 from harness.scenario.matchers import AnyValue, Digest, Exact, Length, Range, Regex
 from harness.scenario.model import CallbackSpec, CheckCallbackStep, CheckOutcome, CheckStep, Verdict
-from harness.scenario.record_matchers import Absent, CommandMatcher, PartialTable
+from harness.scenario.record_matchers import Absent, CommandMatcher, NoneOf, PartialTable
 from harness.transcript import Transcript
 
 
@@ -193,6 +194,30 @@ def test_a_record_count_mismatch_also_names_the_first_difference() -> None:
     # "then nothing came" did not say what was missing (a QUIT never sent)
     assert short.reason == ("check web: commands: expected 6, received 4; the first 4 match, "
                             'then nothing came: missing a command with verb "NOOP" and 1 more')
+
+
+def test_a_list_written_none_passes_whatever_else_came_and_names_the_forbidden_entry() -> None:
+    """``{none: [...]}`` fixes no order or length: only the listed kinds of entry fail it."""
+    with from_config("ftp", {"anonymous": {"files": {"pub/hello.txt": "hello"}}}) as server:
+        client = ftplib.FTP()
+        client.connect(server.host, server.port, timeout=5)
+        client.login()
+        client.cwd("pub")
+        client.quit()
+
+        def forbid(*names: bytes) -> Judgement:
+            forbidden = NoneOf(tuple(CommandMatcher(("verb",), Exact(name)) for name in names))
+            step = CheckStep("web", "ftp", (CheckOutcome({"commands": forbidden}),), loc(53))
+            return inspector(server).judge(step)
+
+        allowed = forbid(b"DELE", b"RETR")
+        caught = forbid(b"DELE", b"CWD")
+    assert allowed.verdict is Verdict.PASS, allowed.reason
+    assert caught.verdict is Verdict.FAIL
+    assert caught.reason == ('check web: commands[2]: "CWD pub\\r\\n" is a command with verb "CWD", '
+                             'which must not arrive (none of [a command with verb "DELE", '
+                             'a command with verb "CWD"])')
+    assert caught.expected == ('commands: none of [a command with verb "DELE", a command with verb "CWD"]',)
 
 
 def test_content_kept_as_digest_only_is_matched_by_length_and_sha256() -> None:

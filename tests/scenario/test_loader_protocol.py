@@ -16,7 +16,7 @@ from harness.scenario.model import (
     Template,
     Verdict,
 )
-from harness.scenario.record_matchers import Absent, CommandMatcher, PartialTable
+from harness.scenario.record_matchers import Absent, CommandMatcher, NoneOf, PartialTable
 from harness.values import LuaFunction, LuaTable
 
 HTTP_PEER = """\
@@ -127,6 +127,23 @@ steps:
     assert stored == (("/incoming/a.txt", Exact(b"data")), ("/b.bin", Absent()))
 
 
+def test_a_list_written_none_forbids_entries_and_fixes_nothing_else(write_file) -> None:
+    scenario = load_one(write_file, """\
+peers:
+  srv: {kind: ftp-server}
+steps:
+- check: srv
+  commands: {none: [DELE, "RETR a\\r\\n", !re "(?i)victim"]}
+  transfers: {none: [{verb: STOR}]}
+""")
+    fields = scenario.steps[0].outcomes[0].fields
+    assert fields["commands"] == NoneOf((CommandMatcher(("verb",), Exact(b"DELE")),
+                                         CommandMatcher(("line",), Exact(b"RETR a\r\n")),
+                                         fields["commands"].forbidden[2]))
+    assert isinstance(fields["commands"].forbidden[2].matcher, Regex)
+    assert fields["transfers"] == NoneOf((PartialTable(((b"verb", Exact(b"STOR")),)),))
+
+
 def test_smtp_commands_load_like_ftp_commands(write_file) -> None:
     scenario = load_one(write_file, """\
 requires: [privileged-ports]
@@ -234,6 +251,7 @@ def test_tags_may_hold_underscores(write_file) -> None:
 
 
 # Body lines start at line 6 of the file scenario_text() builds.
+FTP_CHECK = "peers:\n  srv: {kind: ftp-server}\nsteps:\n- check: srv\n"  # its first key is on line 10
 ERRORS = [
     ("server-option-type", HTTP_PEER.replace("body: hello", "status: ok") + "steps: [{call: f}]\n", 11,
      "scenarios[0].peers.web.options.routes[0].status", "expected a whole number"),
@@ -298,6 +316,20 @@ ERRORS = [
      "  digest: {sha256: ab}\n", 10, "scenarios[0].steps[0].digest", "a send callback's check has"),
     ("check-callback-short-sha", "callbacks:\n  sink: {kind: receive}\nsteps:\n- check-callback: sink\n"
      "  digest: {sha256: ab}\n", 10, "scenarios[0].steps[0].digest.sha256", "64 hex digits"),
+    ("check-none-empty", FTP_CHECK + "  commands: {none: []}\n", 10, "scenarios[0].steps[0].commands.none",
+     "a non-empty list of entries that must not arrive"),
+    ("check-none-not-a-list", FTP_CHECK + "  commands: {none: DELE}\n", 10,
+     "scenarios[0].steps[0].commands.none", "a non-empty list"),
+    ("check-none-unknown-key", FTP_CHECK + "  commands: {any: [DELE]}\n", 10,
+     "scenarios[0].steps[0].commands.any", "unknown key (allowed here: none)"),
+    ("check-none-missing", FTP_CHECK + "  commands: {}\n", 10, "scenarios[0].steps[0].commands.none",
+     "missing required key"),
+    ("check-none-bad-entry", FTP_CHECK + "  commands: {none: [DELE, 5]}\n", 10,
+     "scenarios[0].steps[0].commands.none[1]", "a verb, a command line or a matcher"),
+    ("check-none-bad-record", HTTP_PEER + "steps:\n- check: web\n  requests: {none: [{verb: GET}]}\n", 14,
+     "scenarios[0].steps[0].requests.none[0].verb", "unknown key"),
+    ("check-list-or-none", FTP_CHECK + "  commands: DELE\n", 10, "scenarios[0].steps[0].commands",
+     "or {none: [...]}"),
     ("absent-in-flow-without-space", "steps:\n- call: f\n  expect: {returns: [{a: !absent}]}\n", 8, "yaml",
      "put a space between a tag and a following }"),
 ]
