@@ -15,7 +15,7 @@ from typing import Any
 
 from harness.scenario.errors import Collector
 from harness.scenario.located import AlreadyReported, ConversionError, InvalidValue, YList, YMap
-from harness.scenario.model import Matcher, Ref
+from harness.scenario.model import Matcher, Ref, Template
 
 FAILED: Any = object()
 """What :meth:`Checker.convert` returns when the value could not be converted."""
@@ -39,6 +39,8 @@ def describe_kind(raw: Any) -> str:
         return "a list"
     if isinstance(raw, Ref):
         return f"!ref {raw.name}"
+    if isinstance(raw, Template):
+        return "!fmt text"
     if isinstance(raw, Matcher):
         return f"a matcher ({raw.describe({})})"  # as a reader knows it: "any socket", not a class name
     return type(raw).__name__

@@ -38,6 +38,7 @@ from harness.scenario.model import (
     CheckStep,
     Matcher,
     SourceLocation,
+    Template,
     Verdict,
 )
 from harness.scenario.record_matchers import CommandMatcher, NoneOf, PartialTable
@@ -261,6 +262,10 @@ def _command(checker: Checker, raw: Any, line: int, field: str) -> Any:
         if text.split() == [text] and text:
             return CommandMatcher(("verb",), Exact(text.upper()))
         return CommandMatcher(("text",), Exact(text))
+    if isinstance(raw, Template):  # a line holding a peer's port or a saved value: rendered when checked
+        last = raw.parts[-1] if raw.parts else b""
+        raw_line = isinstance(last, bytes) and last.endswith(b"\r\n")
+        return CommandMatcher(("line",) if raw_line else ("text",), Exact(raw))
     if isinstance(raw, InvalidValue):
         checker.claim(raw, field)
         return FAILED

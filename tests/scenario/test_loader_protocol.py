@@ -144,6 +144,22 @@ steps:
     assert fields["transfers"] == NoneOf((PartialTable(((b"verb", Exact(b"STOR")),)),))
 
 
+def test_a_command_line_may_be_fmt_text_rendered_when_checked(write_file) -> None:
+    scenario = load_one(write_file, """\
+peers:
+  srv: {kind: ftp-server}
+steps:
+- check: srv
+  commands: [!fmt "USER u{srv.port}", !fmt "PASS {srv.port}\\r\\n"]
+""")
+    text, line = scenario.steps[0].outcomes[0].fields["commands"]
+    assert text.parts == ("text",) and line.parts == ("line",)
+    env = {"srv.port": 2121}
+    assert text.matches(LuaTable(hash={b"text": b"USER u2121"}), env)
+    assert line.matches(LuaTable(hash={b"line": b"PASS 2121\r\n"}), env)
+    assert not line.matches(LuaTable(hash={b"line": b"PASS 2122\r\n"}), env)
+
+
 def test_smtp_commands_load_like_ftp_commands(write_file) -> None:
     scenario = load_one(write_file, """\
 requires: [privileged-ports]
