@@ -16,6 +16,7 @@ from typing import Any
 from harness.scenario.errors import Collector
 from harness.scenario.located import AlreadyReported, ConversionError, InvalidValue, YList, YMap
 from harness.scenario.model import Matcher, Ref, Template
+from harness.values import LuaFunction
 
 FAILED: Any = object()
 """What :meth:`Checker.convert` returns when the value could not be converted."""
@@ -41,6 +42,8 @@ def describe_kind(raw: Any) -> str:
         return f"!ref {raw.name}"
     if isinstance(raw, Template):
         return "!fmt text"
+    if isinstance(raw, LuaFunction):
+        return f"!callback {raw.name}"
     if isinstance(raw, Matcher):
         return f"a matcher ({raw.describe({})})"  # as a reader knows it: "any socket", not a class name
     return type(raw).__name__
