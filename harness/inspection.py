@@ -38,7 +38,7 @@ from harness.scenario.matchers import (
     value_mismatch,
 )
 from harness.scenario.model import CheckCallbackStep, CheckOutcome, CheckStep, Env, Matcher, Verdict
-from harness.scenario.record_matchers import NoneOf, explain
+from harness.scenario.record_matchers import InOrder, NoneOf, explain
 from harness.transcript import Transcript
 from harness.values import LuaTable, lua_repr
 
@@ -178,9 +178,9 @@ def content_mismatch(matcher: Matcher, content: BodyRecord, env: Env) -> str | N
     return f"expected {matcher.describe(env)}, got {got}"
 
 
-def _list_mismatch(key: str, expected: tuple[Matcher, ...] | NoneOf, observed: list[LuaTable],
+def _list_mismatch(key: str, expected: tuple[Matcher, ...] | NoneOf | InOrder, observed: list[LuaTable],
                    env: Env) -> str | None:
-    if isinstance(expected, NoneOf):
+    if isinstance(expected, (NoneOf, InOrder)):
         return expected.violation(key, observed, env)
     difference = next((explain(matcher, value, env, f"{key}[{index}]")
                        for index, (matcher, value) in enumerate(zip(expected, observed, strict=False))
@@ -201,9 +201,11 @@ def _list_mismatch(key: str, expected: tuple[Matcher, ...] | NoneOf, observed: l
 
 def _wanted_counts(outcome: CheckOutcome, main: str | None) -> dict[str, int]:
     """How many records of each list the outcome needs before it can match."""
-    wanted = {key: len(value) for key, value in outcome.fields.items()
-              if key in ("requests", "envelopes", "commands", "transfers", "uploads", "logins")
-              and isinstance(value, tuple)}  # a NoneOf needs no record, only a quiet server
+    lists = {key: value for key, value in outcome.fields.items()
+             if key in ("requests", "envelopes", "commands", "transfers", "uploads", "logins")}
+    wanted = {key: len(value) if isinstance(value, tuple) else value.size
+              for key, value in lists.items()
+              if isinstance(value, (tuple, InOrder))}  # a NoneOf needs no record, only a quiet server
     count = outcome.fields.get("count")
     if main is not None and isinstance(count, int):
         wanted[main] = max(count, wanted.get(main, 0))
@@ -322,6 +324,8 @@ def _describe_outcome(outcome: CheckOutcome, env: Env) -> str:
             parts.append(f"{key}: [" + ", ".join(matcher.describe(env) for matcher in value) + "]")
         elif isinstance(value, NoneOf):
             parts.append(f"{key}: none of {value.describe(env)}")
+        elif isinstance(value, InOrder):
+            parts.append(f"{key}: {value.describe(env)}")
         else:
             parts.append(f"{key}: {value.describe(env)}")
     text = "; ".join(parts)

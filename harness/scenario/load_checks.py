@@ -11,10 +11,12 @@ use depend on the peer's kind (``schema.CHECK_KEYS``)::
 
 Record lists (``requests``, ``envelopes``, ``transfers``, ``uploads``, ``logins``) become
 one ``PartialTable`` per entry, matched whole and in order, or, written
-``{none: [...]}``, a ``NoneOf`` that only forbids entries; ``headers`` inside a request is partial too,
-its names lower-cased. ``commands`` items (FTP and SMTP) are a verb
-(``RETR``), a command line (``"USER luasocket"``; with a final CRLF, the raw
-line) or a matcher for the line; ``stored`` maps a path to a content matcher.
+``{none: [...]}``, a ``NoneOf`` that only forbids entries, or, written
+``{in-order: [...], besides: [...]}``, an ``InOrder`` that allows extra entries;
+``headers`` inside a request is partial too, its names lower-cased.
+``commands`` items (FTP and SMTP) are a verb (``RETR``), a command line
+(``"USER luasocket"``; with a final CRLF, the raw line) or a matcher for the
+line; ``stored`` maps a path to a content matcher.
 
 ``check-callback: NAME`` inspects a scenario callback; what it may use
 depends on the callback's kind and ``record`` mode (a digest-mode receive
@@ -41,7 +43,7 @@ from harness.scenario.model import (
     Template,
     Verdict,
 )
-from harness.scenario.record_matchers import CommandMatcher, NoneOf, PartialTable
+from harness.scenario.record_matchers import CommandMatcher, InOrder, NoneOf, PartialTable
 from harness.scenario.schema import (
     CHECK_CALLBACK_FIELDS,
     CHECK_KEYS,
@@ -180,9 +182,12 @@ def _load_check_key(checker: Checker, key: str, raw: Any, line: int, field: str)
         return _count(checker, raw, line, field)
     if key == "stored":
         return _load_stored(checker, raw, line, field)
+    if isinstance(raw, YMap) and "in-order" in raw:
+        return _in_order(checker, key, raw, field)
     if isinstance(raw, YMap):
         return _none_of(checker, key, raw, field)
-    wanted = "a list (exactly these entries, in order) or {none: [...]} (no entry like these)"
+    wanted = ("a list (exactly these entries, in order), {none: [...]} (no entry like these) "
+              "or {in-order: [...], besides: [...]}")
     if not checker.expect(raw, line, field, wanted, isinstance(raw, YList)):
         return FAILED
     return _entries(checker, key, raw, field)
@@ -200,19 +205,54 @@ def _none_of(checker: Checker, key: str, raw: YMap, field: str) -> Any:
     return FAILED if entries is FAILED else NoneOf(entries)
 
 
+def _in_order(checker: Checker, key: str, raw: YMap, field: str) -> Any:
+    """``{in-order: [...], besides: [...]}``: these entries in order (a nested list: in any
+    order), with entries like one of ``besides`` allowed anywhere among them."""
+    if not checker.keys(raw, field, ("in-order", "besides"), ("in-order", "besides")):
+        return FAILED
+    groups = []
+    listed, order_field = raw["in-order"], join(field, "in-order")
+    wanted = "a non-empty list of entries (a nested list: entries in any order)"
+    if not checker.expect(listed, raw.line_of("in-order"), order_field, wanted,
+                          isinstance(listed, YList) and bool(listed)):
+        return FAILED
+    for index, item in enumerate(listed):
+        item_field = f"{order_field}[{index}]"
+        if isinstance(item, YList):
+            if not checker.expect(item, listed.line_of(index), item_field, "a non-empty list", bool(item)):
+                return FAILED
+            group = _entries(checker, key, item, item_field)
+        else:
+            entry = _entry(checker, key, item, listed.line_of(index), item_field)
+            group = FAILED if entry is FAILED else (entry,)
+        if group is FAILED:
+            return FAILED
+        groups.append(group)
+    besides, besides_field = raw["besides"], join(field, "besides")
+    wanted = "a non-empty list of entries allowed anywhere"
+    if not checker.expect(besides, raw.line_of("besides"), besides_field, wanted,
+                          isinstance(besides, YList) and bool(besides)):
+        return FAILED
+    extras = _entries(checker, key, besides, besides_field)
+    return FAILED if extras is FAILED else InOrder(tuple(groups), extras)
+
+
 def _entries(checker: Checker, key: str, raw: YList, field: str) -> Any:
     """One matcher per listed entry: a command (``commands``) or a partial record."""
     items = []
     for index, item in enumerate(raw):
-        item_line, item_field = raw.line_of(index), f"{field}[{index}]"
-        if key == "commands":
-            matcher = _command(checker, item, item_line, item_field)
-        else:
-            matcher = _record(checker, key, item, item_line, item_field)
+        matcher = _entry(checker, key, item, raw.line_of(index), f"{field}[{index}]")
         if matcher is FAILED:
             return FAILED
         items.append(matcher)
     return tuple(items)
+
+
+def _entry(checker: Checker, key: str, item: Any, line: int, field: str) -> Any:
+    """One list entry: a command (``commands``) or a partial record."""
+    if key == "commands":
+        return _command(checker, item, line, field)
+    return _record(checker, key, item, line, field)
 
 
 def _record(checker: Checker, key: str, raw: Any, line: int, field: str) -> Any:

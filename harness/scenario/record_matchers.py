@@ -9,7 +9,11 @@ FTP and SMTP commands are written as a verb, a command line or a matcher, and
 A list is matched whole (these entries, in this order) unless it is written
 ``{none: [...]}``: ``NoneOf`` then accepts any list in which no entry is
 like one of those, which is how a safety scenario says "whatever else the
-client did, this never reached the server" without fixing the rest.
+client did, this never reached the server" without fixing the rest. Written
+``{in-order: [...], besides: [...]}``, ``InOrder`` accepts the listed entries
+in that order (a nested list: those entries in any order) with any number of
+entries like one of ``besides`` among them, which is how a scenario lets a
+client send harmless extra commands (``NOOP``, ``SYST``) it did not fix.
 
 ``explain`` walks nested partial tables to name the first field that
 differs, so a failed check says ``requests[1].headers.host`` rather than
@@ -18,7 +22,7 @@ printing two whole requests side by side.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from harness.scenario.matchers import BaseMatcher, value_mismatch
@@ -110,6 +114,66 @@ class NoneOf:
     def refs(self) -> Iterator[str]:
         for matcher in self.forbidden:
             yield from iter_refs(matcher)
+
+
+@dataclass(frozen=True)
+class InOrder:
+    """A record list of ``groups`` in order, each group's entries in any order, with
+    entries like one of ``besides`` anywhere among them (``{in-order: [...], besides: [...]}``)."""
+
+    groups: tuple[tuple[Matcher, ...], ...]
+    besides: tuple[Matcher, ...]
+
+    @property
+    def size(self) -> int:
+        """How many records the list needs at least."""
+        return sum(len(group) for group in self.groups)
+
+    def violation(self, key: str, observed: list[LuaTable], env: Env) -> str | None:
+        """The first entry that is neither the next expected one nor allowed besides, or what is missing.
+
+        A record is taken for the next expected entry before it is taken for an
+        allowed extra, so an extra that looks like an expected entry cannot hide it.
+        """
+        groups = [list(group) for group in self.groups]
+        for index, value in enumerate(observed):
+            pending = groups[0] if groups else []
+            hit = next((matcher for matcher in pending if matcher.matches(value, env)), None)
+            if hit is not None:
+                pending.remove(hit)
+                if not pending:
+                    groups.pop(0)
+                continue
+            if any(matcher.matches(value, env) for matcher in self.besides):
+                continue
+            wanted = _one_of(pending, env) if pending else "nothing more"
+            return (f"{key}[{index}]: expected {wanted} (or one of {_listed(self.besides, env)}), "
+                    f"got {_entry_text(value)}")
+        if not groups:
+            return None
+        missing = sum(len(group) for group in groups)
+        return (f"{key}: then nothing came: missing {_one_of(groups[0], env)}"
+                + (f" and {missing - 1} more" if missing > 1 else ""))
+
+    def describe(self, env: Env) -> str:
+        parts = [group[0].describe(env) if len(group) == 1 else "any order of " + _listed(group, env)
+                 for group in self.groups]
+        return "[" + ", ".join(parts) + "] in order, besides any of " + _listed(self.besides, env)
+
+    def refs(self) -> Iterator[str]:
+        for group in self.groups:
+            for matcher in group:
+                yield from iter_refs(matcher)
+        for matcher in self.besides:
+            yield from iter_refs(matcher)
+
+
+def _listed(matchers: Sequence[Matcher], env: Env) -> str:
+    return "[" + ", ".join(matcher.describe(env) for matcher in matchers) + "]"
+
+
+def _one_of(matchers: Sequence[Matcher], env: Env) -> str:
+    return matchers[0].describe(env) if len(matchers) == 1 else "one of " + _listed(matchers, env)
 
 
 def _entry_text(value: LuaTable) -> str:

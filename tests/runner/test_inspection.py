@@ -22,7 +22,7 @@ from harness.inspection import Inspector, content_mismatch
 from harness.judging import Judgement
 from harness.scenario.matchers import AnyValue, Digest, Exact, Length, Range, Regex
 from harness.scenario.model import CallbackSpec, CheckCallbackStep, CheckOutcome, CheckStep, Verdict
-from harness.scenario.record_matchers import Absent, CommandMatcher, NoneOf, PartialTable
+from harness.scenario.record_matchers import Absent, CommandMatcher, InOrder, NoneOf, PartialTable
 from harness.transcript import Transcript
 
 
@@ -303,3 +303,35 @@ def test_count_may_be_a_range(http_server: FakeServer) -> None:
     assert judgement.verdict is Verdict.FAIL
     assert "count: expected a number in [3, inf] requests, received 2" in judgement.reason
 
+
+
+def test_a_list_written_in_order_allows_extras_besides_and_groups_in_any_order() -> None:
+    """``{in-order: [...], besides: [...]}``: the entries in order (a group in any order), extras allowed."""
+    with from_config("ftp", {"anonymous": {"files": {"pub/hello.txt": "hello"}}}) as server:
+        client = ftplib.FTP()
+        client.connect(server.host, server.port, timeout=5)
+        client.login()
+        client.sendcmd("NOOP")
+        client.sendcmd("TYPE A")
+        client.cwd("pub")
+        client.quit()
+
+        def judge(groups: tuple[tuple[bytes, ...], ...], besides: tuple[bytes, ...]) -> Judgement:
+            verb = lambda name: CommandMatcher(("verb",), Exact(name))  # noqa: E731
+            expected = InOrder(tuple(tuple(verb(name) for name in group) for group in groups),
+                               tuple(verb(name) for name in besides))
+            step = CheckStep("web", "ftp", (CheckOutcome({"commands": expected}),), loc(61))
+            return inspector(server).judge(step)
+
+        grouped = judge(((b"USER",), (b"PASS",), (b"CWD", b"TYPE"), (b"QUIT",)), (b"NOOP",))
+        strict = judge(((b"USER",), (b"PASS",), (b"CWD",), (b"TYPE",), (b"QUIT",)), (b"NOOP",))
+        no_extra = judge(((b"USER",), (b"PASS",), (b"TYPE", b"CWD"), (b"QUIT",)), (b"SYST",))
+        missing = judge(((b"USER",), (b"PASS",), (b"TYPE", b"CWD"), (b"RETR",), (b"QUIT",)), (b"NOOP",))
+    assert grouped.verdict is Verdict.PASS, grouped.reason
+    assert strict.verdict is Verdict.FAIL
+    assert strict.reason.startswith('check web: commands[3]: expected a command with verb "CWD" (or one of '
+                                    '[a command with verb "NOOP"]), got "TYPE A\\r\\n"'), strict.reason
+    assert no_extra.verdict is Verdict.FAIL
+    assert 'got "NOOP\\r\\n"' in no_extra.reason, no_extra.reason
+    assert missing.verdict is Verdict.FAIL
+    assert "commands[5]" in missing.reason and 'RETR' in missing.reason, missing.reason

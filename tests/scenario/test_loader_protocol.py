@@ -16,7 +16,7 @@ from harness.scenario.model import (
     Template,
     Verdict,
 )
-from harness.scenario.record_matchers import Absent, CommandMatcher, NoneOf, PartialTable
+from harness.scenario.record_matchers import Absent, CommandMatcher, InOrder, NoneOf, PartialTable
 from harness.values import LuaFunction, LuaTable
 
 HTTP_PEER = """\
@@ -349,7 +349,14 @@ ERRORS = [
     ("fmt-where-a-number-goes", "steps:\n- sleep: !fmt \"1\"\n", 7, "scenarios[0].steps[0].sleep",
      "got !fmt text"),
     ("check-list-or-none", FTP_CHECK + "  commands: DELE\n", 10, "scenarios[0].steps[0].commands",
-     "or {none: [...]}"),
+     "{none: [...]} (no entry like these) or {in-order: [...], besides: [...]}"),
+    ("check-in-order-no-besides", FTP_CHECK + "  commands: {in-order: [USER]}\n", 10,
+     "scenarios[0].steps[0].commands.besides", "missing required key"),
+    ("check-in-order-empty-group", FTP_CHECK + "  commands: {in-order: [USER, []], besides: [NOOP]}\n", 10,
+     "scenarios[0].steps[0].commands.in-order[1]", "a non-empty list"),
+    ("check-in-order-bad-entry", FTP_CHECK + "  commands: {in-order: [USER, [CWD, 5]], besides: [NOOP]}\n",
+     10,
+     "scenarios[0].steps[0].commands.in-order[1][1]", "a verb, a command line or a matcher"),
     ("absent-in-flow-without-space", "steps:\n- call: f\n  expect: {returns: [{a: !absent}]}\n", 8, "yaml",
      "put a space between a tag and a following }"),
 ]
@@ -379,3 +386,17 @@ steps:
 """)
     assert isinstance(scenario.steps[0].outcomes[0].fields["count"], Range)
     assert isinstance(scenario.steps[1].outcomes[0].fields["count"], OneOf)
+
+
+def test_a_list_written_in_order_takes_groups_and_entries_allowed_besides(write_file) -> None:
+    scenario = load_one(write_file, """\
+peers:
+  srv: {kind: ftp-server}
+steps:
+- check: srv
+  commands: {in-order: [USER, [CWD, "TYPE I"], QUIT], besides: [NOOP, SYST]}
+""")
+    verb = lambda name: CommandMatcher(("verb",), Exact(name))  # noqa: E731
+    assert scenario.steps[0].outcomes[0].fields["commands"] == InOrder(
+        ((verb(b"USER"),), (verb(b"CWD"), CommandMatcher(("text",), Exact(b"TYPE I"))), (verb(b"QUIT"),)),
+        (verb(b"NOOP"), verb(b"SYST")))
