@@ -9,11 +9,13 @@ result, which is what a failure report shows side by side.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from harness.adapters.base import Crashed, Outcome, Raised, Returned, TimedOut, Unimplemented
 from harness.matching import describe
+from harness.scenario.error_classes import RAISED_DETAILS
 from harness.scenario.matchers import match_raises, match_returns
 from harness.scenario.model import Env, ExpectedOutcome, Verdict
 from harness.values import lua_repr, lua_repr_all, trim
@@ -113,6 +115,42 @@ def _check(expected: ExpectedOutcome, outcome: Returned | Raised, duration: floa
     return True, ""
 
 
+# Lua's own runtime errors: a call of a missing method, arithmetic on nil... A
+# candidate raising one of these did not report the misuse, it broke on it.
+_LUA_RUNTIME_ERROR = re.compile(r"attempt to (?:call|index|perform|compare|concatenate|get length)")
+
+
+def _reworded_raise(outcome: Raised, expects: Sequence[ExpectedOutcome], duration: float, env: Env,
+                    time_scale: float) -> str | None:
+    """Why a raise with a message no outcome names is non-strict, or None if it is not.
+
+    The manual gives the errors it has raised no text at all; the texts are
+    the 1.3b C core's (spec §3.3, [C]). So where the step's passing outcome
+    is itself a raise, raising with another message is another reading of
+    the same behaviour, as a returned failure message in other words is
+    (spec §3.2): non-strict, with both texts shown. Not so for Lua's own
+    runtime errors (a missing method is FAIL), for a message naming another
+    of 1.3b's misuses (``operation on closed socket`` where the pattern is
+    invalid: the candidate found another error), for a raise where the step
+    wants a return, or outside the outcome's time window.
+    """
+    if _LUA_RUNTIME_ERROR.search(outcome.message):
+        return None
+    for expected in expects:
+        if expected.verdict is not Verdict.PASS or expected.raises is None or expected.pending:
+            continue
+        if expected.within is not None:
+            low, high = within_bounds(expected.within, time_scale)
+            if not low <= duration <= high:
+                continue
+        if any(detail in outcome.message for detail in RAISED_DETAILS):
+            return None  # 1.3b's text for another misuse: the candidate saw another error, not this one
+        got = lua_repr(outcome.message.encode("latin-1", "replace"), 120)
+        return (f"raised {got}, where 1.3b raises {describe(expected.raises, env)}: the manual gives "
+                "raised errors no text (spec §3.3), so another message is non-strict")
+    return None
+
+
 def _wanted(expects: Sequence[ExpectedOutcome], env: Env, time_scale: float) -> tuple[str, ...]:
     """What the step would have accepted, for every verdict that is not a match.
 
@@ -159,6 +197,11 @@ def judge(outcome: Outcome, expects: Sequence[ExpectedOutcome], duration: float,
         if ok:
             return Judgement(expected.verdict, expected.note, actual=observed, stops=expected.stop)
         misses.append(f"outcome {index}: {detail}" if len(expects) > 1 else detail)
+    if isinstance(outcome, Raised):
+        reworded = _reworded_raise(outcome, expects, duration, env, time_scale)
+        if reworded is not None:
+            return Judgement(Verdict.NON_STRICT, reworded, expected=_wanted(expects, env, time_scale),
+                             actual=observed)
     return Judgement(
         Verdict.FAIL,
         "no acceptable outcome matched: " + "; ".join(misses),

@@ -49,3 +49,23 @@ ERROR_CLASSES: dict[str, tuple[str, ...]] = {
         "out of memory",
     ),
 }
+
+# The detail texts of the errors the 1.3b C core raises (spec §3.3). The
+# manual gives raised errors no text, so a candidate's own wording is
+# non-strict (harness.judging); a message holding one of these for another
+# situation than the step's is not a rewording but another behaviour.
+RAISED_DETAILS: tuple[str, ...] = (
+    "operation on closed socket",
+    "invalid socket object",
+    "invalid receive pattern",
+    "invalid timeout mode",
+    "expected table or nil",
+    "invalid options",
+    "error setting option",
+    "invalid ip address",
+    "sendto on connected socket",
+    "receivefrom on connected socket",
+    "send on unconnected socket",
+    "string expected",
+    "number expected",
+)

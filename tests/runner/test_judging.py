@@ -115,3 +115,28 @@ def test_a_missing_global_is_unimplemented_unless_the_step_expects_luas_error_fo
         Verdict.INFORMATIONAL, "the 2001 release had no global timeout", True)
     assert judgement.actual == ("not implemented: timeout, judged as Lua's error "
                                 "\"attempt to call global 'timeout' (a nil value)\"")
+
+
+def test_a_raise_in_other_words_is_non_strict_and_shows_both_texts():
+    """The manual gives raised errors no text; 1.3b's (spec §3.3) is PASS, another wording NON-STRICT."""
+    expects = [raises(b"invalid receive pattern")]
+    own = judge(Raised("bad argument #2 to 'receive' (unknown pattern '*x')"), expects, 0.01, {})
+    assert own.verdict is Verdict.NON_STRICT
+    assert own.reason == ('raised "bad argument #2 to \'receive\' (unknown pattern \'*x\')", '
+                          'where 1.3b raises a string containing "invalid receive pattern": the manual '
+                          'gives raised errors no text (spec §3.3), so another message is non-strict')
+    assert own.expected == ('raises a string containing "invalid receive pattern"',)
+
+
+def test_a_raise_stays_a_fail_where_it_is_not_a_rewording():
+    pattern = [raises(b"invalid receive pattern")]
+    # 1.3b's text for another misuse: the candidate found another error than the step's
+    closed = judge(Raised("operation on closed socket"), pattern, 0.01, {})
+    # Lua's own error for a method the socket lacks: the API is incomplete, nothing was reported
+    missing = judge(Raised("attempt to call method 'receive' (a nil value)"), pattern, 0.01, {})
+    # outside the passing outcome's window
+    slow = judge(Raised("no such pattern"), [raises(b"invalid receive pattern", within=(0, 0.5))], 1.0, {})
+    # a raise where the step wants a return, even beside a non-passing raise outcome
+    informational = raises(b"attempt to call", verdict=Verdict.INFORMATIONAL)
+    instead = judge(Raised("timeout is not a number"), [returns(), informational], 0.01, {})
+    assert [j.verdict for j in (closed, missing, slow, instead)] == [Verdict.FAIL] * 4
