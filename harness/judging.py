@@ -18,7 +18,7 @@ from harness.matching import describe
 from harness.scenario.error_classes import RAISED_DETAILS
 from harness.scenario.matchers import match_raises, match_returns
 from harness.scenario.model import Env, ExpectedOutcome, Verdict
-from harness.values import lua_repr, lua_repr_all, trim
+from harness.values import LuaTable, lua_repr, lua_repr_all, trim
 
 RETURNS_NORMALLY = "returns normally (any values)"
 
@@ -151,6 +151,46 @@ def _reworded_raise(outcome: Raised, expects: Sequence[ExpectedOutcome], duratio
     return None
 
 
+def _counted_tables(outcome: Returned, expects: Sequence[ExpectedOutcome], duration: float, env: Env,
+                    time_scale: float) -> str | None:
+    """Why tables that also carry ``n`` are non-strict, or None if that is not the only difference.
+
+    Lua 4, which 1.3b was written for, kept an array's length in its ``n``
+    field (``tinsert`` sets it, ``getn`` reads it), and the manual itself
+    gives select's input tables one. The 1.3b core's result tables have none
+    (spec §7, §9, [C]); a port that counts its arrays the Lua 4 way returns
+    the same tables plus ``n``: another reading, so non-strict.
+    """
+    values = _without_counts(outcome.values)
+    if values is None:
+        return None
+    without = Returned(values)
+    for expected in expects:
+        if expected.verdict is Verdict.PASS and _check(expected, without, duration, env, time_scale)[0]:
+            return ("returned tables that also carry n, their length (the Lua 4 convention); 1.3b's have "
+                    "none (spec §7, §9), so they are non-strict")
+    return None
+
+
+def _without_counts(values: Sequence[object]) -> tuple[object, ...] | None:
+    """``values`` with every table's ``n`` that equals its array length removed; None if there was none."""
+    changed = False
+
+    def strip(value: object) -> object:
+        nonlocal changed
+        if not isinstance(value, LuaTable):
+            return value
+        count = value.hash.get(b"n")
+        hash_part = {key: strip(item) for key, item in value.hash.items()}
+        if isinstance(count, (int, float)) and not isinstance(count, bool) and count == len(value.array):
+            del hash_part[b"n"]
+            changed = True
+        return LuaTable(array=[strip(item) for item in value.array], hash=hash_part)
+
+    stripped = tuple(strip(value) for value in values)
+    return stripped if changed else None
+
+
 def _wanted(expects: Sequence[ExpectedOutcome], env: Env, time_scale: float) -> tuple[str, ...]:
     """What the step would have accepted, for every verdict that is not a match.
 
@@ -201,6 +241,11 @@ def judge(outcome: Outcome, expects: Sequence[ExpectedOutcome], duration: float,
         reworded = _reworded_raise(outcome, expects, duration, env, time_scale)
         if reworded is not None:
             return Judgement(Verdict.NON_STRICT, reworded, expected=_wanted(expects, env, time_scale),
+                             actual=observed)
+    else:
+        counted = _counted_tables(outcome, expects, duration, env, time_scale)
+        if counted is not None:
+            return Judgement(Verdict.NON_STRICT, counted, expected=_wanted(expects, env, time_scale),
                              actual=observed)
     return Judgement(
         Verdict.FAIL,

@@ -8,6 +8,7 @@ from harness.adapters.base import Crashed, Raised, Returned, TimedOut, Unimpleme
 from harness.judging import describe_expected, describe_observed, judge
 from harness.scenario.matchers import Contains, TypeIs
 from harness.scenario.model import ExpectedOutcome, Verdict
+from harness.values import LuaTable
 
 
 def test_within_scales_only_the_upper_bound():
@@ -140,3 +141,26 @@ def test_a_raise_stays_a_fail_where_it_is_not_a_rewording():
     informational = raises(b"attempt to call", verdict=Verdict.INFORMATIONAL)
     instead = judge(Raised("timeout is not a number"), [returns(), informational], 0.01, {})
     assert [j.verdict for j in (closed, missing, slow, instead)] == [Verdict.FAIL] * 4
+
+
+def test_result_tables_that_also_carry_their_length_as_n_are_non_strict():
+    """Lua 4 kept an array's length in n; 1.3b's result tables have none (spec §7, §9)."""
+    ready = [returns(LuaTable(array=[b"a"]), LuaTable())]  # as select(...) would give {a}, {}
+    counted = Returned((LuaTable(array=[b"a"], hash={b"n": 1}), LuaTable(hash={b"n": 0})))
+    judged = judge(counted, ready, 0.01, {})
+    assert judged.verdict is Verdict.NON_STRICT
+    assert "carry n, their length (the Lua 4 convention)" in judged.reason
+    nested = [returns(LuaTable(hash={b"name": b"h", b"ip": LuaTable(array=[b"127.0.0.1"])}))]
+    inner = Returned((LuaTable(hash={b"name": b"h", b"ip": LuaTable(array=[b"127.0.0.1"], hash={b"n": 1})}),))
+    assert judge(inner, nested, 0.01, {}).verdict is Verdict.NON_STRICT
+
+
+def test_an_n_is_forgiven_only_when_it_is_the_length_and_the_only_difference():
+    ready = [returns(LuaTable(array=[b"a"]), LuaTable())]
+    wrong_count = Returned((LuaTable(array=[b"a"], hash={b"n": 2}), LuaTable()))
+    wrong_member = Returned((LuaTable(array=[b"b"], hash={b"n": 1}), LuaTable()))
+    only_informational = [returns(LuaTable(array=[b"a"]), verdict=Verdict.INFORMATIONAL)]
+    counted = Returned((LuaTable(array=[b"a"], hash={b"n": 1}),))
+    verdicts = [judge(wrong_count, ready, 0.01, {}).verdict, judge(wrong_member, ready, 0.01, {}).verdict,
+                judge(counted, only_informational, 0.01, {}).verdict]
+    assert verdicts == [Verdict.FAIL] * 3
