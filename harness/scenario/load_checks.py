@@ -182,7 +182,7 @@ def _load_check_key(checker: Checker, key: str, raw: Any, line: int, field: str)
         return _count(checker, raw, line, field)
     if key == "stored":
         return _load_stored(checker, raw, line, field)
-    if isinstance(raw, YMap) and "in-order" in raw:
+    if isinstance(raw, YMap) and ("in-order" in raw or "besides" in raw):
         return _in_order(checker, key, raw, field)
     if isinstance(raw, YMap):
         return _none_of(checker, key, raw, field)

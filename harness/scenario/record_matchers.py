@@ -109,7 +109,7 @@ class NoneOf:
         return None
 
     def describe(self, env: Env) -> str:
-        return "[" + ", ".join(matcher.describe(env) for matcher in self.forbidden) + "]"
+        return _listed(self.forbidden, env)
 
     def refs(self) -> Iterator[str]:
         for matcher in self.forbidden:
@@ -134,6 +134,9 @@ class InOrder:
 
         A record is taken for the next expected entry before it is taken for an
         allowed extra, so an extra that looks like an expected entry cannot hide it.
+        Within a group the first pending matcher that accepts a record takes it,
+        without backtracking: a group's entries are meant not to overlap
+        (``[CWD, TYPE]``), and the scenarios' groups do not.
         """
         groups = [list(group) for group in self.groups]
         for index, value in enumerate(observed):

@@ -350,6 +350,8 @@ ERRORS = [
      "got !fmt text"),
     ("check-list-or-none", FTP_CHECK + "  commands: DELE\n", 10, "scenarios[0].steps[0].commands",
      "{none: [...]} (no entry like these) or {in-order: [...], besides: [...]}"),
+    ("check-besides-without-in-order", FTP_CHECK + "  commands: {besides: [NOOP]}\n", 10,
+     "scenarios[0].steps[0].commands.in-order", "missing required key"),
     ("check-in-order-no-besides", FTP_CHECK + "  commands: {in-order: [USER]}\n", 10,
      "scenarios[0].steps[0].commands.besides", "missing required key"),
     ("check-in-order-empty-group", FTP_CHECK + "  commands: {in-order: [USER, []], besides: [NOOP]}\n", 10,
