@@ -22,6 +22,7 @@ printing two whole requests side by side.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
@@ -132,12 +133,41 @@ class InOrder:
     def violation(self, key: str, observed: list[LuaTable], env: Env) -> str | None:
         """The first entry that is neither the next expected one nor allowed besides, or what is missing.
 
-        A record is taken for the next expected entry before it is taken for an
-        allowed extra, so an extra that looks like an expected entry cannot hide it.
-        Within a group the first pending matcher that accepts a record takes it,
-        without backtracking: a group's entries are meant not to overlap
-        (``[CWD, TYPE]``), and the scenarios' groups do not.
+        Read greedily first: a record is taken for the next expected entry
+        before it is taken for an allowed extra, and within a group by the
+        first pending entry that accepts it. Only if that reading fails is
+        every other one tried (group entries that overlap, an extra that
+        looks like an expected entry), and the greedy reading's first
+        mismatch is what the report names. An extra can never stand in for
+        an expected entry: every entry still has to be matched by a record.
         """
+        problem = self._greedy_violation(key, observed, env)
+        if problem is None or self._fits(observed, env):
+            return None
+        return problem
+
+    def _fits(self, observed: list[LuaTable], env: Env) -> bool:
+        """Is there any reading of ``observed`` as the groups in order, with extras besides?"""
+        groups = self.groups
+
+        @functools.cache
+        def walk(index: int, group: int, pending: frozenset[int]) -> bool:
+            if group == len(groups):
+                return all(any(m.matches(value, env) for m in self.besides) for value in observed[index:])
+            if index == len(observed):
+                return False
+            value = observed[index]
+            for member in pending:
+                if groups[group][member].matches(value, env):
+                    rest = pending - {member}
+                    after = (group, rest) if rest else (group + 1, _all_members(groups, group + 1))
+                    if walk(index + 1, *after):
+                        return True
+            return any(m.matches(value, env) for m in self.besides) and walk(index + 1, group, pending)
+
+        return walk(0, 0, _all_members(groups, 0))
+
+    def _greedy_violation(self, key: str, observed: list[LuaTable], env: Env) -> str | None:
         groups = [list(group) for group in self.groups]
         for index, value in enumerate(observed):
             pending = groups[0] if groups else []
@@ -169,6 +199,10 @@ class InOrder:
                 yield from iter_refs(matcher)
         for matcher in self.besides:
             yield from iter_refs(matcher)
+
+
+def _all_members(groups: tuple[tuple[Matcher, ...], ...], group: int) -> frozenset[int]:
+    return frozenset(range(len(groups[group]))) if group < len(groups) else frozenset()
 
 
 def _listed(matchers: Sequence[Matcher], env: Env) -> str:

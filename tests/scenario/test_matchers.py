@@ -26,7 +26,7 @@ from harness.scenario.matchers import (
     match_returns,
 )
 from harness.scenario.model import Ref
-from harness.scenario.record_matchers import Absent, PartialTable, explain
+from harness.scenario.record_matchers import Absent, CommandMatcher, InOrder, PartialTable, explain
 from harness.scenario.refs import UnresolvedRef, resolve
 from harness.values import Handle, LuaFunction, LuaTable
 
@@ -285,3 +285,29 @@ def test_match_raises_matches_the_message() -> None:
     assert match_raises(AnyValue(), "anything", NO_ENV)[0]
     # Characters beyond Latin-1 in a candidate's message do not break matching.
     assert match_raises(Contains("€".encode()), "cost €", NO_ENV)[0]
+
+
+def _command(line: bytes) -> LuaTable:
+    text = line.rstrip(b"\r\n")
+    return LuaTable(hash={b"line": line, b"text": text, b"verb": text.split(b" ")[0].upper()})
+
+
+def test_in_order_tries_every_reading_of_overlapping_entries_before_failing() -> None:
+    """A group whose first entry would take the wrong command, an extra that is also expected."""
+    either = CommandMatcher(("verb", "text", "line"), Regex(re.compile(rb"\A(?i:cwd|type)")))
+    cwd = CommandMatcher(("verb",), Exact(b"CWD"))
+    noop = CommandMatcher(("verb",), Exact(b"NOOP"))
+    overlapping = InOrder(((CommandMatcher(("verb",), Exact(b"USER")),), (either, cwd)), (noop,))
+    sent = [_command(b"USER u\r\n"), _command(b"CWD pub\r\n"), _command(b"TYPE A\r\n")]
+    # read greedily, `either` takes the CWD and no entry is left for the TYPE
+    assert overlapping.violation("commands", sent, {}) is None
+    # a NOOP expected in order and also allowed besides: the second NOOP is the extra, wherever it stands
+    twice = InOrder(((noop,), (cwd,)), (noop,))
+    assert twice.violation("commands", [_command(b"NOOP\r\n"), _command(b"NOOP\r\n"), _command(b"CWD x\r\n")],
+                           {}) is None
+    # but nothing stands in for a missing entry: the report names where the plain reading went wrong
+    assert twice.violation("commands", [_command(b"NOOP\r\n"), _command(b"NOOP\r\n")], {}) == (
+        'commands: then nothing came: missing a command with verb "CWD"')
+    assert overlapping.violation("commands", sent[:2] + [_command(b"PWD\r\n")], {}) == (
+        'commands[2]: expected a command with verb "CWD" (or one of [a command with verb "NOOP"]), '
+        'got "PWD\\r\\n"')
