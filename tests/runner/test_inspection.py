@@ -169,19 +169,28 @@ def test_smtp_commands_are_checked_as_sent() -> None:
                                 'got "MAIL FROM: a@test\\r\\n"')
 
 
+def _anonymous_ftp_session(server: FakeServer, *commands: str) -> None:
+    """Log in anonymously, send ``commands`` (each answered), quit: USER, PASS, the commands, QUIT."""
+    client = ftplib.FTP()
+    client.connect(server.host, server.port, timeout=5)
+    client.login()
+    for command in commands:
+        client.sendcmd(command)
+    client.quit()
+
+
+def _verbs(*names: bytes) -> tuple[CommandMatcher, ...]:
+    return tuple(CommandMatcher(("verb",), Exact(name)) for name in names)
+
+
 def test_a_record_count_mismatch_also_names_the_first_difference() -> None:
     """Not only "expected 3, received 4": which command differs, or what came after the matching ones."""
     with from_config("ftp", {"anonymous": {"files": {"pub/hello.txt": "hello"}}}) as server:
-        client = ftplib.FTP()
-        client.connect(server.host, server.port, timeout=5)
-        client.login()
-        client.cwd("pub")
-        client.quit()
+        _anonymous_ftp_session(server, "CWD pub")
         judge = inspector(server).judge
 
         def verbs(*names: bytes) -> CheckStep:
-            matchers = tuple(CommandMatcher(("verb",), Exact(name)) for name in names)
-            return CheckStep("web", "ftp", (CheckOutcome({"commands": matchers}),), loc(51))
+            return CheckStep("web", "ftp", (CheckOutcome({"commands": _verbs(*names)}),), loc(51))
 
         differs = judge(verbs(b"USER", b"PASS", b"QUIT"))
         extra = judge(verbs(b"USER", b"PASS", b"CWD"))
@@ -199,15 +208,10 @@ def test_a_record_count_mismatch_also_names_the_first_difference() -> None:
 def test_a_list_written_none_passes_whatever_else_came_and_names_the_forbidden_entry() -> None:
     """``{none: [...]}`` fixes no order or length: only the listed kinds of entry fail it."""
     with from_config("ftp", {"anonymous": {"files": {"pub/hello.txt": "hello"}}}) as server:
-        client = ftplib.FTP()
-        client.connect(server.host, server.port, timeout=5)
-        client.login()
-        client.cwd("pub")
-        client.quit()
+        _anonymous_ftp_session(server, "CWD pub")
 
         def forbid(*names: bytes) -> Judgement:
-            forbidden = NoneOf(tuple(CommandMatcher(("verb",), Exact(name)) for name in names))
-            step = CheckStep("web", "ftp", (CheckOutcome({"commands": forbidden}),), loc(53))
+            step = CheckStep("web", "ftp", (CheckOutcome({"commands": NoneOf(_verbs(*names))}),), loc(53))
             return inspector(server).judge(step)
 
         allowed = forbid(b"DELE", b"RETR")
@@ -308,18 +312,10 @@ def test_count_may_be_a_range(http_server: FakeServer) -> None:
 def test_a_list_written_in_order_allows_extras_besides_and_groups_in_any_order() -> None:
     """``{in-order: [...], besides: [...]}``: the entries in order (a group in any order), extras allowed."""
     with from_config("ftp", {"anonymous": {"files": {"pub/hello.txt": "hello"}}}) as server:
-        client = ftplib.FTP()
-        client.connect(server.host, server.port, timeout=5)
-        client.login()
-        client.sendcmd("NOOP")
-        client.sendcmd("TYPE A")
-        client.cwd("pub")
-        client.quit()
+        _anonymous_ftp_session(server, "NOOP", "TYPE A", "CWD pub")
 
         def judge(groups: tuple[tuple[bytes, ...], ...], besides: tuple[bytes, ...]) -> Judgement:
-            verb = lambda name: CommandMatcher(("verb",), Exact(name))  # noqa: E731
-            expected = InOrder(tuple(tuple(verb(name) for name in group) for group in groups),
-                               tuple(verb(name) for name in besides))
+            expected = InOrder(tuple(_verbs(*group) for group in groups), _verbs(*besides))
             step = CheckStep("web", "ftp", (CheckOutcome({"commands": expected}),), loc(61))
             return inspector(server).judge(step)
 
