@@ -53,7 +53,6 @@ from harness.scenario.schema import (
 )
 
 _SHA256_RE = re.compile(r"^[0-9a-fA-F]{64}$")
-_NONE_WANTED = "a non-empty list of entries that must not arrive"
 
 
 def load_check(checker: Checker, step: YMap, field: str, bindings: Bindings,
@@ -197,11 +196,7 @@ def _none_of(checker: Checker, key: str, raw: YMap, field: str) -> Any:
     """``{none: [...]}``: entries that must not be in the list, each written as a list entry is."""
     if not checker.keys(raw, field, ("none",), ("none",)):
         return FAILED
-    forbidden, line, none_field = raw["none"], raw.line_of("none"), join(field, "none")
-    listed = isinstance(forbidden, YList) and bool(forbidden)
-    if not checker.expect(forbidden, line, none_field, _NONE_WANTED, listed):
-        return FAILED
-    entries = _entries(checker, key, forbidden, none_field)
+    entries = _listed_entries(checker, key, raw, "none", field, "entries that must not arrive")
     return FAILED if entries is FAILED else NoneOf(entries)
 
 
@@ -228,13 +223,17 @@ def _in_order(checker: Checker, key: str, raw: YMap, field: str) -> Any:
         if group is FAILED:
             return FAILED
         groups.append(group)
-    besides, besides_field = raw["besides"], join(field, "besides")
-    wanted = "a non-empty list of entries allowed anywhere"
-    if not checker.expect(besides, raw.line_of("besides"), besides_field, wanted,
-                          isinstance(besides, YList) and bool(besides)):
-        return FAILED
-    extras = _entries(checker, key, besides, besides_field)
+    extras = _listed_entries(checker, key, raw, "besides", field, "entries allowed anywhere")
     return FAILED if extras is FAILED else InOrder(tuple(groups), extras)
+
+
+def _listed_entries(checker: Checker, key: str, raw: YMap, name: str, field: str, what: str) -> Any:
+    """``raw[name]``, a non-empty list of ``what``, read as list entries (``_entries``)."""
+    listed, listed_field = raw[name], join(field, name)
+    non_empty = isinstance(listed, YList) and bool(listed)
+    if not checker.expect(listed, raw.line_of(name), listed_field, f"a non-empty list of {what}", non_empty):
+        return FAILED
+    return _entries(checker, key, listed, listed_field)
 
 
 def _entries(checker: Checker, key: str, raw: YList, field: str) -> Any:

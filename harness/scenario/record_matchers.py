@@ -155,7 +155,7 @@ class InOrder:
         @functools.cache
         def walk(index: int, group: int, pending: frozenset[int]) -> bool:
             if group == len(groups):
-                return all(any(m.matches(value, env) for m in self.besides) for value in observed[index:])
+                return all(self._extra(value, env) for value in observed[index:])
             if index == len(observed):
                 return False
             value = observed[index]
@@ -165,7 +165,7 @@ class InOrder:
                     after = (group, rest) if rest else (group + 1, _all_members(groups, group + 1))
                     if walk(index + 1, *after):
                         return True
-            return any(m.matches(value, env) for m in self.besides) and walk(index + 1, group, pending)
+            return self._extra(value, env) and walk(index + 1, group, pending)
 
         return walk(0, 0, _all_members(groups, 0))
 
@@ -179,7 +179,7 @@ class InOrder:
                 if not pending:
                     groups.pop(0)
                 continue
-            if any(matcher.matches(value, env) for matcher in self.besides):
+            if self._extra(value, env):
                 continue
             wanted = _one_of(pending, env) if pending else "nothing more"
             return (f"{key}[{index}]: expected {wanted} (or one of {_listed(self.besides, env)}), "
@@ -189,6 +189,10 @@ class InOrder:
         missing = sum(len(group) for group in groups)
         return (f"{key}: then nothing came: missing {_one_of(groups[0], env)}"
                 + (f" and {missing - 1} more" if missing > 1 else ""))
+
+    def _extra(self, value: LuaTable, env: Env) -> bool:
+        """Is ``value`` one of the entries allowed besides the expected ones?"""
+        return any(matcher.matches(value, env) for matcher in self.besides)
 
     def describe(self, env: Env) -> str:
         parts = [group[0].describe(env) if len(group) == 1 else "any order of " + _listed(group, env)
