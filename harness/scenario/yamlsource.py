@@ -238,8 +238,8 @@ def _comment_follows(node: yaml.Node) -> bool:
     end = node.end_mark
     if end.buffer is None or end.line != node.start_mark.line:
         return False
-    rest = end.buffer[end.pointer:].split("\n", 1)[0]
-    return rest.lstrip().startswith("#")
+    line_end = end.buffer.find("\n", end.pointer)  # the rest of this line only, not of the file
+    return end.buffer[end.pointer:None if line_end < 0 else line_end].lstrip().startswith("#")
 
 
 def _construct_seq(loader: ScenarioYamlLoader, node: yaml.SequenceNode) -> YList:
