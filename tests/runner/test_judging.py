@@ -164,3 +164,30 @@ def test_an_n_is_forgiven_only_when_it_is_the_length_and_the_only_difference():
     verdicts = [judge(wrong_count, ready, 0.01, {}).verdict, judge(wrong_member, ready, 0.01, {}).verdict,
                 judge(counted, only_informational, 0.01, {}).verdict]
     assert verdicts == [Verdict.FAIL] * 3
+
+
+def test_an_http_status_without_its_version_is_non_strict():
+    """The manual's example gives the status as "401 Authentication Required"; 1.3b's is the whole line."""
+    expects = [returns(b"denied", TypeIs("table"), b"HTTP/1.1 401 Authorization Required", None)]
+    short = Returned((b"denied", LuaTable(), b"401 Authorization Required"))
+    judged = judge(short, expects, 0.01, {})
+    assert judged.verdict is Verdict.NON_STRICT
+    assert 'status "401 Authorization Required" without its HTTP version' in judged.reason
+    indirect = [returns(TypeIs("table"), b"HTTP/1.0 200 OK")]  # the indirect functions: headers, status
+    assert judge(Returned((LuaTable(), b"200 OK")), indirect, 0.01, {}).verdict is Verdict.NON_STRICT
+
+
+def test_a_status_is_forgiven_its_version_only_when_that_is_the_only_difference():
+    expects = [returns(b"ok", TypeIs("table"), b"HTTP/1.1 200 OK", None)]
+    other_code = Returned((b"ok", LuaTable(), b"201 Created"))
+    reason_only = Returned((b"ok", LuaTable(), b"OK"))
+    other_version = Returned((b"ok", LuaTable(), b"HTTP/1.0 200 OK"))
+    other_body = Returned((b"no", LuaTable(), b"200 OK"))
+    with_error = Returned((b"ok", LuaTable(), b"200 OK", b"closed"))
+    informational_only = [returns(b"ok", TypeIs("table"), b"HTTP/1.1 200 OK", verdict=Verdict.INFORMATIONAL)]
+    not_a_status = [returns(b"HTTP/1.1 is a version")]
+    verdicts = [judge(outcome, expects, 0.01, {}).verdict
+                for outcome in (other_code, reason_only, other_version, other_body, with_error)]
+    verdicts.append(judge(Returned((b"ok", LuaTable(), b"200 OK")), informational_only, 0.01, {}).verdict)
+    verdicts.append(judge(Returned((b"is a version",)), not_a_status, 0.01, {}).verdict)
+    assert verdicts == [Verdict.FAIL] * 7
