@@ -83,8 +83,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="rounds run first and not measured (default 1)")
     parser.add_argument("--workload", action="append", metavar="ID", default=None,
                         help="only this workload, or those below this id (repeatable; e.g. perf.tcp)")
-    parser.add_argument("-k", dest="keyword", metavar="TEXT",
-                        help="only workloads whose id or title has TEXT")
+    parser.add_argument("-k", dest="keyword", action="append", metavar="TEXT",
+                        help="only workloads whose id or title has TEXT (repeatable: any of them)")
     parser.add_argument("--no-ceiling", action="store_true",
                         help="do not measure the peers' ceiling with plain-socket clients (their load "
                              "during each run, CPU seconds per timed second, is measured anyway)")
@@ -141,8 +141,7 @@ def command_line(args: argparse.Namespace, candidates: Sequence[str]) -> str:
     if args.warmup != 1:
         words.append(f"--warmup {args.warmup}")
     words += [f"--workload {item}" for item in args.workload or []]
-    if args.keyword:
-        words.append(f"-k {args.keyword}")
+    words += [f"-k {word}" for word in args.keyword or []]
     if args.no_ceiling:
         words.append("--no-ceiling")
     return " ".join(words)

@@ -12,9 +12,9 @@ EXAMPLE = "lsconform list --tag pattern-line -k receive"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("-k", dest="keyword", metavar="TEXT",
+    parser.add_argument("-k", dest="keyword", action="append", metavar="TEXT",
                         help="only scenarios whose id or title contains TEXT (plain text, not run's "
-                             "-k expression: no and/or/not)")
+                             "-k expression: no and/or/not; repeatable: any of them)")
     parser.add_argument("--tag", action="append", metavar="TAG", default=None,
                         help="only scenarios with this tag (repeatable: a scenario with any of them)")
     add_scenarios_option(parser)

@@ -86,11 +86,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, metavar="DIR",
                         help=f"directory for results.json, junit.xml, summary.md, report.html "
                              f"(default {DEFAULT_OUT}/)")
-    parser.add_argument("-k", dest="keyword", metavar="EXPR",
+    parser.add_argument("-k", dest="keyword", action="append", metavar="EXPR",
                         help="select scenarios by substring expression, as pytest -k: it matches the id, "
-                             "the file and folder names and the candidate's name (ID[CANDIDATE])")
-    parser.add_argument("-m", dest="markexpr", metavar="MARKEXPR",
-                        help="select by tag or area markers ('-' and '.' become '_'), as pytest -m")
+                             "the file and folder names and the candidate's name (ID[CANDIDATE]); "
+                             "repeatable: a scenario any of them selects")
+    parser.add_argument("-m", dest="markexpr", action="append", metavar="MARKEXPR",
+                        help="select by tag or area markers ('-' and '.' become '_'), as pytest -m; "
+                             "repeatable: a scenario any of them selects")
     parser.add_argument("-n", dest="workers", type=_workers, default="auto" if _has_xdist() else "0",
                         metavar="N|auto", help="parallel workers (default auto with pytest-xdist, else 0)")
     parser.add_argument("--time-scale", type=time_scale_option, default=1.0, metavar="F",
@@ -114,6 +116,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_scenarios_option(parser)
 
 
+def any_of(expressions: Sequence[str]) -> str:
+    """One pytest expression for repeated ``-k``/``-m``: each selects, so they are joined with ``or``.
+
+    pytest itself keeps only the last of repeated ``-k``s, which silently
+    ran a fraction of what ``-k dns -k udp`` asked for.
+    """
+    if len(expressions) == 1:
+        return expressions[0]
+    return " or ".join(f"({expression})" for expression in expressions)
+
+
 def pytest_arguments(args: argparse.Namespace, root: Path, candidates: Sequence[str],
                      results: Path, expectations: Sequence[Path] = ()) -> list[str]:
     """The pytest command line for one repetition.
@@ -135,9 +148,9 @@ def pytest_arguments(args: argparse.Namespace, root: Path, candidates: Sequence[
     for name in candidates:
         command += ["--lsc-candidate", name]
     if args.keyword:
-        command += ["-k", args.keyword]
+        command += ["-k", any_of(args.keyword)]
     if args.markexpr:
-        command += ["-m", args.markexpr]
+        command += ["-m", any_of(args.markexpr)]
     if args.workers != "0" and _has_xdist():
         command += ["-n", args.workers]
     if getattr(args, "reuse_driver", False):

@@ -41,14 +41,14 @@ class Catalog:
     by_id: Mapping[str, Scenario]
 
     def select(self, ids: Iterable[str] | None = None, tags: Iterable[str] | None = None,
-               keyword: str | None = None) -> tuple[Scenario, ...]:
+               keyword: str | Iterable[str] | None = None) -> tuple[Scenario, ...]:
         """The scenarios passing every given filter, in id order.
 
         ``ids``: each selects that scenario and everything below it in the
         hierarchy (``tcp.receive`` selects ``tcp.receive.line.crlf``); an id
         that selects nothing raises ``UnknownScenarioError``. ``tags``: a
         scenario carrying any of them. ``keyword``: a case-insensitive
-        substring of the id or the title.
+        substring of the id or the title, or several, any of which selects.
         """
         chosen = self.scenarios
         if ids is not None:
@@ -60,9 +60,11 @@ class Catalog:
         if tags is not None:
             tag_set = set(tags)
             chosen = tuple(s for s in chosen if tag_set.intersection(s.tags))
-        if keyword:
-            needle = keyword.lower()
-            chosen = tuple(s for s in chosen if needle in s.id.lower() or needle in s.title.lower())
+        words = [keyword] if isinstance(keyword, str) else list(keyword or ())
+        needles = [word.lower() for word in words if word]
+        if needles:
+            chosen = tuple(s for s in chosen
+                           if any(needle in s.id.lower() or needle in s.title.lower() for needle in needles))
         return chosen
 
 

@@ -50,6 +50,9 @@ def test_list_filters_by_keyword_and_tag(root: Path, capsys: pytest.CaptureFixtu
     out = capsys.readouterr().out.splitlines()
     assert [line.split()[0] for line in out[:-1]] == ["dns.toip.wrong-answer"]
     assert out[-1] == "1 of 4 scenarios"
+    assert main(["list", "--scenarios", str(root), "-k", "WRONG", "-k", "unknown"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert [line.split()[0] for line in out[:-1]] == ["dns.toip.unknown-host", "dns.toip.wrong-answer"]
 
 
 def test_list_counts_the_perf_workloads_apart(capsys: pytest.CaptureFixture[str]) -> None:

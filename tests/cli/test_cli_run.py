@@ -88,6 +88,16 @@ def test_a_crash_exits_one(tmp_path: Path, fake_candidate: str) -> None:
     assert "CRASH 1" in done.stdout
 
 
+def test_repeated_k_selects_what_any_of_them_selects(tmp_path: Path, fake_candidate: str) -> None:
+    """pytest alone keeps only the last -k: ``-k localhost -k unknown`` would run one scenario, not two."""
+    files = {"dns/lookup.yaml": LOOKUP_YAML, "dns/reverse.yaml": UNIMPLEMENTED_YAML}
+    done = run(tmp_path, fake_candidate, files, "-n", "0", "-k", "toip.localhost", "-k", "unknown-host")
+    assert done.returncode == 0, done.stdout + done.stderr
+    document = load_document(tmp_path / "report" / "results.json")
+    ran = sorted(r["scenario"] for r in document["results"])
+    assert ran == ["dns.toip.localhost", "dns.toip.unknown-host"]
+
+
 def test_nothing_selected_is_an_error(tmp_path: Path, fake_candidate: str) -> None:
     done = run(tmp_path, fake_candidate, {"dns/lookup.yaml": LOOKUP_YAML}, "-n", "0", "-k", "no.such.thing")
     assert done.returncode == pytest.ExitCode.NO_TESTS_COLLECTED

@@ -61,6 +61,8 @@ def test_select_by_id_prefix_tags_and_keyword(sample: Path) -> None:
     assert ids(catalog.select(tags=["line", "send"])) == ["tcp.receive.line.b", "tcp.send.partial"]
     assert ids(catalog.select(keyword="strips cr")) == ["tcp.receive.line.b"]
     assert ids(catalog.select(keyword="DATAGRAM")) == ["udp.receive.datagram"]
+    either = ["tcp.receive.line.b", "udp.receive.datagram"]
+    assert ids(catalog.select(keyword=["strips cr", "DATAGRAM"])) == either
     assert ids(catalog.select(ids=["tcp"], tags=["receive"], keyword="all")) == ["tcp.receive.all.a"]
     assert catalog.select(tags=["nothing"]) == ()
 
