@@ -6,7 +6,7 @@ from runner_support import raises, returns
 
 from harness.adapters.base import Crashed, Raised, Returned, TimedOut, Unimplemented
 from harness.judging import describe_expected, describe_observed, judge
-from harness.scenario.matchers import Contains, TypeIs
+from harness.scenario.matchers import Contains, Exact, TableMatcher, TypeIs
 from harness.scenario.model import ExpectedOutcome, Verdict
 from harness.values import LuaTable
 
@@ -191,3 +191,40 @@ def test_a_status_is_forgiven_its_version_only_when_that_is_the_only_difference(
     verdicts.append(judge(Returned((b"ok", LuaTable(), b"200 OK")), informational_only, 0.01, {}).verdict)
     verdicts.append(judge(Returned((b"is a version",)), not_a_status, 0.01, {}).verdict)
     assert verdicts == [Verdict.FAIL] * 7
+
+
+def _resolved(ip: bytes) -> TableMatcher:
+    return TableMatcher(((b"name", TypeIs("string")), (b"alias", TypeIs("table")),
+                         (b"ip", TableMatcher(((1, Exact(ip)),)))))
+
+
+def _table(**fields: object) -> LuaTable:
+    return LuaTable.from_python({key.encode(): value for key, value in fields.items()})
+
+
+def test_a_resolved_table_with_more_fields_is_non_strict():
+    """The manual: "a table with all information returned by the resolver", in the form name, alias, ip."""
+    expects = [returns(b"127.0.0.1", _resolved(b"127.0.0.1"))]
+    more = _table(name=b"localhost", alias=LuaTable(), ip=LuaTable(array=[b"127.0.0.1"]), family=b"inet")
+    judged = judge(Returned((b"127.0.0.1", more)), expects, 0.01, {})
+    assert judged.verdict is Verdict.NON_STRICT
+    assert "more fields than name, alias and ip (family)" in judged.reason
+
+
+def test_more_resolved_fields_are_forgiven_only_when_that_is_the_only_difference():
+    expects = [returns(b"127.0.0.1", _resolved(b"127.0.0.1"))]
+    ip = LuaTable(array=[b"127.0.0.1"])
+    no_alias = _table(name=b"localhost", ip=ip, family=b"inet")
+    wrong_ip = _table(name=b"localhost", alias=LuaTable(), ip=LuaTable(array=[b"10.0.0.1"]), family=b"inet")
+    numbered = LuaTable(array=[b"x"], hash={b"name": b"localhost", b"alias": LuaTable(), b"ip": ip})
+    outcomes = [Returned((b"127.0.0.1", no_alias)), Returned((b"127.0.0.1", wrong_ip)),
+                Returned((b"127.0.0.1", numbered)), Returned((b"10.0.0.1", _table(
+                    name=b"localhost", alias=LuaTable(), ip=ip, family=b"inet")))]
+    verdicts = [judge(outcome, expects, 0.01, {}).verdict for outcome in outcomes]
+    other_table = [returns(_table(code=200))]
+    verdicts.append(judge(Returned((_table(code=200, name=b"", alias=b"", ip=b""),)), other_table, 0.01,
+                          {}).verdict)
+    informational = [returns(b"127.0.0.1", _resolved(b"127.0.0.1"), verdict=Verdict.INFORMATIONAL)]
+    more = _table(name=b"localhost", alias=LuaTable(), ip=ip, family=b"inet")
+    verdicts.append(judge(Returned((b"127.0.0.1", more)), informational, 0.01, {}).verdict)
+    assert verdicts == [Verdict.FAIL] * 6
