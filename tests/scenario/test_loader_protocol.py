@@ -19,6 +19,8 @@ from harness.scenario.model import (
 from harness.scenario.record_matchers import Absent, CommandMatcher, InOrder, NoneOf, PartialTable
 from harness.values import LuaFunction, LuaTable
 
+# A check of an FTP server: append its keys. In a loader error, its first key is on line 10 of the file.
+FTP_CHECK = "peers:\n  srv: {kind: ftp-server}\nsteps:\n- check: srv\n"
 HTTP_PEER = """\
 peers:
   web:
@@ -128,11 +130,7 @@ steps:
 
 
 def test_a_list_written_none_forbids_entries_and_fixes_nothing_else(write_file) -> None:
-    scenario = load_one(write_file, """\
-peers:
-  srv: {kind: ftp-server}
-steps:
-- check: srv
+    scenario = load_one(write_file, FTP_CHECK + """\
   commands: {none: [DELE, "RETR a\\r\\n", !re "(?i)victim"]}
   transfers: {none: [{verb: STOR}]}
 """)
@@ -145,13 +143,8 @@ steps:
 
 
 def test_a_command_line_may_be_fmt_text_rendered_when_checked(write_file) -> None:
-    scenario = load_one(write_file, """\
-peers:
-  srv: {kind: ftp-server}
-steps:
-- check: srv
-  commands: [!fmt "USER u{srv.port}", !fmt "PASS {srv.port}\\r\\n"]
-""")
+    scenario = load_one(write_file,
+                        FTP_CHECK + '  commands: [!fmt "USER u{srv.port}", !fmt "PASS {srv.port}\\r\\n"]\n')
     text, line = scenario.steps[0].outcomes[0].fields["commands"]
     assert text.parts == ("text",) and line.parts == ("line",)
     env = {"srv.port": 2121}
@@ -267,7 +260,6 @@ def test_tags_may_hold_underscores(write_file) -> None:
 
 
 # Body lines start at line 6 of the file scenario_text() builds.
-FTP_CHECK = "peers:\n  srv: {kind: ftp-server}\nsteps:\n- check: srv\n"  # its first key is on line 10
 ERRORS = [
     ("server-option-type", HTTP_PEER.replace("body: hello", "status: ok") + "steps: [{call: f}]\n", 11,
      "scenarios[0].peers.web.options.routes[0].status", "expected a whole number"),
