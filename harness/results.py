@@ -59,7 +59,8 @@ Schema ``lsconform-results``, version 1::
                                   "callback_calls": 0, "near_ceiling": false,
                                   "length_only": false,   # true: value 1 checked by length only
                                   "peer_loads": [...], "peer_load": 0.31,  # peers' CPU s per timed s
-                                  "peer_busy": false,                    # peer_load >= 0.8
+                                  "peer_waits": [...], "peer_wait": 0.02,  # their run-queue s per timed s
+                                  "peer_busy": false,                    # peer_load + peer_wait >= 0.8
                                   "peer_bound": false,                   # near_ceiling and peer_busy
                                   "candidate_loads": [...],              # the candidate's CPU s per
                                   "candidate_load": 0.97}, ...},         # timed s (PROTOCOL.md cpu)

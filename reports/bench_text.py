@@ -58,9 +58,16 @@ def marks(side: Mapping[str, Any]) -> str:
 
 
 def show_load(side: Mapping[str, Any], whose: str = "peer") -> str:
-    """The median load of a side's runs, the peers' or the candidate's (``-`` where it was not measured)."""
+    """The median load of a side's runs, the peers' or the candidate's (``-`` where it was not measured).
+
+    The peers' load carries their wait for a core after a plus where it was
+    measured (``0.62+0.03``): the two together are what ``peer_busy`` weighs.
+    """
     load = side.get(f"{whose}_load")
-    return "-" if load is None else f"{load:.2f}"
+    if load is None:
+        return "-"
+    wait = side.get("peer_wait") if whose == "peer" else None
+    return f"{load:.2f}" if wait is None else f"{load:.2f}+{wait:.2f}"
 
 
 def show_ratio(ratio: float | None) -> str:
@@ -104,7 +111,7 @@ def table(bench: Mapping[str, Any]) -> list[str]:
     """The figures as a Markdown table: one row per workload, medians (min–max) per side, ratios."""
     reference, candidates = bench["reference"], list(bench["candidates"])
     header = ["workload", "unit", reference, *candidates]
-    header += [f"{name} / {reference}" for name in candidates] + ["peer ceiling", "peer load",
+    header += [f"{name} / {reference}" for name in candidates] + ["peer ceiling", "peer load+wait",
                                                                     "candidate load"]
     rows = []
     for workload in bench["workloads"]:
@@ -129,9 +136,11 @@ def notes() -> list[str]:
             "what the candidate received, but the candidate has no digest capability, so only the length "
             f"was checked: shown, not scored. {CEILING_MARK} within {NEAR_CEILING:.0%} of the peer's "
             "ceiling (a plain-socket client's rate against the same peers): the peer may be the limit. "
-            "Peer load: the CPU seconds the harness's peers and fake servers spent per second of the "
-            "candidate's timed part, median of the runs, one per side in column order; "
-            f"{PEER_MARK} a load of {PEER_BUSY:.2f} or more: the peers were hardly ever idle. Marked both "
+            "Peer load+wait: the CPU seconds the harness's peers and fake servers spent per second of the "
+            "candidate's timed part, and after the plus the seconds their threads were ready to run but had "
+            "no core, medians of the runs, one pair per side in column order; the rest of the time the peers "
+            f"were blocked, waiting for the candidate. {PEER_MARK} load plus wait of {PEER_BUSY:.2f} or "
+            "more: the peers were hardly ever idle. Marked both "
             f"{CEILING_MARK}{PEER_MARK}, the peers set the pace, not the candidate; {PEER_MARK} alone, the "
             "ceiling shows they could go faster (a peer pacing itself by a fast candidate is busy however "
             f"fast it could go); {CEILING_MARK} alone, they idled (a ping-pong near the ceiling waits on the "

@@ -49,6 +49,8 @@ class RunResult:
     """The workload expects value 1's SHA-256 but the candidate cannot hash: only lengths were checked."""
     peer_cpu: float | None = None
     """CPU seconds the harness's peers used during the timed part (``harness.bench.peerload``)."""
+    peer_wait_seconds: float | None = None
+    """Seconds the peers' threads were runnable but had no core, during the timed part (``peerload``)."""
     candidate_cpu: float | None = None
     """CPU seconds the candidate reported for its timed loop, hashing excluded (PROTOCOL.md, ``cpu``)."""
 
@@ -56,6 +58,11 @@ class RunResult:
     def peer_load(self) -> float | None:
         """The peers' CPU seconds per second of the candidate's timed part (1 = a core never idle)."""
         return self._per_timed_second(self.peer_cpu)
+
+    @property
+    def peer_wait(self) -> float | None:
+        """The peers' run-queue seconds per second of the timed part: ready to work, but without a core."""
+        return self._per_timed_second(self.peer_wait_seconds)
 
     @property
     def candidate_load(self) -> float | None:
@@ -115,6 +122,7 @@ class _WorkloadRun(ScenarioRun):
                          harness_timed=figures.harness_timed,
                          info=self.adapter.info if self.adapter is not None else None,
                          length_only=figures.length_only, peer_cpu=figures.peer_cpu,
+                         peer_wait_seconds=figures.peer_wait,
                          candidate_cpu=figures.candidate_cpu)
 
     def handle_callback(self, name: str, args: tuple[LuaValue, ...]) -> tuple[LuaValue, ...]:

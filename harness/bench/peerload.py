@@ -12,6 +12,16 @@ servers. Divided by the candidate's timed seconds it is the peers' **load**
 (in cores): near 1 a peer thread had no idle time and was what the
 candidate waited for; well below 1 the peers waited for the candidate.
 
+Below 1 could also mean a peer was ready to work but had no core to work
+on: on two cores, the candidate, the kernel's copies and the peers share
+them. That time is measured too, as the peers' **wait**: the seconds their
+threads spent runnable on a run queue (the kernel's ``run_delay``, second
+field of ``/proc/self/task/TID/schedstat``), per timed second. Load plus
+wait is the share of the span the peers were working or ready to; the rest
+they spent blocked, waiting for the candidate. A peer thread that ended
+inside the span takes its wait with it, so the wait is then unknown rather
+than understated.
+
 The span is the whole adapter call, a little wider than the candidate's
 clock, and the harness's own threads other than the caller (there are
 none busy during a timed call) would count as peers: both errors make the
@@ -20,11 +30,14 @@ load larger, never smaller, so a low load is not an artefact.
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 
+Delays = dict[int, float | None]
+"""Run-queue seconds per thread id (None: unreadable)."""
 ThreadIds = Callable[[], Iterable[int]]
 """The kernel thread ids (``native_id``) of the candidate's threads in this process (none for a driver)."""
 
@@ -48,23 +61,74 @@ _PER_THREAD_SCHED_CLOCK = 6
 """Linux: CPUCLOCK_PERTHREAD_MASK (4) | CPUCLOCK_SCHED (2), the low bits of a thread's CPU clock id."""
 
 
+def thread_run_delay(native_id: int) -> float | None:
+    """Seconds a live thread of this process has spent runnable but waiting for a core; None if unknown.
+
+    Linux's ``schedstat`` (CONFIG_SCHED_INFO) gives on-CPU time, run-queue
+    time and time slices, in that order; the second is this.
+    """
+    try:
+        with open(f"/proc/self/task/{native_id}/schedstat", "rb") as stats:
+            return int(stats.read().split()[1]) / 1e9
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def _threads() -> set[int] | None:
+    """The kernel ids of this process's live threads; None where ``/proc`` does not list them."""
+    try:
+        return {int(name) for name in os.listdir("/proc/self/task")}
+    except (OSError, ValueError):
+        return None
+
+
+def waited_between(before: Delays | None, after: Delays | None) -> float | None:
+    """Run-queue seconds between two readings; None if a thread of the first ended or is unreadable.
+
+    A thread that ended took its run-queue time with it, so the total is
+    then unknown rather than understated; one that started in between
+    counts from 0.
+    """
+    if before is None or after is None or not before.keys() <= after.keys():
+        return None
+    waited = 0.0
+    for ident, now in after.items():
+        start = before.get(ident, 0.0)
+        if now is None or start is None:
+            return None
+        waited += now - start
+    return max(0.0, waited)
+
+
 class PeerCpu:
     """The CPU seconds of this process outside the calling thread and the candidate's, over a span."""
 
     def __init__(self, candidate_threads: ThreadIds) -> None:
         self._candidate_threads = candidate_threads
         self.seconds: float | None = None
+        self.waited: float | None = None
+        """Run-queue seconds of the peers' threads over the span; None if one ended in it or is unreadable."""
 
     @contextmanager
     def span(self) -> Iterator[None]:
         """Measure the block; ``seconds`` stays None if a candidate thread could not be read."""
         caller = threading.get_native_id()
         before = {ident: thread_cpu(ident) for ident in self._excluded(caller)}
+        delays_before = self._peer_delays(caller)
         process_before = time.process_time()
         try:
             yield
         finally:
             self.seconds = self._spent(caller, before, time.process_time() - process_before)
+            self.waited = waited_between(delays_before, self._peer_delays(caller))
+
+    def _peer_delays(self, caller: int) -> Delays | None:
+        """Each peer thread's run-queue seconds so far: every live thread but the caller and candidate's."""
+        threads = _threads()
+        if threads is None:
+            return None
+        excluded = set(self._excluded(caller))
+        return {ident: thread_run_delay(ident) for ident in threads - excluded}
 
     def _spent(self, caller: int, before: dict[int, float | None], process_spent: float) -> float | None:
         """The process's CPU seconds less the excluded threads'; None if one of those is unknown."""

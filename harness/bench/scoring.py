@@ -22,8 +22,11 @@ section of results.json (its shape is in ``harness/results.py``):
   the ratios concerned;
 * a side's **peer load** is the median, over its measured runs, of the CPU
   seconds the harness's peers spent per second of the candidate's timed
-  part (``harness.bench.peerload``); at ``PEER_BUSY`` or above the peers
-  had next to no idle time: the side is marked ``peer_busy``. The ceiling
+  part (``harness.bench.peerload``), and its **peer wait** the median of
+  the seconds their threads spent ready to run but without a core; where
+  load plus wait reaches ``PEER_BUSY`` the peers had next to no idle time
+  (were never left waiting for the candidate): the side is marked
+  ``peer_busy``. The ceiling
   is an estimate made with another client; the load is what the peers did
   in the run itself. Each alone can mislead: a ping-pong comes near the
   ceiling with any client while its echo peer idles, and a UDP sender
@@ -54,7 +57,7 @@ LENGTH_ONLY = "checked by length only: the candidate has no digest capability"
 NEAR_CEILING = 0.8
 """A side whose median rate reaches this share of the peer's ceiling is marked ``near_ceiling``."""
 PEER_BUSY = 0.8
-"""A side whose peers' median load (cores busy per timed second) reaches this is marked ``peer_busy``."""
+"""A side whose peers' median load plus median wait (per timed second) reaching this is ``peer_busy``."""
 _CORRECT = (Verdict.PASS.value, Verdict.NON_STRICT.value, Verdict.INFORMATIONAL.value)
 
 
@@ -78,7 +81,10 @@ def side_figures(size: int, side: SideRuns, ceiling: float | None) -> dict[str, 
     figures["near_ceiling"] = bool(ceiling and median and median >= NEAR_CEILING * ceiling)
     figures["peer_loads"] = list(side.peer_loads)
     figures["peer_load"] = statistics.median(side.peer_loads) if side.peer_loads else None
-    figures["peer_busy"] = figures["peer_load"] is not None and figures["peer_load"] >= PEER_BUSY
+    figures["peer_waits"] = list(side.peer_waits)
+    figures["peer_wait"] = statistics.median(side.peer_waits) if side.peer_waits else None
+    figures["peer_busy"] = (figures["peer_load"] is not None
+                            and figures["peer_load"] + (figures["peer_wait"] or 0.0) >= PEER_BUSY)
     figures["peer_bound"] = figures["near_ceiling"] and figures["peer_busy"]
     figures["candidate_loads"] = list(side.candidate_loads)
     figures["candidate_load"] = statistics.median(side.candidate_loads) if side.candidate_loads else None

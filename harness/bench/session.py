@@ -49,6 +49,7 @@ class SideRuns:
     info: CandidateInfo | None = None
     length_only: bool = False  # value 1 checked by length only: the candidate cannot hash it
     peer_loads: list[float] = field(default_factory=list)  # per measured run, where it was measured
+    peer_waits: list[float] = field(default_factory=list)  # per measured run, where it was measured
     candidate_loads: list[float] = field(default_factory=list)  # per measured run, where the candidate said
 
     @property
@@ -74,6 +75,8 @@ class SideRuns:
             self.seconds.append(run.seconds)
             if run.peer_load is not None:
                 self.peer_loads.append(run.peer_load)
+            if run.peer_wait is not None:
+                self.peer_waits.append(run.peer_wait)
             if run.candidate_load is not None:
                 self.candidate_loads.append(run.candidate_load)
 

@@ -40,6 +40,8 @@ class TimedFigures:
     """The harness called and timed every call itself (rounds without a sequence-capable candidate)."""
     peer_cpu: float | None = None
     """CPU seconds of the harness's peers during the timed call(s) (``peerload``); None if unknown."""
+    peer_wait: float | None = None
+    """Seconds the peers' threads waited for a core in the timed call(s) (``peerload``); None if unknown."""
     candidate_cpu: float | None = None
     """CPU seconds the candidate reported for its own loop, hashing excluded; None if it did not."""
     counting: bool = field(default=False, repr=False)
@@ -83,6 +85,7 @@ class TimedContext:
                 yield
         finally:
             self.figures.peer_cpu = meter.seconds
+            self.figures.peer_wait = meter.waited
 
     def call_for(self, step: CallStep) -> Call | Judgement:
         """The adapter call ``step`` makes, or why it cannot be made (judged as ``harness.steps`` would)."""

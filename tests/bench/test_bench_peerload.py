@@ -5,6 +5,9 @@ Also here: the candidate's own load, from the CPU time it reports for its loop.
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -15,7 +18,7 @@ from bench_spinning import SPIN_SECONDS
 from bench_support import TINY_STREAM, load_perf
 
 from harness.bench.execution import RunResult, run_workload
-from harness.bench.peerload import PeerCpu, thread_cpu
+from harness.bench.peerload import PeerCpu, thread_cpu, thread_run_delay, waited_between
 from harness.candidates.registry import resolve
 from harness.scenario.model import Verdict
 
@@ -95,6 +98,53 @@ def test_an_unknown_candidate_thread_leaves_the_load_unknown() -> None:
     with meter.span():
         pass
     assert meter.seconds is None
+
+
+@contextmanager
+def _core_hog(core: int) -> Iterator[None]:
+    """A child process spinning on ``core`` until the block ends: whatever else is pinned there must queue."""
+    program = (f"import os\nos.sched_setaffinity(0, {{{core}}})\n"
+               "print('spinning', flush=True)\nwhile True: pass")
+    hog = subprocess.Popen([sys.executable, "-c", program], stdout=subprocess.PIPE, text=True)
+    try:
+        assert hog.stdout is not None and hog.stdout.readline() == "spinning\n"
+        yield
+    finally:
+        hog.kill()
+        hog.wait(10)
+        if hog.stdout is not None:
+            hog.stdout.close()
+
+
+def test_a_peer_sharing_its_core_with_a_busy_process_is_measured_waiting() -> None:
+    """Load alone would read this peer as half idle; the run queue shows it was ready to work throughout."""
+    core = min(os.sched_getaffinity(0))
+    with _burning_thread(BURN) as peer, _core_hog(core):
+        os.sched_setaffinity(peer.native_id, {core})
+        meter = PeerCpu(lambda: ())
+        with meter.span():
+            peer.go.set()
+            assert peer.burnt.wait(10)
+    assert meter.seconds is not None and meter.seconds >= BURN * 0.9
+    assert meter.waited is not None and meter.waited >= BURN / 3, (meter.seconds, meter.waited)
+
+
+def test_an_idle_peer_has_no_wait() -> None:
+    with _burning_thread(BURN) as peer:
+        meter = PeerCpu(lambda: ())
+        with meter.span():
+            time.sleep(0.05)  # the peer sleeps on its event: blocked, not waiting for a core
+        delay = thread_run_delay(peer.native_id)
+        assert delay is not None
+    assert meter.waited is not None and meter.waited < 0.02, meter.waited
+
+
+def test_a_peer_thread_gone_by_the_end_leaves_the_wait_unknown() -> None:
+    """Its run-queue time went with it: an unknown wait, never an understated one."""
+    assert waited_between({1: 0.5, 2: 0.25}, {1: 0.75, 2: 0.5, 3: 0.125}) == 0.625  # 3 started in between
+    assert waited_between({1: 0.5, 2: 0.25}, {1: 0.75}) is None  # 2 ended
+    assert waited_between({1: 0.5}, {1: None}) is None  # unreadable
+    assert waited_between(None, {1: 0.5}) is None  # no thread list
 
 
 def test_a_runs_peer_load_leaves_out_the_candidate_in_process(tmp_path: Path) -> None:

@@ -22,7 +22,7 @@ from harness.bench.session import SideRuns, WorkloadRuns
 from harness.results import SCHEMA_FILE, check_document
 from harness.scenario.model import Scenario, ScenarioResult, Verdict
 from reports import bench_svg, html, markdown
-from reports.bench_text import score_line
+from reports.bench_text import score_line, show_load
 
 SETTINGS = {"pairs": 3, "warmup": 1, "quick": True, "command": "lsconform bench --candidate lua --quick",
             "machine": {"cpu": "Test CPU", "cores": 2, "python": "3.11.7", "platform": "Linux",
@@ -31,12 +31,13 @@ SETTINGS = {"pairs": 3, "warmup": 1, "quick": True, "command": "lsconform bench 
 
 def _side(scenario: Scenario, name: str, seconds: list[float], verdict: Verdict = Verdict.PASS,
           protocol_bound: bool = False, callbacks: int = 0,
-          peer_loads: list[float] | None = None, candidate_loads: list[float] | None = None) -> SideRuns:
+          peer_loads: list[float] | None = None, candidate_loads: list[float] | None = None,
+          peer_waits: list[float] | None = None) -> SideRuns:
     result = ScenarioResult(scenario.id, name, verdict, 0.1, reason="" if verdict is Verdict.PASS else "bad",
                             step="x:1", actual="", transcript=())
     info = CandidateInfo(name, f"{name} 1.0")
     return SideRuns(name, list(seconds), result, protocol_bound, callbacks, info, peer_loads=peer_loads or [],
-                    candidate_loads=candidate_loads or [])
+                    candidate_loads=candidate_loads or [], peer_waits=peer_waits or [])
 
 
 def _runs(scenario: Scenario, reference: list[float], candidate: list[float],
@@ -100,6 +101,19 @@ def test_a_side_whose_peers_were_busy_is_marked(stream: Scenario) -> None:
     assert result["peer_bound"] == [] and lua["peer_bound"] is False  # busy, but far from the ceiling
 
 
+def test_the_peers_wait_for_a_core_counts_towards_busy(stream: Scenario) -> None:
+    """Peers that were ready to work but had no core were not idle either: load plus wait decides."""
+    loads, waits = [PEER_BUSY - 0.1] * 3, [0.05, 0.15, 0.12]
+    figures = workload_figures(_runs(stream, [1.0] * 3, [2.0] * 3, reference_loads=loads,
+                                     peer_loads=loads, peer_waits=waits), "reference")
+    reference, lua = figures["sides"]["reference"], figures["sides"]["lua"]
+    assert (reference["peer_wait"], reference["peer_waits"], reference["peer_busy"]) == (None, [], False)
+    assert math.isclose(lua["peer_wait"], 0.12) and lua["peer_waits"] == waits and lua["peer_busy"] is True
+    assert (show_load(reference), show_load(lua)) == ("0.70", "0.70+0.12")
+    assert show_load(lua, "candidate") == "-"  # the wait belongs to the peers only
+    assert score([figures], "lua", "reference")["peer_busy"] == ["perf.tiny.stream"]
+
+
 def test_the_candidates_own_load_is_its_median_and_changes_no_mark(stream: Scenario) -> None:
     waited = [0.5, 0.95, 0.6]
     figures = workload_figures(_runs(stream, [1.0, 1.0, 1.0], [2.0, 2.0, 2.0], candidate_loads=waited),
@@ -147,7 +161,7 @@ def test_the_score_is_a_geometric_mean_over_what_measures_the_candidate(stream: 
 
 def _document(stream: Scenario, ping_pong: Scenario, tmp_path: Path) -> dict[str, Any]:
     runs = [_runs(stream, [1.0, 1.1], [2.0, 2.2], ceiling=[0.1], reference_loads=[0.25, 0.35],
-                  peer_loads=[0.9, 0.95], candidate_loads=[0.5, 0.7]),
+                  peer_loads=[0.9, 0.95], candidate_loads=[0.5, 0.7], peer_waits=[0.01, 0.03]),
             _runs(ping_pong, [1.0], [3.0], protocol_bound=True)]
     return bench_document(runs, "reference", ["lua"], root=tmp_path, wall_time=12.5, time_scale=1.0,
                           settings=SETTINGS)
@@ -179,12 +193,12 @@ def test_the_schema_refuses_a_malformed_bench_section(stream: Scenario, ping_pon
 def test_the_markdown_summary_has_the_figures(stream: Scenario, ping_pong: Scenario, tmp_path: Path) -> None:
     text = markdown.render(_document(stream, ping_pong, tmp_path))
     assert "## Throughput" in text
-    assert ("| workload | unit | reference | lua | lua / reference | peer ceiling | peer load "
+    assert ("| workload | unit | reference | lua | lua / reference | peer ceiling | peer load+wait "
             "| candidate load |") in text
     rows = [line for line in text.splitlines() if line.startswith("| perf.tiny")]
     assert rows == [
         "| perf.tiny.stream | MB/s | 0.0313 (0.0298–0.0328) | 0.0156 (0.0149–0.0164)! | 0.50 | 0.328 "
-        "| 0.30 / 0.93 | - / 0.60 |",
+        "| 0.30 / 0.93+0.02 | - / 0.60 |",
         "| perf.tiny.ping-pong | k exchanges/s | 0.02 (0.02–0.02) | 0.00667 (0.00667–0.00667)† | 0.33 | - "
         "| - / - | - / - |",
     ]
