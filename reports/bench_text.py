@@ -82,14 +82,15 @@ def score_line(name: str, score: Mapping[str, Any], total: int) -> str:
         head = (f"{name}: throughput score {score['geomean']:.2f} (geometric mean of the candidate/reference "
                 f"ratios over {score['count']} of {total} workloads)")
     if score.get("near_ceiling"):
-        head += (f"; {len(score['near_ceiling'])} of them near a peer's ceiling, understating the faster "
-                 f"side: {', '.join(score['near_ceiling'])}")
+        head += (f"; {len(score['near_ceiling'])} of them near a peer's ceiling, where the ceiling cannot "
+                 f"tell the candidate's limit from the peers' (their load+wait can): "
+                 f"{', '.join(score['near_ceiling'])}")
     if score.get("peer_busy"):
         head += (f"; {len(score['peer_busy'])} with the harness's peers busy at least "
                  f"{PEER_BUSY:.0%} of the time: {', '.join(score['peer_busy'])}")
     if score.get("peer_bound"):
-        head += (f"; {len(score['peer_bound'])} where by both measures the peers set the pace: "
-                 f"{', '.join(score['peer_bound'])}")
+        head += (f"; {len(score['peer_bound'])} where by both measures the peers set the pace, understating "
+                 f"the faster side: {', '.join(score['peer_bound'])}")
     if not score["excluded"]:
         return head
     left_out = "; ".join(f"{item['id']}: {item['why']}" for item in score["excluded"])

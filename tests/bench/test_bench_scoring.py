@@ -83,6 +83,9 @@ def test_a_side_near_the_ceiling_is_marked(stream: Scenario) -> None:
     assert figures["sides"]["lua"]["near_ceiling"] is False
     result = score([figures], "lua", "reference")
     assert result["count"] == 1 and result["near_ceiling"] == ["perf.tiny.stream"]
+    line = score_line("lua", result, 1)
+    assert "1 of them near a peer's ceiling, where the ceiling cannot tell" in line
+    assert "understating" not in line  # near the ceiling alone is not a peer limit
 
 
 def test_a_side_whose_peers_were_busy_is_marked(stream: Scenario) -> None:
@@ -135,8 +138,9 @@ def test_a_side_both_busy_and_near_the_ceiling_is_peer_bound(stream: Scenario) -
     assert [lua[mark] for mark in marks] == [True, True, True]
     result = score([figures], "lua", "reference")
     assert result["peer_bound"] == ["perf.tiny.stream"] == result["peer_busy"] == result["near_ceiling"]
-    assert "1 where by both measures the peers set the pace: perf.tiny.stream" in \
-        score_line("lua", result, 1)
+    line = score_line("lua", result, 1)
+    assert "1 where by both measures the peers set the pace, understating the faster side: perf.tiny.stream" \
+        in line
 
 
 def test_the_score_is_a_geometric_mean_over_what_measures_the_candidate(stream: Scenario, ping_pong: Scenario,
