@@ -18,9 +18,10 @@ them. That time is measured too, as the peers' **wait**: the seconds their
 threads spent runnable on a run queue (the kernel's ``run_delay``, second
 field of ``/proc/self/task/TID/schedstat``), per timed second. Load plus
 wait is the share of the span the peers were working or ready to; the rest
-they spent blocked, waiting for the candidate. A peer thread that ended
-inside the span takes its wait with it, so the wait is then unknown rather
-than understated.
+they spent blocked, waiting for the candidate. A peer thread that ends
+inside the span (a sender done with its script) reads its own figure as it
+ends (``harness.threadtimes``); one that ended without doing so leaves the
+wait unknown rather than understated.
 
 The span is the whole adapter call, a little wider than the candidate's
 clock, and the harness's own threads other than the caller (there are
@@ -35,6 +36,9 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+
+from harness import threadtimes
+from harness.threadtimes import run_delay as thread_run_delay
 
 Delays = dict[int, float | None]
 """Run-queue seconds per thread id (None: unreadable)."""
@@ -61,19 +65,6 @@ _PER_THREAD_SCHED_CLOCK = 6
 """Linux: CPUCLOCK_PERTHREAD_MASK (4) | CPUCLOCK_SCHED (2), the low bits of a thread's CPU clock id."""
 
 
-def thread_run_delay(native_id: int) -> float | None:
-    """Seconds a live thread of this process has spent runnable but waiting for a core; None if unknown.
-
-    Linux's ``schedstat`` (CONFIG_SCHED_INFO) gives on-CPU time, run-queue
-    time and time slices, in that order; the second is this.
-    """
-    try:
-        with open(f"/proc/self/task/{native_id}/schedstat", "rb") as stats:
-            return int(stats.read().split()[1]) / 1e9
-    except (OSError, IndexError, ValueError):
-        return None
-
-
 def _threads() -> set[int] | None:
     """The kernel ids of this process's live threads; None where ``/proc`` does not list them."""
     try:
@@ -82,21 +73,28 @@ def _threads() -> set[int] | None:
         return None
 
 
-def waited_between(before: Delays | None, after: Delays | None) -> float | None:
-    """Run-queue seconds between two readings; None if a thread of the first ended or is unreadable.
+def waited_between(before: Delays | None, after: Delays | None,
+                   ended: Callable[[int], float | None] = lambda ident: None) -> float | None:
+    """Run-queue seconds between two readings; None if a thread is unreadable or left no figure.
 
-    A thread that ended took its run-queue time with it, so the total is
-    then unknown rather than understated; one that started in between
-    counts from 0.
+    A thread of the first reading missing from the second ended in between:
+    its last figure is what ``ended`` gives (``threadtimes.ended``), and
+    without one the total is unknown rather than understated. A thread of
+    the second reading only started in between, and counts from 0.
     """
-    if before is None or after is None or not before.keys() <= after.keys():
+    if before is None or after is None:
         return None
     waited = 0.0
-    for ident, now in after.items():
-        start = before.get(ident, 0.0)
-        if now is None or start is None:
+    for ident, start in before.items():
+        end = after.get(ident) if ident in after else ended(ident)
+        if start is None or end is None:
             return None
-        waited += now - start
+        waited += end - start
+    for ident, now in after.items():
+        if ident not in before:
+            if now is None:
+                return None
+            waited += now
     return max(0.0, waited)
 
 
@@ -114,13 +112,14 @@ class PeerCpu:
         """Measure the block; ``seconds`` stays None if a candidate thread could not be read."""
         caller = threading.get_native_id()
         before = {ident: thread_cpu(ident) for ident in self._excluded(caller)}
+        threadtimes.forget_ended()
         delays_before = self._peer_delays(caller)
         process_before = time.process_time()
         try:
             yield
         finally:
             self.seconds = self._spent(caller, before, time.process_time() - process_before)
-            self.waited = waited_between(delays_before, self._peer_delays(caller))
+            self.waited = waited_between(delays_before, self._peer_delays(caller), threadtimes.ended)
 
     def _peer_delays(self, caller: int) -> Delays | None:
         """Each peer thread's run-queue seconds so far: every live thread but the caller and candidate's."""

@@ -25,6 +25,7 @@ from harness.matching import describe, exact_bytes
 from harness.peers.sync import SyncBoard
 from harness.scenario.model import Env, PeerAction, PeerSpec, SourceLocation
 from harness.scenario.refs import UnresolvedRef, resolve
+from harness.threadtimes import record_end
 from harness.transcript import Transcript
 from harness.values import LuaValue, long_difference, lua_repr
 
@@ -265,6 +266,7 @@ class ScriptedPeer:
                     return
             self.current = None
         finally:
+            record_end()  # the bench's peer meter may be timing this thread (harness.threadtimes)
             self._done.set()
 
     def _fail(self, action: PeerAction, message: str, expected: str = "", received: str = "",

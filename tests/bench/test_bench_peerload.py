@@ -21,6 +21,7 @@ from harness.bench.execution import RunResult, run_workload
 from harness.bench.peerload import PeerCpu, thread_cpu, thread_run_delay, waited_between
 from harness.candidates.registry import resolve
 from harness.scenario.model import Verdict
+from harness.threadtimes import record_end
 
 BURN = 0.15  # CPU seconds a burning thread spends
 
@@ -142,9 +143,27 @@ def test_an_idle_peer_has_no_wait() -> None:
 def test_a_peer_thread_gone_by_the_end_leaves_the_wait_unknown() -> None:
     """Its run-queue time went with it: an unknown wait, never an understated one."""
     assert waited_between({1: 0.5, 2: 0.25}, {1: 0.75, 2: 0.5, 3: 0.125}) == 0.625  # 3 started in between
-    assert waited_between({1: 0.5, 2: 0.25}, {1: 0.75}) is None  # 2 ended
+    assert waited_between({1: 0.5, 2: 0.25}, {1: 0.75}) is None  # 2 ended, leaving no figure
+    assert waited_between({1: 0.5, 2: 0.25}, {1: 0.75}, {2: 0.5}.get) == 0.5  # 2 recorded its last one
     assert waited_between({1: 0.5}, {1: None}) is None  # unreadable
     assert waited_between(None, {1: 0.5}) is None  # no thread list
+
+
+def test_a_peer_thread_that_records_its_end_keeps_the_wait_known() -> None:
+    """A sender that finishes its script inside the timed part (``harness.threadtimes.record_end``)."""
+    release = threading.Event()
+
+    def sender() -> None:
+        release.wait(10)
+        record_end()
+
+    ending = threading.Thread(target=sender, name="lsconform-test-ending")
+    ending.start()
+    meter = PeerCpu(lambda: ())
+    with meter.span():
+        release.set()
+        ending.join(10)
+    assert meter.seconds is not None and meter.waited is not None
 
 
 def test_a_runs_peer_load_leaves_out_the_candidate_in_process(tmp_path: Path) -> None:
