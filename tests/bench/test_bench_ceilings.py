@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ctypes
+import mmap
 import os
 import sys
 from pathlib import Path
@@ -13,7 +15,7 @@ from harness import capabilities
 from harness.bench import ceiling_run
 from harness.bench.ceiling_child import main as child_main
 from harness.bench.ceiling_run import measure_ceiling, talk_to_child
-from harness.bench.ceilings import SEND_BLOCK, ClientJob, upload_block
+from harness.bench.ceilings import SEND_BLOCK, ClientJob, page_aligned, upload_block
 
 
 @pytest.mark.parametrize("text", [TINY_STREAM, TINY_PING_PONG], ids=["tcp-drain", "tcp-echo"])
@@ -85,3 +87,12 @@ def test_an_upload_client_sends_the_workloads_pattern_in_whole_periods() -> None
     assert 0 < SEND_BLOCK - len(block) < 10 and block == b"0123456789" * (len(block) // 10)
     plain = upload_block(ClientJob("ftp-put", "127.0.0.1", 1, 10, 1, {"path": "up.bin"}))
     assert plain == b"u" * SEND_BLOCK
+
+
+def test_an_upload_is_sent_from_the_start_of_a_page() -> None:
+    """Where a send starts within a page moves the kernel's copy speed: the ceiling takes the fast case."""
+    data = bytes(range(256)) * 300
+    view = page_aligned(data)
+    assert view.tobytes() == data
+    address = ctypes.addressof(ctypes.c_char.from_buffer(view))
+    assert address % mmap.PAGESIZE == 0
