@@ -73,10 +73,11 @@ def page_aligned(data: bytes) -> memoryview:
     allocator put it, which moves with everything the process did before
     (even its working directory, through ``sys.path``). Sent from a plain
     ``bytes`` block, ``perf.http.post.64mib``'s ceiling client ran at
-    650-990 MB/s with the harness started in the project's directory and
-    at 1290-2060 from another, five runs each, against the same server;
-    from a page-aligned copy, 1170-1830 from either. The candidates' own
-    buffers fall where they fall; the ceiling takes the fast case.
+    medians of 710-880 MB/s (sets of five runs) with the harness started
+    in the project's directory and at 1450-1690 from others, against the
+    same server; from a page-aligned copy, 1340-1540 from any of them. The
+    candidates' own buffers fall where they fall; the ceiling takes the
+    fast case.
     """
     pages = mmap.mmap(-1, len(data))
     pages[:] = data
