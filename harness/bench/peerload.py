@@ -38,7 +38,6 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 
 from harness import threadtimes
-from harness.threadtimes import run_delay as thread_run_delay
 
 Delays = dict[int, float | None]
 """Run-queue seconds per thread id (None: unreadable)."""
@@ -98,6 +97,14 @@ def waited_between(before: Delays | None, after: Delays | None,
     return max(0.0, waited)
 
 
+def _peer_delays(excluded: list[int]) -> Delays | None:
+    """Each peer thread's run-queue seconds so far: every live thread but the ``excluded`` ones."""
+    threads = _threads()
+    if threads is None:
+        return None
+    return {ident: threadtimes.run_delay(ident) for ident in threads.difference(excluded)}
+
+
 class PeerCpu:
     """The CPU seconds of this process outside the calling thread and the candidate's, over a span."""
 
@@ -111,28 +118,24 @@ class PeerCpu:
     def span(self) -> Iterator[None]:
         """Measure the block; ``seconds`` stays None if a candidate thread could not be read."""
         caller = threading.get_native_id()
-        before = {ident: thread_cpu(ident) for ident in self._excluded(caller)}
+        excluded = self._excluded(caller)
+        before = {ident: thread_cpu(ident) for ident in excluded}
         threadtimes.forget_ended()
-        delays_before = self._peer_delays(caller)
+        delays_before = _peer_delays(excluded)
         process_before = time.process_time()
         try:
             yield
         finally:
-            self.seconds = self._spent(caller, before, time.process_time() - process_before)
-            self.waited = waited_between(delays_before, self._peer_delays(caller), threadtimes.ended)
+            process_spent = time.process_time() - process_before
+            excluded = self._excluded(caller)  # again: a candidate thread may have started inside the span
+            self.seconds = self._spent(excluded, before, process_spent)
+            self.waited = waited_between(delays_before, _peer_delays(excluded), threadtimes.ended)
 
-    def _peer_delays(self, caller: int) -> Delays | None:
-        """Each peer thread's run-queue seconds so far: every live thread but the caller and candidate's."""
-        threads = _threads()
-        if threads is None:
-            return None
-        excluded = set(self._excluded(caller))
-        return {ident: thread_run_delay(ident) for ident in threads - excluded}
-
-    def _spent(self, caller: int, before: dict[int, float | None], process_spent: float) -> float | None:
+    @staticmethod
+    def _spent(excluded: list[int], before: dict[int, float | None], process_spent: float) -> float | None:
         """The process's CPU seconds less the excluded threads'; None if one of those is unknown."""
         excluded_spent = 0.0
-        for ident in self._excluded(caller):
+        for ident in excluded:
             now = thread_cpu(ident)
             start = before.get(ident, 0.0)  # a thread started inside the span began at 0
             if now is None or start is None:

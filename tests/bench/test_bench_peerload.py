@@ -18,10 +18,10 @@ from bench_spinning import SPIN_SECONDS
 from bench_support import TINY_STREAM, load_perf
 
 from harness.bench.execution import RunResult, run_workload
-from harness.bench.peerload import PeerCpu, thread_cpu, thread_run_delay, waited_between
+from harness.bench.peerload import PeerCpu, thread_cpu, waited_between
 from harness.candidates.registry import resolve
 from harness.scenario.model import Verdict
-from harness.threadtimes import record_end
+from harness.threadtimes import record_end, run_delay
 
 BURN = 0.15  # CPU seconds a burning thread spends
 
@@ -139,7 +139,7 @@ def test_an_idle_peer_has_no_wait() -> None:
                                  if ident != peer.native_id])
         with meter.span():
             time.sleep(0.05)  # a span of the peer's idleness, not a wait for an event
-        assert thread_run_delay(peer.native_id) is not None
+        assert run_delay(peer.native_id) is not None
     assert meter.waited is not None and meter.waited < 0.005, meter.waited
 
 
