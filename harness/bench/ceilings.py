@@ -7,7 +7,10 @@ is plain sockets too), against the same peers the
 candidate meets, and times its work the way a candidate's own loop is
 timed: from the first request to the last byte. Its rate is reported beside
 the candidate's as the peer's ceiling: a candidate close to it is being
-held back by the harness, not by itself.
+held back by the harness, not by itself. So a client does as little as it
+can: the downloads read into one reused buffer, the uploads hand their
+bodies to the kernel from a file (``upload_source``) instead of copying
+them out of this process.
 
 A client runs in a child process of its own (``ceiling_child``), as a
 driver does, so that it never competes with the peers for this
@@ -22,13 +25,14 @@ from __future__ import annotations
 
 import ftplib
 import io
-import mmap
+import os
 import socket
 import struct
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, BinaryIO
 
 from harness.peers.udp_batch import DatagramReader
 
@@ -45,43 +49,51 @@ CLIENT_PARAMS: dict[str, tuple[str, ...]] = {
 """Each client's parameters in ``workload.ceiling`` (besides ``client`` and ``peer``); ``!`` = required."""
 
 RECEIVE_BLOCK = 1 << 20
-SEND_BLOCK = 1 << 16
-"""Bytes per upload write: the size that gave the highest ceilings. In alternating runs, with 64 KiB
-writes ``perf.ftp.put.64mib``'s ceiling was 1407-1582 MB/s against 1437-1462 with 1 MiB ones, and
-``perf.http.post.64mib``'s 1496-1792 against 1310-1428; 8 and 16 KiB writes were slower again."""
+UPLOAD_FILE_SIZE = 1 << 22
+"""Bytes of the upload pattern in the file the upload clients send from (at most; less for a smaller body)."""
 DATAGRAM_TIMEOUT = 2.0
 """Seconds ``udp-receive`` waits for the next datagram before calling the rest lost."""
 IO_TIMEOUT = 60.0
 
 
-def upload_block(job: ClientJob) -> bytes:
-    """``SEND_BLOCK`` bytes (or a little less: whole periods) of the upload's ``pattern`` (default "u").
+@contextmanager
+def upload_source(job: ClientJob) -> Iterator[BinaryIO]:
+    """An in-memory file (a ``memfd``) of whole periods of the upload's ``pattern`` (default "u").
+
+    The upload clients hand the body to the kernel with ``sendfile``, so
+    that no copy from this process's memory is timed. That copy was the
+    ceiling clients' own limit, and an erratic one: its speed depends on
+    where the source starts within a page relative to where the kernel
+    puts the bytes, which the client does not choose. In the same child
+    process, against the same server, ``perf.ftp.put.64mib`` ran at
+    medians of 1050-1315 MB/s sent from the start of a page and 2013-2299
+    from 64 or 2048 bytes in, and ``perf.http.post.64mib`` the other way
+    round, 2491-2666 from the start of a page and 1112-1140 from 64 bytes
+    in (its request head had moved the kernel's side). From this file, in
+    rounds alternating with the reference's own client: medians of 1479
+    and 1775 against the reference's 1162 and 1640 for the FTP upload,
+    2341 against 2423 for the HTTP one.
 
     Give a workload's own pattern so that a server told to expect it
     (``expect_body``, ``expect_uploads``) compares instead of hashing, as it
-    does for the candidates; whole periods keep consecutive blocks in phase.
+    does for the candidates; whole periods keep consecutive sends in phase.
     """
     pattern = str(job.params.get("pattern", "u")).encode("latin-1") or b"u"
-    return pattern * max(1, SEND_BLOCK // len(pattern))
+    periods = max(1, min(job.per_repetition, UPLOAD_FILE_SIZE) // len(pattern))
+    with os.fdopen(os.memfd_create("lsconform-upload"), "w+b") as source:
+        source.write(pattern * periods)
+        source.flush()
+        yield source
 
 
-def page_aligned(data: bytes) -> memoryview:
-    """``data`` copied to the start of fresh pages: an upload's source for the kernel's copies.
-
-    Where the bytes of a send start within a page decides how fast the
-    kernel copies them, and a ``bytes`` object starts wherever the
-    allocator put it, which moves with everything the process did before
-    (even its working directory, through ``sys.path``). Sent from a plain
-    ``bytes`` block, ``perf.http.post.64mib``'s ceiling client ran at
-    medians of 710-880 MB/s (sets of five runs) with the harness started
-    in the project's directory and at 1450-1690 from others, against the
-    same server; from a page-aligned copy, 1340-1540 from any of them. The
-    candidates' own buffers fall where they fall; the ceiling takes the
-    fast case.
-    """
-    pages = mmap.mmap(-1, len(data))
-    pages[:] = data
-    return memoryview(pages)
+def send_body(sock: socket.socket, source: BinaryIO, size: int) -> None:
+    """Send ``size`` bytes of ``source``'s content, over and over from its start, with ``sendfile``."""
+    length = os.fstat(source.fileno()).st_size
+    left = size
+    while left:
+        count = min(left, length)
+        sock.sendfile(source, 0, count)  # all of it, or it raises
+        left -= count
 
 
 class CeilingError(Exception):
@@ -187,20 +199,16 @@ def http_post(job: ClientJob) -> float:
     body_size = job.per_repetition
     head = (f"POST {job.params['path']} HTTP/1.0\r\nHost: {job.host}:{job.port}\r\n"
             f"Content-Length: {body_size}\r\n\r\n").encode("latin-1")
-    block = page_aligned(upload_block(job))
     view = memoryview(bytearray(65536))
-    started = time.perf_counter()
-    for _ in range(job.repetitions):
-        with socket.create_connection((job.host, job.port), timeout=IO_TIMEOUT) as sock:
-            sock.sendall(head)
-            left = body_size
-            while left:
-                piece = block[:min(left, len(block))]
-                sock.sendall(piece)
-                left -= len(piece)
-            while sock.recv_into(view):
-                pass
-    return time.perf_counter() - started
+    with upload_source(job) as source:
+        started = time.perf_counter()
+        for _ in range(job.repetitions):
+            with socket.create_connection((job.host, job.port), timeout=IO_TIMEOUT) as sock:
+                sock.sendall(head)
+                send_body(sock, source, body_size)
+                while sock.recv_into(view):
+                    pass
+        return time.perf_counter() - started
 
 
 def _ftp_session(job: ClientJob) -> ftplib.FTP:
@@ -247,40 +255,22 @@ def ftp_get(job: ClientJob) -> float:
     return elapsed
 
 
-class _Pattern(io.RawIOBase):
-    """``size`` bytes of a repeated block, read in blocks: an upload source that holds nothing.
-
-    Each read is a view of the one ``page_aligned`` block, not a copy.
-    """
-
-    def __init__(self, size: int, block: memoryview) -> None:
-        self.left = size
-        self.block = block
-
-    def readable(self) -> bool:
-        return True
-
-    def read(self, size: int = -1) -> memoryview:  # type: ignore[override]  # ftplib only sends it
-        step = self.left if size < 0 else min(size, self.left)
-        step = min(step, len(self.block))
-        self.left -= step
-        return self.block[:step]
-
-
 def ftp_put(job: ClientJob) -> float:
-    """One anonymous session per repetition, each storing an equal share of the size."""
-    block = page_aligned(upload_block(job))
+    """One anonymous session per repetition, each storing an equal share of the size in binary mode."""
 
     def work() -> None:
         for _ in range(job.repetitions):
             session = _ftp_session(job)
-            session.storbinary(f"STOR {job.params['path']}", _Pattern(job.per_repetition, block),
-                               blocksize=len(block))
+            session.voidcmd("TYPE I")
+            with session.transfercmd(f"STOR {job.params['path']}") as data:
+                send_body(data, source, job.per_repetition)
+            session.voidresp()
             session.quit()
 
-    started = time.perf_counter()
-    _ftp(work)
-    return time.perf_counter() - started
+    with upload_source(job) as source:
+        started = time.perf_counter()
+        _ftp(work)
+        return time.perf_counter() - started
 
 
 SMTP_LINE = b"\r\n" + b"m" * 62

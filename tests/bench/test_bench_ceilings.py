@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import ctypes
-import mmap
 import os
+import socket
 import sys
 from pathlib import Path
+from typing import Any, BinaryIO
 
 import pytest
 from bench_support import TINY_PING_PONG, TINY_STREAM, load_perf, shipped_workload
@@ -15,7 +15,7 @@ from harness import capabilities
 from harness.bench import ceiling_run
 from harness.bench.ceiling_child import main as child_main
 from harness.bench.ceiling_run import measure_ceiling, talk_to_child
-from harness.bench.ceilings import SEND_BLOCK, ClientJob, page_aligned, upload_block
+from harness.bench.ceilings import UPLOAD_FILE_SIZE, ClientJob, send_body, upload_source
 
 
 @pytest.mark.parametrize("text", [TINY_STREAM, TINY_PING_PONG], ids=["tcp-drain", "tcp-echo"])
@@ -81,18 +81,38 @@ def test_a_child_that_outlives_the_limit_is_killed_and_said_to_be(monkeypatch: p
     assert (first, killed) == ("ready", True) and returncode < 0
 
 
-def test_an_upload_client_sends_the_workloads_pattern_in_whole_periods() -> None:
-    job = ClientJob("http-post", "127.0.0.1", 1, 10, 1, {"path": "/sink", "pattern": "0123456789"})
-    block = upload_block(job)
-    assert 0 < SEND_BLOCK - len(block) < 10 and block == b"0123456789" * (len(block) // 10)
-    plain = upload_block(ClientJob("ftp-put", "127.0.0.1", 1, 10, 1, {"path": "up.bin"}))
-    assert plain == b"u" * SEND_BLOCK
+def _content(source: BinaryIO) -> bytes:
+    source.seek(0)
+    return source.read()
 
 
-def test_an_upload_is_sent_from_the_start_of_a_page() -> None:
-    """Where a send starts within a page moves the kernel's copy speed: the ceiling takes the fast case."""
-    data = bytes(range(256)) * 300
-    view = page_aligned(data)
-    assert view.tobytes() == data
-    address = ctypes.addressof(ctypes.c_char.from_buffer(view))
-    assert address % mmap.PAGESIZE == 0
+@pytest.mark.parametrize(("size", "periods"),
+                         [(10, 1), (95, 9), (4 * UPLOAD_FILE_SIZE, UPLOAD_FILE_SIZE // 10)])
+def test_an_upload_is_sent_from_whole_periods_of_the_workloads_pattern(size: int, periods: int) -> None:
+    job = ClientJob("http-post", "127.0.0.1", 1, size, 1, {"path": "/sink", "pattern": "0123456789"})
+    with upload_source(job) as source:
+        assert _content(source) == b"0123456789" * periods
+    with upload_source(ClientJob("ftp-put", "127.0.0.1", 1, 3, 1, {"path": "up.bin"})) as source:
+        assert _content(source) == b"uuu"
+
+
+def test_a_body_longer_than_its_source_is_sent_from_the_start_of_the_file_again(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The kernel sends it (``sendfile``): the client's own copy is not what the ceiling measures."""
+    calls: list[tuple[int, int]] = []
+    real_sendfile = socket.socket.sendfile
+
+    def recording(self: socket.socket, file: Any, offset: int = 0, count: int | None = None) -> int:
+        calls.append((offset, count or 0))
+        return real_sendfile(self, file, offset, count)
+
+    monkeypatch.setattr(socket.socket, "sendfile", recording)
+    job = ClientJob("http-post", "127.0.0.1", 1, 25, 1, {"path": "/sink", "pattern": "0123456789"})
+    sender, receiver = socket.socketpair()
+    with sender, receiver, upload_source(job) as source:
+        send_body(sender, source, 25)
+        sender.shutdown(socket.SHUT_WR)
+        received = b"".join(iter(lambda: receiver.recv(4096), b""))
+    assert received == b"0123456789" * 2 + b"01234"
+    assert calls == [(0, 20), (0, 5)]
+
