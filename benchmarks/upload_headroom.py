@@ -1,0 +1,166 @@
+"""How much of an HTTP upload's ceiling the fake server costs: one client against it and a bare sink.
+
+Usage::
+
+    python benchmarks/upload_headroom.py                    # both HTTP upload workloads, 9 rounds
+    python benchmarks/upload_headroom.py --rounds 5 --workload perf.http.post.64mib
+
+Prints one line per workload::
+
+    perf.http.post.64mib fake=1752 (1237-2508) bare=2722 (2048-2853) fake/bare=0.64
+
+(MB/s: median, then min-max over the rounds.) ``lsconform bench`` reports
+each workload's peer ceiling: the rate of a plain client (``http-post`` in
+``harness/bench/ceilings.py``, which hands the kernel its body with
+``sendfile``) against the workload's own fake server. When the fastest
+candidates reach that ceiling, the question is whose limit it is, the fake
+server's or the machine's. This puts the same client, in the same kind of
+child process, against the fake server (``measure_ceiling``: a fresh server
+from the workload's scenario each round) and against a bare sink that does
+nothing but read each request's head and its Content-Length of body into one
+buffer and answer, one connection at a time (``bare_http_sink.c``, compiled
+with ``cc`` into a temporary directory). The sink checks nothing; the fake
+server compares every byte with the body the workload expects, records the
+request and keeps a transcript, in Python. Rounds alternate the two (a
+fresh sink process each), so a drift in machine load hits both alike.
+``fake/bare`` near 1 says the fake server costs nothing measurable; well
+below 1, that it sets the ceiling, and a candidate near that ceiling may be
+held back by it.
+
+A bare sink in Python was tried as well and left out: a plain blocking
+``recv_into`` loop reached only about two thirds of the fake server's rate,
+which batches its reads (``fakeservers/read_batching.py``), so it bounded
+nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from harness.bench.ceiling_run import measure_ceiling  # noqa: E402  (after the path set-up above)
+from harness.bench.ceilings import ClientJob  # noqa: E402
+from harness.scenario.catalog import load_catalog  # noqa: E402
+from harness.scenario.model import Scenario  # noqa: E402
+
+WORKLOADS = ("perf.http.post.64mib", "perf.http.postindirect.16mib")
+C_SOURCE = Path(__file__).resolve().parent / "bare_http_sink.c"
+CHILD_SECONDS = 300.0
+
+
+# -- measuring -------------------------------------------------------------------
+
+
+@contextmanager
+def sink_process(command: list[str]) -> Iterator[int]:
+    """Start a sink; yields its port; kills it afterwards."""
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline()
+        if not line.strip().isdigit():
+            raise RuntimeError(f"{command[0]} did not print its port (got {line!r})")
+        yield int(line)
+    finally:
+        process.kill()
+        process.wait()
+        if process.stdout is not None:
+            process.stdout.close()
+
+
+def client_seconds(job: ClientJob) -> float:
+    """Run the ceiling client in a child process, as ``lsconform bench`` does; its seconds."""
+    environment = {**os.environ, "PYTHONPATH": os.pathsep.join(
+        filter(None, [str(ROOT), os.environ.get("PYTHONPATH", "")]))}
+    done = subprocess.run([sys.executable, "-m", "harness.bench.ceiling_child", json.dumps(asdict(job))],
+                          capture_output=True, text=True, env=environment, timeout=CHILD_SECONDS, check=False)
+    answer = json.loads(done.stdout.strip().splitlines()[-1]) if done.stdout.strip() else {}
+    if "seconds" not in answer:
+        raise RuntimeError(f"{job.client} client: {answer.get('error') or done.stderr.strip()[-300:]}")
+    return float(answer["seconds"])
+
+
+def fake_seconds(scenario: Scenario) -> float:
+    result = measure_ceiling(scenario)
+    if result is None or result.seconds is None:
+        raise RuntimeError(f"{scenario.id}: {result.error if result else 'no ceiling client'}")
+    return result.seconds
+
+
+def bare_job(scenario: Scenario, port: int) -> ClientJob:
+    workload = scenario.workload
+    assert workload is not None and workload.ceiling is not None
+    return ClientJob(client=workload.ceiling.client, host="127.0.0.1", port=port, size=workload.size,
+                     repetitions=workload.repetitions, params=dict(workload.ceiling.params))
+
+
+def compile_c_sink(directory: Path) -> tuple[list[str] | None, str]:
+    """The C sink's command, or None and why not."""
+    compiler = shutil.which("cc") or shutil.which("gcc")
+    if compiler is None:
+        return None, "no C compiler (cc, gcc) on PATH"
+    binary = directory / "bare_http_sink"
+    built = subprocess.run([compiler, "-O2", "-o", str(binary), str(C_SOURCE)], capture_output=True,
+                           text=True, check=False)
+    if built.returncode != 0:
+        return None, f"{compiler} failed: {built.stderr.strip()[-300:]}"
+    return [str(binary)], ""
+
+
+def describe(rates: list[float]) -> str:
+    return f"{statistics.median(rates) / 1e6:.0f} ({min(rates) / 1e6:.0f}-{max(rates) / 1e6:.0f})"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--workload", action="append",
+                        help="workload id (repeatable; default: " + ", ".join(WORKLOADS) + ")")
+    parser.add_argument("--rounds", type=int, default=9, help="rounds per workload (default 9)")
+    options = parser.parse_args(argv)
+    if options.rounds < 1:
+        parser.error("--rounds must be at least 1")
+    catalog = load_catalog().by_id
+    ids = options.workload or list(WORKLOADS)
+    for workload_id in ids:
+        scenario = catalog.get(workload_id)
+        if scenario is None or scenario.workload is None or scenario.workload.ceiling is None \
+                or scenario.workload.ceiling.client != "http-post":
+            parser.error(f"--workload {workload_id}: not a shipped workload with an http-post ceiling client")
+    with tempfile.TemporaryDirectory(prefix="lsconform-headroom-") as scratch:
+        sink, why = compile_c_sink(Path(scratch))
+        if sink is None:
+            print(f"upload_headroom: cannot build the bare sink: {why}", file=sys.stderr)
+            return 1
+        for workload_id in ids:
+            scenario = catalog[workload_id]
+            assert scenario.workload is not None
+            size = scenario.workload.size
+            fake: list[float] = []
+            bare: list[float] = []
+            for number in range(1, options.rounds + 1):
+                fake.append(size / fake_seconds(scenario))
+                with sink_process(sink) as port:
+                    bare.append(size / client_seconds(bare_job(scenario, port)))
+                print(f"  {workload_id} round {number}/{options.rounds}: fake {fake[-1] / 1e6:.0f}, "
+                      f"bare {bare[-1] / 1e6:.0f} MB/s", file=sys.stderr, flush=True)
+            ratio = statistics.median(fake) / statistics.median(bare)
+            print(f"{workload_id} fake={describe(fake)} bare={describe(bare)} fake/bare={ratio:.2f}",
+                  flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
