@@ -39,10 +39,14 @@ DIGEST_ALGORITHMS = ("sha256", "sha1", "md5")
 
 
 class BaseMatcher(Matcher):
-    """Adds ``refs()``: the variable names a matcher depends on."""
+    """Adds ``refs()``: the variable names a matcher depends on; and ``why_not``, for a precise diff."""
 
     def refs(self) -> Iterator[str]:
         return iter(())
+
+    def why_not(self, value: LuaValue, env: Env) -> str | None:
+        """Why ``value`` is refused, when the matcher can say better than "expected X, got Y"."""
+        return None
 
 
 def type_of(value: Any) -> str | None:
@@ -357,6 +361,10 @@ def value_mismatch(matcher: Matcher, value: LuaValue, env: Env) -> str:
     Two long strings (an exact one expected) are shown around their first
     difference instead: each cut on its own, both may show the same head.
     """
+    if isinstance(matcher, BaseMatcher):
+        reason = matcher.why_not(value, env)
+        if reason:
+            return reason
     wanted: LuaValue = None
     try:
         if isinstance(matcher, Exact):

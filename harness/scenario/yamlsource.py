@@ -47,6 +47,7 @@ from harness.scenario.matchers import (
     TypeIs,
     Unordered,
 )
+from harness.scenario.message_matcher import MessageMatcher
 from harness.scenario.value_tags import (
     INT_RE,
     absent_tag,
@@ -404,6 +405,32 @@ def _range(loader: ScenarioYamlLoader, node: yaml.Node) -> Range | InvalidValue:
     return Range(low, high)
 
 
+def _message(loader: ScenarioYamlLoader, node: yaml.Node) -> MessageMatcher | InvalidValue:
+    fields = _fields(loader, node, ("headers", "body", "lenient"), ("headers",))
+    if isinstance(fields, InvalidValue):
+        return fields
+    headers = fields["headers"]
+    if not isinstance(headers, YMap):
+        return loader.problem(node, "headers: expected a mapping of field names to values")
+    lenient = fields.get("lenient", False)
+    if not isinstance(lenient, bool):
+        return loader.problem(node, "lenient: expected true or false")
+    entries = []
+    try:
+        for name, raw in headers.items():
+            if not isinstance(name, str) or not name or ":" in name or name.strip() != name:
+                return loader.problem(node, f"headers: {name!r} is not a field name")
+            if isinstance(raw, (int, float)) and not isinstance(raw, bool):
+                raw = str(raw)  # a field's value is text: X-Priority: 3
+            entries.append((name.encode("latin-1"), to_matcher(raw, headers.line_of(name))))
+        body = to_matcher(fields["body"], fields.line_of("body")) if "body" in fields else None
+    except AlreadyReported as nested:
+        return nested.invalid
+    except ConversionError as error:
+        return loader.problem(node, error.message)
+    return MessageMatcher(tuple(entries), body, lenient)
+
+
 def _error(loader: ScenarioYamlLoader, node: yaml.Node) -> ErrorClass | InvalidValue:
     name = scalar(loader, node, "an error family name")
     if isinstance(name, InvalidValue):
@@ -418,7 +445,7 @@ TAGS: dict[str, Callable[[ScenarioYamlLoader, yaml.Node], Any]] = {
     "!ref": ref_tag, "!hex": hex_tag, "!repeat": _repeat, "!fmt": fmt_tag, "!callback": callback_tag,
     "!any": _any, "!type": _type, "!re": _re, "!contains": _contains, "!len": _len,
     "!digest": _digest, "!oneof": _oneof, "!unordered": _unordered, "!range": _range, "!error": _error,
-    "!absent": absent_tag,
+    "!absent": absent_tag, "!message": _message,
 }
 
 ScenarioYamlLoader.add_constructor("tag:yaml.org,2002:map", _construct_map)

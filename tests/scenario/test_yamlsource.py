@@ -23,7 +23,9 @@ from harness.scenario.matchers import (
     TypeIs,
     Unordered,
 )
+from harness.scenario.message_matcher import MessageMatcher
 from harness.scenario.model import Ref
+from harness.scenario.record_matchers import Absent
 from harness.scenario.yamlsource import ScenarioYamlLoader, load_yaml, parse_yaml
 
 
@@ -94,6 +96,15 @@ def test_matcher_tags(text: str, expected: object) -> None:
     assert value(text) == expected
 
 
+def test_the_message_tag() -> None:
+    matcher = value('!message {headers: {To: !ref who, X-Priority: 3, Bcc: !absent }, body: "b", '
+                    'lenient: true}')
+    fields = ((b"To", RefEquals("who")), (b"X-Priority", Exact(b"3")), (b"Bcc", Absent()))
+    assert matcher == MessageMatcher(fields, Exact(b"b"), True)
+    assert list(matcher.refs()) == ["who"]  # type: ignore[attr-defined]
+    assert value("!message {headers: {}}") == MessageMatcher(())
+
+
 def test_regex_and_digest_tags() -> None:
     regex = value('!re "^HTTP/1\\\\.[01] \\\\d{3}"')
     assert isinstance(regex, Regex) and regex.matches(b"HTTP/1.1 200 OK", {})
@@ -128,6 +139,12 @@ def test_regex_and_digest_tags() -> None:
     ("!range [3, 2]", "above high"),
     ("!unordered {a: 1}", "takes a list of element matchers"),
     ("!error nosuch", "unknown error family"),
+    ("!message {body: x}", "missing key 'headers'"),
+    ("!message {headers: [To]}", "headers: expected a mapping"),
+    ("!message {headers: {'To:': x}}", "is not a field name"),
+    ("!message {headers: {}, lenient: yes}", "lenient: expected true or false"),
+    ("!message {headers: {}, absent: [Bcc]}", "unknown key 'absent'"),
+    ("!message [To]", "takes a mapping {headers, body, lenient}"),
     ("!whatever x", "unknown tag !whatever"),
     ("!!binary aGk=", "unknown tag tag:yaml.org,2002:binary"),
 ])
