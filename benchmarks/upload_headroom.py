@@ -1,36 +1,38 @@
-"""How much of an HTTP upload's ceiling the fake server costs: one client against it and a bare sink.
+"""How much of an upload's ceiling the fake server costs: one client against it and a bare sink.
 
 Usage::
 
-    python benchmarks/upload_headroom.py                    # both HTTP upload workloads, 9 rounds
+    python benchmarks/upload_headroom.py                    # the four upload workloads, 9 rounds
     python benchmarks/upload_headroom.py --rounds 5 --workload perf.http.post.64mib
 
 Prints one line per workload::
 
-    perf.http.post.64mib fake=1752 (1237-2508) bare=2722 (2048-2853) fake/bare=0.64
+    perf.http.post.64mib fake=1772 (1266-2080) bare=2449 (2020-3262) fake/bare=0.72
 
 (MB/s: median, then min-max over the rounds.) ``lsconform bench`` reports
-each workload's peer ceiling: the rate of a plain client (``http-post`` in
-``harness/bench/ceilings.py``, which hands the kernel its body with
-``sendfile``) against the workload's own fake server. When the fastest
-candidates reach that ceiling, the question is whose limit it is, the fake
-server's or the machine's. This puts the same client, in the same kind of
-child process, against the fake server (``measure_ceiling``: a fresh server
-from the workload's scenario each round) and against a bare sink that does
-nothing but read each request's head and its Content-Length of body into one
-buffer and answer, one connection at a time (``bare_http_sink.c``, compiled
-with ``cc`` into a temporary directory). The sink checks nothing; the fake
-server compares every byte with the body the workload expects, records the
-request and keeps a transcript, in Python. Rounds alternate the two (a
-fresh sink process each), so a drift in machine load hits both alike.
-``fake/bare`` near 1 says the fake server costs nothing measurable; well
-below 1, that it sets the ceiling, and a candidate near that ceiling may be
-held back by it.
+each workload's peer ceiling: the rate of a plain client (``http-post`` and
+``ftp-put`` in ``harness/bench/ceilings.py``, which hand the kernel their
+bodies with ``sendfile``) against the workload's own fake server. When the
+fastest candidates reach that ceiling, the question is whose limit it is,
+the fake server's or the machine's. This puts the same client, in the same
+kind of child process, against the fake server (``measure_ceiling``: a
+fresh server from the workload's scenario each round) and against a bare
+sink in C, compiled with ``cc`` into a temporary directory, that does the
+least the protocol allows, one connection at a time: ``bare_http_sink.c``
+reads each request's head and its Content-Length of body into one buffer
+and answers; ``bare_ftp_sink.c`` answers an anonymous passive-mode upload's
+dialogue and reads each data connection to its end. The sinks check
+nothing; the fake servers compare every byte with the upload the workload
+expects, record the request or file and keep a transcript, in Python.
+Rounds alternate the two (a fresh sink process each), so a drift in
+machine load hits both alike. ``fake/bare`` near 1 says the fake server
+costs nothing measurable; well below 1, that it sets the ceiling, and a
+candidate near that ceiling may be held back by it.
 
 A bare sink in Python was tried as well and left out: a plain blocking
-``recv_into`` loop reached only about two thirds of the fake server's rate,
-which batches its reads (``fakeservers/read_batching.py``), so it bounded
-nothing.
+``recv_into`` loop reached only about two thirds of the fake HTTP server's
+rate, which batches its reads (``fakeservers/read_batching.py``), so it
+bounded nothing.
 """
 
 from __future__ import annotations
@@ -56,8 +58,10 @@ from harness.bench.ceilings import ClientJob  # noqa: E402
 from harness.scenario.catalog import load_catalog  # noqa: E402
 from harness.scenario.model import Scenario  # noqa: E402
 
-WORKLOADS = ("perf.http.post.64mib", "perf.http.postindirect.16mib")
-C_SOURCE = Path(__file__).resolve().parent / "bare_http_sink.c"
+WORKLOADS = ("perf.http.post.64mib", "perf.http.postindirect.16mib", "perf.ftp.put.64mib",
+             "perf.ftp.putindirect.16mib")
+SINK_SOURCES = {"http-post": "bare_http_sink.c", "ftp-put": "bare_ftp_sink.c"}
+"""The bare sink for each ceiling client, a C file beside this one."""
 CHILD_SECONDS = 300.0
 
 
@@ -107,17 +111,25 @@ def bare_job(scenario: Scenario, port: int) -> ClientJob:
                      repetitions=workload.repetitions, params=dict(workload.ceiling.params))
 
 
-def compile_c_sink(directory: Path) -> tuple[list[str] | None, str]:
+def compile_c_sink(directory: Path, source_name: str) -> tuple[list[str] | None, str]:
     """The C sink's command, or None and why not."""
     compiler = shutil.which("cc") or shutil.which("gcc")
     if compiler is None:
         return None, "no C compiler (cc, gcc) on PATH"
-    binary = directory / "bare_http_sink"
-    built = subprocess.run([compiler, "-O2", "-o", str(binary), str(C_SOURCE)], capture_output=True,
+    source = Path(__file__).resolve().parent / source_name
+    binary = directory / source.stem
+    built = subprocess.run([compiler, "-O2", "-o", str(binary), str(source)], capture_output=True,
                            text=True, check=False)
     if built.returncode != 0:
         return None, f"{compiler} failed: {built.stderr.strip()[-300:]}"
     return [str(binary)], ""
+
+
+def ceiling_client(scenario: Scenario | None) -> str | None:
+    """The workload's ceiling client, if ``scenario`` is a workload that names one."""
+    if scenario is None or scenario.workload is None or scenario.workload.ceiling is None:
+        return None
+    return scenario.workload.ceiling.client
 
 
 def describe(rates: list[float]) -> str:
@@ -134,16 +146,20 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--rounds must be at least 1")
     catalog = load_catalog().by_id
     ids = options.workload or list(WORKLOADS)
-    for workload_id in ids:
-        scenario = catalog.get(workload_id)
-        if scenario is None or scenario.workload is None or scenario.workload.ceiling is None \
-                or scenario.workload.ceiling.client != "http-post":
-            parser.error(f"--workload {workload_id}: not a shipped workload with an http-post ceiling client")
+    clients = {workload_id: ceiling_client(catalog.get(workload_id)) for workload_id in ids}
+    for workload_id, client in clients.items():
+        if client not in SINK_SOURCES:
+            parser.error(f"--workload {workload_id}: not a shipped workload with an upload ceiling client "
+                         f"({', '.join(SINK_SOURCES)})")
     with tempfile.TemporaryDirectory(prefix="lsconform-headroom-") as scratch:
-        sink, why = compile_c_sink(Path(scratch))
-        if sink is None:
-            print(f"upload_headroom: cannot build the bare sink: {why}", file=sys.stderr)
-            return 1
+        sinks: dict[str, list[str]] = {}
+        for client in sorted(set(clients.values())):
+            assert client is not None
+            sink, why = compile_c_sink(Path(scratch), SINK_SOURCES[client])
+            if sink is None:
+                print(f"upload_headroom: cannot build {SINK_SOURCES[client]}: {why}", file=sys.stderr)
+                return 1
+            sinks[client] = sink
         for workload_id in ids:
             scenario = catalog[workload_id]
             assert scenario.workload is not None
@@ -152,7 +168,7 @@ def main(argv: list[str] | None = None) -> int:
             bare: list[float] = []
             for number in range(1, options.rounds + 1):
                 fake.append(size / fake_seconds(scenario))
-                with sink_process(sink) as port:
+                with sink_process(sinks[str(clients[workload_id])]) as port:
                     bare.append(size / client_seconds(bare_job(scenario, port)))
                 print(f"  {workload_id} round {number}/{options.rounds}: fake {fake[-1] / 1e6:.0f}, "
                       f"bare {bare[-1] / 1e6:.0f} MB/s", file=sys.stderr, flush=True)
