@@ -16,8 +16,8 @@ Two readings:
   each on one line written ``Name: value`` with the name as listed and one
   space after the colon;
 * lenient: the listed fields each once among any others, names in any case,
-  folded lines unfolded (RFC 822 section 3.1.1) and the blanks around a
-  value ignored.
+  folded lines unfolded (RFC 822 section 3.1.1; each fold reads as one
+  space) and the blanks around a value ignored.
 
 A field whose matcher accepts nil may be missing: ``Bcc: !absent`` says it
 must be, ``Subject: !oneof [!absent , ""]`` that it is missing or empty.
