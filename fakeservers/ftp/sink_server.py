@@ -41,6 +41,7 @@ from fakeservers.ftp.sink_protocol import (
 )
 from fakeservers.payload import FULL, BodyRecorder
 from fakeservers.read_batching import pause_after
+from fakeservers.read_buffers import read_buffer
 from fakeservers.session_threads import SessionThreads
 
 if TYPE_CHECKING:
@@ -97,7 +98,6 @@ class _Session:
         self.sockets = sockets  # every open socket of the session, for the loop's ``close``
         self.protocol = SinkControl(loop.server.config)
         self.data_listener: socket.socket | None = None
-        self.buffer: memoryview | None = None  # made by the first upload, reused by the next
         self.unrecorded: list[bytes] = []  # control bytes received, recorded with their command
 
     def run(self) -> str:
@@ -213,7 +213,7 @@ class _Session:
         complete = False
         try:
             with open(self.loop.home_of[retrieve.user] / retrieve.name, "rb", buffering=0) as file:
-                buffer = self._buffer()
+                buffer = read_buffer(DATA_READ_SIZE)
                 while count := file.readinto(buffer):
                     data.sendall(buffer[:count])
                 complete = True
@@ -243,15 +243,9 @@ class _Session:
         if complete:
             self._reply("226 Transfer complete.")
 
-    def _buffer(self) -> memoryview:
-        """The session's data buffer, made by its first transfer and reused by the next."""
-        if self.buffer is None:
-            self.buffer = memoryview(bytearray(DATA_READ_SIZE))
-        return self.buffer
-
     def _receive(self, data: socket.socket, recorder: BodyRecorder, expected_length: int | None) -> bool:
         """Read the data connection to its end into ``recorder``; False if the server stopped first."""
-        buffer = self._buffer()
+        buffer = read_buffer(DATA_READ_SIZE)
         received = 0
         while True:
             try:

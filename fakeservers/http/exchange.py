@@ -33,6 +33,7 @@ from fakeservers.http.wire import (
 )
 from fakeservers.payload import DIGEST, FULL, BodyRecorder, Payload
 from fakeservers.read_batching import pause_after
+from fakeservers.read_buffers import read_buffer
 
 RECV_SIZE = 64 * 1024
 BODY_RECV_SIZE = 1024 * 1024
@@ -160,7 +161,7 @@ class Exchange:
         # A body kept in full is recorded as it arrives; one only digested is read in place
         # (the decoders and the recorder copy whatever they keep).
         # Such a read pauses after a small read while much is still to come (``read_batching``).
-        buffer = None if mode == FULL else memoryview(bytearray(BODY_RECV_SIZE))
+        buffer = None if mode == FULL else read_buffer(BODY_RECV_SIZE)
         data: bytes | memoryview = first
         pause = 0.0
         while True:
