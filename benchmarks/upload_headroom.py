@@ -38,8 +38,6 @@ bounded nothing.
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import shutil
 import statistics
 import subprocess
@@ -47,14 +45,12 @@ import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import asdict
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from harness.bench.ceiling_run import measure_ceiling  # noqa: E402  (after the path set-up above)
-from harness.bench.ceilings import ClientJob  # noqa: E402
+from harness.bench.ceiling_run import client_job, measure_ceiling, run_client  # noqa: E402  (after the path set-up)
 from harness.scenario.catalog import load_catalog  # noqa: E402
 from harness.scenario.model import Scenario  # noqa: E402
 
@@ -62,7 +58,6 @@ WORKLOADS = ("perf.http.post.64mib", "perf.http.postindirect.16mib", "perf.ftp.p
              "perf.ftp.putindirect.16mib")
 SINK_SOURCES = {"http-post": "bare_http_sink.c", "ftp-put": "bare_ftp_sink.c"}
 """The bare sink for each ceiling client, a C file beside this one."""
-CHILD_SECONDS = 300.0
 
 
 # -- measuring -------------------------------------------------------------------
@@ -85,16 +80,15 @@ def sink_process(command: list[str]) -> Iterator[int]:
             process.stdout.close()
 
 
-def client_seconds(job: ClientJob) -> float:
-    """Run the ceiling client in a child process, as ``lsconform bench`` does; its seconds."""
-    environment = {**os.environ, "PYTHONPATH": os.pathsep.join(
-        filter(None, [str(ROOT), os.environ.get("PYTHONPATH", "")]))}
-    done = subprocess.run([sys.executable, "-m", "harness.bench.ceiling_child", json.dumps(asdict(job))],
-                          capture_output=True, text=True, env=environment, timeout=CHILD_SECONDS, check=False)
-    answer = json.loads(done.stdout.strip().splitlines()[-1]) if done.stdout.strip() else {}
-    if "seconds" not in answer:
-        raise RuntimeError(f"{job.client} client: {answer.get('error') or done.stderr.strip()[-300:]}")
-    return float(answer["seconds"])
+def bare_seconds(scenario: Scenario, port: int) -> float:
+    """The ceiling client against a bare sink on ``port``, run as ``lsconform bench`` runs it."""
+    workload = scenario.workload
+    assert workload is not None and workload.ceiling is not None
+    peer = workload.ceiling.peer
+    result = run_client(client_job(workload, {f"{peer}.host": "127.0.0.1", f"{peer}.port": port}), workload)
+    if result.seconds is None:
+        raise RuntimeError(f"{scenario.id} against the bare sink: {result.error}")
+    return result.seconds
 
 
 def fake_seconds(scenario: Scenario) -> float:
@@ -102,13 +96,6 @@ def fake_seconds(scenario: Scenario) -> float:
     if result is None or result.seconds is None:
         raise RuntimeError(f"{scenario.id}: {result.error if result else 'no ceiling client'}")
     return result.seconds
-
-
-def bare_job(scenario: Scenario, port: int) -> ClientJob:
-    workload = scenario.workload
-    assert workload is not None and workload.ceiling is not None
-    return ClientJob(client=workload.ceiling.client, host="127.0.0.1", port=port, size=workload.size,
-                     repetitions=workload.repetitions, params=dict(workload.ceiling.params))
 
 
 def compile_c_sink(directory: Path, source_name: str) -> tuple[list[str] | None, str]:
@@ -169,7 +156,7 @@ def main(argv: list[str] | None = None) -> int:
             for number in range(1, options.rounds + 1):
                 fake.append(size / fake_seconds(scenario))
                 with sink_process(sinks[str(clients[workload_id])]) as port:
-                    bare.append(size / client_seconds(bare_job(scenario, port)))
+                    bare.append(size / bare_seconds(scenario, port))
                 print(f"  {workload_id} round {number}/{options.rounds}: fake {fake[-1] / 1e6:.0f}, "
                       f"bare {bare[-1] / 1e6:.0f} MB/s", file=sys.stderr, flush=True)
             ratio = statistics.median(fake) / statistics.median(bare)

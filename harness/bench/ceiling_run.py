@@ -25,7 +25,7 @@ import sys
 import tempfile
 import threading
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -67,7 +67,7 @@ def measure_ceiling(scenario: Scenario, options: RunOptions | None = None) -> Ce
         env.update(peers.setup())
         peers.start()
         published = _publish(workload, env)
-        result = _run_child(_job(workload, env, published), board, workload)
+        result = run_client(client_job(workload, env, published), workload, board)
         if result.seconds is None:
             failures = peers.failures()
             return CeilingResult(None, result.error + (f"; {failures[0].reason}" if failures else ""))
@@ -101,7 +101,9 @@ def _publish(workload: Workload, env: dict[str, LuaValue]) -> socket.socket | No
     return sock
 
 
-def _job(workload: Workload, env: dict[str, LuaValue], published: socket.socket | None) -> ClientJob:
+def client_job(workload: Workload, env: Mapping[str, LuaValue],
+               published: socket.socket | None = None) -> ClientJob:
+    """The workload's ceiling client as a job, against the peer whose address ``env`` holds."""
     assert workload.ceiling is not None
     spec = workload.ceiling
     raw_host = env[f"{spec.peer}.host"]
@@ -111,8 +113,8 @@ def _job(workload: Workload, env: dict[str, LuaValue], published: socket.socket 
                      params=dict(spec.params), fd=published.fileno() if published is not None else None)
 
 
-def _run_child(job: ClientJob, board: SyncBoard, workload: Workload) -> CeilingResult:
-    """Start the client process, raise its signal once it is ready, read its answer."""
+def run_client(job: ClientJob, workload: Workload, board: SyncBoard | None = None) -> CeilingResult:
+    """Start the client process, raise its signal (on ``board``) once it is ready, read its answer."""
     assert workload.ceiling is not None
     environment = {**os.environ, "PYTHONPATH": os.pathsep.join(
         filter(None, [str(PROJECT_ROOT), os.environ.get("PYTHONPATH", "")]))}
@@ -120,7 +122,7 @@ def _run_child(job: ClientJob, board: SyncBoard, workload: Workload) -> CeilingR
     signal = workload.ceiling.params.get("signal")
 
     def ready() -> None:
-        if signal is not None:
+        if signal is not None and board is not None:
             board.signal(str(signal), source="ceiling")
 
     first, rest, errors, returncode, killed = talk_to_child(command, environment, job.fd, ready)
