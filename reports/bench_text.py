@@ -144,8 +144,10 @@ def notes() -> list[str]:
             "more: the peers were hardly ever idle. Marked both "
             f"{CEILING_MARK}{PEER_MARK}, the peers set the pace, not the candidate; {PEER_MARK} alone, the "
             "ceiling shows they could go faster (a peer pacing itself by a fast candidate is busy however "
-            f"fast it could go); {CEILING_MARK} alone, they idled (a ping-pong near the ceiling waits on the "
-            "machine's wake-up latency with any client). Candidate load: the CPU seconds the candidate "
+            f"fast it could go); {CEILING_MARK} alone, the peers were not busy, but the client still "
+            "waited on each exchange: on the machine's wake-up latency (a ping-pong, with any client) or "
+            "on a fake server's own time per session (benchmarks/upload_headroom.py measures it). "
+            "Candidate load: the CPU seconds the candidate "
             "reported for its own timed loop (hashing excluded) per second of it, median of the runs, one "
             "per side (- where the driver does not report it): near 1 it worked throughout; below 1 it "
             "waited, for its peers, for a core they held, or for the network's latency."]
