@@ -21,7 +21,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from harness.matching import describe, exact_bytes
+from harness.matching import describe, exact_bytes, match_value
 from harness.peers.sync import SyncBoard
 from harness.scenario.model import Env, PeerAction, PeerSpec, SourceLocation
 from harness.scenario.refs import UnresolvedRef, resolve
@@ -112,6 +112,17 @@ def mismatch(message: str, expect: Any, data: bytes, env: Env) -> PeerActionErro
         return PeerActionError(message, expected=describe(expect, env), received=show(data))
     difference = long_difference(wanted, data, TRANSCRIPT_LIMIT) or ""
     return PeerActionError(message, expected=show(wanted), received=show(data), difference=difference)
+
+
+def check_datagram(params: Mapping[str, Any], data: bytes, port: int, env: Env) -> None:
+    """Refuse a received datagram that ``expect`` or ``from-port`` in ``params`` does not accept."""
+    expect = params.get("expect")
+    if expect is not None and not match_value(expect, data, env):
+        raise mismatch("received datagram does not match", expect, data, env)
+    from_port = params.get("from-port")
+    if from_port is not None and not match_value(from_port, port, env):
+        raise PeerActionError("datagram from the wrong port", expected=describe(from_port, env),
+                              received=str(port))
 
 
 def show(data: bytes) -> str:

@@ -32,7 +32,6 @@ from collections.abc import Mapping
 from typing import Any
 
 from harness import firewall
-from harness.matching import describe, match_value
 from harness.peers import raw_packets, raw_tcpstate
 from harness.peers.base import (
     Action,
@@ -42,7 +41,7 @@ from harness.peers.base import (
     ScriptedPeer,
     as_host,
     as_port,
-    mismatch,
+    check_datagram,
     show,
 )
 from harness.peers.raw_sniff import Address, Connection, FlowTable, LoopbackSniffer, Segment
@@ -220,14 +219,7 @@ class RawPeer(ScriptedPeer):
             return
         self.last_sender = (address[0], address[1])
         self.note(f"received {show(data)} ({len(data)} bytes) from {_text(self.last_sender)}")
-        env = self.context.env
-        expect = params.get("expect")
-        if expect is not None and not match_value(expect, data, env):
-            raise mismatch("received datagram does not match", expect, data, env)
-        from_port = params.get("from-port")
-        if from_port is not None and not match_value(from_port, address[1], env):
-            raise PeerActionError("datagram from the wrong port", expected=describe(from_port, env),
-                                  received=str(address[1]))
+        check_datagram(params, data, address[1], self.context.env)
 
     def icmp_unreachable(self, params: Mapping[str, Any]) -> None:
         """Tell the candidate's socket that its datagram to this peer could not be delivered."""

@@ -11,7 +11,6 @@ import socket
 from collections.abc import Mapping
 from typing import Any
 
-from harness.matching import describe, match_value
 from harness.peers.base import (
     Action,
     PeerActionError,
@@ -19,8 +18,8 @@ from harness.peers.base import (
     ScriptedPeer,
     as_host,
     as_port,
+    check_datagram,
     family_for,
-    mismatch,
     show,
 )
 from harness.peers.udp_batch import DatagramSender
@@ -113,14 +112,7 @@ class UdpPeer(ScriptedPeer):
         if self.stopping:
             return
         self.note(f"received {show(data)} from {address[0]}:{address[1]}")
-        env = self.context.env
-        expect = params.get("expect")
-        if expect is not None and not match_value(expect, data, env):
-            raise mismatch("received datagram does not match", expect, data, env)
-        from_port = params.get("from-port")
-        if from_port is not None and not match_value(from_port, address[1], env):
-            raise PeerActionError("datagram from the wrong port", expected=describe(from_port, env),
-                                  received=str(address[1]))
+        check_datagram(params, data, address[1], self.context.env)
 
     def close(self, params: Mapping[str, Any]) -> None:
         sock = self._sock()
