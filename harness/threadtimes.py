@@ -7,15 +7,21 @@ up the peers' run-queue time over a candidate's timed part, and a peer
 whose script ends inside it (a sender that has sent everything) would take
 its share with it. So a peer thread reads its own figure as its last act
 (``record_end``) and the meter looks here for threads it no longer finds.
+Figures are kept only while a meter is measuring (``keeping_ended``): a
+conformance run, where nothing measures, reads nothing from ``/proc`` and
+keeps nothing, and a long session's figures do not pile up.
 Kept apart from the bench so that the peers can report without importing it.
 """
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 _ended: dict[int, float] = {}
 _lock = threading.Lock()
+_keeping = 0  # meters measuring now; figures are kept only while there is one
 
 
 def run_delay(native_id: int) -> float | None:
@@ -32,12 +38,18 @@ def run_delay(native_id: int) -> float | None:
 
 
 def record_end() -> None:
-    """Keep the calling thread's run-queue time, which ``/proc`` forgets once it ends: call it last."""
+    """Keep the calling thread's run-queue time, which ``/proc`` forgets once it ends: call it last.
+
+    Nothing is read or kept while no meter is measuring (``keeping_ended``).
+    """
+    if not _keeping:
+        return
     ident = threading.get_native_id()
     delay = run_delay(ident)
     if delay is not None:
         with _lock:
-            _ended[ident] = delay
+            if _keeping:
+                _ended[ident] = delay
 
 
 def ended(native_id: int) -> float | None:
@@ -46,7 +58,22 @@ def ended(native_id: int) -> float | None:
         return _ended.get(native_id)
 
 
-def forget_ended() -> None:
-    """Drop every recorded figure: a meter starting a span needs none from before it."""
+@contextmanager
+def keeping_ended() -> Iterator[None]:
+    """Keep the figures of threads that end inside the block; read them (``ended``) before it ends.
+
+    What was kept is dropped when the last such block ends, and none from
+    before it is there when the first begins.
+    """
+    global _keeping
     with _lock:
-        _ended.clear()
+        if not _keeping:
+            _ended.clear()
+        _keeping += 1
+    try:
+        yield
+    finally:
+        with _lock:
+            _keeping -= 1
+            if not _keeping:
+                _ended.clear()

@@ -120,16 +120,16 @@ class PeerCpu:
         caller = threading.get_native_id()
         excluded = self._excluded(caller)
         before = {ident: thread_cpu(ident) for ident in excluded}
-        threadtimes.forget_ended()
-        delays_before = _peer_delays(excluded)
-        process_before = time.process_time()
-        try:
-            yield
-        finally:
-            process_spent = time.process_time() - process_before
-            excluded = self._excluded(caller)  # again: a candidate thread may have started inside the span
-            self.seconds = self._spent(excluded, before, process_spent)
-            self.waited = waited_between(delays_before, _peer_delays(excluded), threadtimes.ended)
+        with threadtimes.keeping_ended():
+            delays_before = _peer_delays(excluded)
+            process_before = time.process_time()
+            try:
+                yield
+            finally:
+                process_spent = time.process_time() - process_before
+                excluded = self._excluded(caller)  # again: a candidate thread may have started in the span
+                self.seconds = self._spent(excluded, before, process_spent)
+                self.waited = waited_between(delays_before, _peer_delays(excluded), threadtimes.ended)
 
     @staticmethod
     def _spent(excluded: list[int], before: dict[int, float | None], process_spent: float) -> float | None:

@@ -10,7 +10,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -21,7 +21,7 @@ from harness.bench.execution import RunResult, run_workload
 from harness.bench.peerload import PeerCpu, thread_cpu, waited_between
 from harness.candidates.registry import resolve
 from harness.scenario.model import Verdict
-from harness.threadtimes import record_end, run_delay
+from harness.threadtimes import ended, keeping_ended, record_end, run_delay
 
 BURN = 0.15  # CPU seconds a burning thread spends
 
@@ -167,6 +167,42 @@ def test_a_peer_thread_that_records_its_end_keeps_the_wait_known() -> None:
         release.set()
         ending.join(10)
     assert meter.seconds is not None and meter.waited is not None
+
+
+def _start_ending_thread() -> tuple[int, Callable[[], None]]:
+    """A thread that records its end once let go: its native id, and what lets it go and joins it."""
+    started = threading.Event()
+    release = threading.Event()
+    ident: list[int] = []
+
+    def ending() -> None:
+        ident.append(threading.get_native_id())
+        started.set()
+        release.wait(10)
+        record_end()
+
+    thread = threading.Thread(target=ending, name="lsconform-test-ending")
+    thread.start()
+    started.wait(10)
+
+    def finish() -> None:
+        release.set()
+        thread.join(10)
+
+    return ident[0], finish
+
+
+def test_an_end_is_kept_only_while_a_meter_measures() -> None:
+    """A conformance run (no meter) keeps nothing; a span's figures are gone once it is over."""
+    outside, finish = _start_ending_thread()
+    finish()
+    assert ended(outside) is None
+    inside, finish = _start_ending_thread()
+    with keeping_ended():
+        finish()
+        kept = ended(inside)
+    assert kept is not None and kept >= 0
+    assert ended(inside) is None
 
 
 def test_a_runs_peer_load_leaves_out_the_candidate_in_process(tmp_path: Path) -> None:
