@@ -76,7 +76,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              f"candidates are, {DRIVER_REFERENCE} for driver candidates, "
                              f"{IN_PROCESS_REFERENCE} in process otherwise)")
     parser.add_argument("--quick", action="store_true",
-                        help=f"the small variants of the workloads (tag {QUICK_TAG}), for smoke runs")
+                        help=f"only the small variants of the workloads (tag {QUICK_TAG}), for smoke runs; "
+                             "with --workload or -k, the small ones among those")
     parser.add_argument("--pairs", type=_count(1), default=FAIR_PAIRS, metavar="N",
                         help=f"measured rounds per workload (default {FAIR_PAIRS})")
     parser.add_argument("--warmup", type=_count(0), default=1, metavar="N",
@@ -98,9 +99,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def select_workloads(scenarios: Sequence[Scenario], quick: bool, named: bool) -> list[Scenario]:
-    """Perf scenarios only; unless workloads were named, the quick variants or the full ones."""
+    """Perf scenarios only: with ``quick`` the quick variants; without, the full ones unless some were named.
+
+    A named workload runs whatever its size (``--workload perf.udp`` runs
+    both UDP variants, and a quick one named by its id runs without
+    ``--quick``), but ``--quick`` still means the small ones.
+    """
     chosen = [scenario for scenario in scenarios if scenario.workload is not None]
-    if not named:
+    if quick or not named:
         chosen = [scenario for scenario in chosen if (QUICK_TAG in scenario.tags) == quick]
     return chosen
 

@@ -8,10 +8,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from bench_support import TINY_PING_PONG, TINY_STREAM, write_perf
+from bench_support import TINY_PING_PONG, TINY_STREAM, shipped, write_perf
 
 from harness.adapters.base import Adapter, CandidateSpec
-from harness.cli.bench import choose_reference, command_line
+from harness.cli.bench import choose_reference, command_line, select_workloads
 from harness.cli.main import build_parser, main
 
 pytest_plugins = ["pytester"]
@@ -163,3 +163,16 @@ def test_pytest_leaves_perf_workloads_out_unless_asked(pytester: pytest.Pytester
     assert collected == ["dns/plain.yaml::dns.toip.plain[reference]"]
     included = pytester.runpytest(*plugin, "--lsc-include-perf", "-q", "-k", "tiny.stream")
     included.assert_outcomes(passed=1)
+
+
+def test_quick_keeps_the_small_variants_even_of_named_workloads() -> None:
+    """``--workload perf.udp --quick`` is the quick UDP workload; naming alone runs every size."""
+    udp = [scenario for scenario in shipped().by_id.values() if scenario.id.startswith("perf.udp.")]
+
+    def ids(quick: bool, named: bool) -> list[str]:
+        return sorted(scenario.id for scenario in select_workloads(udp, quick, named))
+
+    assert ids(quick=True, named=True) == ["perf.udp.receive.5k"]
+    assert ids(quick=True, named=False) == ["perf.udp.receive.5k"]
+    assert ids(quick=False, named=True) == ["perf.udp.receive.100k", "perf.udp.receive.5k"]
+    assert ids(quick=False, named=False) == ["perf.udp.receive.100k"]
