@@ -62,13 +62,12 @@ def ended(native_id: int) -> float | None:
 def keeping_ended() -> Iterator[None]:
     """Keep the figures of threads that end inside the block; read them (``ended``) before it ends.
 
-    What was kept is dropped when the last such block ends, and none from
-    before it is there when the first begins.
+    What was kept is dropped when the last such block ends. Nothing is kept
+    outside one (``record_end`` checks under the lock), so none from before
+    the first is there when it begins.
     """
     global _keeping
     with _lock:
-        if not _keeping:
-            _ended.clear()
         _keeping += 1
     try:
         yield
