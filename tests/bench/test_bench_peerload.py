@@ -152,23 +152,6 @@ def test_a_peer_thread_gone_by_the_end_leaves_the_wait_unknown() -> None:
     assert waited_between(None, {1: 0.5}) is None  # no thread list
 
 
-def test_a_peer_thread_that_records_its_end_keeps_the_wait_known() -> None:
-    """A sender that finishes its script inside the timed part (``harness.threadtimes.record_end``)."""
-    release = threading.Event()
-
-    def sender() -> None:
-        release.wait(10)
-        record_end()
-
-    ending = threading.Thread(target=sender, name="lsconform-test-ending")
-    ending.start()
-    meter = PeerCpu(lambda: ())
-    with meter.span():
-        release.set()
-        ending.join(10)
-    assert meter.seconds is not None and meter.waited is not None
-
-
 def _start_ending_thread() -> tuple[int, Callable[[], None]]:
     """A thread that records its end once let go: its native id, and what lets it go and joins it."""
     started = threading.Event()
@@ -190,6 +173,15 @@ def _start_ending_thread() -> tuple[int, Callable[[], None]]:
         thread.join(10)
 
     return ident[0], finish
+
+
+def test_a_peer_thread_that_records_its_end_keeps_the_wait_known() -> None:
+    """A sender that finishes its script inside the timed part (``harness.threadtimes.record_end``)."""
+    _, finish = _start_ending_thread()
+    meter = PeerCpu(lambda: ())
+    with meter.span():
+        finish()
+    assert meter.seconds is not None and meter.waited is not None
 
 
 def test_an_end_is_kept_only_while_a_meter_measures() -> None:
