@@ -480,7 +480,15 @@ def parse_yaml(raw: bytes, collector: Collector) -> YamlDocument:
         line = raw.count(b"\n", 0, error.start) + 1
         collector.add(line, "file", f"not UTF-8 text ({error.reason} at byte {error.start})")
         return YamlDocument(None, parsed=False)
-    loader = ScenarioYamlLoader(text, collector)
+    try:
+        loader = ScenarioYamlLoader(text, collector)
+    except yaml.reader.ReaderError as error:  # PyYAML vets every character before it parses
+        line = text.count("\n", 0, error.position) + 1
+        code = error.character
+        escape = f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+        collector.add(line, "file", f"character U+{code:04X} is not allowed in YAML text "
+                      f"(write it as {escape} inside double quotes)")
+        return YamlDocument(None, parsed=False)
     try:
         return YamlDocument(loader.get_single_data(), parsed=True, invalid=tuple(loader.invalid))
     except yaml.MarkedYAMLError as error:

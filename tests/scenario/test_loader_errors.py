@@ -249,6 +249,15 @@ def test_non_utf8_file_is_rejected(tmp_path) -> None:
     assert (problem.line, problem.field) == (2, "file") and "not UTF-8" in problem.message  # the byte's line
 
 
+def test_a_control_character_is_named_with_its_line_not_a_traceback(tmp_path) -> None:
+    path = tmp_path / "tcp" / "pasted.yaml"
+    path.parent.mkdir()
+    path.write_bytes(b"scenarios:\n- id: tcp.x.y\n  title: a\x1bb\n")
+    (problem,) = load_problems(path)
+    assert (problem.line, problem.field) == (3, "file")
+    assert "U+001B" in problem.message and "\\x1b" in problem.message
+
+
 def test_empty_scenario_list_is_valid(write_file) -> None:
     assert load_file(write_file("scenarios: []\n")) == ()
 
