@@ -82,9 +82,17 @@ def as_text(raw: Any, field: str) -> str:
     raise ConfigError(field, f"expected text, got {describe(raw)}")
 
 
+LONGEST_SECONDS = 86400
+"""The longest delay a configuration may name (a day): NaN, ``.inf`` or a larger value would be
+no delay at all, or a crash in the thread that waits."""
+
+
 def as_number(raw: Any, field: str, minimum: float = 0.0) -> float:
-    if isinstance(raw, bool) or not isinstance(raw, (int, float)) or raw < minimum:
-        raise ConfigError(field, f"expected a number >= {minimum:g}, got {describe(raw)}")
+    """A number of seconds, from ``minimum`` to ``LONGEST_SECONDS``."""
+    ok = not isinstance(raw, bool) and isinstance(raw, (int, float)) and minimum <= raw <= LONGEST_SECONDS
+    if not ok:
+        raise ConfigError(field, f"expected a number of seconds from {minimum:g} to {LONGEST_SECONDS}, "
+                                 f"got {describe(raw)}")
     return float(raw)
 
 

@@ -53,6 +53,11 @@ def is_number(raw: Any) -> bool:
     return isinstance(raw, (int, float)) and not isinstance(raw, bool)
 
 
+LONGEST_SECONDS = 86400
+"""The longest duration a scenario may name: a day. A longer one (or ``.inf``) would load and then
+crash the harness in ``time.sleep`` or a thread wait, which the candidate's verdict would wear."""
+
+
 @dataclass
 class Checker:
     """Field-level checks bound to one file's problem collector."""
@@ -129,8 +134,9 @@ class Checker:
         return raw
 
     def number(self, raw: Any, line: int, field: str, *, positive: bool = False) -> float | None:
-        wanted = "a number > 0" if positive else "a number >= 0"
-        ok = is_number(raw) and (raw > 0 if positive else raw >= 0)
+        wanted = f"a number > 0 (seconds, at most {LONGEST_SECONDS})" if positive else \
+            f"a number >= 0 (seconds, at most {LONGEST_SECONDS})"
+        ok = is_number(raw) and (raw > 0 if positive else raw >= 0) and raw <= LONGEST_SECONDS
         return raw if self.expect(raw, line, field, wanted, ok) else None
 
     def count(self, raw: Any, line: int, field: str) -> int | None:
