@@ -19,10 +19,13 @@ from harness.scenario.located import YList, YMap
 from harness.scenario.model import (
     CallStep,
     ExpectedOutcome,
+    Matcher,
+    Ref,
     SignalStep,
     SleepStep,
     SourceLocation,
     Step,
+    Template,
     Verdict,
     WaitStep,
 )
@@ -183,7 +186,7 @@ def _load_outcome(checker: Checker, raw: Any, line: int, field: str,
         returns = _load_returns(checker, outcome, field, bindings)
     else:
         raises_line, raises_field = outcome.line_of("raises"), join(field, "raises")
-        raises = checker.convert(to_raises_matcher, outcome["raises"], raises_line, raises_field)
+        raises = _load_raises(checker, outcome["raises"], raises_line, raises_field)
         if raises is not FAILED:
             bindings.check_step_refs(checker, raises, raises_line, raises_field)
     within = _load_within(checker, outcome, field)
@@ -233,6 +236,19 @@ def _load_returns(checker: Checker, outcome: YMap, field: str, bindings: Binding
         bindings.check_step_refs(checker, matcher, line, item_field)
         matchers.append(matcher)
     return tuple(matchers)
+
+
+def _load_raises(checker: Checker, raw: Any, line: int, field: str) -> Any:
+    """A Lua error message is text: only non-empty text or a matcher can describe it.
+
+    Anything else (null, a number, a list, ``''``) would load as an exact value no raised message
+    ever equals, or as "contains nothing", and the FAIL or PASS it earned would look like the
+    candidate's doing.
+    """
+    ok = isinstance(raw, (Matcher, Ref, Template)) or (isinstance(raw, (str, bytes)) and bool(raw))
+    if not checker.expect(raw, line, field, "non-empty text or a matcher (!re, !oneof, !error, !any)", ok):
+        return FAILED
+    return checker.convert(to_raises_matcher, raw, line, field)
 
 
 def _load_within(checker: Checker, outcome: YMap, field: str) -> Any:
