@@ -159,6 +159,12 @@ def _load_action(checker: Checker, kind: str, raw: Any, line: int, field: str,
     elif isinstance(raw, YMap) and len(raw) == 1:
         op = next(iter(raw))
         params_raw, params_line = raw[op], raw.line_of(op)
+    elif isinstance(raw, YMap) and len(raw) > 1 and any(key in ops for key in raw):
+        op = next(key for key in raw if key in ops)
+        others = ", ".join(str(key) for key in raw if key != op)
+        checker.report(line, field, f"an action is a one-key mapping, got {op} with {others} beside it: "
+                                    f"put the parameters under the action ({op}: {{...}})")
+        return None
     else:
         checker.expect(raw, line, field, "an action: a word (accept) or a one-key mapping (send: ...)", False)
         return None
@@ -190,6 +196,16 @@ def _load_action(checker: Checker, kind: str, raw: Any, line: int, field: str,
         detail = "expect or count (or both)" if "expect" not in params_raw else \
             "a count unless expect is one exact string"
         checker.report(params_raw.line, field, f"recv needs {detail}")
+        return None
+    if op == "recv" and "count" in params and _exact_string(params.get("expect")) \
+            and params["count"] != len(params["expect"].value):
+        checker.report(params_raw.line_of("count"), join(field, "count"),
+                       f"count {params['count']} can never match expect, which is exactly "
+                       f"{len(params['expect'].value)} bytes (leave count out)")
+        return None
+    if op == "send" and "times" in params and ("slices" in params or "delay" in params):
+        checker.report(params_raw.line_of("times"), join(field, "times"),
+                       "send with times takes neither slices nor delay")
         return None
     if op == "shutdown":
         params.setdefault("how", DEFAULT_SHUTDOWN_HOW)
