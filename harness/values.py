@@ -25,6 +25,7 @@ Text in scenario files stands for bytes, one code point per byte
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -90,14 +91,15 @@ class LuaTable:
         return cls(array=list(value))
 
     def __getitem__(self, key: LuaKey) -> LuaValue:
-        if isinstance(key, (int, float)) and not isinstance(key, bool):
+        if isinstance(key, (int, float)) and not isinstance(key, bool) and math.isfinite(key):
             index = int(key)
             if index == key and 1 <= index <= len(self.array):
                 return self.array[index - 1]
         return self.hash.get(key)
 
     def __setitem__(self, key: LuaKey, value: LuaValue) -> None:
-        if isinstance(key, (int, float)) and not isinstance(key, bool) and int(key) == key:
+        if isinstance(key, (int, float)) and not isinstance(key, bool) and math.isfinite(key) \
+                and int(key) == key:
             index = int(key)
             if 1 <= index <= len(self.array):
                 self.array[index - 1] = value

@@ -9,6 +9,7 @@ loader picks the right function here for each position. Every failure is a
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from harness.scenario.located import AlreadyReported, ConversionError, InvalidValue, YList, YMap
@@ -62,6 +63,8 @@ def to_lua_value(raw: Any, line: int) -> Any:
 def to_lua_key(raw: Any, line: int) -> LuaKey:
     if isinstance(raw, str):
         return to_bytes(raw, line)
+    if isinstance(raw, float) and math.isnan(raw):
+        raise ConversionError(line, "a table key cannot be NaN (Lua refuses it: table index is NaN)")
     if isinstance(raw, (bool, int, float, bytes)):
         return raw
     raise ConversionError(line, f"not a valid table key: {raw!r}")

@@ -44,7 +44,10 @@ def scalar(loader: TagLoader, node: yaml.Node, what: str) -> str | InvalidValue:
 
 def whole_number(loader: TagLoader, node: yaml.Node, value: Any, what: str) -> int | InvalidValue:
     if isinstance(value, str) and INT_RE.match(value):
-        value = int(value, 0) if value.lower().startswith("0x") else int(value)
+        try:
+            value = int(value, 0) if value.lower().startswith("0x") else int(value)
+        except ValueError:  # longer than Python converts (4300 digits)
+            return loader.problem(node, f"{what} of {len(value)} digits is too long to read")
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         return loader.problem(node, f"{what} must be a whole number >= 0, not {value!r}")
     return value

@@ -156,7 +156,11 @@ _resolver("tag:yaml.org,2002:merge", r"^(?:<<)$", "<")
 
 def _construct_int(loader: ScenarioYamlLoader, node: yaml.ScalarNode) -> int:
     text = loader.construct_scalar(node).replace("_", "")
-    return int(text, 16) if text.lower().startswith("0x") else int(text)
+    try:
+        return int(text, 16) if text.lower().startswith("0x") else int(text)
+    except ValueError:  # longer than Python converts (4300 digits): a syntax problem at its line
+        problem = f"a whole number of {len(text)} digits is too long to read"
+        raise yaml.constructor.ConstructorError(None, None, problem, node.start_mark) from None
 
 
 def _construct_map(loader: ScenarioYamlLoader, node: yaml.MappingNode) -> YMap:
@@ -296,6 +300,11 @@ def _matchers(loader: ScenarioYamlLoader, node: yaml.Node, items: YList) -> tupl
 # -- the tags -----------------------------------------------------------------
 
 
+LARGEST_REPEAT = 256 << 20
+"""The most bytes a ``!repeat`` may build: it is built in memory as the file loads, so a count off by
+a few digits would otherwise take the machine's memory or end in a MemoryError."""
+
+
 def _repeat(loader: ScenarioYamlLoader, node: yaml.Node) -> bytes | InvalidValue:
     fields = _fields(loader, node, ("data", "count"), ("data", "count"))
     if isinstance(fields, InvalidValue):
@@ -306,6 +315,11 @@ def _repeat(loader: ScenarioYamlLoader, node: yaml.Node) -> bytes | InvalidValue
         return data
     if isinstance(count, InvalidValue):
         return count
+    if (size := len(data) * count) > LARGEST_REPEAT:
+        limit = LARGEST_REPEAT >> 20
+        return loader.problem(node, f"!repeat makes {size} bytes, more than the {limit} MiB a scenario "
+                                    "value may hold (bulk data: a peer's send with times, or a fake server's "
+                                    "payload {size: N})")
     return data * count
 
 
