@@ -4,7 +4,9 @@ Steps run top to bottom, so a step may only use variables saved by an
 earlier step. Peer scripts run concurrently and synchronise through events,
 so they may use a variable saved by any step. Peer addresses
 (``PEER.host``/``PEER.port``) exist from the start. A ``wait`` on an event
-nobody signals would hang until its timeout, so it is a load error. A
+nobody signals would hang until its timeout, so it is a load error; so is
+one whose only signals come after it in its own sequence (the steps, or one
+peer's script), which runs in order and so never reaches them. A
 ``!callback NAME`` must name a callback of the scenario's ``callbacks``, and
 ``check:`` / ``check-callback:`` steps name a fake-server peer or a callback.
 """
@@ -26,8 +28,11 @@ class Bindings:
 
     peers: set[str] = field(default_factory=set)
     saved: set[str] = field(default_factory=set)
-    signals: set[str] = field(default_factory=set)
-    waits: list[tuple[str, int, str]] = field(default_factory=list)
+    sequence: str = "steps"
+    """The sequence being read: "steps" or "peer NAME" (each runs top to bottom, concurrently)."""
+    signals: dict[str, list[tuple[str, int]]] = field(default_factory=dict)  # event -> (sequence, position)
+    waits: list[tuple[str, int, str, str, int]] = field(default_factory=list)
+    _position: int = 0
     peer_refs: list[tuple[str, int, str]] = field(default_factory=list)
     servers: dict[str, str] = field(default_factory=dict)  # fake-server peer name -> its peer kind
     callbacks: dict[str, CallbackSpec] = field(default_factory=dict)
@@ -40,6 +45,16 @@ class Bindings:
         if name in self.saved:
             return None
         return f"no earlier step saves {name!r}"
+
+    def signal(self, event: str) -> None:
+        self.signals.setdefault(event, []).append((self.sequence, self._next_position()))
+
+    def wait(self, event: str, line: int, field_name: str) -> None:
+        self.waits.append((event, line, field_name, self.sequence, self._next_position()))
+
+    def _next_position(self) -> int:
+        self._position += 1
+        return self._position
 
     def check_step_refs(self, checker: Checker, value: Any, line: int, field_name: str) -> None:
         """Every Ref in a step's value must be bound by now."""
@@ -69,10 +84,15 @@ class Bindings:
                 reason = None if name in self.saved else f"no step saves {name!r}"
             if reason:
                 checker.report(line, field_name, f"!ref {name}: {reason}")
-        for name, line, field_name in self.waits:
-            if name not in self.signals:
+        for name, line, field_name, sequence, position in self.waits:
+            signals = self.signals.get(name, [])
+            if not signals:
                 checker.report(line, field_name, f"nothing signals event {name!r} (add a signal step or "
                                                  "a peer signal action)")
+            elif all(by == sequence and at > position for by, at in signals):
+                where = "the steps" if sequence == "steps" else f"{sequence}'s script"
+                checker.report(line, field_name, f"event {name!r} is signalled only after this wait, in "
+                                                 f"{where}, which runs in order: the wait would time out")
 
 
 def _functions_in(value: Any) -> list[str]:

@@ -121,6 +121,7 @@ def _load_peer(checker: Checker, name: str, raw: Any, line: int, field: str,
                           isinstance(script_raw, YList)):
         return None
     script = []
+    bindings.sequence = f"peer {name}"
     for index, item in enumerate(script_raw):
         action = _load_action(checker, kind, item, script_raw.line_of(index), f"{script_field}[{index}]",
                               bindings)
@@ -227,9 +228,9 @@ def _param(checker: Checker, op: str, name: str, raw: Any, line: int, field: str
         if event is None:
             return FAILED
         if op == "signal":
-            bindings.signals.add(event)
+            bindings.signal(event)
         else:
-            bindings.waits.append((event, line, field))
+            bindings.wait(event, line, field)
         return event
     if kind in ("seconds", "timeout"):
         number = checker.number(raw, line, field, positive=kind == "timeout")

@@ -40,6 +40,7 @@ def load_steps(checker: Checker, raw: Any, line: int, field: str, bindings: Bind
     if not raw:
         checker.report(line, field, "a scenario needs at least one step")
     steps = []
+    bindings.sequence = "steps"
     for index, item in enumerate(raw):
         step = _load_step(checker, item, raw.line_of(index), f"{field}[{index}]", bindings)
         if step is not None:
@@ -72,9 +73,9 @@ def _load_step(checker: Checker, raw: Any, line: int, field: str, bindings: Bind
     if name is None:
         return None
     if kind == "signal":
-        bindings.signals.add(name)
+        bindings.signal(name)
         return SignalStep(name, where)
-    bindings.waits.append((name, step.line_of(kind), join(field, kind)))
+    bindings.wait(name, step.line_of(kind), join(field, kind))
     timeout = None
     if "timeout" in step:
         timeout = checker.number(step["timeout"], step.line_of("timeout"), join(field, "timeout"),

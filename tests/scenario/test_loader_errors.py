@@ -99,6 +99,18 @@ CASES = [
             - wait: go
         steps: [{call: f}]
         """), 10, "scenarios[0].peers.srv.script[0].wait.name", "nothing signals event 'go'"),
+    ("step-wait-before-its-own-signal", scenario_text("steps:\n- wait: go\n- signal: go\n"), 7,
+     "scenarios[0].steps[0].wait", "event 'go' is signalled only after this wait, in the steps"),
+    ("peer-wait-before-its-own-signal", scenario_text("""\
+        peers:
+          srv:
+            kind: tcp-server
+            script:
+            - wait: go
+            - signal: go
+        steps: [{call: f}]
+        """), 10, "scenarios[0].peers.srv.script[0].wait.name",
+     "event 'go' is signalled only after this wait, in peer srv's script"),
     ("bad-verdict", scenario_text("steps:\n- call: f\n  expect:\n    returns: []\n    verdict: fail\n"), 10,
      "scenarios[0].steps[0].expect.verdict", "one of pass, non-strict, informational"),
     ("returns-and-raises", scenario_text("steps:\n- call: f\n  expect: {returns: [], raises: x}\n"), 8,

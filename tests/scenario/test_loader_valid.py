@@ -354,3 +354,29 @@ def test_a_hash_inside_quoted_or_folded_prose_is_text(write_file) -> None:
     (scenario,) = load_file(path)
     notes = [outcome.note for outcome in scenario.steps[0].expect]
     assert notes == ["", "the 2001 release (spec §16 #7)", "folded #8 stays"]
+
+
+def test_a_wait_may_be_met_by_another_sequence_or_an_earlier_signal_of_its_own(write_file) -> None:
+    # Only a signal later in the wait's own sequence can never arrive; these all can.
+    path = write_file("""\
+        scenarios:
+        - id: tcp.x.y
+          title: t
+          manual: m
+          spec: s
+          peers:
+            srv:
+              kind: tcp-server
+              script:
+              - signal: early
+              - wait: early
+              - wait: from-steps
+              - signal: from-peer
+          steps:
+          - wait: from-peer
+          - signal: from-steps
+          - signal: again
+          - wait: again
+        """)
+    (scenario,) = load_file(path)
+    assert [step.name for step in scenario.steps] == ["from-peer", "from-steps", "again", "again"]
