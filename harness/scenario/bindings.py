@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from harness.scenario.checks import Checker
-from harness.scenario.model import CallbackSpec
+from harness.scenario.model import CallbackSpec, Ref
 from harness.scenario.refs import is_peer_attribute, iter_refs
 from harness.values import LuaFunction, LuaTable
 
@@ -33,7 +33,7 @@ class Bindings:
     signals: dict[str, list[tuple[str, int]]] = field(default_factory=dict)  # event -> (sequence, position)
     waits: list[tuple[str, int, str, str, int]] = field(default_factory=list)
     _position: int = 0
-    peer_refs: list[tuple[str, int, str]] = field(default_factory=list)
+    peer_refs: list[tuple[Ref, int, str]] = field(default_factory=list)
     servers: dict[str, str] = field(default_factory=dict)  # fake-server peer name -> its peer kind
     callbacks: dict[str, CallbackSpec] = field(default_factory=dict)
 
@@ -58,10 +58,10 @@ class Bindings:
 
     def check_step_refs(self, checker: Checker, value: Any, line: int, field_name: str) -> None:
         """Every Ref in a step's value must be bound by now."""
-        for name in iter_refs(value):
-            reason = self.unbound(name)
+        for ref in iter_refs(value):
+            reason = self.unbound(ref.name)
             if reason:
-                checker.report(line, field_name, f"!ref {name}: {reason}")
+                checker.report(ref.line or line, field_name, f"{ref.written()}: {reason}")
 
     def check_callbacks(self, checker: Checker, value: Any, line: int, field_name: str) -> None:
         """Every ``!callback`` in an argument must name a declared callback."""
@@ -73,17 +73,17 @@ class Bindings:
 
     def note_peer_refs(self, value: Any, line: int, field_name: str) -> None:
         """Peer Refs are checked once all steps are read (see ``finish``)."""
-        self.peer_refs.extend((name, line, field_name) for name in iter_refs(value))
+        self.peer_refs.extend((ref, line, field_name) for ref in iter_refs(value))
 
     def finish(self, checker: Checker) -> None:
         """Report unbound peer Refs and waits that nothing signals."""
-        for name, line, field_name in self.peer_refs:
-            if is_peer_attribute(name):
-                reason = self.unbound(name)
+        for ref, line, field_name in self.peer_refs:
+            if is_peer_attribute(ref.name):
+                reason = self.unbound(ref.name)
             else:
-                reason = None if name in self.saved else f"no step saves {name!r}"
+                reason = None if ref.name in self.saved else f"no step saves {ref.name!r}"
             if reason:
-                checker.report(line, field_name, f"!ref {name}: {reason}")
+                checker.report(ref.line or line, field_name, f"{ref.written()}: {reason}")
         for name, line, field_name, sequence, position in self.waits:
             signals = self.signals.get(name, [])
             if not signals:

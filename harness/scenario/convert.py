@@ -77,7 +77,7 @@ def to_matcher(raw: Any, line: int) -> Matcher:
     if isinstance(raw, Matcher):
         return raw
     if isinstance(raw, Ref):
-        return RefEquals(raw.name)
+        return RefEquals(raw.name, raw.line)
     if isinstance(raw, YList):
         return TableMatcher(tuple((index + 1, to_matcher(item, raw.line_of(index)))
                                   for index, item in enumerate(raw)))

@@ -113,8 +113,8 @@ def _plain(checker: Checker, raw: Any, line: int, field: str, earlier: list[str]
         checker.report(line, field, f"{what} has no meaning in a server's options")
         return FAILED
     if isinstance(raw, (Ref, Template)):
-        bad = [name for name in iter_refs(raw) if not is_peer_attribute(name)
-               or name.partition(".")[0] not in earlier]
+        bad = [ref.name for ref in iter_refs(raw) if not is_peer_attribute(ref.name)
+               or ref.name.partition(".")[0] not in earlier]
         if bad:
             checker.report(line, field, f"{{{bad[0]}}}: server options are read before any step runs, so "
                                         "they may only use PEER.host / PEER.port of a peer declared earlier")

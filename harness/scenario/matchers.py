@@ -15,11 +15,11 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from harness.scenario.error_classes import ERROR_CLASSES
-from harness.scenario.model import Env, Matcher
+from harness.scenario.model import Env, Matcher, Ref
 from harness.scenario.refs import iter_refs, lookup, resolve
 from harness.values import (
     LuaKey,
@@ -41,7 +41,7 @@ DIGEST_ALGORITHMS = ("sha256", "sha1", "md5")
 class BaseMatcher(Matcher):
     """Adds ``refs()``: the variable names a matcher depends on; and ``why_not``, for a precise diff."""
 
-    def refs(self) -> Iterator[str]:
+    def refs(self) -> Iterator[Ref]:
         return iter(())
 
     def why_not(self, value: LuaValue, env: Env) -> str | None:
@@ -76,7 +76,7 @@ class Exact(BaseMatcher):
         except LookupError:
             return lua_repr(self.value)
 
-    def refs(self) -> Iterator[str]:
+    def refs(self) -> Iterator[Ref]:
         return iter_refs(self.value)
 
 
@@ -205,7 +205,7 @@ class OneOf(BaseMatcher):
     def describe(self, env: Env) -> str:
         return "one of (" + " | ".join(option.describe(env) for option in self.options) + ")"
 
-    def refs(self) -> Iterator[str]:
+    def refs(self) -> Iterator[Ref]:
         for option in self.options:
             yield from iter_refs(option)
 
@@ -233,6 +233,7 @@ class RefEquals(BaseMatcher):
     """Equal to the current value of a variable (a saved result, a peer port)."""
 
     name: str
+    line: int = field(default=0, compare=False)  # where the !ref was written, for load errors
 
     def matches(self, value: LuaValue, env: Env) -> bool:
         return type_of(value) is not None and lua_equal(lookup(self.name, env), value)
@@ -242,8 +243,8 @@ class RefEquals(BaseMatcher):
             return f"{self.name} (= {lua_repr(env[self.name])})"
         return self.name
 
-    def refs(self) -> Iterator[str]:
-        yield self.name
+    def refs(self) -> Iterator[Ref]:
+        yield Ref(self.name, self.line)
 
 
 @dataclass(frozen=True)
@@ -277,7 +278,7 @@ class TableMatcher(BaseMatcher):
                 parts.append(f"[{lua_repr(key)}]={matcher.describe(env)}")
         return "{" + ", ".join(parts) + "}"
 
-    def refs(self) -> Iterator[str]:
+    def refs(self) -> Iterator[Ref]:
         for _, matcher in self.entries:
             yield from iter_refs(matcher)
 
@@ -296,7 +297,7 @@ class Unordered(BaseMatcher):
     def describe(self, env: Env) -> str:
         return "{" + ", ".join(item.describe(env) for item in self.items) + "} in any order"
 
-    def refs(self) -> Iterator[str]:
+    def refs(self) -> Iterator[Ref]:
         for item in self.items:
             yield from iter_refs(item)
 

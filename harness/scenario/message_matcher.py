@@ -32,7 +32,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from harness.scenario.matchers import BaseMatcher, value_mismatch
-from harness.scenario.model import Env, Matcher
+from harness.scenario.model import Env, Matcher, Ref
 from harness.scenario.refs import iter_refs
 from harness.values import LuaValue, lua_repr
 
@@ -160,7 +160,7 @@ class MessageMatcher(BaseMatcher):
             text += f", then the body {self.body.describe(env)}"
         return text
 
-    def refs(self) -> Iterator[str]:
+    def refs(self) -> Iterator[Ref]:
         for _, matcher in self.fields:
             yield from iter_refs(matcher)
         if self.body is not None:

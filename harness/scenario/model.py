@@ -41,9 +41,17 @@ class Ref:
 
     ``name`` is a variable saved by a step (``c``) or a peer attribute
     (``srv.host``, ``srv.port``). Refs may stand anywhere a value may.
+    ``line`` and ``in_template`` only say where the author wrote it, so a
+    load error can point there; they take no part in equality.
     """
 
     name: str
+    line: int = field(default=0, compare=False)
+    in_template: bool = field(default=False, compare=False)
+
+    def written(self) -> str:
+        """The ref as its author wrote it: ``!ref c`` or ``!fmt {c}``."""
+        return f"!fmt {{{self.name}}}" if self.in_template else f"!ref {self.name}"
 
 
 @dataclass(frozen=True)
@@ -56,8 +64,8 @@ class Template:
 
     parts: tuple[bytes | Ref, ...]
 
-    def refs(self) -> Iterator[str]:
-        return (part.name for part in self.parts if isinstance(part, Ref))
+    def refs(self) -> Iterator[Ref]:
+        return (part for part in self.parts if isinstance(part, Ref))
 
 
 Env = Mapping[str, LuaValue]

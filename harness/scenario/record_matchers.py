@@ -27,7 +27,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from harness.scenario.matchers import BaseMatcher, value_mismatch
-from harness.scenario.model import Env, Matcher
+from harness.scenario.model import Env, Matcher, Ref
 from harness.scenario.refs import iter_refs
 from harness.values import LuaKey, LuaTable, LuaValue, lua_repr
 
@@ -58,7 +58,7 @@ class PartialTable(BaseMatcher):
         parts = [f"{_key_text(key)}={matcher.describe(env)}" for key, matcher in self.entries]
         return "{" + ", ".join(parts) + ", ...}"
 
-    def refs(self) -> Iterator[str]:
+    def refs(self) -> Iterator[Ref]:
         for _, matcher in self.entries:
             yield from iter_refs(matcher)
 
@@ -90,7 +90,7 @@ class CommandMatcher(BaseMatcher):
             return f"the command line {self.matcher.describe(env)}"
         return f"a command whose verb, text or line is {self.matcher.describe(env)}"
 
-    def refs(self) -> Iterator[str]:
+    def refs(self) -> Iterator[Ref]:
         return iter_refs(self.matcher)
 
 
@@ -114,7 +114,7 @@ class NoneOf:
     def describe(self, env: Env) -> str:
         return "none of " + _listed(self.forbidden, env)
 
-    def refs(self) -> Iterator[str]:
+    def refs(self) -> Iterator[Ref]:
         for matcher in self.forbidden:
             yield from iter_refs(matcher)
 
@@ -199,7 +199,7 @@ class InOrder:
                  for group in self.groups]
         return "[" + ", ".join(parts) + "] in order, besides any of " + _listed(self.besides, env)
 
-    def refs(self) -> Iterator[str]:
+    def refs(self) -> Iterator[Ref]:
         for group in self.groups:
             for matcher in group:
                 yield from iter_refs(matcher)

@@ -65,14 +65,14 @@ def resolve(value: Any, env: Env) -> LuaValue:
     return value
 
 
-def iter_refs(value: Any) -> Iterator[str]:
-    """Names of all Refs inside a value, a table, a tuple or a matcher.
+def iter_refs(value: Any) -> Iterator[Ref]:
+    """All Refs inside a value, a table, a tuple or a matcher.
 
     Matchers expose their own Refs through a ``refs()`` method (see
     ``harness.scenario.matchers``); other objects hold none.
     """
     if isinstance(value, Ref):
-        yield value.name
+        yield value
     elif isinstance(value, LuaTable):
         for item in value.values():
             yield from iter_refs(item)
@@ -86,7 +86,7 @@ def iter_refs(value: Any) -> Iterator[str]:
 _TEMPLATE_PIECE = re.compile(r"\{\{|\}\}|\{([^{}]*)\}|[{}]|[^{}]+")
 
 
-def parse_template(text: str) -> tuple[str | Ref, ...]:
+def parse_template(text: str, line: int = 0) -> tuple[str | Ref, ...]:
     """Split ``!fmt`` text into literal text and Refs.
 
     ``{name}`` is a ref (a saved variable or ``PEER.host``/``PEER.port``);
@@ -103,7 +103,7 @@ def parse_template(text: str) -> tuple[str | Ref, ...]:
             if not is_valid_ref_name(name):
                 raise ValueError(f"{{{match.group(1)}}} does not name a variable (a saved name like c, "
                                  "or PEER.host / PEER.port)")
-            parts.append(Ref(name))
+            parts.append(Ref(name, line, in_template=True))
         elif piece in ("{", "}"):
             raise ValueError(f"lone {piece!r} at offset {match.start()}: "
                              f"write {piece * 2} for a literal brace")

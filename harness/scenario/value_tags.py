@@ -71,7 +71,7 @@ def ref_tag(loader: TagLoader, node: yaml.Node) -> Ref | InvalidValue:
     if not is_valid_ref_name(name):
         return loader.problem(node, f"{name!r} is not a variable name (a saved name like c, "
                                     "or PEER.host / PEER.port)")
-    return Ref(name)
+    return Ref(name, node.start_mark.line + 1)
 
 
 def hex_tag(loader: TagLoader, node: yaml.Node) -> bytes | InvalidValue:
@@ -92,7 +92,7 @@ def fmt_tag(loader: TagLoader, node: yaml.Node) -> Template | InvalidValue:
     if isinstance(text, InvalidValue):
         return text
     try:
-        pieces = parse_template(text)
+        pieces = parse_template(text, node.start_mark.line + 1)
     except ValueError as error:
         return loader.problem(node, str(error))
     parts: list[bytes | Ref] = []

@@ -74,6 +74,13 @@ CASES = [
      "no earlier step saves 'c'"),
     ("ref-to-unsaved-var", scenario_text("steps:\n- call: close\n  args: [!ref c]\n"), 8,
      "scenarios[0].steps[0].args[0]", "!ref c: no earlier step saves 'c'"),
+    ("ref-deep-in-a-table", scenario_text("steps:\n- call: f\n  args:\n  - a: 1\n    b:\n      c: 2\n"
+                                          "      d: !ref nope\n"), 12,
+     "scenarios[0].steps[0].args[0]", "!ref nope: no earlier step saves 'nope'"),
+    ("fmt-ref-to-unsaved-var", scenario_text("steps:\n- call: f\n  args: [!fmt \"a{nope}\"]\n"), 8,
+     "scenarios[0].steps[0].args[0]", "!fmt {nope}: no earlier step saves 'nope'"),
+    ("peer-ref-deep-in-a-matcher", peer_text("tcp-server", "{recv: {expect: !oneof [x, !ref nope]}}"), 9,
+     "scenarios[0].peers.p.script[0].recv.expect", "!ref nope: no step saves 'nope'"),
     ("ref-saved-by-same-step", scenario_text(
         "steps:\n- call: connect\n  save: [c]\n  expect: {returns: [!ref c]}\n"), 9,
      "scenarios[0].steps[0].expect.returns[0]", "no earlier step saves 'c'"),
