@@ -143,6 +143,18 @@ class Checker:
         ok = isinstance(raw, int) and not isinstance(raw, bool) and raw >= 0
         return raw if self.expect(raw, line, field, "a whole number >= 0", ok) else None
 
+    def outcome_entries(self, raw: Any, line: int, field: str) -> list[tuple[Any, int, str]] | None:
+        """An ``expect:``'s outcomes as (item, line, field): one mapping or a non-empty list of them."""
+        if isinstance(raw, YMap):
+            return [(raw, raw.line, field)]
+        wanted = "an outcome (mapping) or a list of outcomes"
+        if not self.expect(raw, line, field, wanted, isinstance(raw, YList)):
+            return None
+        if not raw:
+            self.report(line, field, "an empty list accepts nothing; list at least one outcome")
+            return None
+        return [(item, raw.line_of(index), f"{field}[{index}]") for index, item in enumerate(raw)]
+
     def text_list(self, mapping: YMap, key: str, field: str) -> list[tuple[str, int, str]]:
         """Items of a list of text as (text, line, field); bad items are reported and left out."""
         raw = mapping.get(key, [])

@@ -127,13 +127,8 @@ def _load_outcomes(checker: Checker, step: YMap, head: str, allowed: tuple[str, 
         if key not in (head, "expect"):
             checker.report(step.line_of(key), join(field, key),
                            "with expect, every check key goes inside the outcomes")
-    raw, line, expect_field = step["expect"], step.line_of("expect"), join(field, "expect")
-    if isinstance(raw, YMap):
-        entries = [(raw, raw.line, expect_field)]
-    elif checker.expect(raw, line, expect_field, "an outcome (mapping) or a list of outcomes",
-                        isinstance(raw, YList) and bool(raw)):
-        entries = [(item, raw.line_of(index), f"{expect_field}[{index}]") for index, item in enumerate(raw)]
-    else:
+    entries = checker.outcome_entries(step["expect"], step.line_of("expect"), join(field, "expect"))
+    if entries is None:
         return None
     outcomes = []
     for item, item_line, item_field in entries:

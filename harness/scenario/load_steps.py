@@ -152,15 +152,8 @@ def _load_save(checker: Checker, step: YMap, field: str) -> tuple[str | None, ..
 def _load_expect(checker: Checker, step: YMap, field: str, bindings: Bindings) -> tuple[ExpectedOutcome, ...]:
     if "expect" not in step:
         return ()
-    raw, line, expect_field = step["expect"], step.line_of("expect"), join(field, "expect")
-    if isinstance(raw, YMap):
-        entries = [(raw, raw.line, expect_field)]
-    elif checker.expect(raw, line, expect_field, "an outcome (mapping) or a list of outcomes",
-                        isinstance(raw, YList)):
-        if not raw:
-            checker.report(line, expect_field, "an empty list accepts nothing; list at least one outcome")
-        entries = [(item, raw.line_of(index), f"{expect_field}[{index}]") for index, item in enumerate(raw)]
-    else:
+    entries = checker.outcome_entries(step["expect"], step.line_of("expect"), join(field, "expect"))
+    if entries is None:
         return ()
     outcomes = []
     for item, item_line, item_field in entries:

@@ -315,6 +315,8 @@ ERRORS = [
      "at least one of"),
     ("check-expect-and-keys", HTTP_PEER + "steps:\n- check: web\n  count: 1\n  expect: {count: 1}\n", 14,
      "scenarios[0].steps[0].count", "inside the outcomes"),
+    ("check-empty-expect", HTTP_PEER + "steps:\n- check: web\n  expect: []\n", 14,
+     "scenarios[0].steps[0].expect", "an empty list accepts nothing; list at least one outcome"),
     ("check-bad-verdict", HTTP_PEER + "steps:\n- check: web\n  expect: [{count: 1, verdict: maybe}]\n", 14,
      "scenarios[0].steps[0].expect[0].verdict", "one of pass"),
     ("check-callback-undeclared", "steps:\n- check-callback: sink\n  count: 1\n", 7,
