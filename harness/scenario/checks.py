@@ -37,7 +37,9 @@ def describe_kind(raw: Any) -> str:
     if isinstance(raw, YMap):
         return "a mapping"
     if isinstance(raw, YList):
-        return "a list"
+        shown = ", ".join(repr(item) if isinstance(item, str) else str(item) for item in raw)
+        plain = all(isinstance(item, (int, float, str)) for item in raw)  # bool is an int
+        return f"a list ([{shown}])" if raw and plain and len(shown) <= 40 else "a list"
     if isinstance(raw, Ref):
         return f"!ref {raw.name}"
     if isinstance(raw, Template):

@@ -129,7 +129,7 @@ CASES = [
     ("returns-not-a-list", scenario_text("steps:\n- call: f\n  expect: {returns: abc}\n"), 8,
      "scenarios[0].steps[0].expect.returns", "one matcher per returned value"),
     ("bad-within", scenario_text("steps:\n- call: f\n  expect: {returns: [], within: [1, 0.5]}\n"), 8,
-     "scenarios[0].steps[0].expect.within", "0 <= low <= high"),
+     "scenarios[0].steps[0].expect.within", "0 <= low <= high, got a list ([1, 0.5])"),
     ("stop-on-a-pass", scenario_text("steps:\n- call: f\n  expect: {returns: [], stop: true}\n"), 8,
      "scenarios[0].steps[0].expect.stop", "a PASS must mean that every step ran"),
     ("stop-not-a-boolean", scenario_text("steps:\n- call: f\n  expect:\n  - returns: []\n"
@@ -152,7 +152,7 @@ CASES = [
     ("number-raises", scenario_text("steps:\n- call: f\n  expect: {raises: 12}\n"), 8,
      "scenarios[0].steps[0].expect.raises", "got a number (12)"),
     ("list-raises", scenario_text("steps:\n- call: f\n  expect: {raises: [a, b]}\n"), 8,
-     "scenarios[0].steps[0].expect.raises", "got a list"),
+     "scenarios[0].steps[0].expect.raises", "got a list (['a', 'b'])"),
     ("infinite-sleep", scenario_text("steps:\n- sleep: .inf\n"), 7,
      "scenarios[0].steps[0].sleep", "at most 86400"),
     ("nan-deadline", scenario_text("steps:\n- call: f\n  deadline: .nan\n"), 8,
