@@ -25,12 +25,25 @@ import shlex
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from harness import environment, leaks
-from harness.adapters.base import Adapter, Call, CallbackHandler, CandidateInfo, CandidateSpec, Outcome
+from harness.adapters.base import (
+    Adapter,
+    Call,
+    CallbackHandler,
+    CandidateInfo,
+    CandidateSpec,
+    LocalCallbackSink,
+    Outcome,
+)
 from harness.adapters.driver import DriverAdapter
-from harness.adapters.driver_loops import RepeatReport, RepeatRequest
+from harness.adapters.driver_loops import RepeatReport, RepeatRequest, SequenceReport, SequenceRequest
 from harness.values import Handle
+
+if TYPE_CHECKING:
+    from harness.adapters.base import Crashed, TimedOut
+    from harness.scenario.model import CallbackSpec
 
 REUSE_ENV = "LSCONFORM_DRIVER_REUSE"
 _TRUE = frozenset({"1", "true", "yes", "on"})
@@ -123,6 +136,7 @@ class DriverPool:
                   started_in: environment.ApiEnvironment) -> None:
         """Reset the driver for the next scenario, or end it if it failed (or a spare is kept)."""
         adapter.set_callback_handler(None)
+        adapter.set_local_callbacks((), None)
         if adapter.failure is None:
             adapter.release(adapter.held_handles)
         if adapter.failure is not None:
@@ -144,7 +158,14 @@ class DriverPool:
 
 
 class LeasedDriver(Adapter):
-    """A kept driver lent to one scenario; ``close`` hands it back instead of ending it."""
+    """A kept driver lent to one scenario; ``close`` hands it back instead of ending it.
+
+    Everything a ``DriverAdapter`` offers beyond the base contract is passed on too: a lease
+    that lacked ``failure`` made the start-up check see a driver that never said hello as a
+    healthy one, and one that lacked ``call_sequence`` or ``set_local_callbacks`` made the
+    bench fall back, without a word, to rounds timed by the harness and callbacks sent
+    across the protocol.
+    """
 
     def __init__(self, pool: DriverPool, how: DriverCommand, adapter: DriverAdapter,
                  started_in: environment.ApiEnvironment) -> None:
@@ -168,6 +189,24 @@ class LeasedDriver(Adapter):
 
     def call_repeated(self, call: Call, repeat: RepeatRequest) -> tuple[Outcome, RepeatReport | None]:
         return self.driver.call_repeated(call, repeat)
+
+    def call_sequence(self, calls: Sequence[Call],
+                      request: SequenceRequest) -> tuple[Outcome, SequenceReport | None]:
+        return self.driver.call_sequence(calls, request)
+
+    def set_local_callbacks(self, specs: Sequence[CallbackSpec], sink: LocalCallbackSink | None) -> bool:
+        return self.driver.set_local_callbacks(specs, sink)
+
+    @property
+    def failure(self) -> Crashed | TimedOut | None:
+        return self.driver.failure
+
+    @property
+    def pid(self) -> int | None:
+        return self.driver.pid
+
+    def stderr_tail(self) -> str:
+        return self.driver.stderr_tail()
 
     def set_callback_handler(self, handler: CallbackHandler | None) -> None:
         self.driver.set_callback_handler(handler)

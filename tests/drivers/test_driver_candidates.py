@@ -15,10 +15,13 @@ from driver_support import DRIVER, HERE, ROOT, python_driver
 from harness.adapters import driver_spec
 from harness.adapters.base import Call, Returned
 from harness.adapters.driver import DriverAdapter
+from harness.adapters.driver_loops import SequenceRequest
 from harness.adapters.driver_spec import LeasedDriver
+from harness.bench.rounds import can_sequence
 from harness.candidates import registry
 from harness.candidates.python_driver import import_root
 from harness.cli import run as run_command
+from harness.scenario.model import CallbackSpec
 
 
 def test_reference_driver_is_shipped_and_runs_the_reference_in_a_child_process():
@@ -105,6 +108,27 @@ def test_reuse_can_be_switched_on_by_the_environment(monkeypatch):
     fresh = spec.make_adapter()
     fresh.close()
     assert isinstance(fresh, DriverAdapter)
+
+
+def test_a_lease_offers_everything_its_driver_does():
+    # The bench asks for sequences and local callbacks, the start-up check for the failure:
+    # a lease that lacked them fell back, or saw a dead driver as healthy, without a word.
+    spec = driver_spec.driver_candidate("lease-offers", python_driver())
+    driver_spec.set_reuse(True)
+    try:
+        lease = spec.make_adapter()
+        assert isinstance(lease, LeasedDriver)
+        assert can_sequence(lease, digest=True)
+        outcome, report = lease.call_sequence([Call("closed_total")], SequenceRequest(rounds=3))
+        assert outcome == Returned((0,)) and report is not None and len(report.results) == 1
+        assert lease.set_local_callbacks([CallbackSpec("sink", "receive", record="digest")], lambda *_: None)
+        assert lease.failure is None and lease.pid == lease.driver.pid
+        lease.close()
+        again = spec.make_adapter()
+        assert again.driver._local == {}, "a kept driver's local callbacks end with the lease that set them"
+        again.close()
+    finally:
+        driver_spec.end_reuse()
 
 
 def test_the_cli_passes_reuse_on_to_the_plugin(tmp_path):

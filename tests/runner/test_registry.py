@@ -7,6 +7,7 @@ from importlib.metadata import EntryPoint
 
 import pytest
 
+from harness.adapters import driver_spec
 from harness.adapters.inprocess import InProcessAdapter
 from harness.candidates import registry
 from harness.candidates.python_module import module_version
@@ -105,6 +106,18 @@ def test_start_problem_starts_only_drivers_and_says_why_one_failed(tmp_path):
     garbage.chmod(0o755)
     problem = registry.start_problem(registry.resolve(f"driver:{garbage}"))
     assert problem is not None and "no valid hello" in problem and "Welcome to my driver" in problem
+
+
+def test_start_problem_sees_a_dead_driver_also_when_drivers_are_reused(tmp_path):
+    dying = tmp_path / "dying.sh"
+    dying.write_text("#!/bin/sh\necho 'cannot load libmysocket.so' >&2\nexit 4\n")
+    dying.chmod(0o755)
+    driver_spec.set_reuse(True)
+    try:
+        problem = registry.start_problem(registry.resolve(f"driver:{dying}"))
+    finally:
+        driver_spec.end_reuse()
+    assert problem is not None and "cannot load libmysocket.so" in problem
 
 
 def test_start_problem_shows_the_drivers_whole_stderr_tail(tmp_path):
