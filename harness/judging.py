@@ -83,7 +83,8 @@ def describe_observed(outcome: Outcome, duration: float) -> str:
     if isinstance(outcome, Unimplemented):
         return f"not implemented: {outcome.function}"
     if isinstance(outcome, TimedOut):
-        return f"no answer within the {outcome.deadline:g}s deadline"
+        note = f" {outcome.note}" if outcome.note else ""
+        return f"no answer within the {outcome.deadline:g}s deadline{note}"
     return f"crashed: {outcome.detail.splitlines()[0] if outcome.detail else '?'}"
 
 
@@ -294,7 +295,8 @@ def judge(outcome: Outcome, expects: Sequence[ExpectedOutcome], duration: float,
             return Judgement(pending.verdict, pending.note, actual=observed, stops=pending.stop)
         tail = f"\nstderr:\n{outcome.stderr_tail}" if outcome.stderr_tail else ""
         wanted = _wanted(expects, env, time_scale)
-        return Judgement(Verdict.TIMEOUT, f"no answer within the {outcome.deadline:g}s deadline; "
+        note = f" {outcome.note}" if outcome.note else ""
+        return Judgement(Verdict.TIMEOUT, f"no answer within the {outcome.deadline:g}s deadline{note}; "
                                           f"wanted: {' or '.join(wanted)}{tail}",
                          expected=wanted, actual=observed)
     if isinstance(outcome, Crashed):

@@ -75,10 +75,11 @@ class Crashed:
 
 @dataclass(frozen=True)
 class TimedOut:
-    """The call did not come back within its deadline."""
+    """The call did not come back within its deadline; ``note`` says what did arrive, if anything."""
 
     deadline: float
     stderr_tail: str = ""
+    note: str = ""
 
 
 Outcome = Returned | Raised | Unimplemented | Crashed | TimedOut

@@ -33,6 +33,8 @@ account in each answer's ``callbacks`` field goes to ``sink``.
 
 from __future__ import annotations
 
+import math
+import os
 import shlex
 import time
 from collections.abc import Mapping, Sequence
@@ -95,6 +97,8 @@ if TYPE_CHECKING:
     from harness.scenario.model import CallbackSpec
 
 HELLO_TIMEOUT = 10.0
+HELLO_TIMEOUT_ENV = "LSCONFORM_HELLO_TIMEOUT"
+"""Seconds to wait for a driver's hello in ``run`` and ``bench``, for a runtime slow to start (a JVM)."""
 BYE_TIMEOUT = 2.0
 RELEASE_TIMEOUT = 5.0
 EXIT_GRACE = 1.0
@@ -108,14 +112,32 @@ SEQUENCE_REFUSED = "sequence not supported"
 """What a sequence asked of a driver that does not claim ``sequence`` comes back as (never sent)."""
 
 
+def configured_hello_timeout() -> float:
+    """The hello wait ``run`` and ``bench`` give their drivers: ``$LSCONFORM_HELLO_TIMEOUT`` or 10 s.
+
+    Raises ValueError, naming the variable, for anything but a number of seconds above 0.
+    """
+    raw = os.environ.get(HELLO_TIMEOUT_ENV, "").strip()
+    if not raw:
+        return HELLO_TIMEOUT
+    try:
+        seconds = float(raw)
+    except ValueError:
+        seconds = math.nan
+    if not 0 < seconds <= 86400:
+        raise ValueError(f"{HELLO_TIMEOUT_ENV}={raw!r} is not a number of seconds above 0 (at most 86400)")
+    return seconds
+
+
 class DriverAdapter(Adapter):
     """One driver process serving one candidate; ``close`` always ends the process."""
 
     def __init__(self, command: Sequence[str], env: Mapping[str, str] | None = None,
                  name_hint: str | None = None, *, cwd: str | None = None,
                  hello_timeout: float = HELLO_TIMEOUT, bye_timeout: float = BYE_TIMEOUT,
-                 release_timeout: float = RELEASE_TIMEOUT) -> None:
+                 release_timeout: float = RELEASE_TIMEOUT, slow_start_hint: str = "") -> None:
         self.command = list(command)
+        self._slow_start_hint = slow_start_hint  # how to wait longer, where whoever started it knows
         self.info = CandidateInfo(name_hint or (self.command[0] if self.command else "driver"), "unknown")
         self.hello: Hello | None = None
         self.failure: Crashed | TimedOut | None = None
@@ -204,7 +226,7 @@ class DriverAdapter(Adapter):
                         self._held[handle.id] = handle
                 outcome: Outcome = Returned(report.results[-1].values)
             else:
-                outcome = self._outcome(answer, calls[0])
+                outcome = self._outcome(answer, calls)
         except _FAILURES as error:
             return self._failed(error, f"a sequence of {len(calls)} calls", budget), None
         if no_handler:
@@ -246,9 +268,9 @@ class DriverAdapter(Adapter):
         self._closed = True
         if self._process is None:
             return
+        deadline = time.monotonic() + self._bye_timeout  # one wait in all: for the answer and the exit
         if self.failure is None:
             request_id = self._new_id()
-            deadline = time.monotonic() + self._bye_timeout
             try:
                 self._process.send(encode_message({"type": "bye", "id": request_id}), deadline)
                 self._process.read_line(deadline)
@@ -256,7 +278,7 @@ class DriverAdapter(Adapter):
                 pass
             self.failure = Crashed("the adapter is closed")
         self._process.close_input()
-        self._process.finish(self._bye_timeout)
+        self._process.finish(max(0.0, deadline - time.monotonic()))
 
     # -- internals -----------------------------------------------------------
 
@@ -269,8 +291,9 @@ class DriverAdapter(Adapter):
         try:
             line = self._process.read_line(time.monotonic() + timeout)
             self.hello = parse_hello(decode_message(line))
-        except DriverSilent:
-            self._failed_at_start(f"no hello within {timeout:g}s", killed=True)
+        except DriverSilent as silent:
+            hint = "" if silent.pending else self._slow_start_hint
+            self._failed_at_start(f"no hello within {timeout:g}s{silent.note()}{hint}", killed=True)
             return
         except _FAILURES as error:
             self._failed_at_start(f"no valid hello: {error}" if str(error) else "no hello")
@@ -300,7 +323,7 @@ class DriverAdapter(Adapter):
                                    objects)
             self._process.send(encode_message(request), deadline)
             answer = self._await_answer(request_id, deadline, no_handler)
-            outcome = self._outcome(answer, call)
+            outcome = self._outcome(answer, (call,))
             report = None
             if repeat is not None and answer["type"] == "return":
                 report = parse_repeat_report(answer, digest=repeat.discard == "digest")
@@ -364,7 +387,7 @@ class DriverAdapter(Adapter):
             return {"type": "callback-error", **base, "message": str(error)}
         return {"type": "callback-return", **base, "values": [encode_value(value) for value in values]}
 
-    def _outcome(self, answer: dict[str, Any], call: Call) -> Outcome:
+    def _outcome(self, answer: dict[str, Any], calls: Sequence[Call]) -> Outcome:
         kind = answer["type"]
         if kind == "return":
             values = decode_values(answer.get("values"))
@@ -378,8 +401,7 @@ class DriverAdapter(Adapter):
                 raise ProtocolError(f"error answer without a message string: {shown}")
             decode_string(message)
             return Raised(message)
-        function = answer.get("function")
-        return Unimplemented(function if isinstance(function, str) else call.function)
+        return _unimplemented(answer.get("function"), calls)
 
     def _failed(self, error: Exception, during: str, deadline: float) -> Crashed | TimedOut:
         """The one place where a misbehaving driver becomes an outcome; the process is ended.
@@ -390,7 +412,7 @@ class DriverAdapter(Adapter):
         assert self._process is not None
         if isinstance(error, DriverSilent):
             self._process.freeze()
-            self.failure = TimedOut(deadline, self._process.stderr_tail())
+            self.failure = TimedOut(deadline, self._process.stderr_tail(), error.note().strip())
             return self.failure
         if isinstance(error, DriverGone):
             status = self._process.finish(EXIT_GRACE)
@@ -401,6 +423,25 @@ class DriverAdapter(Adapter):
             detail = f"protocol error during {during}: {error}"
         self.failure = Crashed(detail, self._process.stderr_tail())
         return self.failure
+
+
+def _unimplemented(named: Any, calls: Sequence[Call]) -> Unimplemented:
+    """An ``unimplemented`` answer to ``calls`` (one call, or a sequence's), checked.
+
+    PROTOCOL.md section 4: only a global can be missing; a missing method is an error with Lua's
+    message. Taken as UNIMPLEMENTED it would turn what is a FAIL into a run that exits 0.
+    """
+    globals_called = [call.function for call in calls if call.style == "global"]
+    if isinstance(named, str) and named in globals_called:
+        return Unimplemented(named)
+    if len(calls) == 1 and calls[0].style == "global":
+        return Unimplemented(calls[0].function)  # what was asked for, whatever name the answer gives
+    if len(calls) == 1:
+        method = calls[0].function
+        raise ProtocolError(f"'unimplemented' answers a global call only; a missing method {method!r} is an "
+                            f"error: \"attempt to call method '{method}' (a nil value)\"")
+    raise ProtocolError(f"'unimplemented' names {named!r}, which is none of the sequence's global calls "
+                        f"({', '.join(globals_called) or 'it has none'})")
 
 
 def _handles_in(values: Any) -> list[Handle]:

@@ -40,6 +40,8 @@ FREEZE_WAIT = 1.0
 STDERR_KEEP = 64 * 1024
 DRAIN_LIMIT = 16 * 1024 * 1024
 """Most stderr bytes read in one drain, so a flooding grandchild cannot stall ``finish``."""
+SHOWN_PENDING = 120
+"""How much of a line that never ended a timeout message shows."""
 
 
 class DriverGone(Exception):
@@ -47,7 +49,23 @@ class DriverGone(Exception):
 
 
 class DriverSilent(Exception):
-    """The deadline passed before a complete line (or room to write) arrived."""
+    """The deadline passed before a complete line (or room to write) arrived.
+
+    ``pending`` is what did arrive of the line: a driver that forgets the newline (``io.write``
+    of the JSON alone) looks silent, and these bytes are what shows the author why.
+    """
+
+    def __init__(self, pending: bytes = b"") -> None:
+        super().__init__()
+        self.pending = pending
+
+    def note(self) -> str:
+        """``""``, or what came without a newline, for the end of a message."""
+        if not self.pending:
+            return ""
+        shown = self.pending[:SHOWN_PENDING].decode("utf-8", "replace")
+        more = " ..." if len(self.pending) > SHOWN_PENDING else ""
+        return f" (it wrote {len(self.pending)} bytes with no newline: {shown!r}{more})"
 
 
 class LineTooLong(Exception):
@@ -160,7 +178,10 @@ class DriverProcess:
                 if self._buffer:
                     raise DriverGone(f"output ended inside a line ({len(self._buffer)} bytes, no newline)")
                 raise DriverGone("output ended")
-            self._wait(deadline, writing=False)
+            try:
+                self._wait(deadline, writing=False)
+            except DriverSilent:
+                raise DriverSilent(bytes(self._buffer)) from None
 
     def close_input(self) -> None:
         """End of input: a driver reads it as "bye" without an answer."""

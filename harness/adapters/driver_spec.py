@@ -37,7 +37,7 @@ from harness.adapters.base import (
     LocalCallbackSink,
     Outcome,
 )
-from harness.adapters.driver import DriverAdapter
+from harness.adapters.driver import HELLO_TIMEOUT_ENV, DriverAdapter, configured_hello_timeout
 from harness.adapters.driver_loops import RepeatReport, RepeatRequest, SequenceReport, SequenceRequest
 from harness.values import Handle
 
@@ -80,7 +80,9 @@ class DriverCommand:
     def start(self) -> DriverAdapter:
         """A new driver, with the harness's environment now: the running scenario's API variables."""
         env = environment.without_api_variables(dict(self.env))
-        return DriverAdapter(self.command, env=env or None, name_hint=self.name, cwd=self.cwd)
+        hint = f" (a driver slow to start may be given longer: {HELLO_TIMEOUT_ENV}=SECONDS)"
+        return DriverAdapter(self.command, env=env or None, name_hint=self.name, cwd=self.cwd,
+                             hello_timeout=configured_hello_timeout(), slow_start_hint=hint)
 
 
 def driver_candidate(name: str, command: Sequence[str], description: str = "", *,

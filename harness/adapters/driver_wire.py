@@ -106,8 +106,11 @@ def _decode_object(value: dict[str, Any]) -> LuaValue:
         number = value["handle"]
         if not isinstance(number, int) or isinstance(number, bool) or number <= 0:
             raise ProtocolError(f"handle must be a positive integer, not {excerpt(json.dumps(number))}")
-        kind = value.get("kind", "unknown")
-        return Handle(number, kind if isinstance(kind, str) and kind in HANDLE_KINDS else "unknown")
+        kind = value.get("kind")
+        if kind not in HANDLE_KINDS:
+            raise ProtocolError(f"handle {number}: kind must be one of {', '.join(sorted(HANDLE_KINDS))}, "
+                                f"not {excerpt(json.dumps(kind))}")
+        return Handle(number, kind)
     if "function" in value or "local-callback" in value:
         raise ProtocolError("a function value travels only from the harness to the driver")
     raise ProtocolError(f"{excerpt(json.dumps(value))} is not a value of PROTOCOL.md section 2")
@@ -218,5 +221,5 @@ def parse_hello(message: dict[str, Any]) -> Hello:
 def require_id(message: dict[str, Any], expected: int, where: str) -> None:
     """A message that answers the request ``expected``; a mismatch is a protocol error."""
     got = message.get("id")
-    if got != expected or isinstance(got, bool):
+    if got != expected or not isinstance(got, int) or isinstance(got, bool):  # 2.0 is not an id
         raise ProtocolError(f"{where}: {message.get('type')!r} message has id {got!r}, expected {expected}")

@@ -21,6 +21,7 @@ import textwrap
 from importlib.metadata import EntryPoint, entry_points
 
 from harness.adapters.base import CandidateSpec, Crashed
+from harness.adapters.driver import configured_hello_timeout
 from harness.candidates import driver_command, python_driver, python_module
 
 ENTRY_POINT_GROUP = "lsconform.candidates"
@@ -86,6 +87,10 @@ def start_problem(spec: CandidateSpec) -> str | None:
     """
     if "driver" not in spec.tags or (spec.unavailable is not None and spec.unavailable() is not None):
         return None
+    try:
+        configured_hello_timeout()
+    except ValueError as error:
+        return str(error)
     adapter = spec.make_adapter()
     try:
         failure = getattr(adapter, "failure", None)

@@ -103,9 +103,10 @@ def raw_hello(target: Target) -> tuple[DriverProcess, Hello]:
     try:
         line = process.read_line(time.monotonic() + target.hello_timeout)
         return process, parse_hello(decode_message(line))
-    except DriverSilent:
+    except DriverSilent as silent:
         process.finish(0.0)
-        raise CheckFailed(f"no hello within {target.hello_timeout:g}s{stderr_note(process)}") from None
+        raise CheckFailed(f"no hello within {target.hello_timeout:g}s{silent.note()}{stderr_note(process)}") \
+            from None
     except (DriverGone, ProtocolError) as error:
         status = process.finish(1.0)
         how = describe_status(status, process.killed)

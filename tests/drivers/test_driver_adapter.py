@@ -9,11 +9,13 @@ import time
 
 import psutil
 import pytest
-from driver_support import python_driver, variant_driver
+from driver_support import broken_driver, python_driver, variant_driver
 
 from harness.adapters.base import Call, Crashed, Raised, Returned, TimedOut, Unimplemented
-from harness.adapters.driver import DIGEST_REFUSED, DriverAdapter
+from harness.adapters.driver import DIGEST_REFUSED, HELLO_TIMEOUT_ENV, DriverAdapter
 from harness.adapters.driver_loops import RepeatRequest
+from harness.adapters.driver_spec import driver_candidate
+from harness.candidates import registry
 from harness.values import Handle, LuaFunction, LuaTable
 
 ALL_BYTES = bytes(range(256))
@@ -262,6 +264,49 @@ def test_a_silent_driver_fails_at_the_hello_timeout(start_driver):
     assert 0.28 <= time.monotonic() - started <= 2.0
     assert isinstance(adapter.failure, Crashed) and "no hello within 0.3s" in adapter.failure.detail
     assert gone(adapter.pid)
+
+
+def test_a_hello_without_its_newline_is_shown_not_called_silence(start_driver):
+    adapter = start_driver(broken_driver("hello-no-newline"), hello_timeout=0.3)
+    assert isinstance(adapter.failure, Crashed)
+    assert "no hello within 0.3s (it wrote " in adapter.failure.detail
+    assert "with no newline: '{\"type\": \"hello\"" in adapter.failure.detail
+
+
+def test_run_and_bench_drivers_wait_for_their_hello_as_long_as_the_environment_says(monkeypatch):
+    silent = driver_candidate("silent", [sys.executable, "-c", "import time; time.sleep(60)"])
+    monkeypatch.setenv(HELLO_TIMEOUT_ENV, "0.3")
+    adapter = silent.make_adapter()
+    try:
+        assert isinstance(adapter.failure, Crashed)
+        assert "no hello within 0.3s (a driver slow to start may be given longer: " \
+               "LSCONFORM_HELLO_TIMEOUT=SECONDS)" in adapter.failure.detail
+    finally:
+        adapter.close()
+    monkeypatch.setenv(HELLO_TIMEOUT_ENV, "soon")
+    assert registry.start_problem(silent) == \
+        "LSCONFORM_HELLO_TIMEOUT='soon' is not a number of seconds above 0 (at most 86400)"
+
+
+def test_an_unimplemented_answer_to_a_method_call_is_a_protocol_error(start_driver):
+    # PROTOCOL.md section 4: only a global can be missing; a missing method is Lua's error.
+    adapter = start_driver(broken_driver("garbage"))
+    assert adapter.call(Call("nosuch")) == Unimplemented("nosuch")
+    outcome = adapter.call(Call("receive", (), "method", Handle(1, "tcp-client")))
+    assert isinstance(outcome, Crashed)
+    assert "answers a global call only; a missing method 'receive' is an error" in outcome.detail
+
+
+def test_a_driver_deaf_to_bye_is_given_one_wait_in_all_at_close(start_driver, monkeypatch):
+    adapter = start_driver(broken_driver("deaf-to-bye"), bye_timeout=0.3)
+    assert adapter.failure is None
+    graces: list[float] = []
+    finish = adapter._process.finish
+    monkeypatch.setattr(adapter._process, "finish", lambda grace: (graces.append(grace), finish(grace))[1])
+    pid = adapter.pid
+    adapter.close()
+    assert graces == [0.0], "the bye's wait is used up: no second one for the exit"
+    assert gone(pid)
 
 
 def open_fds() -> set[str]:

@@ -65,12 +65,13 @@ def test_hash_keys_that_continue_the_array_join_it_as_in_lua():
 def test_handles_keep_their_number_and_kind():
     assert over_the_wire(Handle(7, "tcp-server")) == Handle(7)
     assert decode_value({"handle": 7, "kind": "tcp-server"}).kind == "tcp-server"
-    assert decode_value({"handle": 7, "kind": "martian"}).kind == "unknown"
+    assert decode_value({"handle": 7, "kind": "unknown"}).kind == "unknown"
 
 
 @pytest.mark.parametrize("bad", [{"handle": 0}, {"handle": "3"}, {"handle": True}, {"function": "f"},
                                  {"table": {"array": "x"}}, {"table": {"hash": [[None, 1]]}},
-                                 {"table": {"hash": [["only key"]]}}, {"other": 1}, [1, 2]])
+                                 {"table": {"hash": [["only key"]]}}, {"other": 1}, [1, 2],
+                                 {"handle": 7, "kind": "martian"}, {"handle": 7}])
 def test_values_outside_section_2_are_protocol_errors(bad):
     with pytest.raises(ProtocolError):
         decode_value(bad)
@@ -135,6 +136,8 @@ def test_repeat_report_and_ids():
     require_id({"type": "return", "id": 4}, 4, "answer")
     with pytest.raises(ProtocolError, match="id 5, expected 4"):
         require_id({"type": "return", "id": 5}, 4, "answer")
+    with pytest.raises(ProtocolError, match="id 4.0, expected 4"):  # an integer, as the hello's protocol
+        require_id({"type": "return", "id": 4.0}, 4, "answer")
 
 
 SHA = hashlib.sha256(b"payload").hexdigest()

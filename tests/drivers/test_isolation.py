@@ -78,6 +78,7 @@ BROKEN = [
     ("wrong-id", Verdict.CRASH, "has id 101, expected 1", ""),
     ("hang", Verdict.TIMEOUT, "no answer within the 1s deadline", "hanging"),
     ("flood-stderr", Verdict.TIMEOUT, "no answer within the 1s deadline", "last words"),
+    ("no-newline", Verdict.TIMEOUT, "(it wrote 39 bytes with no newline: '{\"type\": \"return\"", ""),
 ]
 
 

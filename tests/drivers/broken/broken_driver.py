@@ -12,7 +12,12 @@ PROTOCOL.md to serve ``echo(...)`` (returns its arguments) and
 * ``wrong-id``: answers with the id of another call;
 * ``hang``: never answers (and starts a grandchild that would outlive it
   if the harness killed only the driver);
-* ``flood-stderr``: writes 8 MiB to stderr, then "last words", then hangs.
+* ``flood-stderr``: writes 8 MiB to stderr, then "last words", then hangs;
+* ``no-newline``: writes the start of an answer without its newline, then hangs;
+* ``hello-no-newline``: writes its hello without the newline, then hangs;
+* ``deaf-to-bye``: never answers ``bye`` and never exits by itself.
+
+Any other function is ``unimplemented``, whatever its call style.
 
 Standard library only, no harness import: it stands for someone else's
 driver.
@@ -26,7 +31,8 @@ import subprocess
 import sys
 import threading
 
-MODES = ("exit-before-hello", "exit-mid-call", "garbage", "wrong-id", "hang", "flood-stderr")
+MODES = ("exit-before-hello", "exit-mid-call", "garbage", "wrong-id", "hang", "flood-stderr", "no-newline",
+         "hello-no-newline", "deaf-to-bye")
 
 
 def send(message: dict) -> None:
@@ -52,6 +58,10 @@ def misbehave(mode: str, call_id: int) -> None:
         sys.stderr.write(f"grandchild {start_grandchild()}\n")
         sys.stderr.flush()
         threading.Event().wait()
+    if mode == "no-newline":
+        sys.stdout.write(f'{{"type": "return", "id": {call_id}, "values": [')
+        sys.stdout.flush()
+        threading.Event().wait()
     if mode == "flood-stderr":
         line = b"x" * 1023 + b"\n"
         for _ in range(8 * 1024):
@@ -75,10 +85,18 @@ def main() -> int:
             open(marker, "w").close()
         sys.stderr.write("cannot start: the implementation failed to load\n")
         return 3
-    send({"type": "hello", "protocol": 1, "name": f"broken-{mode}", "version": "0", "capabilities": ["tcp"]})
+    hello = {"type": "hello", "protocol": 1, "name": f"broken-{mode}", "version": "0",
+             "capabilities": ["tcp"]}
+    if mode == "hello-no-newline":
+        sys.stdout.write(json.dumps(hello))
+        sys.stdout.flush()
+        threading.Event().wait()
+    send(hello)
     for line in sys.stdin:
         message = json.loads(line)
         kind, call_id = message["type"], message["id"]
+        if kind == "bye" and mode == "deaf-to-bye":
+            continue
         if kind == "bye":
             send({"type": "bye", "id": call_id})
             return 0
@@ -90,6 +108,8 @@ def main() -> int:
             send({"type": "return", "id": call_id, "values": message["args"]})
         else:
             send({"type": "unimplemented", "id": call_id, "function": message["function"]})
+    if mode == "deaf-to-bye":
+        threading.Event().wait()
     return 0
 
 
