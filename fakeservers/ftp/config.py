@@ -22,6 +22,11 @@ As YAML (every key is optional)::
     transfer: {rate: 4096, stall_after: 10000}   # data connections: bytes/s, silence after N bytes
     record_limit: 1048576           # stored files larger than this are kept as length + sha256
     expect_uploads: {/up.bin: {size: 4194304, pattern: "ab"}}   # compared as they arrive (below)
+
+The sink engine refuses ``greeting``, ``replies``, ``delay``, ``stall``,
+``pasv_host`` and ``transfer``, so it is configured apart::
+
+    accounts: [{user: luasocket, password: password, files: {big.bin: {size: 100000000}}}]
     sink: true                      # the lean engine for throughput workloads (below)
     rcvbuf: 4194304                 # sink only: data connections' receive buffer, fixed (below)
 

@@ -3,8 +3,10 @@
 The adapter above speaks the protocol; this module only moves lines and keeps
 the process in check, in one thread and without helper threads:
 
-* the driver runs in its own process group (``start_new_session``), so a
-  driver that started children of its own is killed whole;
+* the driver runs in its own process group (``start_new_session``), so the
+  children it started are killed with it, as long as they stay in that group:
+  one that starts a session of its own (``setsid``) or joins another group
+  survives, and drivers/PROTOCOL.md section 8 asks drivers not to do that;
 * every wait is a ``poll`` bounded by an absolute deadline, and while waiting
   for stdout (or for room on stdin) standard error is drained into a bounded
   tail, so a driver that floods stderr neither blocks nor grows memory;

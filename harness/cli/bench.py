@@ -70,7 +70,10 @@ def _count(minimum: int) -> Callable[[str], int]:
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--candidate", action="append", metavar="NAME", required=True,
                         help=f"candidate to measure (repeatable: several share the reference's runs): "
-                             f"{CANDIDATE_FORMS}")
+                             f"{CANDIDATE_FORMS}; the --reference baseline is no candidate (named as one, "
+                             "it is left out, and at least one other is needed), so measure a shipped "
+                             f"reference against the other: --candidate {IN_PROCESS_REFERENCE} "
+                             f"--reference {DRIVER_REFERENCE}")
     parser.add_argument("--reference", default=DEFAULT_REFERENCE, metavar="NAME",
                         help="what the ratios are relative to (default auto: the reference placed as the "
                              f"candidates are, {DRIVER_REFERENCE} for driver candidates, "

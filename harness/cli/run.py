@@ -37,6 +37,7 @@ from harness.cli.common import (
     scenario_root,
     time_scale_option,
 )
+from harness.cli.markers import marker_expression
 from harness.expectations import default_file, run_failures
 from harness.results import (
     ResultsError,
@@ -91,8 +92,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "the file and folder names and the candidate's name (ID[CANDIDATE]); "
                              "repeatable: a scenario any of them selects")
     parser.add_argument("-m", dest="markexpr", action="append", metavar="MARKEXPR",
-                        help="select by tag or area markers ('-' and '.' become '_'), as pytest -m; "
-                             "repeatable: a scenario any of them selects")
+                        help="select by tags and areas, as pytest -m selects by markers: "
+                             "-m 'pattern-line and not udp'; tags are written as `lsconform list` "
+                             "shows them (pattern_line works too); repeatable: a scenario any of them "
+                             "selects")
     parser.add_argument("-n", dest="workers", type=_workers, default="auto" if _has_xdist() else "0",
                         metavar="N|auto", help="parallel workers (default auto with pytest-xdist, else 0)")
     parser.add_argument("--time-scale", type=time_scale_option, default=1.0, metavar="F",
@@ -150,7 +153,7 @@ def pytest_arguments(args: argparse.Namespace, root: Path, candidates: Sequence[
     if args.keyword:
         command += ["-k", any_of(args.keyword)]
     if args.markexpr:
-        command += ["-m", any_of(args.markexpr)]
+        command += ["-m", marker_expression(any_of(args.markexpr))]
     if args.workers != "0" and _has_xdist():
         command += ["-n", args.workers]
     if getattr(args, "reuse_driver", False):

@@ -6,10 +6,12 @@ A ``SafeLoader`` subclass with three changes:
   later complaint can name its line; a key repeated in one mapping is an
   error instead of silently overwriting the first, reported under its full
   field path (``scenarios[0].steps[3].args``) like the loader's own errors;
-* implicit typing follows YAML 1.2's core schema: only ``true``/``false`` are
-  booleans (``yes``/``no``/``on``/``off`` stay text), no octal ``010``, no
-  sexagesimal ``1:20``, no timestamps. Scenario data is mostly byte strings
-  and surprises there cost a debugging session;
+* implicit typing is YAML 1.2's core schema narrowed: only ``true``/``false``
+  are booleans (``yes``/``no``/``on``/``off`` stay text); whole numbers are
+  decimal without a leading zero or ``0x`` hex, so ``010``, ``0o17``,
+  ``0b1`` and sexagesimal ``1:20`` stay text; no timestamps. YAML 1.1's
+  ``_`` digit separator is kept (``1_000`` is 1000). Scenario data is mostly
+  byte strings and surprises there cost a debugging session;
 * the scenario tags (``!ref``, ``!fmt``, ``!callback``, ``!hex``, ``!repeat``
   and the matcher tags)
   are built here. A tag that cannot be built, or an unknown tag, becomes an
