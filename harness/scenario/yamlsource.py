@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -160,8 +161,10 @@ def _construct_int(loader: ScenarioYamlLoader, node: yaml.ScalarNode) -> int:
     text = loader.construct_scalar(node).replace("_", "")
     try:
         return int(text, 16) if text.lower().startswith("0x") else int(text)
-    except ValueError:  # longer than Python converts (4300 digits): a syntax problem at its line
-        problem = f"a whole number of {len(text)} digits is too long to read"
+    except ValueError:  # a syntax problem at its line: longer than Python converts (4300 digits), or "0x_"
+        too_long = len(text) > sys.get_int_max_str_digits() > 0
+        problem = f"a whole number of {len(text)} digits is too long to read" if too_long else \
+            f"{loader.construct_scalar(node)!r} is not a whole number"
         raise yaml.constructor.ConstructorError(None, None, problem, node.start_mark) from None
 
 

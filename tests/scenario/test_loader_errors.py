@@ -144,6 +144,8 @@ CASES = [
      "scenarios[0].steps[0].args[0]", "a table key cannot be NaN"),
     ("endless-integer", scenario_text("steps:\n- call: f\n  args: [" + "9" * 5000 + "]\n"), 8,
      "yaml", "a whole number of 5000 digits is too long to read"),
+    ("hex-without-digits", scenario_text("steps:\n- call: f\n  args: [0x_]\n"), 8, "yaml",
+     "'0x_' is not a whole number"),
     ("null-raises", scenario_text("steps:\n- call: f\n  expect: {raises: }\n"), 8,
      "scenarios[0].steps[0].expect.raises",
      "non-empty text or a matcher (!re, !oneof, !error, !any), got null"),
