@@ -29,7 +29,7 @@ def headline(document: Mapping[str, Any]) -> list[str]:
     for name, records in by_candidate(document).items():
         counts = count_verdicts(records)
         shown = ", ".join(f"{verdict} {n}" for verdict, n in counts.items() if n) or "no results"
-        label = f"{name} {versions.get(name, '')}".strip()
+        label = _LINE_BREAKING.sub(_escaped, f"{name} {versions.get(name, '')}".strip())  # a terminal line
         lines.append(f"{label}: score {score(counts)}; {shown}")
     lines += expectations.headline(document)
     if "shard" in document:
@@ -50,7 +50,7 @@ def render(document: Mapping[str, Any]) -> str:
     ]
     versions = {c["name"]: c.get("version", "") for c in document["candidates"]}
     for name, records in by_candidate(document).items():
-        parts += ["", f"## {name} {versions.get(name, '')}".rstrip(), "", *_areas(records)]
+        parts += ["", f"## {_cell(name)} {_cell(versions.get(name, ''))}".rstrip(), "", *_areas(records)]
         parts += ["", *_non_passes(records)]
         parts += _acceptable_with_notes(records)
     if "repeat" in document:
@@ -167,6 +167,16 @@ def _code(text: str) -> _Code:
     return _Code(text)
 
 
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f]")
+"""Control characters (a tab and the line ends aside), shown as \\xNN: a terminal colour code or a NUL in
+a driver's stderr would otherwise reach the summary raw."""
+_LINE_BREAKING = re.compile("[\x00-\x1f\x7f]")
+
+
+def _escaped(match: re.Match[str]) -> str:
+    return f"\\x{ord(match[0]):02x}"
+
+
 def _cell(text: str) -> str:
     """Keep a value inside its table cell, as it is: no pipes, line breaks, HTML or code spans.
 
@@ -179,6 +189,7 @@ def _cell(text: str) -> str:
     """
     shown = str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     shown = shown.replace("\\", "\\\\").replace("|", "\\|").replace("\r", "").replace("\n", "<br>")
+    shown = _CONTROL.sub(_escaped, shown)  # a driver's ESC, NUL or BEL
     shown = _SPACE_IN_RUN.sub("&nbsp;", shown)
     if isinstance(text, _Code):  # a scenario id: no backticks, no spaces
         return f"`{shown}`"

@@ -63,6 +63,18 @@ def test_cells_cannot_break_the_table(document: dict[str, Any]) -> None:
     assert "got a\\|b then more" in text
 
 
+def test_control_characters_from_a_driver_are_shown_escaped(document: dict[str, Any]) -> None:
+    # A driver's stderr with a terminal colour code, a NUL and a bell; a version with a line break.
+    failing = next(r for r in document["results"] if r["verdict"] == "FAIL")
+    failing["reason"] = "\x1b[31mERROR\x1b[0m at \x00 \x07"
+    next(c for c in document["candidates"] if c["name"] == "port")["version"] = "2.0\n## injected"
+    text = markdown.render(document)
+    assert "\\x1b[31mERROR\\x1b[0m at \\x00 \\x07" in text
+    assert "## port 2.0<br>## injected" in text
+    assert not any(char in text for char in "\x00\x07\x1b")
+    assert "port 2.0\\x0a## injected: score" in "\n".join(markdown.headline(document))
+
+
 def test_html_in_a_reason_is_shown_not_rendered(document: dict[str, Any]) -> None:
     failing = next(r for r in document["results"] if r["verdict"] == "FAIL")
     failing["reason"] = 'raised "<b>x</b> & </testcase>"'
