@@ -40,6 +40,33 @@ def program_problem(program: str) -> str | None:
             return f"{program} is not an executable file"
     elif shutil.which(program) is None:
         return f"{program} is not on PATH"
+    return interpreter_problem(shutil.which(program) or program)
+
+
+def interpreter_problem(path: str) -> str | None:
+    """Why the interpreter on ``path``'s ``#!`` line cannot start, or None.
+
+    The kernel reports a missing interpreter as the script itself missing
+    ("No such file or directory: './driver.py'"), which sends the reader to
+    look at the wrong file.
+    """
+    try:
+        with open(path, "rb") as script:
+            first = script.readline(256)
+    except OSError:
+        return None
+    if not first.startswith(b"#!"):
+        return None
+    words = first[2:].decode("utf-8", "replace").split()
+    if not words:
+        return f"{path} has an empty #! line"
+    interpreter = words[0]
+    if os.path.basename(interpreter) == "env" and len(words) > 1 and not words[1].startswith("-"):
+        if shutil.which(words[1]) is None:
+            return f"{path} runs {words[1]} (its #! line: {' '.join(words)}), which is not on PATH"
+        return None
+    if not (os.path.isfile(interpreter) and os.access(interpreter, os.X_OK)):
+        return f"{path} names the interpreter {interpreter} on its #! line, which is not an executable file"
     return None
 
 

@@ -155,6 +155,18 @@ def test_a_program_that_cannot_run_is_a_usage_error(capsys, tmp_path):
     assert "is not on PATH" in capsys.readouterr().err
 
 
+def test_a_script_whose_interpreter_is_missing_names_the_interpreter(capsys, tmp_path):
+    # The kernel would say the script itself is missing.
+    cases = [("#!/nonexistent/lua9", "names the interpreter /nonexistent/lua9 on its #! line"),
+             ("#!/usr/bin/env lua9-xyz -e", "runs lua9-xyz (its #! line: /usr/bin/env lua9-xyz -e)")]
+    for line, words in cases:
+        script = tmp_path / "driver.lua"
+        script.write_text(f"{line}\nprint('hello')\n")
+        script.chmod(0o755)
+        assert main(["check-driver", "--", str(script)]) == 2
+        assert words in capsys.readouterr().err
+
+
 def test_the_check_leaves_no_process_behind():
     before = {child.pid for child in psutil.Process().children(recursive=True)}
     statuses(variant_driver("lingers-after-input", "streamingmod"), env=NEITHER)
