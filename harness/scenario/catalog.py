@@ -85,6 +85,11 @@ def misnamed_files(root: Path) -> list[Path]:
     return sorted(path for path in root.rglob("*.yml") if path.is_file())
 
 
+def dangling_links(root: Path) -> list[Path]:
+    """``*.yaml`` links below ``root`` whose target is gone: scenarios that would silently not run."""
+    return sorted(path for path in root.rglob("*.yaml") if path.is_symlink() and not path.exists())
+
+
 def load_catalog(root: Path | None = None) -> Catalog:
     """Load every scenario file under ``root`` (default: :func:`default_root`).
 
@@ -95,6 +100,8 @@ def load_catalog(root: Path | None = None) -> Catalog:
     if not root.is_dir():
         raise ScenarioError(str(root), 1, "scenarios", "the scenarios directory does not exist")
     problems = [Problem(str(path), 1, "file", MISNAMED) for path in misnamed_files(root)]
+    problems += [Problem(str(path), 1, "file", f"a link to nothing: {os.readlink(path)} does not exist")
+                 for path in dangling_links(root)]
     found: dict[str, Scenario] = {}
     for path in scenario_files(root):
         relative = path.relative_to(root)

@@ -12,6 +12,7 @@ on; ``schema.PARAM_KINDS`` says how each parameter is checked.
 
 from __future__ import annotations
 
+import ipaddress
 from typing import Any
 
 from harness.scenario.bindings import Bindings
@@ -142,6 +143,10 @@ def _load_options(checker: Checker, spec: YMap, kind: str, field: str) -> dict[s
     result: dict[str, Any] = {}
     if "host" in options and checker.text(options, "host", options_field) is not None:
         result["host"] = options["host"]
+        if kind == "raw" and not _is_ipv4(options["host"]):
+            checker.report(options.line_of("host"), join(options_field, "host"),
+                           f"a raw peer sends IPv4 packets: its host is an IPv4 address, "
+                           f"not {options['host']!r}")
     for key in ("backlog", "rcvbuf"):
         if key in options:
             value = options[key]
@@ -214,6 +219,14 @@ def _load_action(checker: Checker, kind: str, raw: Any, line: int, field: str,
 
 
 _CHOICES: dict[str, tuple[str, ...]] = {"how": SHUTDOWN_HOW, "checksum": CHECKSUMS, "icmp-code": ICMP_CODES}
+
+
+def _is_ipv4(text: str) -> bool:
+    try:
+        ipaddress.IPv4Address(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _exact_string(matcher: Any) -> bool:

@@ -99,6 +99,16 @@ def test_a_yml_file_is_refused_rather_than_ignored(tmp_path: Path) -> None:
     assert "rename it" in problem.message
 
 
+def test_a_link_to_nothing_is_refused_rather_than_skipped(tmp_path: Path) -> None:
+    root = suite(tmp_path / "s", {"tcp/a.yaml": "scenarios:\n" + one("tcp.kept")})
+    (root / "tcp" / "moved.yaml").symlink_to(tmp_path / "elsewhere.yaml")
+    with pytest.raises(ScenarioError) as caught:
+        load_catalog(root)
+    (problem,) = caught.value.errors
+    assert (problem.path, problem.line, problem.field) == (str(root / "tcp" / "moved.yaml"), 1, "file")
+    assert problem.message == f"a link to nothing: {tmp_path / 'elsewhere.yaml'} does not exist"
+
+
 def test_problems_of_every_bad_file_are_reported_together(tmp_path: Path) -> None:
     root = suite(tmp_path / "s", {
         "tcp/bad.yaml": "scenarios:\n" + one("udp.wrong.area"),

@@ -196,6 +196,10 @@ CASES = [
      9, "scenarios[0].peers.p.script[0].send.times", "takes neither slices nor delay"),
     ("action-with-its-parameter-beside-it", peer_text("tcp-server", "{send: a, delay: 1}"),
      9, "scenarios[0].peers.p.script[0]", "got send with delay beside it"),
+    ("raw-peer-on-ipv6", scenario_text("requires: [raw]\npeers:\n  p:\n    kind: raw\n"
+                                       "    options: {host: '::1'}\nsteps: [{call: f}]\n"), 10,
+     "scenarios[0].peers.p.options.host",
+     "a raw peer sends IPv4 packets: its host is an IPv4 address, not '::1'"),
     ("endless-peer-timeout", peer_text("tcp-server", "{accept: {timeout: 1e300}}"),
      9, "scenarios[0].peers.p.script[0].accept.timeout", "at most 86400"),
     ("unknown-action-param", peer_text("tcp-server", "{send: {data: x, speed: 2}}"),
