@@ -46,6 +46,7 @@ scenarios leave it out.
 from __future__ import annotations
 
 import http
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -144,6 +145,11 @@ def _read_route(raw: Any, path: str) -> Route:
         raise ConfigError(fields.field("path"), "expected a request target such as /index.html")
     method = fields.text("method", None)
     redirect = fields.text("redirect", None)
+    if redirect is not None:
+        unknown = sorted(set(re.findall(r"\{([^{}]*)\}", redirect)) - {"host", "port"})
+        if unknown:
+            raise ConfigError(fields.field("redirect"), f"{{{unknown[0]}}} is no placeholder: the server "
+                                                        "fills in {host} and {port} only")
     auth = _read_auth(fields.get("auth"), fields.field("auth")) if "auth" in fields else None
     status = fields.integer("status", 302 if redirect is not None else 200, 100, 999)
     if "body" in fields and fields.get("echo"):

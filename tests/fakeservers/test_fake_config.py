@@ -39,6 +39,8 @@ BAD_CONFIGS: list[tuple[str, dict[str, Any], str, str]] = [
     ("http", {"routes": [{"path": "/", "record_body": "some"}]}, "routes[0].record_body", "full, digest"),
     ("http", {"routes": [{"path": "/", "expect_body": {"size": 8, "pattern": ""}}]},
      "routes[0].expect_body.pattern", "at least one byte"),
+    ("http", {"routes": [{"path": "/", "redirect": "http://{host}:{prot}/"}]}, "routes[0].redirect",
+     "{prot} is no placeholder: the server fills in {host} and {port} only"),
     ("http", {"rcvbuf": 1024}, "rcvbuf", "4096-1073741823"),
     ("http", {"rcvbuf": "4M"}, "rcvbuf", "whole number"),
     ("smtp", {"replies": {"RCPT": 550}}, "replies.RCPT", "text or bytes"),
