@@ -41,7 +41,7 @@ Schema ``lsconform-results``, version 1::
       "shard": {"index": 1, "count": 3},
       # only with expectations files (harness/expectations.py has the statuses):
       "expectations": {"strict": false, "candidates": {"port": {
-          "file": "expectations/port.yaml",
+          "file": "/home/ci/port/expectations/port.yaml",   # absolute, as resolved by the run
           "entries": {"tcp.receive.word.basic": {"verdict": "FAIL", "reason": "..."}}}}},
       # only for `lsconform bench` (harness/bench/scoring.py); rates are units of work per second:
       "bench": {
