@@ -18,12 +18,15 @@ results.json. ``--shard i/n`` runs one share of the selection
 from __future__ import annotations
 
 import argparse
-import functools
+import contextlib
 import importlib.util
+import signal
 import tempfile
+import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 import pytest
@@ -54,6 +57,11 @@ HELP = "run scenarios against candidates; write results.json, junit.xml, summary
 EXAMPLE = "lsconform run --candidate reference --out lsconform-report -k tcp.receive -n auto"
 DEFAULT_OUT = Path("lsconform-report")
 NO_SCENARIOS = int(pytest.ExitCode.NO_TESTS_COLLECTED)
+try:
+    from _pytest.mark.expression import ParseError as _ParseError  # pytest 8; pytest 9 raises SyntaxError
+    _EXPRESSION_ERRORS: tuple[type[Exception], ...] = (SyntaxError, _ParseError)
+except ImportError:
+    _EXPRESSION_ERRORS = (SyntaxError,)
 _FINISHED = (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED, pytest.ExitCode.NO_TESTS_COLLECTED)
 
 
@@ -166,9 +174,14 @@ def pytest_arguments(args: argparse.Namespace, root: Path, candidates: Sequence[
 
 def execute(args: argparse.Namespace) -> int:
     root = scenario_root(args.scenarios)
+    _check_expressions(args)
+    # Loaded before pytest starts, as `list` does: a broken scenario file is one
+    # `file:line: field: message` error, not collection noise and INTERRUPTED. The
+    # loader keeps what it loaded, so an in-process collection reads no file twice.
+    catalog = load(args.scenarios)
     candidates = list(dict.fromkeys(args.candidate or ["reference"]))
     _check_candidates(candidates)
-    expectations = expectation_files(args, root, candidates)
+    expectations = expectation_files(args, root, candidates, frozenset(catalog.by_id))
     check_output_dir(args.out)
     started = time.perf_counter()
     documents = []
@@ -187,6 +200,32 @@ def execute(args: argparse.Namespace) -> int:
     return conclude(document, written)
 
 
+def _check_expressions(args: argparse.Namespace) -> None:
+    """Refuse a ``-k`` or ``-m`` pytest could not parse now, not after collecting the whole suite.
+
+    pytest reports such an expression only once collection is done (seconds
+    later), with its own exit code 4 and the joined form of repeated options;
+    this names the option and the expression as it was typed.
+    """
+    from _pytest.mark.expression import Expression
+
+    for option, expressions in (("-k", args.keyword), ("-m", args.markexpr)):
+        for expression in expressions or ():
+            try:
+                Expression.compile(expression)
+            except _EXPRESSION_ERRORS as error:
+                column, message = _expression_problem(error)
+                raise CliError(f"{option} {expression!r}: not a valid expression: at column {column}, "
+                               f"{message}") from None
+
+
+def _expression_problem(error: Exception) -> tuple[int, str]:
+    """Column and message of a bad expression: pytest 9 raises SyntaxError, pytest 8 its ParseError."""
+    if isinstance(error, SyntaxError):
+        return error.offset or 1, error.msg
+    return getattr(error, "column", 1), getattr(error, "message", str(error))
+
+
 def _check_candidates(names: Sequence[str]) -> None:
     """Fail before starting pytest on a name no candidate answers to, or a driver that does not start.
 
@@ -202,23 +241,20 @@ def _check_candidates(names: Sequence[str]) -> None:
             raise CliError(str(error)) from None
 
 
-def expectation_files(args: argparse.Namespace, root: Path, candidates: Sequence[str]) -> list[Path]:
+def expectation_files(args: argparse.Namespace, root: Path, candidates: Sequence[str],
+                      known: frozenset[str]) -> list[Path]:
     """The files to judge against: the explicit ones, then the default file of every other candidate.
 
     Checked here, before pytest starts, so that a bad file is one clear usage
-    error naming its lines rather than a pytest start-up failure.
+    error naming its lines rather than a pytest start-up failure. ``known``:
+    the suite's scenario ids, which every entry must name.
     """
     from harness.expectations_file import ExpectationsError, load_for_run
-
-    @functools.cache
-    def known() -> frozenset[str]:
-        """The suite's ids, loaded once and only if a file is used."""
-        return frozenset(load(args.scenarios).by_id)
 
     try:
         paths = list(args.expectations or [])
         # with the ids from the start, so that one message lists every problem of a file
-        covered = load_for_run(paths, candidates, known() if paths else None)
+        covered = load_for_run(paths, candidates, known if paths else None)
         if not args.no_expectations:
             defaults = (default_file(root, name) for name in candidates if name not in covered)
             paths += [path for path in defaults if path.is_file()]
@@ -227,7 +263,7 @@ def expectation_files(args: argparse.Namespace, root: Path, candidates: Sequence
                 raise CliError("--strict needs expectations: give --expectations FILE or add "
                                f"{default_file(root, candidates[0])}")
             return []
-        chosen = load_for_run(paths, candidates, known())
+        chosen = load_for_run(paths, candidates, known)
     except ExpectationsError as error:
         raise CliError(f"cannot use the expectations:\n{error}") from None
     for name, listed in chosen.items():
@@ -238,7 +274,10 @@ def expectation_files(args: argparse.Namespace, root: Path, candidates: Sequence
 
 def _run_once(args: argparse.Namespace, root: Path, candidates: Sequence[str], path: Path,
               expectations: Sequence[Path] = ()) -> dict[str, Any]:
-    code = pytest.main(pytest_arguments(args, root, candidates, path, expectations))
+    with _watching_interrupts() as interrupted:
+        code = pytest.main(pytest_arguments(args, root, candidates, path, expectations))
+    if code == pytest.ExitCode.INTERRUPTED and interrupted:
+        raise KeyboardInterrupt  # main's 130, not INTERRUPTED's 2: that is the usage-error code
     if code not in _FINISHED:
         raise CliError(f"pytest stopped early ({pytest.ExitCode(code).name}, exit {int(code)}); "
                        "see its output above", code=int(code))
@@ -250,6 +289,35 @@ def _run_once(args: argparse.Namespace, root: Path, candidates: Sequence[str], p
         raise CliError("no scenarios selected: check -k / -m, --scenarios and `lsconform list`",
                        code=NO_SCENARIOS)
     return document
+
+
+@contextlib.contextmanager
+def _watching_interrupts() -> Iterator[list[int]]:
+    """A list that gets an entry when SIGINT arrives, the previous handler still running.
+
+    pytest ends with INTERRUPTED both on Ctrl-C and on a collection error,
+    and catches the KeyboardInterrupt itself, so only the signal tells them
+    apart. Signal handlers can be set only in the main thread; elsewhere
+    (a caller's thread) nothing is watched.
+    """
+    seen: list[int] = []
+    if threading.current_thread() is not threading.main_thread():
+        yield seen
+        return
+    previous = signal.getsignal(signal.SIGINT)
+
+    def note(number: int, frame: FrameType | None) -> None:
+        seen.append(number)
+        if callable(previous):
+            previous(number, frame)
+        elif previous == signal.SIG_DFL:
+            signal.default_int_handler(number, frame)
+
+    signal.signal(signal.SIGINT, note)
+    try:
+        yield seen
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def write_reports(out: Path, document: dict[str, Any]) -> list[Path]:
