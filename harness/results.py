@@ -277,6 +277,20 @@ def write_text_atomic(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` so that readers see the old file or the new one, never half."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    temp = write_temporary(path, text)
+    try:
+        os.replace(temp, path)
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
+
+
+def write_temporary(path: Path, text: str) -> Path:
+    """``text`` in a new hidden file beside ``path``, for the caller to ``os.replace`` onto it.
+
+    In the same directory, so the replace is a rename, which cannot fail
+    half-way; nothing is left behind if the write itself fails.
+    """
     # Not tempfile.mkstemp: its files are private (0600), and a report must get
     # the usual permissions (the umask's) like any other file the user writes.
     temp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
@@ -285,10 +299,10 @@ def write_text_atomic(path: Path, text: str) -> None:
         # written as its \uXXXX escape it loses no report, and in JSON the escape reads back exactly.
         with open(temp, "x", encoding="utf-8", errors="backslashreplace", newline="\n") as handle:
             handle.write(text)
-        os.replace(temp, path)
     except BaseException:
         temp.unlink(missing_ok=True)
         raise
+    return temp
 
 
 def dumps(document: Mapping[str, Any]) -> str:

@@ -47,13 +47,21 @@ CANDIDATE_FORMS = ("reference, reference-driver, luasocket3-lua5.1, luasocket3-l
 """The names ``--candidate`` takes, for the commands' help (a test keeps it in step with the registry)."""
 
 
+REPORT_NAMES = ("results.json", "junit.xml", "summary.md", "report.html")
+"""The files ``run``, ``merge`` and ``bench`` write into their output directory."""
+
+
 def check_output_dir(out: Path) -> None:
     """Fail now, not after a long run, if the reports could not be written to ``out``.
 
     ``out`` must be a directory or creatable as one, and writable: probed by
     making (and at once removing) a temporary file in it or in the nearest
-    folder that exists, so nothing is created for a run that then fails.
+    folder that exists, so nothing is created for a run that then fails. No
+    report's name in it may be a directory: a file cannot replace one.
     """
+    for name in REPORT_NAMES:
+        if (out / name).is_dir():
+            raise CliError(f"cannot write the reports to {out}: {out / name} is a directory")
     existing = out
     while not existing.exists():
         if existing.parent == existing:

@@ -19,7 +19,9 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import errno
 import importlib.util
+import os
 import signal
 import tempfile
 import threading
@@ -47,7 +49,7 @@ from harness.results import (
     dumps,
     load_document,
     with_repetitions,
-    write_text_atomic,
+    write_temporary,
 )
 from harness.shards import Shard
 from reports import html, junit, markdown
@@ -321,21 +323,50 @@ def _watching_interrupts() -> Iterator[list[int]]:
 
 
 def write_reports(out: Path, document: dict[str, Any]) -> list[Path]:
-    """results.json, junit.xml, summary.md and report.html, each written atomically.
+    """results.json, junit.xml, summary.md and report.html, written together or not at all.
 
-    All four are rendered before the first is written, so a document a
-    renderer cannot handle leaves the directory as it was, never a new
-    results.json beside the old reports.
+    All four are rendered, then written to temporaries in ``out``, before
+    the first replaces its old file: a renderer that fails, a full disk or a
+    folder in the way leaves the directory as it was, never new results
+    beside old reports. Should writing fail, the new results.json (the run's
+    only record: it was in a temporary folder) is kept elsewhere and the
+    error says where; exit status 2.
     """
     check_document(document)
-    texts = {out / "results.json": dumps(document), out / "junit.xml": junit.render(document),
-             out / "summary.md": markdown.render(document), out / "report.html": html.render(document)}
+    texts = {out / name: render(document) for name, render in
+             (("results.json", dumps), ("junit.xml", junit.render), ("summary.md", markdown.render),
+              ("report.html", html.render))}
+    temporaries: dict[Path, Path] = {}
+    replaced: list[str] = []
     try:
+        out.mkdir(parents=True, exist_ok=True)
         for path, text in texts.items():
-            write_text_atomic(path, text)
+            temporaries[path] = write_temporary(path, text)
+        for path in texts:  # the one thing a rename in one folder fails on, checked before the first
+            if path.is_dir():
+                raise IsADirectoryError(errno.EISDIR, "Is a directory", str(path))
+        for path, temporary in temporaries.items():
+            os.replace(temporary, path)
+            replaced.append(path.name)
     except OSError as error:
-        raise CliError(f"cannot write the reports to {out}: {error}", code=1) from None
+        already = f" (already replaced: {', '.join(replaced)})" if replaced else ""
+        raise CliError(f"cannot write the reports to {out}: {error}{already}; "
+                       f"{_keep_results(texts[out / 'results.json'])}") from None
+    finally:
+        for temporary in temporaries.values():
+            temporary.unlink(missing_ok=True)
     return list(texts)
+
+
+def _keep_results(text: str) -> str:
+    """Save a run's results.json in the temporary folder; what to tell the user about it."""
+    try:
+        handle, name = tempfile.mkstemp(prefix="lsconform-results-", suffix=".json")
+        with os.fdopen(handle, "w", encoding="utf-8", errors="backslashreplace", newline="\n") as kept:
+            kept.write(text)
+    except OSError as error:
+        return f"the run's results could not be kept elsewhere either ({error})"
+    return f"this run's results.json is kept as {name} (`lsconform report {name}` renders it)"
 
 
 def conclude(document: dict[str, Any], written: Sequence[Path]) -> int:

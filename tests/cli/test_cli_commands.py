@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import tempfile
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -144,14 +145,16 @@ def test_report_refuses_a_file_that_is_not_results(tmp_path: Path,
     assert "not an lsconform results document" in capsys.readouterr().err
 
 
-def test_unwritable_report_directory_is_a_clear_error(tmp_path: Path) -> None:
+def test_unwritable_report_directory_is_a_clear_error(tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     from harness.cli.common import CliError
     from harness.cli.run import write_reports
 
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # where the unwritten results are kept
     blocker = tmp_path / "report"
     blocker.write_text("a file where the directory should be", encoding="utf-8")
     document = json.loads(_results_file(tmp_path).read_text(encoding="utf-8"))
-    with pytest.raises(CliError, match=f"cannot write the reports to {blocker}"):
+    with pytest.raises(CliError, match=f"cannot write the reports to {blocker}.*is kept as {tmp_path}/"):
         write_reports(blocker, document)
 
 
