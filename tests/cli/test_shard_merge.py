@@ -202,7 +202,7 @@ def test_merge_will_not_overwrite_a_shard_it_reads(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("change", "message"), [
-    (lambda d: d.update(candidates=[1]), "candidates[0]: not an object"),
+    (lambda d: d.update(candidates=[1]), "candidates[0]: expected object, got int"),
     (lambda d: d.update(candidates=[{"name": "reference"}]), "candidates[0]: missing version, capabilities"),
     (lambda d: d.update(shard={"index": 3, "count": 2}), "1 <= index <= count"),
     (lambda d: d.update(shard={"index": 1}), "shard: missing count"),
