@@ -260,8 +260,11 @@ def scenario_digest(root: Path) -> str:
     Two runs share a digest exactly when they ran the same scenario texts, so
     results from different suite revisions are never compared by mistake.
     """
+    from harness.scenario.catalog import scenario_files
+
     digest = hashlib.sha256()
-    for path in sorted(root.rglob("*.yaml")):
+    # The catalog's own list: files only, so a folder named x.yaml is no scenario file here either.
+    for path in scenario_files(root):
         digest.update(path.relative_to(root).as_posix().encode() + b"\0")
         digest.update(path.read_bytes() + b"\0")
     return digest.hexdigest()[:12]

@@ -94,8 +94,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--candidate", action="append", metavar="NAME", default=None,
                         help=f"candidate to run (repeatable; default reference): {CANDIDATE_FORMS}")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, metavar="DIR",
-                        help=f"directory for results.json, junit.xml, summary.md, report.html "
-                             f"(default {DEFAULT_OUT}/)")
+                        help=f"directory for results.json, junit.xml, summary.md, report.html, outside "
+                             f"the scenario root (default {DEFAULT_OUT}/)")
     parser.add_argument("-k", dest="keyword", action="append", metavar="EXPR",
                         help="select scenarios by substring expression, as pytest -k: it matches the id, "
                              "the file and folder names and the candidate's name (ID[CANDIDATE]); "
@@ -184,7 +184,7 @@ def execute(args: argparse.Namespace) -> int:
     candidates = list(dict.fromkeys(args.candidate or ["reference"]))
     _check_candidates(candidates)
     expectations = expectation_files(args, root, candidates, frozenset(catalog.by_id))
-    check_output_dir(args.out)
+    check_output_dir(args.out, root)
     started = time.perf_counter()
     documents = []
     with tempfile.TemporaryDirectory(prefix="lsconform-") as scratch:

@@ -110,3 +110,16 @@ def test_a_directory_in_the_way_at_the_end_replaces_nothing(old_reports: Path) -
     assert "already replaced" not in str(caught.value)
     (old_reports / "report.html").rmdir()
     _unchanged_and_kept(old_reports, before, caught.value)
+
+
+@pytest.mark.parametrize("inside", ["", "dns/report", "report.yaml"])
+def test_reports_inside_the_scenario_root_are_refused(tmp_path: Path, fake_candidate: str,
+                                                      inside: str) -> None:
+    """They would become part of the suite: its digest, the next run's collection (a crash at its end)."""
+    root = tmp_path / "scenarios"
+    done = run(tmp_path, fake_candidate, {"dns/lookup.yaml": LOOKUP_YAML}, "-n", "0",
+               "--out", str(root / inside))
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert f"it is inside the scenario root {root}" in done.stderr
+    assert "passed" not in done.stdout
+    assert sorted(path.name for path in root.rglob("*")) == ["dns", "lookup.yaml"]

@@ -238,6 +238,15 @@ def test_scenario_digest_follows_the_yaml_files_only(tmp_path: Path) -> None:
     assert results.suite_version(tmp_path).endswith("+scenarios." + results.scenario_digest(tmp_path))
 
 
+def test_scenario_digest_passes_over_a_folder_named_like_a_scenario_file(tmp_path: Path) -> None:
+    """It read every *.yaml match, and a folder there (a report directory) crashed the run at its end."""
+    (tmp_path / "tcp").mkdir()
+    (tmp_path / "tcp" / "a.yaml").write_text("scenarios: []\n", encoding="utf-8")
+    first = results.scenario_digest(tmp_path)
+    (tmp_path / "tcp" / "old.yaml").mkdir()
+    assert results.scenario_digest(tmp_path) == first
+
+
 def test_changed_verdicts_names_flaky_and_vanished_pairs(document: dict[str, Any], validator: Any) -> None:
     second = copy.deepcopy(document)
     flaky = next(r for r in second["results"] if r["verdict"] == "NON-STRICT")
