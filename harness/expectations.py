@@ -82,7 +82,7 @@ class ExpectationSet:
 
     candidate: str
     entries: Mapping[str, Expectation]
-    source: str  # the file, as given; shown in reports
+    source: str  # the file: absolute when loaded for a run (load_for_run); shown in reports
 
     def to_json(self) -> dict[str, Any]:
         return {"file": self.source,

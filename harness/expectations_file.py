@@ -21,6 +21,7 @@ updater itself reads files with TODO reasons (``allow_todo``).
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from pathlib import Path
@@ -169,7 +170,13 @@ def _reason(value: Any, line: int, field: str, collector: Collector, allow_todo:
 
 def load_for_run(paths: Iterable[Path], candidates: Sequence[str],
                  known_ids: Collection[str] | None) -> dict[str, ExpectationSet]:
-    """The sets for one run, by candidate: each file's candidate must be in the run, once."""
+    """The sets for one run, by candidate: each file's candidate must be in the run, once.
+
+    Each set records its file as an absolute path: results.json is read
+    later from anywhere (``update-expectations`` rewrites that file), and a
+    path relative to where the run started would name another file there.
+    Problems still name the file as it was given.
+    """
     sets: dict[str, ExpectationSet] = {}
     problems: list[Problem] = []
     for path in paths:
@@ -178,6 +185,7 @@ def load_for_run(paths: Iterable[Path], candidates: Sequence[str],
         except ExpectationsError as error:
             problems.extend(error.problems)
             continue
+        loaded = dataclasses.replace(loaded, source=str(Path(path).resolve()))
         if loaded.candidate not in candidates:
             problems.append(Problem(str(path), 1, "candidate",
                                     f"this file is for {loaded.candidate!r}, which this run does not "

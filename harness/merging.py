@@ -5,13 +5,16 @@ before anything is combined every piece must: carry a shard mark, agree on
 the shard count, and between them hold each shard exactly once; agree on
 the suite version (same scenario texts), the candidates (names, versions,
 capabilities), the time scale, the expectations they were judged against
-and the number of repetitions; and share no (scenario, candidate) result.
-Anything else is a ``MergeError`` naming the files involved.
+(strictness and every candidate's entries; not the file's path, which
+differs between checkouts at different places) and the number of
+repetitions; and share no (scenario, candidate) result. Anything else is a
+``MergeError`` naming the files involved.
 
 The merged document is what an unsharded run would have written, apart from
 times: results in the usual order, the summary recounted, statuses against
 expectations recomputed. ``created`` is the latest piece's and ``wall_time``
-the longest piece's (the shards ran side by side).
+the longest piece's (the shards ran side by side). The expectations files it
+names are the first piece's (the first file given to ``lsconform merge``).
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from harness.shards import Shard
 
 # Keys that must be identical in every piece, with how to name them in an error.
 _SHARED = (("suite_version", "suite version"), ("candidates", "candidates"),
-           ("time_scale", "time scale"), ("expectations", "expectations"))
+           ("time_scale", "time scale"))
 
 
 class MergeError(ValueError):
@@ -42,6 +45,10 @@ def merge(pieces: Sequence[tuple[str, Mapping[str, Any]]]) -> dict[str, Any]:
         for label, document in pieces[1:]:
             if document.get(key) != first.get(key):
                 raise MergeError(f"{label} and {first_label} differ in {name}: "
+                                 "they are not shards of one run")
+        for label, document in pieces[1:]:
+            if _judged_by(document) != _judged_by(first):
+                raise MergeError(f"{label} and {first_label} differ in expectations: "
                                  "they are not shards of one run")
     _check_selection(pieces)
     _check_repeat(pieces)
@@ -72,6 +79,19 @@ def merge(pieces: Sequence[tuple[str, Mapping[str, Any]]]) -> dict[str, Any]:
     if not results:
         raise MergeError(f"the {count} shards hold no results at all (did the selection match nothing?)")
     return merged
+
+
+def _judged_by(document: Mapping[str, Any]) -> tuple[bool, dict[str, Any]] | None:
+    """What a piece was judged against: strictness and each candidate's entries, without the file.
+
+    The recorded ``file`` is where the file was on the machine that ran the
+    shard; identical shards from checkouts at different paths must still merge.
+    """
+    section = document.get("expectations")
+    if section is None:
+        return None
+    return (bool(section.get("strict")),
+            {name: data.get("entries") for name, data in section.get("candidates", {}).items()})
 
 
 def _check_shards(pieces: Sequence[tuple[str, Mapping[str, Any]]]) -> int:

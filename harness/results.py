@@ -41,7 +41,7 @@ Schema ``lsconform-results``, version 1::
       "shard": {"index": 1, "count": 3},
       # only with expectations files (harness/expectations.py has the statuses):
       "expectations": {"strict": false, "candidates": {"port": {
-          "file": "expectations/port.yaml",
+          "file": "/home/ci/port/expectations/port.yaml",   # absolute, as resolved by the run
           "entries": {"tcp.receive.word.basic": {"verdict": "FAIL", "reason": "..."}}}}},
       # only for `lsconform bench` (harness/bench/scoring.py); rates are units of work per second:
       "bench": {
@@ -96,6 +96,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.scenario.model import Scenario, ScenarioResult, Verdict
+from harness.schema_check import SchemaProblem, validate
 
 SCHEMA_NAME = "lsconform-results"
 SCHEMA_VERSION = 1
@@ -104,8 +105,8 @@ PACKAGE_NAME = "luasocket-conformance"
 
 PASSING = frozenset({Verdict.PASS, Verdict.NON_STRICT, Verdict.INFORMATIONAL})
 
-# Keys every document / every result must carry. A test checks these against
-# results.schema.json so that the quick check here and the schema cannot drift.
+# Keys every document / every result must carry (a test keeps them equal to
+# results.schema.json's; check_document reads the schema itself).
 DOCUMENT_KEYS = ("schema", "schema_version", "suite_version", "created", "wall_time", "time_scale",
                  "candidates", "results", "summary")
 RESULT_KEYS = ("scenario", "candidate", "verdict", "duration", "title", "area", "manual", "spec", "tags")
@@ -259,8 +260,11 @@ def scenario_digest(root: Path) -> str:
     Two runs share a digest exactly when they ran the same scenario texts, so
     results from different suite revisions are never compared by mistake.
     """
+    from harness.scenario.catalog import scenario_files
+
     digest = hashlib.sha256()
-    for path in sorted(root.rglob("*.yaml")):
+    # The catalog's own list: files only, so a folder named x.yaml is no scenario file here either.
+    for path in scenario_files(root):
         digest.update(path.relative_to(root).as_posix().encode() + b"\0")
         digest.update(path.read_bytes() + b"\0")
     return digest.hexdigest()[:12]
@@ -277,6 +281,20 @@ def write_text_atomic(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` so that readers see the old file or the new one, never half."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    temp = write_temporary(path, text)
+    try:
+        os.replace(temp, path)
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
+
+
+def write_temporary(path: Path, text: str) -> Path:
+    """``text`` in a new hidden file beside ``path``, for the caller to ``os.replace`` onto it.
+
+    In the same directory, so the replace is a rename, which cannot fail
+    half-way; nothing is left behind if the write itself fails.
+    """
     # Not tempfile.mkstemp: its files are private (0600), and a report must get
     # the usual permissions (the umask's) like any other file the user writes.
     temp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
@@ -285,10 +303,10 @@ def write_text_atomic(path: Path, text: str) -> None:
         # written as its \uXXXX escape it loses no report, and in JSON the escape reads back exactly.
         with open(temp, "x", encoding="utf-8", errors="backslashreplace", newline="\n") as handle:
             handle.write(text)
-        os.replace(temp, path)
     except BaseException:
         temp.unlink(missing_ok=True)
         raise
+    return temp
 
 
 def dumps(document: Mapping[str, Any]) -> str:
@@ -318,84 +336,45 @@ def load_document(path: Path) -> dict[str, Any]:
 
 
 def check_document(document: Any) -> None:
-    """Check identity, version and the required keys; the JSON Schema is the full contract."""
+    """Check identity and version, then the whole document against results.schema.json.
+
+    Every renderer, ``merge`` and ``update-expectations`` index into nested
+    items (transcript entries, expectation statuses, bench figures) without
+    further checks, so a file that passes here cannot crash them; a problem
+    is named by its field path (``results[3].transcript[0]: missing text``).
+    Beyond the schema: a shard's index is at most its count, and no
+    (scenario, candidate) pair has two results.
+    """
     if not isinstance(document, Mapping) or document.get("schema") != SCHEMA_NAME:
         raise ResultsError(f'not an lsconform results document (no "schema": "{SCHEMA_NAME}")')
     version = document.get("schema_version")
     if version != SCHEMA_VERSION:
         raise ResultsError(f"schema_version {version!r} is not supported (this lsconform reads "
                            f"version {SCHEMA_VERSION})")
-    _require(document, DOCUMENT_KEYS, "document")
-    schema = _schema()
-    _check_types(document, schema["properties"], "")
-    candidate = schema["properties"]["candidates"]["items"]
-    for index, entry in enumerate(document["candidates"]):
-        where = f"candidates[{index}]"
-        if not isinstance(entry, Mapping):
-            raise ResultsError(f"{where}: not an object")
-        _require(entry, tuple(candidate["required"]), where)
-        _check_types(entry, candidate["properties"], f"{where}.")
-    if "shard" in document:
-        _check_shard(document["shard"], schema["properties"]["shard"])
-    verdicts = {v.value for v in Verdict}
-    for index, record in enumerate(document["results"]):
-        where = f"results[{index}]"
-        if not isinstance(record, Mapping):
-            raise ResultsError(f"{where}: not an object")
-        _require(record, RESULT_KEYS, where)
-        _check_types(record, schema["$defs"]["result"]["properties"], f"{where}.")
-        if record["verdict"] not in verdicts:
-            raise ResultsError(f"{where}: unknown verdict {record['verdict']!r}")
-        if Verdict(record["verdict"]) not in PASSING:
-            _require(record, DETAIL_KEYS, f"{where} ({record['verdict']})")
+    try:
+        validate(document, _schema())
+    except SchemaProblem as problem:
+        raise ResultsError(str(problem)) from None
+    if "shard" in document and not document["shard"]["index"] <= document["shard"]["count"]:
+        raise ResultsError(f"shard: expected index and count with 1 <= index <= count, "
+                           f"got {dict(document['shard'])}")
+    _check_unique(document["results"])
 
 
-def _check_shard(shard: Any, schema: Mapping[str, Any]) -> None:
-    """``{"index": i, "count": n}`` with 1 <= i <= n: what merge relies on."""
-    if not isinstance(shard, Mapping):
-        raise ResultsError("shard: not an object")
-    _require(shard, tuple(schema["required"]), "shard")
-    index, count = shard["index"], shard["count"]
-    if not all(type(value) is int for value in (index, count)) or not 1 <= index <= count:
-        raise ResultsError(f"shard: expected index and count with 1 <= index <= count, got {dict(shard)}")
-    selection = shard.get("selection")
-    if selection is not None and not (isinstance(selection, Mapping) and all(
-            isinstance(selection.get(key), str) for key in ("keyword", "markexpr"))):
-        raise ResultsError(f"shard.selection: expected keyword and markexpr strings, got {selection!r}")
-
-
-_JSON_TYPES: dict[str, tuple[type, ...]] = {
-    "string": (str,), "number": (int, float), "integer": (int,), "array": (list,), "object": (Mapping,),
-    "boolean": (bool,), "null": (type(None),),
-}
+def _check_unique(records: Sequence[Mapping[str, Any]]) -> None:
+    """One result per (scenario, candidate): two would be counted twice and shown in one cell."""
+    first: dict[tuple[str, str], int] = {}
+    for index, record in enumerate(records):
+        pair = (record["scenario"], record["candidate"])
+        if pair in first:
+            raise ResultsError(f"results[{index}]: a second result for {pair[0]} [{pair[1]}] "
+                               f"(the first is results[{first[pair]}])")
+        first[pair] = index
 
 
 @functools.cache
 def _schema() -> dict[str, Any]:
     return json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
-
-
-def _check_types(mapping: Mapping[str, Any], properties: Mapping[str, Any], prefix: str) -> None:
-    """The JSON type of each field the schema types, so a renderer never meets a string where a list belongs.
-
-    Only the ``type`` keyword at this level: the JSON Schema is the full
-    contract, this is what reading the file safely needs.
-    """
-    for key, rule in properties.items():
-        if key not in mapping or "type" not in rule:
-            continue
-        names = rule["type"] if isinstance(rule["type"], list) else [rule["type"]]
-        value = mapping[key]
-        ok = any(isinstance(value, _JSON_TYPES[name]) and not (isinstance(value, bool) and name != "boolean")
-                 for name in names)
-        if not ok:
-            raise ResultsError(f"{prefix}{key}: expected {' or '.join(names)}, got {type(value).__name__}")
-
-
-def _require(mapping: Mapping[str, Any], keys: Iterable[str], where: str) -> None:
-    missing = [key for key in keys if key not in mapping]
-    if missing:
-        raise ResultsError(f"{where}: missing {', '.join(missing)}")
 
 
 # -- repetitions -----------------------------------------------------------------

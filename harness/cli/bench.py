@@ -187,7 +187,7 @@ def execute(args: argparse.Namespace) -> int:
     if not workloads:
         raise CliError("no workload selected: check --workload, -k and --quick (`lsconform list -k perf.`)",
                        code=NO_SCENARIOS)
-    check_output_dir(args.out)
+    check_output_dir(args.out, root)
     settings = {"pairs": args.pairs, "warmup": args.warmup, "quick": bool(args.quick),
                 "command": command_line(args, names), "machine": machine.describe(workloads)}
     print(f"lsconform: {len(workloads)} workloads x {1 + len(names)} sides, {args.warmup} warm-up + "

@@ -47,13 +47,26 @@ CANDIDATE_FORMS = ("reference, reference-driver, luasocket3-lua5.1, luasocket3-l
 """The names ``--candidate`` takes, for the commands' help (a test keeps it in step with the registry)."""
 
 
-def check_output_dir(out: Path) -> None:
+REPORT_NAMES = ("results.json", "junit.xml", "summary.md", "report.html")
+"""The files ``run``, ``merge`` and ``bench`` write into their output directory."""
+
+
+def check_output_dir(out: Path, scenario_root: Path | None = None) -> None:
     """Fail now, not after a long run, if the reports could not be written to ``out``.
 
     ``out`` must be a directory or creatable as one, and writable: probed by
     making (and at once removing) a temporary file in it or in the nearest
-    folder that exists, so nothing is created for a run that then fails.
+    folder that exists, so nothing is created for a run that then fails. No
+    report's name in it may be a directory: a file cannot replace one. Nor
+    may it be inside ``scenario_root``: reports there become part of the
+    suite (its version digest, the next run's collection).
     """
+    if scenario_root is not None and out.resolve().is_relative_to(scenario_root.resolve()):
+        raise CliError(f"cannot write the reports to {out}: it is inside the scenario root {scenario_root}; "
+                       "give an --out outside it")
+    for name in REPORT_NAMES:
+        if (out / name).is_dir():
+            raise CliError(f"cannot write the reports to {out}: {out / name} is a directory")
     existing = out
     while not existing.exists():
         if existing.parent == existing:

@@ -43,8 +43,11 @@ examples:
 exit status: 0 success; 1 a FAIL, CRASH or TIMEOUT (or, with --repeat, a
 verdict that changed; with an expectations file, only a regression against
 it, and with --strict any difference from it); 2 usage error (unknown
-scenario id, bad arguments, a bad expectations file, shards that do not
-merge); 5 no scenario selected; other values are pytest's own."""
+scenario id, bad arguments, a -k/-m expression that does not parse, a
+scenario or expectations file that does not load, shards that do not
+merge, reports that could not be written: then none is replaced and the
+run's results.json is kept where the message says); 5 no scenario
+selected; 130 interrupted (Ctrl-C); other values are pytest's own."""
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -18,12 +18,17 @@ results.json. ``--shard i/n`` runs one share of the selection
 from __future__ import annotations
 
 import argparse
-import functools
+import contextlib
+import errno
 import importlib.util
+import os
+import signal
 import tempfile
+import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 import pytest
@@ -45,7 +50,7 @@ from harness.results import (
     dumps,
     load_document,
     with_repetitions,
-    write_text_atomic,
+    write_temporary,
 )
 from harness.shards import Shard
 from reports import html, junit, markdown
@@ -55,6 +60,11 @@ HELP = "run scenarios against candidates; write results.json, junit.xml, summary
 EXAMPLE = "lsconform run --candidate reference --out lsconform-report -k tcp.receive -n auto"
 DEFAULT_OUT = Path("lsconform-report")
 NO_SCENARIOS = int(pytest.ExitCode.NO_TESTS_COLLECTED)
+try:
+    from _pytest.mark.expression import ParseError as _ParseError  # pytest 8; pytest 9 raises SyntaxError
+    _EXPRESSION_ERRORS: tuple[type[Exception], ...] = (SyntaxError, _ParseError)
+except ImportError:
+    _EXPRESSION_ERRORS = (SyntaxError,)
 _FINISHED = (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED, pytest.ExitCode.NO_TESTS_COLLECTED)
 
 
@@ -85,8 +95,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--candidate", action="append", metavar="NAME", default=None,
                         help=f"candidate to run (repeatable; default reference): {CANDIDATE_FORMS}")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, metavar="DIR",
-                        help=f"directory for results.json, junit.xml, summary.md, report.html "
-                             f"(default {DEFAULT_OUT}/)")
+                        help=f"directory for results.json, junit.xml, summary.md, report.html, outside "
+                             f"the scenario root (default {DEFAULT_OUT}/)")
     parser.add_argument("-k", dest="keyword", action="append", metavar="EXPR",
                         help="select scenarios by substring expression, as pytest -k: it matches the id, "
                              "the file and folder names and the candidate's name (ID[CANDIDATE]); "
@@ -169,10 +179,15 @@ def pytest_arguments(args: argparse.Namespace, root: Path, candidates: Sequence[
 
 def execute(args: argparse.Namespace) -> int:
     root = scenario_root(args.scenarios)
+    _check_expressions(args)
+    # Loaded before pytest starts, as `list` does: a broken scenario file is one
+    # `file:line: field: message` error, not collection noise and INTERRUPTED. The
+    # loader keeps what it loaded, so an in-process collection reads no file twice.
+    catalog = load(args.scenarios)
     candidates = list(dict.fromkeys(args.candidate or ["reference"]))
     _check_candidates(candidates)
-    expectations = expectation_files(args, root, candidates)
-    check_output_dir(args.out)
+    expectations = expectation_files(args, root, candidates, frozenset(catalog.by_id))
+    check_output_dir(args.out, root)
     started = time.perf_counter()
     documents = []
     with tempfile.TemporaryDirectory(prefix="lsconform-") as scratch:
@@ -190,6 +205,32 @@ def execute(args: argparse.Namespace) -> int:
     return conclude(document, written)
 
 
+def _check_expressions(args: argparse.Namespace) -> None:
+    """Refuse a ``-k`` or ``-m`` pytest could not parse now, not after collecting the whole suite.
+
+    pytest reports such an expression only once collection is done (seconds
+    later), with its own exit code 4 and the joined form of repeated options;
+    this names the option and the expression as it was typed.
+    """
+    from _pytest.mark.expression import Expression
+
+    for option, expressions in (("-k", args.keyword), ("-m", args.markexpr)):
+        for expression in expressions or ():
+            try:
+                Expression.compile(expression)
+            except _EXPRESSION_ERRORS as error:
+                column, message = _expression_problem(error)
+                raise CliError(f"{option} {expression!r}: not a valid expression: at column {column}, "
+                               f"{message}") from None
+
+
+def _expression_problem(error: Exception) -> tuple[int, str]:
+    """Column and message of a bad expression: pytest 9 raises SyntaxError, pytest 8 its ParseError."""
+    if isinstance(error, SyntaxError):
+        return error.offset or 1, error.msg
+    return getattr(error, "column", 1), getattr(error, "message", str(error))
+
+
 def _check_candidates(names: Sequence[str]) -> None:
     """Fail before starting pytest on a name no candidate answers to, or a driver that does not start.
 
@@ -205,23 +246,20 @@ def _check_candidates(names: Sequence[str]) -> None:
             raise CliError(str(error)) from None
 
 
-def expectation_files(args: argparse.Namespace, root: Path, candidates: Sequence[str]) -> list[Path]:
+def expectation_files(args: argparse.Namespace, root: Path, candidates: Sequence[str],
+                      known: frozenset[str]) -> list[Path]:
     """The files to judge against: the explicit ones, then the default file of every other candidate.
 
     Checked here, before pytest starts, so that a bad file is one clear usage
-    error naming its lines rather than a pytest start-up failure.
+    error naming its lines rather than a pytest start-up failure. ``known``:
+    the suite's scenario ids, which every entry must name.
     """
     from harness.expectations_file import ExpectationsError, load_for_run
-
-    @functools.cache
-    def known() -> frozenset[str]:
-        """The suite's ids, loaded once and only if a file is used."""
-        return frozenset(load(args.scenarios).by_id)
 
     try:
         paths = list(args.expectations or [])
         # with the ids from the start, so that one message lists every problem of a file
-        covered = load_for_run(paths, candidates, known() if paths else None)
+        covered = load_for_run(paths, candidates, known if paths else None)
         if not args.no_expectations:
             defaults = (default_file(root, name) for name in candidates if name not in covered)
             paths += [path for path in defaults if path.is_file()]
@@ -230,7 +268,7 @@ def expectation_files(args: argparse.Namespace, root: Path, candidates: Sequence
                 raise CliError("--strict needs expectations: give --expectations FILE or add "
                                f"{default_file(root, candidates[0])}")
             return []
-        chosen = load_for_run(paths, candidates, known())
+        chosen = load_for_run(paths, candidates, known)
     except ExpectationsError as error:
         raise CliError(f"cannot use the expectations:\n{error}") from None
     for name, listed in chosen.items():
@@ -241,7 +279,10 @@ def expectation_files(args: argparse.Namespace, root: Path, candidates: Sequence
 
 def _run_once(args: argparse.Namespace, root: Path, candidates: Sequence[str], path: Path,
               expectations: Sequence[Path] = ()) -> dict[str, Any]:
-    code = pytest.main(pytest_arguments(args, root, candidates, path, expectations))
+    with _watching_interrupts() as interrupted:
+        code = pytest.main(pytest_arguments(args, root, candidates, path, expectations))
+    if code == pytest.ExitCode.INTERRUPTED and interrupted:
+        raise KeyboardInterrupt  # main's 130, not INTERRUPTED's 2: that is the usage-error code
     if code not in _FINISHED:
         raise CliError(f"pytest stopped early ({pytest.ExitCode(code).name}, exit {int(code)}); "
                        "see its output above", code=int(code))
@@ -255,22 +296,80 @@ def _run_once(args: argparse.Namespace, root: Path, candidates: Sequence[str], p
     return document
 
 
-def write_reports(out: Path, document: dict[str, Any]) -> list[Path]:
-    """results.json, junit.xml, summary.md and report.html, each written atomically.
+@contextlib.contextmanager
+def _watching_interrupts() -> Iterator[list[int]]:
+    """A list that gets an entry when SIGINT arrives, the previous handler still running.
 
-    All four are rendered before the first is written, so a document a
-    renderer cannot handle leaves the directory as it was, never a new
-    results.json beside the old reports.
+    pytest ends with INTERRUPTED both on Ctrl-C and on a collection error,
+    and catches the KeyboardInterrupt itself, so only the signal tells them
+    apart. Signal handlers can be set only in the main thread; elsewhere
+    (a caller's thread) nothing is watched.
+    """
+    seen: list[int] = []
+    if threading.current_thread() is not threading.main_thread():
+        yield seen
+        return
+    previous = signal.getsignal(signal.SIGINT)
+
+    def note(number: int, frame: FrameType | None) -> None:
+        seen.append(number)
+        if callable(previous):
+            previous(number, frame)
+        elif previous == signal.SIG_DFL:
+            signal.default_int_handler(number, frame)
+
+    signal.signal(signal.SIGINT, note)
+    try:
+        yield seen
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def write_reports(out: Path, document: dict[str, Any]) -> list[Path]:
+    """results.json, junit.xml, summary.md and report.html, written together or not at all.
+
+    All four are rendered, then written to temporaries in ``out``, before
+    the first replaces its old file: a renderer that fails, a full disk or a
+    folder in the way leaves the directory as it was, never new results
+    beside old reports. Should writing fail, the new results.json (the run's
+    only record: it was in a temporary folder) is kept elsewhere and the
+    error says where; exit status 2.
     """
     check_document(document)
-    texts = {out / "results.json": dumps(document), out / "junit.xml": junit.render(document),
-             out / "summary.md": markdown.render(document), out / "report.html": html.render(document)}
+    texts = {out / name: render(document) for name, render in
+             (("results.json", dumps), ("junit.xml", junit.render), ("summary.md", markdown.render),
+              ("report.html", html.render))}
+    temporaries: dict[Path, Path] = {}
+    replaced: list[str] = []
     try:
+        out.mkdir(parents=True, exist_ok=True)
         for path, text in texts.items():
-            write_text_atomic(path, text)
+            temporaries[path] = write_temporary(path, text)
+        for path in texts:  # the one thing a rename in one folder fails on, checked before the first
+            if path.is_dir():
+                raise IsADirectoryError(errno.EISDIR, "Is a directory", str(path))
+        for path, temporary in temporaries.items():
+            os.replace(temporary, path)
+            replaced.append(path.name)
     except OSError as error:
-        raise CliError(f"cannot write the reports to {out}: {error}", code=1) from None
+        already = f" (already replaced: {', '.join(replaced)})" if replaced else ""
+        raise CliError(f"cannot write the reports to {out}: {error}{already}; "
+                       f"{_keep_results(texts[out / 'results.json'])}") from None
+    finally:
+        for temporary in temporaries.values():
+            temporary.unlink(missing_ok=True)
     return list(texts)
+
+
+def _keep_results(text: str) -> str:
+    """Save a run's results.json in the temporary folder; what to tell the user about it."""
+    try:
+        handle, name = tempfile.mkstemp(prefix="lsconform-results-", suffix=".json")
+        with os.fdopen(handle, "w", encoding="utf-8", errors="backslashreplace", newline="\n") as kept:
+            kept.write(text)
+    except OSError as error:
+        return f"the run's results could not be kept elsewhere either ({error})"
+    return f"this run's results.json is kept as {name} (`lsconform report {name}` renders it)"
 
 
 def conclude(document: dict[str, Any], written: Sequence[Path]) -> int:

@@ -36,9 +36,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--candidate", metavar="NAME",
                         help="whose expectations to write (needed when the run had several candidates)")
     parser.add_argument("-o", "--output", type=Path, metavar="FILE",
-                        help="the file to update or create (default: the file the run used, else, for "
-                             "the suite's own candidates, expectations/<candidate>.yaml beside the "
-                             "scenario root; for your own candidate give the file)")
+                        help="the file to update or create (default: the file the run used, which must "
+                             "still exist, else, for the suite's own candidates, "
+                             "expectations/<candidate>.yaml beside the scenario root; for your own "
+                             "candidate give the file)")
     parser.add_argument("--reason", metavar="TEXT",
                         help="the reason written for every new entry instead of TODO (one line, e.g. "
                              "'not implemented yet'); entries whose verdict changed still say TODO")
@@ -53,7 +54,8 @@ def execute(args: argparse.Namespace) -> int:
     candidate = _candidate(document, args.candidate)
     catalog = load(args.scenarios)
     used = embedded_sets(document).get(candidate)
-    output = args.output or (Path(used.source) if used else _default_output(catalog.root, candidate))
+    output = args.output or (_recorded_output(used.source) if used else _default_output(catalog.root,
+                                                                                         candidate))
     reason = _one_line_reason(args.reason)
     previous = {}
     if output.exists():
@@ -69,6 +71,22 @@ def execute(args: argparse.Namespace) -> int:
         raise CliError(f"cannot write {output}: {error}", code=1) from None
     _report(output, changes)
     return 0
+
+
+def _recorded_output(source: str) -> Path:
+    """The file the run was judged against, which must still exist: it is the one being updated.
+
+    A run records its file as an absolute path; an older results.json may
+    hold it relative to wherever that run started. Either way a file that is
+    not there now is not silently created anew (its carried-over entries
+    would be lost): the user says which file with ``-o``.
+    """
+    path = Path(source)
+    if not path.is_file():
+        raise CliError(f"the run was judged against {source}, which does not exist "
+                       f"{'' if path.is_absolute() else f'from {Path.cwd()} '}(moved, or another checkout?): "
+                       "give the file to update with -o FILE")
+    return path
 
 
 def _default_output(root: Path, candidate: str) -> Path:

@@ -87,6 +87,18 @@ scenarios:
     expect: {returns: ["10.0.0.1"]}
 """
 
+INTERRUPT_YAML = """\
+scenarios:
+- id: dns.toip.interrupt
+  title: the fake candidate presses Ctrl-C (with LSC_FAKE_INTERRUPT=1)
+  manual: DNS / toip
+  spec: "§9"
+  steps:
+  - call: toip
+    args: ["interrupt.test"]
+    expect: {returns: ["10.0.0.1"]}
+"""
+
 
 def write_tree(root: Path, files: dict[str, str]) -> Path:
     """Write ``{"dns/lookup.yaml": text}`` under ``root``; returns the root."""

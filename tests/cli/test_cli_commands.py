@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import tempfile
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -144,14 +145,37 @@ def test_report_refuses_a_file_that_is_not_results(tmp_path: Path,
     assert "not an lsconform results document" in capsys.readouterr().err
 
 
-def test_unwritable_report_directory_is_a_clear_error(tmp_path: Path) -> None:
+@pytest.mark.parametrize("command", [["report", "--format", "md"], ["report", "--format", "junit"],
+                                     ["report", "--format", "html"], ["update-expectations", "-o", "x.yaml"]])
+def test_a_corrupt_transcript_is_a_usage_error_naming_the_field(tmp_path: Path, command: list[str],
+                                                                capsys: pytest.CaptureFixture[str]) -> None:
+    """Every renderer read transcript items as objects: a string there was a traceback, exit 1."""
+    record = {"scenario": "dns.toip.x", "candidate": "reference", "verdict": "FAIL", "duration": 0.1,
+              "title": "t", "area": "dns", "manual": "m", "spec": "§9", "tags": [], "reason": "r",
+              "step": "dns/x.yaml:3", "expected": [], "actual": "", "transcript": ["not an entry"]}
+    document = build_document([record], [candidate_entry("reference", "0.1.0", [])],
+                              suite_version="0.1.0+test", wall_time=1.5, time_scale=1.0)
+    results = tmp_path / "results.json"
+    results.write_text(json.dumps(document), encoding="utf-8")
+    arguments = [command[0], str(results), *command[1:]]
+    if command[0] == "update-expectations":
+        arguments[-1] = str(tmp_path / "x.yaml")
+    assert main(arguments) == 2
+    err = capsys.readouterr().err
+    assert err == f"lsconform: error: {results}: results[0].transcript[0]: expected object, got str\n"
+    assert not (tmp_path / "x.yaml").exists()
+
+
+def test_unwritable_report_directory_is_a_clear_error(tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     from harness.cli.common import CliError
     from harness.cli.run import write_reports
 
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # where the unwritten results are kept
     blocker = tmp_path / "report"
     blocker.write_text("a file where the directory should be", encoding="utf-8")
     document = json.loads(_results_file(tmp_path).read_text(encoding="utf-8"))
-    with pytest.raises(CliError, match=f"cannot write the reports to {blocker}"):
+    with pytest.raises(CliError, match=f"cannot write the reports to {blocker}.*is kept as {tmp_path}/"):
         write_reports(blocker, document)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -14,6 +15,7 @@ from cli_scenarios import (
     CRASH_YAML,
     FAILING_YAML,
     FLAKY_YAML,
+    INTERRUPT_YAML,
     LOOKUP_YAML,
     UNIMPLEMENTED_YAML,
     write_tree,
@@ -139,4 +141,44 @@ def test_a_driver_that_does_not_start_is_one_usage_error_before_the_run(tmp_path
     assert done.returncode == 2
     assert "the driver did not start" in done.stderr and "exited with status 3" in done.stderr
     assert "fatal: cannot load libfoo.so" in done.stderr
+    assert not (tmp_path / "report").exists()
+
+
+@pytest.mark.parametrize("workers", ["0", "2"])
+def test_ctrl_c_exits_130_not_the_usage_error_code(tmp_path: Path, fake_candidate: str, workers: str) -> None:
+    """pytest ends a Ctrl-C with INTERRUPTED, whose value 2 is lsconform's usage error."""
+    root = write_tree(tmp_path / "scenarios", {"dns/interrupt.yaml": INTERRUPT_YAML,
+                                               "dns/lookup.yaml": LOOKUP_YAML})
+    command = [sys.executable, "-m", "harness.cli", "run", "--scenarios", str(root), "--candidate",
+               fake_candidate, "--out", str(tmp_path / "report"), "-n", workers]
+    # A session of its own: the candidate's SIGINT goes to lsconform's process group, never to this one.
+    done = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=120, check=False,
+                          env={**os.environ, "LSC_FAKE_INTERRUPT": "1"}, start_new_session=True)
+    assert done.returncode == 130, done.stdout + done.stderr
+    assert "lsconform: interrupted" in done.stderr
+    assert not (tmp_path / "report").exists()
+
+
+@pytest.mark.parametrize(("option", "expression", "column"), [
+    ("-k", "toip and", 9), ("-m", "lookup or (errors", 18), ("-k", "toip not localhost", 6)])
+def test_a_bad_expression_is_a_usage_error_before_anything_runs(tmp_path: Path, fake_candidate: str,
+                                                                option: str, expression: str,
+                                                                column: int) -> None:
+    done = run(tmp_path, fake_candidate, {"dns/lookup.yaml": LOOKUP_YAML}, "-n", "0", "-k", "dns",
+               option, expression)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert f"lsconform: error: {option} {expression!r}: not a valid expression: at column {column}" \
+        in done.stderr
+    assert done.stdout == "" and "Traceback" not in done.stderr
+    assert not (tmp_path / "report").exists()
+
+
+def test_a_broken_scenario_file_is_one_usage_error_before_pytest_starts(tmp_path: Path,
+                                                                        fake_candidate: str) -> None:
+    broken = LOOKUP_YAML.replace("dns.toip.unknown-host", "dns.toip.Unknown Host")
+    done = run(tmp_path, fake_candidate, {"dns/lookup.yaml": broken, "dns/flaky.yaml": FLAKY_YAML}, "-n", "0")
+    assert done.returncode == 2, done.stdout + done.stderr
+    where = tmp_path / "scenarios" / "dns" / "lookup.yaml"
+    assert f"cannot load the scenarios:\n{where}:12: scenarios[1].id: 'dns.toip.Unknown Host'" in done.stderr
+    assert done.stdout == "" and "INTERRUPTED" not in done.stderr
     assert not (tmp_path / "report").exists()

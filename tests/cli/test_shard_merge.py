@@ -64,6 +64,30 @@ def test_merge_rejudges_against_the_embedded_expectations() -> None:
                         "udp.e": "unexpected-pass"}
 
 
+def test_shards_from_checkouts_at_different_paths_merge_and_keep_the_first_file() -> None:
+    """The recorded file is absolute, so two CI checkouts record different paths for the same file."""
+    entries = {"tcp.b": Expectation(Verdict.FAIL, "known")}
+    pieces = [(f"s{i}.json", with_expectations(_shard_document(i, 2),
+                                               [ExpectationSet("port", entries, f"/ci/job-{i}/port.yaml")],
+                                               strict=True))
+              for i in (2, 1)]
+    merged = merge(pieces)
+    assert merged["expectations"]["candidates"]["port"]["file"] == "/ci/job-2/port.yaml"
+    assert merged["expectations"]["strict"] is True
+
+
+@pytest.mark.parametrize("change", ["entries", "strict"])
+def test_shards_judged_against_different_expectations_do_not_merge(change: str) -> None:
+    known = {"tcp.b": Expectation(Verdict.FAIL, "known")}
+    other = {**known, "tcp.a": Expectation(Verdict.FAIL, "other")} if change == "entries" else known
+    first = with_expectations(_shard_document(1, 2), [ExpectationSet("port", known, "port.yaml")],
+                              strict=False)
+    second = with_expectations(_shard_document(2, 2), [ExpectationSet("port", other, "port.yaml")],
+                               strict=change == "strict")
+    with pytest.raises(MergeError, match="b and a differ in expectations"):
+        merge([("a", first), ("b", second)])
+
+
 @pytest.mark.parametrize(("pieces", "message"), [
     ([], "no results files to merge"),
     ([("a", _shard_document(1, 2))], "missing shard 2/2"),
@@ -178,7 +202,7 @@ def test_merge_will_not_overwrite_a_shard_it_reads(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("change", "message"), [
-    (lambda d: d.update(candidates=[1]), "candidates[0]: not an object"),
+    (lambda d: d.update(candidates=[1]), "candidates[0]: expected object, got int"),
     (lambda d: d.update(candidates=[{"name": "reference"}]), "candidates[0]: missing version, capabilities"),
     (lambda d: d.update(shard={"index": 3, "count": 2}), "1 <= index <= count"),
     (lambda d: d.update(shard={"index": 1}), "shard: missing count"),

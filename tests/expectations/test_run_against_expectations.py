@@ -7,7 +7,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import jsonschema
-from expectations_support import VERDICTS, expectations_yaml, lsconform
+from expectations_support import SCENARIOS, VERDICTS, expectations_yaml, lsconform, write_suite
 
 from harness.results import SCHEMA_FILE, load_document
 
@@ -69,6 +69,27 @@ def test_a_failure_the_file_does_not_list_is_a_regression(tmp_path: Path, suite:
     assert against < summary.index("| candidate | version | score |")  # before everything else
     assert "| regression (fails the run) | `dns.toip.crash` |" in summary
     assert summary.index("`dns.toip.crash`", against) < summary.index("`dns.toip.wrong`", against)
+
+
+def test_a_relative_file_is_recorded_absolute_and_updated_from_anywhere(tmp_path: Path, suite: Path,
+                                                                       fake_candidate: str) -> None:
+    """Recorded as typed, ``known.yaml`` named a new, empty file to an update run from elsewhere."""
+    listed = write(tmp_path / "known.yaml", expectations_yaml({**KNOWN, "dns.toip.elsewhere": ("FAIL", "x")}))
+    everywhere = write_suite(tmp_path / "full")
+    write(everywhere / "dns" / "more.yaml", SCENARIOS.split("\n\n")[0].replace("localhost", "elsewhere", 1))
+    done = lsconform(tmp_path, "run", "--scenarios", str(everywhere), "--candidate", fake_candidate,
+                     "--out", "report", "-n", "0", "-k", "not elsewhere", "--expectations", "known.yaml")
+    assert done.returncode == 0, done.stdout + done.stderr
+    document = load_document(tmp_path / "report" / "results.json")
+    assert document["expectations"]["candidates"][fake_candidate]["file"] == str(listed)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    updated = lsconform(elsewhere, "update-expectations", str(tmp_path / "report" / "results.json"),
+                        "--scenarios", str(everywhere))
+    assert updated.returncode == 0, updated.stdout + updated.stderr
+    assert f"wrote {listed}" in updated.stdout
+    assert "carried over, not in this run: dns.toip.elsewhere" in updated.stdout
+    assert list(elsewhere.iterdir()) == []
 
 
 def test_strict_fails_on_an_unexpected_pass(tmp_path: Path, suite: Path, fake_candidate: str) -> None:

@@ -117,6 +117,25 @@ def test_the_default_output_is_the_file_the_run_used(tmp_path: Path, suite: Path
     assert not (tmp_path / "expectations").exists()
 
 
+def test_a_recorded_file_that_is_not_there_is_not_created_anew(tmp_path: Path, suite: Path,
+                                                               monkeypatch: pytest.MonkeyPatch,
+                                                               capsys: pytest.CaptureFixture[str]) -> None:
+    """An older results.json recorded ``mine.yaml`` relative: from elsewhere it named no file at all."""
+    embedded = {"strict": False, "candidates": {FAKE: {"file": "mine.yaml", "entries": {
+        "dns.toip.wrong": {"verdict": "FAIL", "reason": "known"}}}}}
+    results = _results(tmp_path, [record("dns.toip.crash", V.CRASH)], expectations=embedded)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    assert main(["update-expectations", str(results), "--scenarios", str(suite)]) == 2
+    err = capsys.readouterr().err
+    assert f"judged against mine.yaml, which does not exist from {elsewhere}" in err
+    assert "give the file to update with -o FILE" in err
+    assert list(elsewhere.iterdir()) == []
+    assert main(["update-expectations", str(results), "--scenarios", str(suite), "-o", "new.yaml"]) == 0
+    assert set(load_expectations(elsewhere / "new.yaml", allow_todo=True).entries) == {"dns.toip.crash"}
+
+
 def test_a_run_of_several_candidates_needs_candidate(tmp_path: Path, suite: Path,
                                                      capsys: pytest.CaptureFixture[str]) -> None:
     records = [record("dns.toip.wrong", V.FAIL), record("dns.toip.wrong", V.FAIL, "reference")]

@@ -109,6 +109,71 @@ def test_load_rejects_malformed_documents(document: dict[str, Any], tmp_path: Pa
         results.load_document(path)
 
 
+def _failing(document: dict[str, Any]) -> dict[str, Any]:
+    return next(r for r in document["results"] if r["verdict"] == "FAIL")
+
+
+def _expectations(entries: Any) -> dict[str, Any]:
+    return {"strict": False, "candidates": {"port": {"file": "/p.yaml", "entries": entries}}}
+
+
+@pytest.mark.parametrize(
+    ("mutate", "message"),
+    [
+        (lambda d: _failing(d).update(transcript=["x"]), r"results\[\d+\]\.transcript\[0\]: expected object"),
+        (lambda d: _failing(d).update(transcript=[{"at": 1}]),
+         r"results\[\d+\]\.transcript\[0\]: missing source, text"),
+        (lambda d: _failing(d).update(expected=[1, 2]), r"results\[\d+\]\.expected\[0\]: expected string"),
+        (lambda d: _failing(d).update(expectation={"status": "weird"}),
+         r"results\[\d+\]\.expectation\.status: unknown value 'weird' \(one of expected, regression"),
+        (lambda d: d.update(expectations=_expectations([])),
+         r"expectations\.candidates\[port\]\.entries: expected object, got list"),
+        (lambda d: d.update(expectations=_expectations(
+            {"tcp.receive.line.crlf-stripped": {"verdict": "PASS", "reason": "known"}})),
+         r"expectations\.candidates\[port\]\.entries\[tcp\.receive\.line\.crlf-stripped\]\.verdict: "
+         "unknown value 'PASS'"),
+        (lambda d: d.update(repeat={"count": 2, "changed": [{"scenario": "a"}]}),
+         r"repeat\.changed\[0\]: missing candidate, verdicts"),
+        (lambda d: d.update(bench={"reference": "reference"}), "bench: missing candidates, pairs"),
+        (lambda d: d["results"].append(copy.deepcopy(d["results"][0])),
+         r"results\[\d+\]: a second result for .* \(the first is results\[0\]\)"),
+        (lambda d: d.update(wall_time=float("nan")), "wall_time: expected a finite number, got nan"),
+        (lambda d: d.update(created="yesterday"), "created: expected an ISO 8601 date and time"),
+        (lambda d: d.update(zzz=1), "document: unknown field 'zzz'"),
+        (lambda d: d["summary"]["port"].update(BOGUS=1),
+         r"summary\[port\]\[BOGUS\]: unknown verdict 'BOGUS'"),
+    ],
+)
+def test_load_rejects_malformed_nested_items(document: dict[str, Any], tmp_path: Path, mutate: Any,
+                                             message: str) -> None:
+    """What the renderers index into without looking: each used to be a traceback, exit 1."""
+    broken = copy.deepcopy(document)
+    mutate(broken)
+    path = tmp_path / "results.json"
+    path.write_text(json.dumps(broken), encoding="utf-8")
+    with pytest.raises(ResultsError, match=f"^{path}: {message}"):
+        results.load_document(path)
+
+
+def test_the_checker_knows_every_keyword_the_schema_uses() -> None:
+    """A rule added to the schema that the checker does not know must not go silently unchecked."""
+    from harness.schema_check import _KNOWN
+
+    def keywords(schema: Any) -> set[str]:
+        found = set(schema)
+        for key in ("properties", "$defs"):
+            for inner in schema.get(key, {}).values():
+                found |= keywords(inner)
+        for key in ("items", "additionalProperties", "propertyNames", "if", "then", "else"):
+            if isinstance(schema.get(key), dict):
+                found |= keywords(schema[key])
+        for inner in schema.get("anyOf", ()):
+            found |= keywords(inner)
+        return found
+
+    assert keywords(json.loads(results.SCHEMA_FILE.read_text(encoding="utf-8"))) <= _KNOWN
+
+
 def test_load_rejects_non_json(tmp_path: Path) -> None:
     path = tmp_path / "results.json"
     path.write_text("{truncated", encoding="utf-8")
@@ -171,6 +236,15 @@ def test_scenario_digest_follows_the_yaml_files_only(tmp_path: Path) -> None:
     scenario_file.write_text("scenarios: [] # changed\n", encoding="utf-8")
     assert results.scenario_digest(tmp_path) != first
     assert results.suite_version(tmp_path).endswith("+scenarios." + results.scenario_digest(tmp_path))
+
+
+def test_scenario_digest_passes_over_a_folder_named_like_a_scenario_file(tmp_path: Path) -> None:
+    """It read every *.yaml match, and a folder there (a report directory) crashed the run at its end."""
+    (tmp_path / "tcp").mkdir()
+    (tmp_path / "tcp" / "a.yaml").write_text("scenarios: []\n", encoding="utf-8")
+    first = results.scenario_digest(tmp_path)
+    (tmp_path / "tcp" / "old.yaml").mkdir()
+    assert results.scenario_digest(tmp_path) == first
 
 
 def test_changed_verdicts_names_flaky_and_vanished_pairs(document: dict[str, Any], validator: Any) -> None:

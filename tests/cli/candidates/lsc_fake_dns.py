@@ -5,11 +5,15 @@ knows a few fixed names, crashes on request, and answers ``flip.test``
 differently on every other call (counted in the file named by
 ``$LSC_FAKE_FLIP_FILE``) so that ``--repeat`` has a flaky scenario to find.
 It has no ``tohostname``, so scenarios calling that are UNIMPLEMENTED.
+``interrupt.test`` presses Ctrl-C, as a terminal does: SIGINT to its whole
+process group; only when ``$LSC_FAKE_INTERRUPT`` is 1, set by a test that
+started lsconform in a session (and so a group) of its own.
 """
 
 from __future__ import annotations
 
 import os
+import signal
 from pathlib import Path
 
 __version__ = "1.0-test"
@@ -26,6 +30,10 @@ def toip(address: object) -> tuple[object, ...]:
         raise LuaError("bad argument #1 to `toip' (string expected)")
     if address == b"crash.test":
         raise RuntimeError("simulated defect in the candidate")
+    if address == b"interrupt.test":
+        if os.environ.get("LSC_FAKE_INTERRUPT") == "1":
+            os.killpg(0, signal.SIGINT)
+        return (b"10.0.0.1",)
     if address == b"flip.test":
         counter = Path(os.environ["LSC_FAKE_FLIP_FILE"])
         count = int(counter.read_text() or "0") if counter.exists() else 0
