@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import errno
+import functools
 import importlib.util
 import os
 import signal
@@ -180,13 +181,9 @@ def pytest_arguments(args: argparse.Namespace, root: Path, candidates: Sequence[
 def execute(args: argparse.Namespace) -> int:
     root = scenario_root(args.scenarios)
     _check_expressions(args)
-    # Loaded before pytest starts, as `list` does: a broken scenario file is one
-    # `file:line: field: message` error, not collection noise and INTERRUPTED. The
-    # loader keeps what it loaded, so an in-process collection reads no file twice.
-    catalog = load(args.scenarios)
     candidates = list(dict.fromkeys(args.candidate or ["reference"]))
     _check_candidates(candidates)
-    expectations = expectation_files(args, root, candidates, frozenset(catalog.by_id))
+    expectations = expectation_files(args, root, candidates)
     check_output_dir(args.out, root)
     started = time.perf_counter()
     documents = []
@@ -246,20 +243,24 @@ def _check_candidates(names: Sequence[str]) -> None:
             raise CliError(str(error)) from None
 
 
-def expectation_files(args: argparse.Namespace, root: Path, candidates: Sequence[str],
-                      known: frozenset[str]) -> list[Path]:
+def expectation_files(args: argparse.Namespace, root: Path, candidates: Sequence[str]) -> list[Path]:
     """The files to judge against: the explicit ones, then the default file of every other candidate.
 
     Checked here, before pytest starts, so that a bad file is one clear usage
-    error naming its lines rather than a pytest start-up failure. ``known``:
-    the suite's scenario ids, which every entry must name.
+    error naming its lines rather than a pytest start-up failure.
     """
     from harness.expectations_file import ExpectationsError, load_for_run
+
+    @functools.cache
+    def known() -> frozenset[str]:
+        """The suite's ids, which every entry must name: loaded once, and only if a file is used
+        (a whole load costs seconds, which a run with pytest-xdist would pay again in its workers)."""
+        return frozenset(load(args.scenarios).by_id)
 
     try:
         paths = list(args.expectations or [])
         # with the ids from the start, so that one message lists every problem of a file
-        covered = load_for_run(paths, candidates, known if paths else None)
+        covered = load_for_run(paths, candidates, known() if paths else None)
         if not args.no_expectations:
             defaults = (default_file(root, name) for name in candidates if name not in covered)
             paths += [path for path in defaults if path.is_file()]
@@ -268,7 +269,7 @@ def expectation_files(args: argparse.Namespace, root: Path, candidates: Sequence
                 raise CliError("--strict needs expectations: give --expectations FILE or add "
                                f"{default_file(root, candidates[0])}")
             return []
-        chosen = load_for_run(paths, candidates, known)
+        chosen = load_for_run(paths, candidates, known())
     except ExpectationsError as error:
         raise CliError(f"cannot use the expectations:\n{error}") from None
     for name, listed in chosen.items():
@@ -283,6 +284,11 @@ def _run_once(args: argparse.Namespace, root: Path, candidates: Sequence[str], p
         code = pytest.main(pytest_arguments(args, root, candidates, path, expectations))
     if code == pytest.ExitCode.INTERRUPTED and interrupted:
         raise KeyboardInterrupt  # main's 130, not INTERRUPTED's 2: that is the usage-error code
+    if code == pytest.ExitCode.INTERRUPTED:
+        # A collection error: most likely a broken scenario file. Loading the suite here, as `list`
+        # does, ends with its `file:line: field: message` lines; loading it before every run would
+        # cost seconds that a run with pytest-xdist pays again in its workers.
+        load(args.scenarios)
     if code not in _FINISHED:
         raise CliError(f"pytest stopped early ({pytest.ExitCode(code).name}, exit {int(code)}); "
                        "see its output above", code=int(code))
