@@ -38,7 +38,9 @@ def execute(args: argparse.Namespace) -> int:
         raise CliError(f"-o {args.output} is the results file being read; write the report elsewhere")
     text = RENDERERS[args.format](document)
     if args.output is None:
-        sys.stdout.write(text)
+        # As a file is written: a lone surrogate a driver's bytes left in a reason must not end the output.
+        sys.stdout.buffer.write(text.encode(sys.stdout.encoding or "utf-8", "backslashreplace"))
+        sys.stdout.flush()
     else:
         try:
             write_text_atomic(args.output, text)

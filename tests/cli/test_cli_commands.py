@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import tempfile
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -135,6 +136,23 @@ def test_report_renders_markdown_and_junit(tmp_path: Path, capsys: pytest.Captur
     assert "# LuaSocket 1.3b conformance" in capsys.readouterr().out
     assert main(["report", str(results), "--format", "junit", "-o", str(tmp_path / "j.xml")]) == 0
     assert ET.parse(tmp_path / "j.xml").getroot().find("testsuite").get("name") == "reference"
+
+
+@pytest.mark.parametrize("report_format", ["md", "junit", "html"])
+def test_a_report_on_standard_output_survives_a_lone_surrogate(tmp_path: Path, report_format: str) -> None:
+    # A driver's undecodable byte can leave one in a version or a reason; a file takes it, so must stdout.
+    import subprocess
+    import sys
+
+    document = build_document([], [candidate_entry("port", "1.0\udcff", [])], suite_version="0.1.0+test",
+                              wall_time=1.5, time_scale=1.0)
+    results = tmp_path / "results.json"
+    results.write_text(json.dumps(document), encoding="utf-8")
+    command = [sys.executable, "-m", "harness.cli", "report", str(results), "--format", report_format]
+    done = subprocess.run(command, capture_output=True, env={**os.environ, "PYTHONIOENCODING": "utf-8"},
+                          check=False)
+    assert done.returncode == 0, done.stderr.decode()
+    assert b"1.0\\udcff" in done.stdout
 
 
 def test_report_refuses_a_file_that_is_not_results(tmp_path: Path,
