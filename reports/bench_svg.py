@@ -20,6 +20,7 @@ from reports.bench_text import (
     rate_label,
     score_line,
     settings_line,
+    show_ceiling,
     show_load,
     show_rate,
     show_ratio,
@@ -85,10 +86,8 @@ def _caption(workload: Mapping[str, Any], reference: str) -> str:
     unit = workload["unit"]
     ratios = ", ".join(f"{name} / {reference} {show_ratio(ratio)}"
                        for name, ratio in workload["ratios"].items())
-    ceiling = workload.get("ceiling") or {}
-    ceiling_text = f"; peer ceiling {show_rate(ceiling.get('median'), unit)}" if ceiling.get("median") else ""
-    if ceiling.get("error"):
-        ceiling_text = f"; peer ceiling not measured: {ceiling['error']}"
+    ceiling = workload.get("ceiling")
+    ceiling_text = f"; peer ceiling {show_ceiling(ceiling, unit)}" if ceiling else ""
     load_text = ""
     for whose in ("peer", "candidate"):
         loads = ", ".join(f"{name} {show_load(side, whose)}" for name, side in workload["sides"].items()

@@ -37,7 +37,7 @@ def show_rate(rate: float | None, unit: str) -> str:
     if rate is None:
         return "-"
     value = rate / RATE_UNITS.get(unit, (1.0, ""))[0]
-    return f"{value:.3g}" if value < 1000 else f"{value:.0f}"
+    return f"{value:.3g}" if value < 999.5 else f"{value:.0f}"  # 999.6 rounds to 1000, not 1e+03
 
 
 def show_side(side: Mapping[str, Any], unit: str) -> str:
@@ -71,7 +71,25 @@ def show_load(side: Mapping[str, Any], whose: str = "peer") -> str:
 
 
 def show_ratio(ratio: float | None) -> str:
-    return "-" if ratio is None else f"{ratio:.2f}"
+    """Two decimals, or two significant figures below 0.1: 0.002 must not read as 0.00."""
+    if ratio is None:
+        return "-"
+    return f"{ratio:.2f}" if ratio >= 0.095 else f"{ratio:.2g}"
+
+
+def show_ceiling(ceiling: Mapping[str, Any] | None, unit: str) -> str:
+    """A workload's peer ceiling, one rule for every view: its figure, and its error if one ended it.
+
+    A ceiling can fail after some rounds: the rounds before keep a median, and hiding the error
+    (or the figure) in one view would make the table and the chart disagree.
+    """
+    if not ceiling:
+        return "-"
+    error = (ceiling.get("error") or "").strip().splitlines()
+    if ceiling.get("median") is None:
+        return f"not measured: {error[0]}" if error else "-"
+    figure = show_rate(ceiling["median"], unit)
+    return f"{figure} (then an error: {error[0]})" if error else figure
 
 
 def score_line(name: str, score: Mapping[str, Any], total: int) -> str:
@@ -79,8 +97,8 @@ def score_line(name: str, score: Mapping[str, Any], total: int) -> str:
     if score["geomean"] is None:
         head = f"{name}: no throughput score (no workload gave a scored figure for both it and the reference)"
     else:
-        head = (f"{name}: throughput score {score['geomean']:.2f} (geometric mean of the candidate/reference "
-                f"ratios over {score['count']} of {total} workloads)")
+        head = (f"{name}: throughput score {show_ratio(score['geomean'])} (geometric mean of the "
+                f"candidate/reference ratios over {score['count']} of {total} workloads)")
     if score.get("near_ceiling"):
         head += (f"; {len(score['near_ceiling'])} of them near a peer's ceiling, where the ceiling cannot "
                  f"tell the candidate's limit from the peers' (their load+wait can): "
@@ -118,10 +136,7 @@ def table(bench: Mapping[str, Any]) -> list[str]:
     for workload in bench["workloads"]:
         unit = workload["unit"]
         sides = workload["sides"]
-        ceiling = workload["ceiling"]
-        ceiling_text = "-" if not ceiling else (
-            f"error: {ceiling['error']}" if ceiling.get("error") and ceiling["median"] is None
-            else show_rate(ceiling["median"], unit))
+        ceiling_text = show_ceiling(workload["ceiling"], unit)
         rows.append([workload["id"], rate_label(unit), *[show_side(sides[name], unit) for name in
                                                           [reference, *candidates]],
                      *[show_ratio(workload["ratios"].get(name)) for name in candidates], ceiling_text,

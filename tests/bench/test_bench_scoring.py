@@ -22,7 +22,7 @@ from harness.bench.session import SideRuns, WorkloadRuns
 from harness.results import SCHEMA_FILE, check_document
 from harness.scenario.model import Scenario, ScenarioResult, Verdict
 from reports import bench_svg, html, markdown
-from reports.bench_text import score_line, show_load
+from reports.bench_text import score_line, show_ceiling, show_load, show_rate, show_ratio
 
 SETTINGS = {"pairs": 3, "warmup": 1, "quick": True, "command": "lsconform bench --candidate lua --quick",
             "machine": {"cpu": "Test CPU", "cores": 2, "python": "3.11.7", "platform": "Linux",
@@ -226,6 +226,28 @@ def test_the_html_report_has_one_inline_chart_per_workload(stream: Scenario, pin
     without = dict(document)
     del without["bench"]
     assert 'id="bench"' not in html.render(without)
+
+
+def test_figures_keep_their_size_at_both_ends() -> None:
+    # A candidate 500 times slower is not "0.00"; a rate just under 1000 is not "1e+03".
+    assert [show_ratio(ratio) for ratio in (0.00202, 0.0456, 0.0951, 0.5, 1.234, None)] == [
+        "0.002", "0.046", "0.10", "0.50", "1.23", "-"]
+    assert [show_rate(rate, "bytes") for rate in (999.6e6, 999.4e6, 1234.5e6, 12.345e6)] == [
+        "1000", "999", "1234", "12.3"]
+
+
+def test_a_ceiling_that_failed_after_some_rounds_says_both_in_every_view(
+        stream: Scenario, ping_pong: Scenario, tmp_path: Path) -> None:
+    document = _document(stream, ping_pong, tmp_path)
+    ceiling = document["bench"]["workloads"][0]["ceiling"]
+    ceiling["error"] = "harness error:\nTraceback (most recent call last):\n  ..."
+    expected = "0.328 (then an error: harness error:)"
+    assert show_ceiling(ceiling, "bytes") == expected
+    lines = markdown.render(document).splitlines()
+    row = next(line for line in lines if line.startswith("| perf.tiny.stream"))
+    assert f"| {expected} |" in row, "one table row, not broken by the error's lines"
+    assert f"peer ceiling {expected}" in html.render(document)
+    assert show_ceiling({"median": None, "error": "refused\nmore"}, "bytes") == "not measured: refused"
 
 
 @pytest.mark.parametrize("force", [True, False])
