@@ -23,6 +23,7 @@ speed. ``--quick`` runs the small variants (tag ``quick``) for smoke tests.
 from __future__ import annotations
 
 import argparse
+import shlex
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -129,8 +130,12 @@ def choose_reference(requested: str, candidates: Sequence[CandidateSpec]) -> tup
     if requested != DEFAULT_REFERENCE:
         return requested, "as asked"
     names = {spec.name for spec in candidates}
-    if candidates and all("driver" in spec.tags for spec in candidates) and DRIVER_REFERENCE not in names:
-        return DRIVER_REFERENCE, "the candidates are drivers: the reference through the Python driver"
+    if candidates and all("driver" in spec.tags for spec in candidates):
+        if DRIVER_REFERENCE not in names:
+            return DRIVER_REFERENCE, "the candidates are drivers: the reference through the Python driver"
+        return IN_PROCESS_REFERENCE, (f"{DRIVER_REFERENCE} is itself a candidate: the reference in process, "
+                                      "so the drivers' ratios also measure their placement; name --reference "
+                                      "to choose another")
     if all("in-process" in spec.tags for spec in candidates):
         return IN_PROCESS_REFERENCE, "the candidates run in process: the reference in process"
     return IN_PROCESS_REFERENCE, ("the candidates are placed differently (in process and in driver "
@@ -153,6 +158,10 @@ def command_line(args: argparse.Namespace, candidates: Sequence[str]) -> str:
     words += [f"-k {word}" for word in args.keyword or []]
     if args.no_ceiling:
         words.append("--no-ceiling")
+    if args.time_scale != 1.0:
+        words.append(f"--time-scale {args.time_scale:g}")
+    if args.scenarios is not None:
+        words.append(f"--scenarios {shlex.quote(str(args.scenarios))}")
     return " ".join(words)
 
 

@@ -118,6 +118,11 @@ def test_the_command_line_is_recorded_as_typed() -> None:
     args = build_parser().parse_args(["bench", "--candidate", "a", "--candidate", "b", "--quick",
                                       "--pairs", "7"])
     assert command_line(args, ["a", "b"]) == "lsconform bench --candidate a --candidate b --quick --pairs 7"
+    # What changes the figures is in it too, or the command would run the shipped suite at another scale.
+    args = build_parser().parse_args(["bench", "--candidate", "a", "--time-scale", "2.5", "--scenarios",
+                                      "my suite/scenarios"])
+    assert command_line(args, ["a"]) == "lsconform bench --candidate a --time-scale 2.5 " \
+                                        "--scenarios 'my suite/scenarios'"
 
 
 def _spec(name: str, *tags: str) -> CandidateSpec:
@@ -138,6 +143,12 @@ def test_the_reference_is_placed_as_the_candidates_are(requested: str, candidate
                                                        chosen: str) -> None:
     name, why = choose_reference(requested, candidates)
     assert name == chosen and why
+
+
+def test_the_reason_for_the_in_process_reference_is_the_true_one() -> None:
+    # Every candidate a driver, reference-driver among them: measured, so it cannot be the baseline.
+    name, why = choose_reference("auto", [_spec("reference-driver", "driver"), _spec("driver:x", "driver")])
+    assert name == "reference" and why.startswith("reference-driver is itself a candidate")
 
 
 def test_a_driver_candidate_is_measured_against_the_reference_through_the_driver(
