@@ -175,7 +175,15 @@ def settings_line(bench: Mapping[str, Any]) -> str:
     return (f"`{bench['command']}`: {bench['warmup']} warm-up and {bench['pairs']} measured rounds per "
             f"workload, sides interleaved; {machine['cpu']}, {machine['cores']} cores, Python "
             f"{machine['python']}, {machine['platform']}; load average {loads} before, {after} after."
-            + _receive_buffers(machine))
+            + _interrupted(bench) + _receive_buffers(machine))
+
+
+def _interrupted(bench: Mapping[str, Any]) -> str:
+    stop = bench.get("interrupted")
+    if not stop:
+        return ""
+    return (f" Interrupted (Ctrl-C): {stop['after']} of the {stop['of']} workloads selected were measured "
+            "to the end; the figures are theirs, the score is over them only.")
 
 
 def _receive_buffers(machine: Mapping[str, Any]) -> str:

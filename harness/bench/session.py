@@ -98,12 +98,30 @@ def _skip(scenario: Scenario, candidate: str, reason: str) -> ScenarioResult:
                           step=str(scenario.location))
 
 
+class BenchInterrupted(Exception):
+    """Ctrl-C during a session: the workloads measured to the end before it, which are worth keeping.
+
+    A full bench takes tens of minutes; losing every finished workload to one keystroke in the
+    last of them would be a waste. The workload it stopped in is dropped: its rounds are not all there.
+    """
+
+    def __init__(self, finished: list[WorkloadRuns]) -> None:
+        super().__init__(f"interrupted after {len(finished)} workloads")
+        self.finished = finished
+
+
 def run_session(workloads: Sequence[Scenario], reference: CandidateSpec, candidates: Sequence[CandidateSpec],
                 options: BenchOptions | None = None, progress: Progress | None = None) -> list[WorkloadRuns]:
-    """Every workload, every side, interleaved; in the order given."""
+    """Every workload, every side, interleaved; in the order given. Ctrl-C raises ``BenchInterrupted``."""
     options = options or BenchOptions()
     say = progress or (lambda line: None)
-    return [_run_workload(scenario, reference, candidates, options, say) for scenario in workloads]
+    finished: list[WorkloadRuns] = []
+    try:
+        for scenario in workloads:
+            finished.append(_run_workload(scenario, reference, candidates, options, say))
+    except KeyboardInterrupt:
+        raise BenchInterrupted(finished) from None
+    return finished
 
 
 def _run_workload(scenario: Scenario, reference: CandidateSpec, candidates: Sequence[CandidateSpec],

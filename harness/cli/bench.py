@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING
 
 from harness.cli.common import (
     CANDIDATE_FORMS,
+    INTERRUPTED,
     CliError,
     add_scenarios_option,
     check_output_dir,
@@ -168,7 +169,7 @@ def command_line(args: argparse.Namespace, candidates: Sequence[str]) -> str:
 def execute(args: argparse.Namespace) -> int:
     from harness.bench import machine
     from harness.bench.document import bench_document
-    from harness.bench.session import BenchOptions, run_session
+    from harness.bench.session import BenchInterrupted, BenchOptions, run_session
     from harness.candidates.registry import check_starts, resolve
     from harness.expectations import run_failures
     from harness.runner import RunOptions
@@ -206,8 +207,17 @@ def execute(args: argparse.Namespace) -> int:
     options = BenchOptions(pairs=args.pairs, warmup=args.warmup, ceiling=not args.no_ceiling,
                            run=RunOptions(time_scale=args.time_scale))
     started = time.perf_counter()
-    runs = run_session(workloads, reference, candidates, options,
-                       progress=lambda line: print(f"  {line}", flush=True))
+    interrupted = False
+    try:
+        runs = run_session(workloads, reference, candidates, options,
+                           progress=lambda line: print(f"  {line}", flush=True))
+    except BenchInterrupted as stop:
+        if not stop.finished:
+            raise KeyboardInterrupt from None  # nothing measured to the end: nothing to write
+        runs, interrupted = stop.finished, True
+        settings["interrupted"] = {"after": len(runs), "of": len(workloads)}
+        print(f"\nlsconform: interrupted: writing the {len(runs)} of {len(workloads)} workloads measured "
+              "to the end", flush=True)
     document = bench_document(runs, reference_name, names, root=root, wall_time=time.perf_counter() - started,
                               time_scale=args.time_scale, settings=settings)
     written = write_reports(args.out, document)
@@ -222,4 +232,6 @@ def execute(args: argparse.Namespace) -> int:
         print(f"lsconform: {bench_text.score_line(name, bench['scores'][name], len(bench['workloads']))}")
     print(f"lsconform: {bench_text.settings_line(bench)}")
     print("lsconform: wrote " + ", ".join(str(path) for path in written))
+    if interrupted:
+        return INTERRUPTED
     return 1 if run_failures(document) else 0

@@ -30,6 +30,10 @@ MOST_SCALE = 1000.0
 """The largest time scale accepted: far beyond it deadlines overflow the clocks (``inf`` did)."""
 
 
+INTERRUPTED = 130
+"""The exit status after Ctrl-C (128 + SIGINT), as shells report it."""
+
+
 def time_scale_option(text: str) -> float:
     """An argparse type for ``--time-scale``: a number above zero and at most ``MOST_SCALE``."""
     try:

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
+import threading
 from collections.abc import Sequence
 from types import ModuleType
 
@@ -25,7 +27,7 @@ from harness.cli import (
     show,
     update_expectations,
 )
-from harness.cli.common import CliError
+from harness.cli.common import INTERRUPTED, CliError
 
 COMMANDS: tuple[ModuleType, ...] = (run, listing, show, coverage, report, merge, update_expectations, serve,
                                     check_driver, bench)
@@ -66,8 +68,21 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _hear_interrupts() -> None:
+    """Let SIGINT interrupt, even when it was ignored at start.
+
+    A script that starts ``lsconform bench ... &`` hands it SIGINT ignored, and
+    Python then installs no handler: ``kill -INT`` (how a CI job is stopped)
+    went unheard, and a long bench ran on. Only the main thread can set it.
+    """
+    ignored = signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+    if ignored and threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    _hear_interrupts()
     try:
         return int(args.execute(args))
     except CliError as error:
@@ -75,7 +90,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return error.code
     except KeyboardInterrupt:
         print("lsconform: interrupted", file=sys.stderr)
-        return 130
+        return INTERRUPTED
     except BrokenPipeError:
         # The reader went away (`lsconform list | head`): stop quietly, as other tools do. Standard
         # output is pointed at /dev/null so the interpreter's final flush cannot fail again.

@@ -11,6 +11,7 @@ import pytest
 from bench_support import TINY_PING_PONG, TINY_STREAM, shipped, write_perf
 
 from harness.adapters.base import Adapter, CandidateSpec
+from harness.bench import session
 from harness.cli.bench import choose_reference, command_line, select_workloads
 from harness.cli.main import build_parser, main
 
@@ -57,7 +58,8 @@ def test_a_run_writes_every_report_with_the_figures(tmp_path: Path,
     assert {r["scenario"] for r in document["results"]} == {"perf.tiny.stream", "perf.tiny.ping-pong"}
     assert {r["candidate"] for r in document["results"]} == {"reference", "python:reference"}
     bench = document["bench"]
-    assert bench["command"] == "lsconform bench --candidate python:reference --quick --pairs 1 --warmup 0"
+    assert bench["command"] == ("lsconform bench --candidate python:reference --quick --pairs 1 --warmup 0 "
+                                f"--scenarios {tmp_path / 'scenarios'}")
     assert [w["id"] for w in bench["workloads"]] == ["perf.tiny.ping-pong", "perf.tiny.stream"]
     assert all(w["ceiling"]["median"] for w in bench["workloads"]), [w["ceiling"] for w in bench["workloads"]]
     assert "## Throughput" in (tmp_path / "out" / "summary.md").read_text()
@@ -112,6 +114,37 @@ def test_usage_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str], args: 
                       message: str) -> None:
     assert _bench(tmp_path, *args) == 2
     assert message in capsys.readouterr().err
+
+
+def test_ctrl_c_keeps_the_workloads_measured_to_the_end(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    real = session._run_workload
+    calls: list[str] = []
+
+    def stopped_in_the_second(scenario, *rest):  # type: ignore[no-untyped-def]
+        calls.append(scenario.id)
+        if len(calls) == 2:
+            raise KeyboardInterrupt  # as Ctrl-C lands in the middle of a workload
+        return real(scenario, *rest)
+
+    monkeypatch.setattr(session, "_run_workload", stopped_in_the_second)
+    assert _bench(tmp_path, "--candidate", "python:reference", "--quick") == 130
+    out = capsys.readouterr().out
+    assert "interrupted: writing the 1 of 2 workloads measured to the end" in out
+    bench = json.loads((tmp_path / "out" / "results.json").read_text())["bench"]
+    assert [workload["id"] for workload in bench["workloads"]] == calls[:1]
+    assert bench["interrupted"] == {"after": 1, "of": 2}
+    summary = (tmp_path / "out" / "summary.md").read_text()
+    assert "Interrupted (Ctrl-C): 1 of the 2 workloads selected" in summary
+
+
+def test_ctrl_c_in_the_first_workload_writes_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def stopped(*args):  # type: ignore[no-untyped-def]
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(session, "_run_workload", stopped)
+    assert _bench(tmp_path, "--candidate", "python:reference", "--quick") == 130
+    assert not (tmp_path / "out").exists()
 
 
 def test_the_command_line_is_recorded_as_typed() -> None:

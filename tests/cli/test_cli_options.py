@@ -27,3 +27,16 @@ def test_the_help_names_every_shipped_candidate_and_prefix() -> None:
 
     for name in [*registry.SHIPPED, "python:MODULE", "driver:python:MODULE", "driver:COMMAND"]:
         assert name in CANDIDATE_FORMS
+
+
+def test_a_command_started_with_sigint_ignored_hears_it_again() -> None:
+    # `lsconform bench ... &` from a script starts with SIGINT ignored: kill -INT must still stop it.
+    import subprocess
+    import sys
+
+    probe = ("import signal; signal.signal(signal.SIGINT, signal.SIG_IGN)\n"
+             "from harness.cli.main import _hear_interrupts\n"
+             "_hear_interrupts()\n"
+             "print(signal.getsignal(signal.SIGINT) is signal.default_int_handler)\n")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "True", done.stderr
