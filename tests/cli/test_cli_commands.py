@@ -57,6 +57,24 @@ def test_list_filters_by_keyword_and_tag(root: Path, capsys: pytest.CaptureFixtu
     assert [line.split()[0] for line in out[:-1]] == ["dns.toip.unknown-host", "dns.toip.wrong-answer"]
 
 
+def test_list_selects_by_a_tag_written_with_a_dash(root: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["list", "--scenarios", str(root), "--tag", "fast-path"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert [line.split()[0] for line in out[:-1]] == ["dns.toip.localhost"]
+    assert out[-1] == "1 of 4 scenarios"
+
+
+def test_list_refuses_a_tag_no_scenario_has(root: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A misspelt tag printed '0 of 4 scenarios' and exited 0, as if the answer were real."""
+    assert main(["list", "--scenarios", str(root), "--tag", "fast_path"]) == 2
+    captured = capsys.readouterr()
+    assert "--tag fast_path: no scenario has this tag; did you mean fast-path?" in captured.err
+    assert captured.out == ""
+    assert main(["list", "--scenarios", str(root), "--tag", "lookup", "--tag", "zzz"]) == 2  # one bad of two
+    assert ("--tag zzz: no scenario has this tag; the tags are: errors, fast-path, lookup, reverse"
+            in capsys.readouterr().err)
+
+
 def test_list_counts_the_perf_workloads_apart(capsys: pytest.CaptureFixture[str]) -> None:
     """run leaves the perf workloads out, so list's total would not match run's without the note."""
     assert main(["list", "-k", "perf.tcp."]) == 0
