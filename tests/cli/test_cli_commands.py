@@ -156,6 +156,18 @@ def test_report_renders_markdown_and_junit(tmp_path: Path, capsys: pytest.Captur
     assert ET.parse(tmp_path / "j.xml").getroot().find("testsuite").get("name") == "reference"
 
 
+@pytest.mark.parametrize("below", ["x.md", "sub/x.md"])
+def test_report_names_a_file_standing_where_o_needs_a_folder(tmp_path: Path, below: str,
+                                                              capsys: pytest.CaptureFixture[str]) -> None:
+    """mkdir's '[Errno 17] File exists: afile' read as if the report itself already existed."""
+    results = _results_file(tmp_path)
+    afile = tmp_path / "afile"
+    afile.write_text("kept\n", encoding="utf-8")
+    assert main(["report", str(results), "-o", str(afile / below)]) == 2
+    assert f"error: -o {afile / below}: {afile} is a file, not a directory\n" in capsys.readouterr().err
+    assert afile.read_text(encoding="utf-8") == "kept\n"
+
+
 @pytest.mark.parametrize("report_format", ["md", "junit", "html"])
 def test_a_report_on_standard_output_survives_a_lone_surrogate(tmp_path: Path, report_format: str) -> None:
     # A driver's undecodable byte can leave one in a version or a reason; a file takes it, so must stdout.
