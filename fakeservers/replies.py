@@ -104,6 +104,27 @@ def _point(raw: Any, field: str, done_verbs: Iterable[str]) -> str:
     return point
 
 
+class _Points:
+    """The reply points of one key (``replies``, ``delay`` or ``stall``) as read so far, by spelling.
+
+    Points are upper-cased (``rcpt`` is ``RCPT``), so two spellings of one
+    point in the same key silently overrode each other, the later winning;
+    a second spelling is refused instead, naming the first.
+    """
+
+    def __init__(self, done_verbs: tuple[str, ...]) -> None:
+        self._done_verbs = done_verbs
+        self._spellings: dict[str, Any] = {}
+
+    def read(self, raw: Any, field: str) -> str:
+        point = _point(raw, field, self._done_verbs)
+        if point in self._spellings:
+            raise ConfigError(field, f"duplicate reply point {point} "
+                                     f"(also written as {self._spellings[point]!r})")
+        self._spellings[point] = raw
+        return point
+
+
 def read_reply_script(fields: Fields, done_verbs: Iterable[str]) -> ReplyScript:
     """The ``replies``, ``delay``, ``stall`` and ``greeting`` keys of a server configuration.
 
@@ -115,9 +136,10 @@ def read_reply_script(fields: Fields, done_verbs: Iterable[str]) -> ReplyScript:
         raw_replies = fields.get("replies")
         if not isinstance(raw_replies, Mapping):
             raise ConfigError(fields.field("replies"), f"expected a mapping, got {describe(raw_replies)}")
+        reply_points = _Points(done_verbs)
         for key, value in raw_replies.items():
             key_field = join(fields.field("replies"), str(key))
-            point = _point(key, key_field, done_verbs)
+            point = reply_points.read(key, key_field)
             if isinstance(value, (str, bytes, bytearray)):
                 replies[point] = as_bytes(value, key_field)
             elif not isinstance(value, list | tuple):
@@ -131,9 +153,10 @@ def read_reply_script(fields: Fields, done_verbs: Iterable[str]) -> ReplyScript:
     if "delay" in fields:
         raw_delay = fields.get("delay")
         if isinstance(raw_delay, Mapping):
+            delay_points = _Points(done_verbs)
             for key, value in raw_delay.items():
                 key_field = join(fields.field("delay"), str(key))
-                delays[_point(key, key_field, done_verbs)] = as_number(value, key_field)
+                delays[delay_points.read(key, key_field)] = as_number(value, key_field)
         else:
             every_delay = as_number(raw_delay, fields.field("delay"))
     stalls: set[str] = set()
@@ -142,7 +165,8 @@ def read_reply_script(fields: Fields, done_verbs: Iterable[str]) -> ReplyScript:
         if isinstance(raw_stall, str):
             stalls.add(_point(raw_stall, fields.field("stall"), done_verbs))
         else:
-            stalls.update(_point(item, item_field, done_verbs)
+            stall_points = _Points(done_verbs)
+            stalls.update(stall_points.read(item, item_field)
                           for item_field, item in as_list(raw_stall, fields.field("stall")))
     if "greeting" in fields:
         if GREETING in replies:

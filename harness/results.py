@@ -85,6 +85,7 @@ so a crash never leaves half a report behind for CI to misread.
 from __future__ import annotations
 
 import datetime as _dt
+import errno
 import functools
 import hashlib
 import json
@@ -277,10 +278,38 @@ def suite_version(root: Path) -> str:
 # -- writing and loading ---------------------------------------------------------
 
 
+class FileInTheWayError(NotADirectoryError):
+    """A file stands where the path to write needs a directory (``afile`` in ``afile/x.md``).
+
+    ``mkdir`` said ``[Errno 17] File exists: 'afile'`` for that, which reads
+    as though the file to write already existed; this names the file in the
+    way and what it should be.
+    """
+
+    def __init__(self, path: Path, blocker: Path) -> None:
+        super().__init__(errno.ENOTDIR, f"{blocker} is a file, not a directory", str(path))
+        self.path = path
+        self.blocker = blocker
+
+    def __str__(self) -> str:
+        return str(self.strerror)
+
+
+def make_parent(path: Path) -> None:
+    """Create ``path``'s folder and any above it; ``FileInTheWayError`` if a file stands in one's place."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):
+        files = [folder for folder in reversed(path.parents) if folder.exists() and not folder.is_dir()]
+        if not files:
+            raise
+        raise FileInTheWayError(path, files[0]) from None
+
+
 def write_text_atomic(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` so that readers see the old file or the new one, never half."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    make_parent(path)
     temp = write_temporary(path, text)
     try:
         os.replace(temp, path)

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from harness.cli.common import CliError
-from harness.results import ResultsError, load_document, write_text_atomic
+from harness.results import FileInTheWayError, ResultsError, load_document, write_text_atomic
 from reports import html, junit, markdown
 
 NAME = "report"
@@ -44,6 +44,8 @@ def execute(args: argparse.Namespace) -> int:
     else:
         try:
             write_text_atomic(args.output, text)
+        except FileInTheWayError as error:
+            raise CliError(f"-o {args.output}: {error}") from None
         except OSError as error:
             raise CliError(f"cannot write {args.output}: {error}") from None
     return 0

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import shlex
 import signal
 import threading
 from collections.abc import Iterator
@@ -34,8 +35,23 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", metavar="H", default=None,
                         help="address to listen on (overrides the file); 'auto': a random 127.x.y.z on the "
                              "protocol's well-known port (25, 80, 21), which needs root")
-    parser.add_argument("--port", metavar="P", type=int, default=None,
-                        help="port to listen on (overrides the file; default 0, an ephemeral port)")
+    parser.add_argument("--port", metavar="P", type=port_option, default=None,
+                        help="port to listen on, 0-65535 (overrides the file; default 0, an ephemeral port)")
+
+
+def port_option(text: str) -> int:
+    """An argparse type for ``--port``: a whole number 0-65535, refused as a usage error when typed.
+
+    A plain ``int`` let ``-5`` and ``99999`` through to the configuration
+    check, which then blamed the file for the command line's value.
+    """
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if 0 <= value <= 65535:
+        return value
+    raise argparse.ArgumentTypeError(f"expected a whole number 0-65535, not {text!r}")
 
 
 def execute(args: argparse.Namespace) -> int:
@@ -43,15 +59,12 @@ def execute(args: argparse.Namespace) -> int:
     from fakeservers.events import CONTROL
 
     raw = _read_config(args.config) if args.config is not None else {}
-    if args.host is not None:
-        raw["host"] = args.host
-    if args.port is not None:
-        raw["port"] = args.port
+    overrides = {key: value for key, value in (("host", args.host), ("port", args.port)) if value is not None}
+    raw.update(overrides)
     try:
         server = from_config(args.kind, raw)
     except ConfigError as error:
-        where = f"{args.config}:{_line_of(raw, error.field)}: " if args.config is not None else ""
-        raise CliError(f"{where}{error}") from None
+        raise CliError(_where(error, args.config, raw, overrides)) from None
     reader_gone = threading.Event()
 
     def show(event: Any) -> None:
@@ -144,6 +157,18 @@ def _walk(value: Any) -> Any:
     elif isinstance(value, list):
         for item in value:
             yield from _walk(item)
+
+
+def _where(error: Any, config: Path | None, raw: Any, overrides: dict[str, Any]) -> str:
+    """``error`` (a ConfigError) placed where its value came from: the option that set it, or the file.
+
+    A value given on the command line replaces the file's, so blaming the
+    file's line (or line 1 when the file has none) pointed at the wrong place.
+    """
+    if error.field in overrides:
+        return f"--{error.field} {shlex.quote(str(overrides[error.field]))}: {error.message}"
+    where = f"{config}:{_line_of(raw, error.field)}: " if config is not None else ""
+    return f"{where}{error}"
 
 
 def _line_of(data: Any, field: str) -> int:

@@ -21,7 +21,7 @@ from harness.cli.common import CliError, add_scenarios_option, load
 from harness.expectations import default_file, embedded_sets, file_name
 from harness.expectations_file import TODO, ExpectationsError, load_expectations, render
 from harness.expectations_update import Update, update
-from harness.results import ResultsError, load_document, write_text_atomic
+from harness.results import FileInTheWayError, ResultsError, load_document, write_text_atomic
 from harness.scenario.catalog import default_root
 
 NAME = "update-expectations"
@@ -67,6 +67,8 @@ def execute(args: argparse.Namespace) -> int:
                      new_reason=reason)
     try:
         write_text_atomic(output, render(candidate, changes.entries))
+    except FileInTheWayError as error:
+        raise CliError(f"{'-o ' if args.output else ''}{output}: {error}") from None
     except OSError as error:
         raise CliError(f"cannot write {output}: {error}", code=1) from None
     _report(output, changes)

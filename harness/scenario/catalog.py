@@ -40,6 +40,11 @@ class Catalog:
     scenarios: tuple[Scenario, ...]
     by_id: Mapping[str, Scenario]
 
+    @property
+    def tags(self) -> frozenset[str]:
+        """Every tag some scenario carries: the names a tag filter can match."""
+        return frozenset(tag for scenario in self.scenarios for tag in scenario.tags)
+
     def select(self, ids: Iterable[str] | None = None, tags: Iterable[str] | None = None,
                keyword: str | Iterable[str] | None = None) -> tuple[Scenario, ...]:
         """The scenarios passing every given filter, in id order.

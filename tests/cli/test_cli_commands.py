@@ -57,6 +57,24 @@ def test_list_filters_by_keyword_and_tag(root: Path, capsys: pytest.CaptureFixtu
     assert [line.split()[0] for line in out[:-1]] == ["dns.toip.unknown-host", "dns.toip.wrong-answer"]
 
 
+def test_list_selects_by_a_tag_written_with_a_dash(root: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["list", "--scenarios", str(root), "--tag", "fast-path"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert [line.split()[0] for line in out[:-1]] == ["dns.toip.localhost"]
+    assert out[-1] == "1 of 4 scenarios"
+
+
+def test_list_refuses_a_tag_no_scenario_has(root: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A misspelt tag printed '0 of 4 scenarios' and exited 0, as if the answer were real."""
+    assert main(["list", "--scenarios", str(root), "--tag", "fast_path"]) == 2
+    captured = capsys.readouterr()
+    assert "--tag fast_path: no scenario has this tag; did you mean fast-path?" in captured.err
+    assert captured.out == ""
+    assert main(["list", "--scenarios", str(root), "--tag", "lookup", "--tag", "zzz"]) == 2  # one bad of two
+    assert ("--tag zzz: no scenario has this tag; the tags are: errors, fast-path, lookup, reverse"
+            in capsys.readouterr().err)
+
+
 def test_list_counts_the_perf_workloads_apart(capsys: pytest.CaptureFixture[str]) -> None:
     """run leaves the perf workloads out, so list's total would not match run's without the note."""
     assert main(["list", "-k", "perf.tcp."]) == 0
@@ -136,6 +154,18 @@ def test_report_renders_markdown_and_junit(tmp_path: Path, capsys: pytest.Captur
     assert "# LuaSocket 1.3b conformance" in capsys.readouterr().out
     assert main(["report", str(results), "--format", "junit", "-o", str(tmp_path / "j.xml")]) == 0
     assert ET.parse(tmp_path / "j.xml").getroot().find("testsuite").get("name") == "reference"
+
+
+@pytest.mark.parametrize("below", ["x.md", "sub/x.md"])
+def test_report_names_a_file_standing_where_o_needs_a_folder(tmp_path: Path, below: str,
+                                                              capsys: pytest.CaptureFixture[str]) -> None:
+    """mkdir's '[Errno 17] File exists: afile' read as if the report itself already existed."""
+    results = _results_file(tmp_path)
+    afile = tmp_path / "afile"
+    afile.write_text("kept\n", encoding="utf-8")
+    assert main(["report", str(results), "-o", str(afile / below)]) == 2
+    assert f"error: -o {afile / below}: {afile} is a file, not a directory\n" in capsys.readouterr().err
+    assert afile.read_text(encoding="utf-8") == "kept\n"
 
 
 @pytest.mark.parametrize("report_format", ["md", "junit", "html"])

@@ -150,6 +150,24 @@ def test_a_run_of_several_candidates_needs_candidate(tmp_path: Path, suite: Path
     assert load_expectations(out, allow_todo=True).candidate == "reference"
 
 
+def test_a_file_where_the_output_needs_a_folder_is_named(tmp_path: Path, suite: Path,
+                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    """mkdir's '[Errno 17] File exists: afile' (exit 1) read as if the expectations file already existed."""
+    results = _results(tmp_path, [record("dns.toip.wrong", V.FAIL)])
+    afile = tmp_path / "afile"
+    afile.write_text("kept\n", encoding="utf-8")
+    output = afile / "x.yaml"
+    assert main(["update-expectations", str(results), "--scenarios", str(suite), "-o", str(output)]) == 2
+    assert f"error: -o {output}: {afile} is a file, not a directory\n" in capsys.readouterr().err
+    # The default file, expectations/<candidate>.yaml beside the scenario root, is no option: no -o.
+    (tmp_path / "expectations").write_text("kept\n", encoding="utf-8")
+    assert main(["update-expectations", str(results), "--scenarios", str(suite)]) == 2
+    default = tmp_path / "expectations" / "python_lsc_fake_dns.yaml"
+    assert (f"error: {default}: {tmp_path / 'expectations'} is a file, not a directory\n"
+            in capsys.readouterr().err)
+    assert afile.read_text(encoding="utf-8") == (tmp_path / "expectations").read_text(encoding="utf-8")
+
+
 def test_a_broken_current_file_is_not_overwritten(tmp_path: Path, suite: Path,
                                                   capsys: pytest.CaptureFixture[str]) -> None:
     results = _results(tmp_path, [record("dns.toip.wrong", V.FAIL)])

@@ -206,6 +206,34 @@ def test_serve_reports_a_bad_configuration_with_its_line(tmp_path: Path,
     assert "'z' is not a hex digit" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("port", ["99999", "65536", "-5", "eighty"])
+def test_serve_refuses_a_port_option_out_of_range(port: str, tmp_path: Path,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    config = tmp_path / "good.yaml"
+    config.write_text("routes:\n- path: /a\n  body: hi\n\nport: 8080\n")
+    with pytest.raises(SystemExit) as exit_info:
+        main(["serve", "http", "--config", str(config), f"--port={port}"])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert f"argument --port: expected a whole number 0-65535, not '{port}'" in err
+    assert str(config) not in err
+
+
+def test_serve_blames_a_bad_host_option_on_the_option(tmp_path: Path,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    config = tmp_path / "good.yaml"
+    config.write_text("routes:\n- path: /a\nhost: 127.0.0.1\nport: 0\n")
+    assert main(["serve", "http", "--config", str(config), "--host", ""]) == 2
+    err = capsys.readouterr().err
+    assert "error: --host '': expected an address, got empty text" in err
+    assert str(config) not in err
+    assert main(["serve", "smtp", "--host", ""]) == 2  # no file at all: still the option
+    assert "error: --host '': expected an address, got empty text" in capsys.readouterr().err
+    config.write_text("routes:\n- path: /a\nport: 99999\n")  # the file's own value: still its line
+    assert main(["serve", "http", "--config", str(config), "--host", "127.0.0.1"]) == 2
+    assert f"{config}:3: port: expected a whole number 0-65535" in capsys.readouterr().err
+
+
 def test_line_of_follows_the_field_path() -> None:
     from harness.scenario.located import YList, YMap
 
