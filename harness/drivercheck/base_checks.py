@@ -31,6 +31,7 @@ from harness.drivercheck.support import (
     returned,
     socket_of,
     stderr_note,
+    unexpected,
 )
 from harness.values import Handle, LuaFunction, LuaTable, LuaValue, lua_repr_all
 
@@ -100,11 +101,11 @@ def check_end_of_input(target: Target) -> CheckResult:
 def check_unimplemented_and_error(adapter: DriverAdapter, patience: float) -> CheckResult:
     outcome = adapter.call(Call(NO_SUCH_FUNCTION, (), "global", None, CALL_DEADLINE))
     if outcome != Unimplemented(NO_SUCH_FUNCTION):
-        raise CheckFailed(f"global {NO_SUCH_FUNCTION}() {describe(outcome)}, expected unimplemented")
+        raise unexpected(f"global {NO_SUCH_FUNCTION}()", outcome, "unimplemented")
     server = socket_of(returned(adapter, "bind", LOOPBACK.encode(), 0), "tcp-server", "bind")
     outcome = adapter.call(Call("lsconform_no_such_method", (), "method", server, CALL_DEADLINE))
     if not isinstance(outcome, Raised):
-        raise CheckFailed(f"server:lsconform_no_such_method() {describe(outcome)}, expected a Lua error")
+        raise unexpected("server:lsconform_no_such_method()", outcome, "a Lua error")
     returned(adapter, "getsockname", target=server)
     return CheckResult("errors", "PASS", f"missing global -> unimplemented; missing method -> error "
                                          f"{outcome.message!r}; the driver carried on")

@@ -39,6 +39,7 @@ from harness.drivercheck.support import (
     returned,
     socket_of,
     stderr_note,
+    unexpected,
 )
 from harness.scenario.model import CallbackSpec, GeneratedData
 from harness.values import Handle, LuaFunction, lua_repr_all
@@ -140,8 +141,8 @@ def check_repeat(adapter: DriverAdapter, patience: float) -> CheckResult:
                                                 RepeatRequest(count + 5, stop=2, discard="count"))
     expected = Returned((None, b"closed"))
     if outcome != expected or report is None:
-        raise CheckFailed(f"receive({size}) repeated {describe(outcome)}, expected nil, \"closed\" "
-                          "(the payload counted, the error code kept)")
+        raise unexpected(f"receive({size}) repeated", outcome,
+                         "nil, \"closed\" (the payload counted, the error code kept)")
     if (report.done, report.bytes) != (count + 1, size * count):
         raise CheckFailed(f"repeat report done={report.done} bytes={report.bytes}, expected done={count + 1} "
                           f"(stopped by \"closed\") bytes={size * count}")
@@ -150,8 +151,8 @@ def check_repeat(adapter: DriverAdapter, patience: float) -> CheckResult:
         outcome, report = adapter.call_repeated(Call("send", (payload,), "method", client, CALL_DEADLINE),
                                                 RepeatRequest(count, stop=1, discard="none"))
         if outcome != Returned((None, len(payload))) or report is None or report.done != count:
-            raise CheckFailed(f"send repeated {count} times {describe(outcome)} ({report}), expected "
-                              f"nil, {len(payload)} and done={count}")
+            raise unexpected(f"send repeated {count} times ({report})", outcome,
+                             f"nil, {len(payload)} and done={count}")
         received = sink.wait_for(len(payload) * count, patience)
         if received != payload * count:
             raise CheckFailed(f"the repeated sends delivered {first_difference(received, payload * count)}")
@@ -211,8 +212,8 @@ def _digest_matches(adapter: DriverAdapter) -> CheckResult:
         outcome, report = adapter.call_repeated(Call("receive", (size,), "method", accepted, CALL_DEADLINE),
                                                 RepeatRequest(count + 5, stop=2, discard="digest"))
     if outcome != Returned((None, b"closed")) or report is None:
-        raise CheckFailed(f"receive({size}) repeated with discard \"digest\" {describe(outcome)}, expected "
-                          "nil, \"closed\" with a repeat summary")
+        raise unexpected(f"receive({size}) repeated with discard \"digest\"", outcome,
+                         "nil, \"closed\" with a repeat summary")
     if (report.done, report.bytes) != (count + 1, size * count):
         raise CheckFailed(f"repeat report done={report.done} bytes={report.bytes}, expected done={count + 1} "
                           f"bytes={size * count}")
@@ -242,8 +243,8 @@ def check_sequence(adapter: DriverAdapter, patience: float) -> CheckResult:
             probe = Call("getsockname", (), "method", client, CALL_DEADLINE)
             outcome, _ = adapter.call_sequence([probe], SequenceRequest(1, "digest"))
             if not isinstance(outcome, Raised):
-                raise CheckFailed(f"without 'digest' claimed, a sequence asking for digests "
-                                  f"{describe(outcome)}; expected an error")
+                raise unexpected("without 'digest' claimed, a sequence asking for digests", outcome,
+                                 "an error")
         _sequence_error_names_its_round(adapter, client, exchange)
     checked = "bytes and sha256" if digest else "bytes (no digest claimed)"
     return CheckResult("sequence", "PASS", f"send/receive through a TCP echo, {SEQUENCE_ROUNDS} rounds: last "
@@ -293,5 +294,5 @@ def _sequence_error_names_its_round(adapter: DriverAdapter, client: Handle, exch
     outcome, _ = adapter.call_sequence([*exchange, close], SequenceRequest(3))
     wanted = "round 2, call 1 (send): "
     if not (isinstance(outcome, Raised) and outcome.message.startswith(wanted)):
-        raise CheckFailed(f"send, receive, close in 3 rounds {describe(outcome)}, expected an error "
-                          f"starting {wanted!r} (a send on the socket closed in round 1)")
+        raise unexpected("send, receive, close in 3 rounds", outcome,
+                         f"an error starting {wanted!r} (a send on the socket closed in round 1)")

@@ -57,6 +57,14 @@ class Target:
         return adapter
 
 
+def unexpected(what: str, outcome: Outcome, wanted: str) -> CheckFailed:
+    """``WHAT: expected WANTED, but it OUTCOME``: the stderr tail a crash or timeout brings ends the sentence.
+
+    Written the other way round ("WHAT OUTCOME, expected WANTED"), a tail split the sentence in two.
+    """
+    return CheckFailed(f"{what}: expected {wanted}, but it {describe(outcome)}")
+
+
 def describe(outcome: Outcome) -> str:
     if isinstance(outcome, Returned):
         return f"returned {lua_repr_all(outcome.values)}"

@@ -6,8 +6,10 @@ import psutil
 import pytest
 from driver_support import broken_driver, python_driver, variant_driver
 
+from harness.adapters.base import Crashed
 from harness.cli.main import main
 from harness.drivercheck import Target, run_checks
+from harness.drivercheck.support import unexpected
 
 CHECKS = ["hello", "protocol-version", "errors", "byte-exact", "handles", "release", "callbacks",
           "local-callbacks", "repeat", "sequence", "digest", "bye", "end-of-input"]
@@ -109,6 +111,13 @@ def test_each_deliberate_bug_fails_its_own_check(variant, check, evidence, also)
     assert evidence in detail
     failed = {name for name, (state, _) in seen.items() if state == "FAIL"}
     assert failed == {check, *also}, seen
+
+
+def test_a_failed_check_ends_with_the_stderr_tail_not_with_what_it_expected():
+    crash = Crashed("the driver exited with status 1", "last words")
+    assert str(unexpected("global f()", crash, "unimplemented")) == (
+        "global f(): expected unimplemented, but it crashed: the driver exited with status 1; "
+        "stderr:\nlast words")
 
 
 def test_digest_is_skipped_for_a_driver_that_neither_claims_nor_knows_it():
