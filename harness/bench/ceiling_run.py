@@ -65,9 +65,11 @@ def measure_ceiling(scenario: Scenario, options: RunOptions | None = None) -> Ce
     published: socket.socket | None = None
     try:
         env.update(peers.setup())
-        peers.start()
         published = _publish(workload, env)
-        result = run_client(client_job(workload, env, published), workload, board)
+        # The scripts start once the client is ready, not before it is spawned: an accept's
+        # timeout (5 s) would otherwise also have to cover the child's start, which on a
+        # loaded machine it did not. The listeners are bound already: a connection waits.
+        result = run_client(client_job(workload, env, published), workload, board, start_peers=peers.start)
         if result.seconds is None:
             failures = peers.failures()
             return CeilingResult(None, result.error + (f"; {failures[0].reason}" if failures else ""))
@@ -113,8 +115,10 @@ def client_job(workload: Workload, env: Mapping[str, LuaValue],
                      params=dict(spec.params), fd=published.fileno() if published is not None else None)
 
 
-def run_client(job: ClientJob, workload: Workload, board: SyncBoard | None = None) -> CeilingResult:
-    """Start the client process, raise its signal (on ``board``) once it is ready, read its answer."""
+def run_client(job: ClientJob, workload: Workload, board: SyncBoard | None = None,
+               start_peers: Callable[[], None] | None = None) -> CeilingResult:
+    """Start the client process; once it is ready, start the peers' scripts (``start_peers``) and raise
+    its signal (on ``board``); read its answer."""
     assert workload.ceiling is not None
     environment = {**os.environ, "PYTHONPATH": os.pathsep.join(
         filter(None, [str(PROJECT_ROOT), os.environ.get("PYTHONPATH", "")]))}
@@ -122,6 +126,8 @@ def run_client(job: ClientJob, workload: Workload, board: SyncBoard | None = Non
     signal = workload.ceiling.params.get("signal")
 
     def ready() -> None:
+        if start_peers is not None:
+            start_peers()
         if signal is not None and board is not None:
             board.signal(str(signal), source="ceiling")
 

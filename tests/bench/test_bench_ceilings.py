@@ -40,6 +40,15 @@ def test_every_client_measures_its_shipped_workload(scenario_id: str) -> None:
     assert result.seconds is not None and result.seconds > 0
 
 
+def test_the_peers_wait_for_the_client_only_from_when_it_is_ready(tmp_path: Path) -> None:
+    # Starting a Python child takes most of a second here, longer on a loaded machine: the accept's
+    # timeout must not have to cover it (it did, and a loaded CI run once lost a ceiling to it).
+    text = TINY_PING_PONG.replace("      - accept\n", "      - accept: {timeout: 0.3}\n")
+    (scenario,) = load_perf(tmp_path, text)
+    result = measure_ceiling(scenario)
+    assert result is not None and result.error == "" and result.seconds is not None
+
+
 def test_a_client_that_does_the_wrong_exchange_is_an_error(tmp_path: Path) -> None:
     """The peer expects 25 exchanges; the client (sized by the workload) stops after 20 and leaves."""
     (scenario,) = load_perf(tmp_path, TINY_PING_PONG.replace("count: 20}", "count: 25}"))
