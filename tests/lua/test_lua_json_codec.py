@@ -18,7 +18,7 @@ import pytest
 from lua_support import DRIVERS_LUA
 
 from harness.adapters.driver_wire import decode_value, encode_value
-from harness.values import LuaTable, lua_equal
+from harness.values import Handle, LuaTable, lua_equal
 
 ECHO = Path(__file__).resolve().parent / "lua_json_echo.lua"
 ALL_BYTES = bytes(range(256))
@@ -96,6 +96,17 @@ def test_protocol_values_round_trip_through_the_lua_codec(runtime: str) -> None:
         assert not line.startswith(b"ERROR"), line
         back = decode_value(json.loads(line))
         assert lua_equal(back, value), f"{value!r} came back as {back!r}"
+
+
+def test_a_socket_key_is_written_as_its_handle_and_a_table_key_is_refused(runtime: str) -> None:
+    # Dropped keys made a select result indexed by socket too look like 1.3b's plain array.
+    sockets, table_key = echo(runtime, ["!socket-keys", "!table-key"])
+    back = decode_value(json.loads(sockets))
+    assert isinstance(back, LuaTable)
+    socket = Handle(1, "tcp-client")
+    assert back.array == [socket] and back[socket] == socket
+    assert sorted(type(key).__name__ for key in back.hash) == ["Handle", "Handle"]  # the socket, and print
+    assert table_key.startswith(b"ERROR a table used as a table key cannot be written out"), table_key
 
 
 def test_integers_are_written_without_a_fraction(runtime: str) -> None:
