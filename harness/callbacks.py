@@ -61,6 +61,9 @@ class CallbackRecord:
 
     def __init__(self, keep_calls: bool) -> None:
         self.count = 0
+        self.empty: int | None = 0
+        """Calls whose chunk was "": the manual's end of a transfer, so a receive callback gets one, last.
+        None once a local run is absorbed: the candidate reports no such count."""
         self.first: tuple[LuaValue, ...] | None = None
         self.last: tuple[LuaValue, ...] | None = None
         self.calls: list[tuple[LuaValue, ...]] | None = [] if keep_calls else None
@@ -81,6 +84,8 @@ class CallbackRecord:
         if self.calls is not None:
             self.calls.append(args)
         chunk = args[0] if args else None
+        if chunk == b"" and self.empty is not None:
+            self.empty += 1
         if isinstance(chunk, bytes):
             self.length += len(chunk)
             self._digest.update(chunk)
@@ -106,6 +111,7 @@ class CallbackRecord:
         if count == 0:
             return
         self.calls = self._chunks = None  # the candidate reports only the first and last call
+        self.empty = None
         self.count += count
         if self.first is None:
             self.first = trim(first or ())

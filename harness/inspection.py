@@ -242,6 +242,12 @@ def _callback_mismatch(outcome: CheckOutcome, callback: ScenarioCallback, env: E
         if key == "count":
             if not _count_matches(expected, record.count, env):
                 return f"count: expected {_describe_count(expected, env)} calls, there were {record.count}"
+        elif key == "empty":
+            if record.empty is None:
+                return "empty: not known (the candidate ran this callback itself and reports no such count)"
+            if not _count_matches(expected, record.empty, env):
+                return (f'empty: expected {_describe_count(expected, env)} calls with "", '
+                        f"there were {record.empty}")
         elif key == "calls":
             assert record.calls is not None
             if len(record.calls) != len(expected):
@@ -310,8 +316,8 @@ def _first_match(outcomes: tuple[CheckOutcome, ...], mismatch: Any, label: str, 
 def _describe_outcome(outcome: CheckOutcome, env: Env) -> str:
     parts = []
     for key, value in outcome.fields.items():
-        if key == "count":
-            parts.append(f"count: {_describe_count(value, env)}")
+        if key in ("count", "empty"):
+            parts.append(f"{key}: {_describe_count(value, env)}")
         elif key == "stored":
             parts.append("stored: " + ", ".join(f"{path} {m.describe(env)}" for path, m in value))
         elif key in ("first", "last"):

@@ -113,16 +113,17 @@ def local_callbacks(scenario: Scenario, timed_step: CallStep) -> list[CallbackSp
 
     Only a callback's one use can run in the candidate: its account (a
     digest, the data served so far) cannot be combined with calls the
-    harness served itself. A callback whose every call a check lists
-    stays with the harness too: the candidate reports the first and last.
+    harness served itself. A callback whose every call a check lists, or
+    whose "" calls it counts (``empty``), stays with the harness too: the
+    candidate reports the first and last only.
     """
     elsewhere: set[str] = set()
     for step in scenario.steps:
         if isinstance(step, CallStep) and step is not timed_step:
             elsewhere |= callback_names(step.args)
-        elif isinstance(step, CheckCallbackStep) and any("calls" in outcome.fields
+        elif isinstance(step, CheckCallbackStep) and any({"calls", "empty"} & set(outcome.fields)
                                                            for outcome in step.outcomes):
-            elsewhere.add(step.name)  # every call's arguments are checked: the harness must see them
+            elsewhere.add(step.name)  # every call is looked at: the harness must see them
     names = callback_names(timed_step.args) - elsewhere
     return [spec for spec in scenario.callbacks if spec.name in names and runs_locally(spec)]
 

@@ -390,6 +390,7 @@ def _digest(checker: Checker, raw: Any, line: int, field: str) -> Any:
 _CALLBACK_READERS = {
     "calls": _calls,
     "count": _count,
+    "empty": _count,
     "data": _data,
     "digest": _digest,
     "first": _arguments,

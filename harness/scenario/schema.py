@@ -33,7 +33,8 @@ STEP_KEYS: dict[str, tuple[str, ...]] = {
     "sleep": ("sleep",),
     "check": ("check", "requests", "envelopes", "commands", "transfers", "stored", "logins", "count",
               "expect"),
-    "check-callback": ("check-callback", "calls", "count", "data", "digest", "first", "last", "expect"),
+    "check-callback": ("check-callback", "calls", "count", "empty", "data", "digest", "first", "last",
+                       "expect"),
 }
 
 VERDICTS: dict[str, Verdict] = {
@@ -148,6 +149,6 @@ SEND_AFTER = ("empty", "repeat")
 GENERATE_KEYS = ("size", "pattern", "chunk")
 # check-callback keys each callback kind supports (data needs record: data).
 CHECK_CALLBACK_FIELDS: dict[str, tuple[str, ...]] = {
-    "receive": ("calls", "count", "data", "digest", "first", "last"),
+    "receive": ("calls", "count", "empty", "data", "digest", "first", "last"),
     "send": ("calls", "count", "first", "last"),
 }

@@ -96,3 +96,18 @@ def test_an_account_for_an_undeclared_callback_is_refused():
 ])
 def test_only_callbacks_a_local_one_reproduces_exactly_may_run_locally(spec, local):
     assert runs_locally(spec) is local
+
+
+def test_empty_counts_the_calls_with_an_empty_chunk_and_is_unknown_after_a_local_run():
+    # The manual ends a transfer with one "" call: a "" before the last chunk ended it early.
+    callbacks = CallbackSet((SINK,), Transcript())
+    for chunk in (b"he", b"", b"llo", b""):
+        callbacks.handle("sink", (chunk, None))
+    assert judged(callbacks, CheckOutcome({"empty": 2})) == (Verdict.PASS, "")
+    verdict, reason = judged(callbacks, CheckOutcome({"empty": 1, "last": (Exact(b""),)}))
+    assert verdict is Verdict.FAIL
+    assert reason == 'check-callback sink: empty: expected 1 calls with "", there were 2'
+    local = CallbackSet((SINK,), Transcript())
+    local.absorb("sink", LocalCallbackReport(3, 5, HELLO, (b"hel", None), (b"", None)))
+    verdict, reason = judged(local, CheckOutcome({"empty": 1}))
+    assert verdict is Verdict.FAIL and "empty: not known (the candidate ran this callback itself" in reason

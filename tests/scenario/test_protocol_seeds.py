@@ -67,7 +67,7 @@ def test_seeds_use_every_callback_feature() -> None:
     assert any(spec.generate for spec in specs) and any(spec.chunks for spec in specs)
     checked = {key for scenario in scenarios for step in scenario.steps if isinstance(step, CheckCallbackStep)
                for outcome in step.outcomes for key in outcome.fields}
-    assert checked == {"calls", "count", "data", "digest", "first", "last"}
+    assert checked == {"calls", "count", "data", "digest", "empty", "first", "last"}
 
 
 def test_seeds_use_fmt_callback_absent_and_outcome_sets() -> None:
