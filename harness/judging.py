@@ -314,7 +314,11 @@ def judge(outcome: Outcome, expects: Sequence[ExpectedOutcome], duration: float,
         ok, detail = _check(expected, outcome, duration, env, time_scale)
         if ok:
             return Judgement(expected.verdict, expected.note, actual=observed, stops=expected.stop)
-        misses.append(f"outcome {index}: {detail}" if len(expects) > 1 else detail)
+        # Labelled with its verdict, so that a reader sees which miss is the manual's reading and which
+        # the 2001 release's (an informational outcome), as the expected list beside it says.
+        label = f"outcome {index}" + ("" if expected.verdict is Verdict.PASS else
+                                      f" ({expected.verdict.value.lower()})")
+        misses.append(f"{label}: {detail}" if len(expects) > 1 else detail)
     if isinstance(outcome, Raised):
         reworded = _reworded_raise(outcome, expects, duration, env, time_scale)
         if reworded is not None:
