@@ -19,6 +19,7 @@ for real and says why it failed, so a scenario can be skipped with a reason.
 from __future__ import annotations
 
 import errno
+import ipaddress
 import os
 import random
 import socket
@@ -38,6 +39,15 @@ LOWEST_WELL_KNOWN_PORT = min(WELL_KNOWN_PORTS.values())
 def default_port(host: str, well_known: int) -> int:
     """The port a server listens on when its configuration names none: ``well_known`` for ``auto``, else 0."""
     return well_known if host == AUTO else 0
+
+
+def is_ipv4_address(text: str) -> bool:
+    """Whether ``text`` is a dotted-quad IPv4 address (what a PASV reply or a raw IPv4 packet carries)."""
+    try:
+        ipaddress.IPv4Address(text)
+    except ValueError:
+        return False
+    return True
 
 
 def family_for(host: str) -> socket.AddressFamily:

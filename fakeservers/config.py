@@ -83,8 +83,9 @@ def as_text(raw: Any, field: str) -> str:
 
 
 LONGEST_SECONDS = 86400
-"""The longest delay a configuration may name (a day): NaN, ``.inf`` or a larger value would be
-no delay at all, or a crash in the thread that waits."""
+"""The longest delay a configuration may name (a day), and so the longest duration a scenario may
+(``harness.scenario.checks``): NaN, ``.inf`` or a larger value would be no delay at all, or a crash
+in the thread that waits."""
 
 
 def as_number(raw: Any, field: str, minimum: float = 0.0) -> float:

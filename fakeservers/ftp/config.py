@@ -51,12 +51,11 @@ an upload's window then does not start small and make the client wait.
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from fakeservers.addresses import FTP_PORT
+from fakeservers.addresses import FTP_PORT, is_ipv4_address
 from fakeservers.config import ConfigError, Fields, as_list, as_text, describe, join
 from fakeservers.payload import Payload, read_expected, read_payload
 from fakeservers.replies import ReplyScript, read_reply_script
@@ -196,11 +195,9 @@ def _read_pasv_host(fields: Fields) -> str | None:
     text = fields.text("pasv_host", None)
     if text is None:
         return None
-    try:
-        ipaddress.IPv4Address(text)
-    except ValueError:
+    if not is_ipv4_address(text):
         raise ConfigError(fields.field("pasv_host"), f"expected an IPv4 address (PASV replies carry one), "
-                                                     f"got {text!r}") from None
+                                                     f"got {text!r}")
     return str(text)
 
 

@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from fakeservers.config import LONGEST_SECONDS
 from harness.scenario.errors import Collector
 from harness.scenario.located import AlreadyReported, ConversionError, InvalidValue, YList, YMap
 from harness.scenario.model import Matcher, Ref, Template
@@ -53,11 +54,6 @@ def describe_kind(raw: Any) -> str:
 
 def is_number(raw: Any) -> bool:
     return isinstance(raw, (int, float)) and not isinstance(raw, bool)
-
-
-LONGEST_SECONDS = 86400
-"""The longest duration a scenario may name: a day. A longer one (or ``.inf``) would load and then
-crash the harness in ``time.sleep`` or a thread wait, which the candidate's verdict would wear."""
 
 
 @dataclass
@@ -136,6 +132,9 @@ class Checker:
         return raw
 
     def number(self, raw: Any, line: int, field: str, *, positive: bool = False) -> float | None:
+        """A duration in seconds, at most ``LONGEST_SECONDS`` as a fake server's: a longer one (or
+        ``.inf``) would load and then crash the harness in ``time.sleep`` or a thread wait, which the
+        candidate's verdict would wear."""
         wanted = f"a number > 0 (seconds, at most {LONGEST_SECONDS})" if positive else \
             f"a number >= 0 (seconds, at most {LONGEST_SECONDS})"
         ok = is_number(raw) and (raw > 0 if positive else raw >= 0) and raw <= LONGEST_SECONDS

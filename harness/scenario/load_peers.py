@@ -12,9 +12,9 @@ on; ``schema.PARAM_KINDS`` says how each parameter is checked.
 
 from __future__ import annotations
 
-import ipaddress
 from typing import Any
 
+from fakeservers.addresses import is_ipv4_address
 from harness.scenario.bindings import Bindings
 from harness.scenario.checks import FAILED, Checker, join
 from harness.scenario.convert import to_lua_value, to_matcher
@@ -143,7 +143,7 @@ def _load_options(checker: Checker, spec: YMap, kind: str, field: str) -> dict[s
     result: dict[str, Any] = {}
     if "host" in options and checker.text(options, "host", options_field) is not None:
         result["host"] = options["host"]
-        if kind == "raw" and not _is_ipv4(options["host"]):
+        if kind == "raw" and not is_ipv4_address(options["host"]):
             checker.report(options.line_of("host"), join(options_field, "host"),
                            f"a raw peer sends IPv4 packets: its host is an IPv4 address, "
                            f"not {options['host']!r}")
@@ -219,14 +219,6 @@ def _load_action(checker: Checker, kind: str, raw: Any, line: int, field: str,
 
 
 _CHOICES: dict[str, tuple[str, ...]] = {"how": SHUTDOWN_HOW, "checksum": CHECKSUMS, "icmp-code": ICMP_CODES}
-
-
-def _is_ipv4(text: str) -> bool:
-    try:
-        ipaddress.IPv4Address(text)
-    except ValueError:
-        return False
-    return True
 
 
 def _exact_string(matcher: Any) -> bool:

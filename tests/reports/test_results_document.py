@@ -101,12 +101,18 @@ def test_write_then_load_round_trips(document: dict[str, Any], tmp_path: Path) -
 )
 def test_load_rejects_malformed_documents(document: dict[str, Any], tmp_path: Path, mutate: Any,
                                           message: str) -> None:
+    path = _written_broken(document, mutate, tmp_path)
+    with pytest.raises(ResultsError, match=message):
+        results.load_document(path)
+
+
+def _written_broken(document: dict[str, Any], mutate: Any, tmp_path: Path) -> Path:
+    """A copy of ``document`` changed by ``mutate``, written as results.json."""
     broken = copy.deepcopy(document)
     mutate(broken)
     path = tmp_path / "results.json"
     path.write_text(json.dumps(broken), encoding="utf-8")
-    with pytest.raises(ResultsError, match=message):
-        results.load_document(path)
+    return path
 
 
 def _failing(document: dict[str, Any]) -> dict[str, Any]:
@@ -147,10 +153,7 @@ def _expectations(entries: Any) -> dict[str, Any]:
 def test_load_rejects_malformed_nested_items(document: dict[str, Any], tmp_path: Path, mutate: Any,
                                              message: str) -> None:
     """What the renderers index into without looking: each used to be a traceback, exit 1."""
-    broken = copy.deepcopy(document)
-    mutate(broken)
-    path = tmp_path / "results.json"
-    path.write_text(json.dumps(broken), encoding="utf-8")
+    path = _written_broken(document, mutate, tmp_path)
     with pytest.raises(ResultsError, match=f"^{path}: {message}"):
         results.load_document(path)
 
