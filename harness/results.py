@@ -106,13 +106,6 @@ PACKAGE_NAME = "luasocket-conformance"
 
 PASSING = frozenset({Verdict.PASS, Verdict.NON_STRICT, Verdict.INFORMATIONAL})
 
-# Keys every document / every result must carry (a test keeps them equal to
-# results.schema.json's; check_document reads the schema itself).
-DOCUMENT_KEYS = ("schema", "schema_version", "suite_version", "created", "wall_time", "time_scale",
-                 "candidates", "results", "summary")
-RESULT_KEYS = ("scenario", "candidate", "verdict", "duration", "title", "area", "manual", "spec", "tags")
-DETAIL_KEYS = ("reason", "step", "expected", "actual", "transcript")
-
 
 class ResultsError(ValueError):
     """A results file that is not one, is too new, or is malformed."""

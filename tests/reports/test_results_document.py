@@ -36,11 +36,8 @@ def test_schema_rejects_a_failure_without_its_details(document: dict[str, Any], 
         results.check_document(document)
 
 
-def test_quick_check_keys_agree_with_the_schema() -> None:
+def test_the_schema_knows_every_verdict() -> None:
     schema = json.loads(results.SCHEMA_FILE.read_text(encoding="utf-8"))
-    assert set(schema["required"]) == set(results.DOCUMENT_KEYS)
-    assert set(schema["$defs"]["result"]["required"]) == set(results.RESULT_KEYS)
-    assert set(schema["$defs"]["result"]["else"]["required"]) == set(results.DETAIL_KEYS)
     assert set(schema["$defs"]["verdict"]["enum"]) == {v.value for v in results.Verdict}
 
 
