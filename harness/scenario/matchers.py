@@ -25,11 +25,13 @@ from harness.values import (
     LuaKey,
     LuaTable,
     LuaValue,
+    key_identity,
     long_difference,
     lua_equal,
     lua_repr,
     lua_repr_all,
     lua_type,
+    table_pairs,
     text_to_bytes,
     trim,
 )
@@ -260,11 +262,11 @@ class TableMatcher(BaseMatcher):
     def matches(self, value: LuaValue, env: Env) -> bool:
         if not isinstance(value, LuaTable):
             return False
-        observed = {_normal_key(key): item for key, item in value.items()}
-        expected = {_normal_key(key): matcher for key, matcher in self.entries}
-        if set(observed) != set(expected):
+        observed = table_pairs(value)  # nil entries are not there, true is not 1 (key_identity)
+        expected = {key_identity(key): matcher for key, matcher in self.entries}
+        if observed.keys() != expected.keys():
             return False
-        return all(matcher.matches(observed[key], env) for key, matcher in expected.items())
+        return all(matcher.matches(observed[key][1], env) for key, matcher in expected.items())
 
     def describe(self, env: Env) -> str:
         keys = [key for key, _ in self.entries]
@@ -300,12 +302,6 @@ class Unordered(BaseMatcher):
     def refs(self) -> Iterator[Ref]:
         for item in self.items:
             yield from iter_refs(item)
-
-
-def _normal_key(key: LuaKey) -> LuaKey:
-    if isinstance(key, float) and key.is_integer():
-        return int(key)
-    return key
 
 
 def _assign(values: list[LuaValue], matchers: list[Matcher], env: Env) -> bool:
