@@ -378,7 +378,7 @@ def value_mismatch(matcher: Matcher, value: LuaValue, env: Env) -> str:
 
 def match_raises(matcher: Matcher, message: str, env: Env) -> tuple[bool, str]:
     """Compare a ``raises`` matcher with the message of a raised Lua error."""
-    observed = _message_bytes(message)
+    observed = message_bytes(message)
     if matcher.matches(observed, env):
         return True, ""
     return False, f"error message {lua_repr(observed)} is not {matcher.describe(env)}"
@@ -397,7 +397,8 @@ def _trim_matchers(matchers: Sequence[Matcher]) -> tuple[Matcher, ...]:
     return tuple(items)
 
 
-def _message_bytes(message: str | bytes) -> bytes:
+def message_bytes(message: str | bytes) -> bytes:
+    """A raised error's message as the bytes ``raises:`` matchers judge (and reasons show)."""
     if isinstance(message, bytes):
         return message
     try:
