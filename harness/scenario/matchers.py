@@ -292,9 +292,12 @@ class Unordered(BaseMatcher):
     items: tuple[Matcher, ...]
 
     def matches(self, value: LuaValue, env: Env) -> bool:
-        if not isinstance(value, LuaTable) or value.hash or len(value.array) != len(self.items):
+        if not isinstance(value, LuaTable):
             return False
-        return _assign(list(value.array), list(self.items), env)
+        entries = table_pairs(value)  # as Lua sees it: a trailing nil is no element
+        if entries.keys() != {key_identity(index) for index in range(1, len(self.items) + 1)}:
+            return False
+        return _assign([item for _, item in entries.values()], list(self.items), env)
 
     def describe(self, env: Env) -> str:
         return "{" + ", ".join(item.describe(env) for item in self.items) + "} in any order"

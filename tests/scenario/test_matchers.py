@@ -176,6 +176,10 @@ def test_unordered_pairs_every_element_once() -> None:
     assert not matcher.matches(LuaTable.from_python([a, a]), env)
     assert not matcher.matches(LuaTable.from_python([a]), env)
     assert not matcher.matches(LuaTable.from_python({1: a, 2: b, "x": 1}), env)
+    # A Python candidate's [b, a, None] is Lua's {b, a}; [a, None, b] is {[1]=a, [3]=b}, no array of two.
+    assert matcher.matches(LuaTable(array=[b, a, None]), env)
+    assert not matcher.matches(LuaTable(array=[a, None, b]), env)
+    assert not matcher.matches(LuaTable(array=[a], hash={True: b}), env)
     # Backtracking: the first value fits both matchers, the second only the first.
     loose = Unordered((TypeIs("number"), Exact(1)))
     assert loose.matches(LuaTable.from_python([2, 1]), NO_ENV)
