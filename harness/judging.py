@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from harness.adapters.base import Crashed, Outcome, Raised, Returned, TimedOut, Unimplemented
 from harness.matching import describe
 from harness.scenario.error_classes import RAISED_DETAILS
-from harness.scenario.matchers import AnyValue, Exact, match_raises, match_returns
+from harness.scenario.matchers import AnyValue, Exact, match_raises, match_returns, message_bytes
 from harness.scenario.model import Env, ExpectedOutcome, Verdict
 from harness.values import LuaTable, lua_repr, lua_repr_all, trim
 
@@ -79,7 +79,7 @@ def describe_observed(outcome: Outcome, duration: float) -> str:
     if isinstance(outcome, Returned):
         return f"returned {lua_repr_all(outcome.values)} {took}"
     if isinstance(outcome, Raised):
-        return f"raised {lua_repr(outcome.message.encode('latin-1', 'replace'))} {took}"
+        return f"raised {lua_repr(message_bytes(outcome.message))} {took}"
     if isinstance(outcome, Unimplemented):
         return f"not implemented: {outcome.function}"
     if isinstance(outcome, TimedOut):
@@ -95,7 +95,7 @@ def _check(expected: ExpectedOutcome, outcome: Returned | Raised, duration: floa
         return False, "the call ended before its deadline; it should still be blocked"
     if isinstance(outcome, Raised):
         if expected.raises is None:
-            raised = lua_repr(outcome.message.encode("latin-1", "replace"), 120)
+            raised = lua_repr(message_bytes(outcome.message), 120)
             return False, f"raised {raised} instead of returning"
         ok, detail = match_raises(expected.raises, outcome.message, env)
     elif expected.raises is not None:
@@ -144,7 +144,7 @@ def _reworded_raise(outcome: Raised, expects: Sequence[ExpectedOutcome], duratio
             continue
         if not _check(replace(expected, raises=AnyValue()), outcome, duration, env, time_scale)[0]:
             continue  # raised outside the outcome's window
-        got = lua_repr(outcome.message.encode("latin-1", "replace"), 120)
+        got = lua_repr(message_bytes(outcome.message), 120)
         return (f"raised {got}, where 1.3b raises {describe(expected.raises, env)}: the manual gives "
                 "raised errors no text (spec §3.3), so another message is non-strict")
     return None
@@ -306,7 +306,7 @@ def judge(outcome: Outcome, expects: Sequence[ExpectedOutcome], duration: float,
     if not expects:
         if isinstance(outcome, Returned):
             return Judgement(Verdict.PASS)
-        raised = lua_repr(outcome.message.encode("latin-1", "replace"), 120)
+        raised = lua_repr(message_bytes(outcome.message), 120)
         return Judgement(Verdict.FAIL, f"the call raised {raised}; it should return normally",
                          expected=_wanted(expects, env, time_scale), actual=observed)
     misses = []

@@ -45,6 +45,9 @@ class Handle:
 
     id: int
     kind: str = "unknown"
+    type: str = "socket"
+    """The Lua type: "socket", or "function", "userdata" or "thread" for an object that is
+    no socket and that a driver cannot write out (PROTOCOL.md section 2)."""
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Handle) and other.id == self.id
@@ -111,10 +114,26 @@ class LuaTable:
                     self.array.append(self.hash.pop(len(self.array) + 1))
                 return
             key = index
+        clash = self._clash(key)
         if value is None:
-            self.hash.pop(key, None)
-        else:
-            self.hash[key] = value
+            if clash is _NO_KEY:
+                self.hash.pop(key, None)
+            return
+        if clash is not _NO_KEY:
+            # Python's True == 1 and False == 0 would merge two Lua keys into one entry, and a
+            # comparison would then see a table the candidate never returned.
+            raise ValueError(f"a table with both {lua_repr(clash)} and {lua_repr(key)} as keys: the harness "
+                             "cannot hold them apart")
+        self.hash[key] = value
+
+    def _clash(self, key: LuaKey) -> Any:
+        """The key already in the hash part that Python's ``==`` confuses with ``key`` although Lua
+        tells them apart (``false`` and ``0``, ``true`` and ``1``), or ``_NO_KEY``."""
+        if key not in self.hash or not (isinstance(key, bool) or key in (0, 1)):
+            return _NO_KEY
+        is_bool = isinstance(key, bool)
+        same = (other for other in self.hash if other == key and isinstance(other, bool) != is_bool)
+        return next(same, _NO_KEY)
 
     def items(self) -> Iterator[tuple[LuaKey, LuaValue]]:
         """All (key, value) pairs, array part first, like Lua's traversal."""
@@ -135,6 +154,28 @@ class LuaTable:
 
     def __hash__(self) -> int:  # tables are mutable; identity is not useful here
         raise TypeError("LuaTable is unhashable")
+
+
+_NO_KEY = object()
+
+
+def key_identity(key: LuaKey) -> tuple[str, Any]:
+    """A table key as Lua tells keys apart: ``true`` is not ``1``, ``false`` is not ``0``
+    (Python's ``==`` says they are), while the float ``1.0`` is the key ``1``."""
+    if isinstance(key, bool):
+        return ("boolean", key)
+    if isinstance(key, float) and key.is_integer():
+        return ("number", int(key))
+    if isinstance(key, (int, float)):
+        return ("number", key)
+    return (type(key).__name__, key)
+
+
+def table_pairs(table: LuaTable) -> dict[tuple[str, Any], tuple[LuaKey, LuaValue]]:
+    """A table's entries by ``key_identity``, nil values left out, as Lua sees them: ``{1, nil, 3}``
+    (an array part with a hole, as a Python candidate's ``[1, None, 3]`` gives it) and
+    ``{[1]=1, [3]=3}`` are the same table."""
+    return {key_identity(key): (key, value) for key, value in table.items() if value is not None}
 
 
 def _key(key: Any) -> LuaKey:
@@ -181,24 +222,30 @@ def lua_type(value: LuaValue) -> str:
     if isinstance(value, LuaTable):
         return "table"
     if isinstance(value, Handle):
-        return "socket"
+        return value.type
     if isinstance(value, LuaFunction):
         return "function"
     raise TypeError(f"not a Lua value: {value!r}")
 
 
 def lua_equal(left: LuaValue, right: LuaValue) -> bool:
-    """Structural equality of Lua values (tables compared by contents)."""
+    """Structural equality of Lua values (tables compared by contents).
+
+    Tables are equal when they hold the same non-nil entries, keys told apart
+    as Lua does (``key_identity``). NaN equals NaN here, unlike in Lua: an
+    expected ``.nan`` asks for a NaN, and nothing else could ever match it.
+    """
     if isinstance(left, bool) or isinstance(right, bool):
         return type(left) is type(right) and left == right
     if isinstance(left, LuaTable) and isinstance(right, LuaTable):
-        if len(left.array) != len(right.array) or set(left.hash) != set(right.hash):
+        left_pairs, right_pairs = table_pairs(left), table_pairs(right)
+        if left_pairs.keys() != right_pairs.keys():
             return False
-        if not all(lua_equal(a, b) for a, b in zip(left.array, right.array, strict=False)):
-            return False
-        return all(lua_equal(left.hash[k], right.hash[k]) for k in left.hash)
+        return all(lua_equal(item, right_pairs[key][1]) for key, (_, item) in left_pairs.items())
     if lua_type(left) != lua_type(right):
         return False
+    if isinstance(left, float) and isinstance(right, float) and math.isnan(left) and math.isnan(right):
+        return True
     return bool(left == right)
 
 
@@ -224,7 +271,7 @@ def lua_repr(value: LuaValue, limit: int = 200) -> str:
         shown = quote(value[:limit - tail]) + "..." + (quote(value[len(value) - tail:]) if tail else "")
         return f"{shown} ({len(value)} bytes)"
     if isinstance(value, Handle):
-        return f"<{value.kind} #{value.id}>"
+        return f"<{value.kind if value.type == 'socket' else value.type} #{value.id}>"
     if isinstance(value, LuaFunction):
         return f"<function {value.name}>"
     if isinstance(value, LuaTable):

@@ -30,6 +30,8 @@ if TYPE_CHECKING:
 
 PROTOCOL_VERSION = 1
 HANDLE_KINDS = frozenset({"tcp-client", "tcp-server", "udp", "unknown"})
+OPAQUE_TYPES = frozenset({"function", "userdata", "thread"})
+"""The Lua types of the values that travel as handles although they are no socket (``type``)."""
 ANSWER_TYPES = frozenset({"return", "error", "unimplemented"})
 SHOWN_BYTES = 200
 """How much of an offending line a protocol error quotes."""
@@ -102,7 +104,7 @@ def decode_string(text: str) -> bytes:
 def _decode_object(value: dict[str, Any]) -> LuaValue:
     if set(value) == {"table"} and isinstance(value["table"], dict):
         return _decode_table(value["table"])
-    if "handle" in value and set(value) <= {"handle", "kind"}:
+    if "handle" in value and set(value) <= {"handle", "kind", "type"}:
         number = value["handle"]
         if not isinstance(number, int) or isinstance(number, bool) or number <= 0:
             raise ProtocolError(f"handle must be a positive integer, not {excerpt(json.dumps(number))}")
@@ -110,7 +112,14 @@ def _decode_object(value: dict[str, Any]) -> LuaValue:
         if kind not in HANDLE_KINDS:
             raise ProtocolError(f"handle {number}: kind must be one of {', '.join(sorted(HANDLE_KINDS))}, "
                                 f"not {excerpt(json.dumps(kind))}")
-        return Handle(number, kind)
+        if "type" not in value:
+            return Handle(number, kind)
+        lua_type = value["type"]
+        if lua_type not in OPAQUE_TYPES or kind != "unknown":
+            raise ProtocolError(f"handle {number}: type must be one of {', '.join(sorted(OPAQUE_TYPES))}, "
+                                f"with kind \"unknown\", not {excerpt(json.dumps(lua_type))} "
+                                f"(kind {excerpt(json.dumps(kind))})")
+        return Handle(number, kind, lua_type)
     if "function" in value or "local-callback" in value:
         raise ProtocolError("a function value travels only from the harness to the driver")
     raise ProtocolError(f"{excerpt(json.dumps(value))} is not a value of PROTOCOL.md section 2")
@@ -129,7 +138,10 @@ def _decode_table(body: dict[str, Any]) -> LuaTable:
         key = decode_value(pair[0])
         if key is None or isinstance(key, LuaTable) or (isinstance(key, float) and math.isnan(key)):
             raise ProtocolError(f"table key must not be nil, NaN or a table: {excerpt(json.dumps(pair[0]))}")
-        table[key] = decode_value(pair[1])
+        try:
+            table[key] = decode_value(pair[1])
+        except ValueError as error:  # false and 0 (true and 1) both as keys: no harness table holds them
+            raise ProtocolError(str(error)) from None
     return table
 
 

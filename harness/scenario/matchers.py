@@ -25,11 +25,13 @@ from harness.values import (
     LuaKey,
     LuaTable,
     LuaValue,
+    key_identity,
     long_difference,
     lua_equal,
     lua_repr,
     lua_repr_all,
     lua_type,
+    table_pairs,
     text_to_bytes,
     trim,
 )
@@ -260,11 +262,11 @@ class TableMatcher(BaseMatcher):
     def matches(self, value: LuaValue, env: Env) -> bool:
         if not isinstance(value, LuaTable):
             return False
-        observed = {_normal_key(key): item for key, item in value.items()}
-        expected = {_normal_key(key): matcher for key, matcher in self.entries}
-        if set(observed) != set(expected):
+        observed = table_pairs(value)  # nil entries are not there, true is not 1 (key_identity)
+        expected = {key_identity(key): matcher for key, matcher in self.entries}
+        if observed.keys() != expected.keys():
             return False
-        return all(matcher.matches(observed[key], env) for key, matcher in expected.items())
+        return all(matcher.matches(observed[key][1], env) for key, matcher in expected.items())
 
     def describe(self, env: Env) -> str:
         keys = [key for key, _ in self.entries]
@@ -290,9 +292,12 @@ class Unordered(BaseMatcher):
     items: tuple[Matcher, ...]
 
     def matches(self, value: LuaValue, env: Env) -> bool:
-        if not isinstance(value, LuaTable) or value.hash or len(value.array) != len(self.items):
+        if not isinstance(value, LuaTable):
             return False
-        return _assign(list(value.array), list(self.items), env)
+        entries = table_pairs(value)  # as Lua sees it: a trailing nil is no element
+        if entries.keys() != {key_identity(index) for index in range(1, len(self.items) + 1)}:
+            return False
+        return _assign([item for _, item in entries.values()], list(self.items), env)
 
     def describe(self, env: Env) -> str:
         return "{" + ", ".join(item.describe(env) for item in self.items) + "} in any order"
@@ -300,12 +305,6 @@ class Unordered(BaseMatcher):
     def refs(self) -> Iterator[Ref]:
         for item in self.items:
             yield from iter_refs(item)
-
-
-def _normal_key(key: LuaKey) -> LuaKey:
-    if isinstance(key, float) and key.is_integer():
-        return int(key)
-    return key
 
 
 def _assign(values: list[LuaValue], matchers: list[Matcher], env: Env) -> bool:
@@ -382,7 +381,7 @@ def value_mismatch(matcher: Matcher, value: LuaValue, env: Env) -> str:
 
 def match_raises(matcher: Matcher, message: str, env: Env) -> tuple[bool, str]:
     """Compare a ``raises`` matcher with the message of a raised Lua error."""
-    observed = _message_bytes(message)
+    observed = message_bytes(message)
     if matcher.matches(observed, env):
         return True, ""
     return False, f"error message {lua_repr(observed)} is not {matcher.describe(env)}"
@@ -401,7 +400,8 @@ def _trim_matchers(matchers: Sequence[Matcher]) -> tuple[Matcher, ...]:
     return tuple(items)
 
 
-def _message_bytes(message: str | bytes) -> bytes:
+def message_bytes(message: str | bytes) -> bytes:
+    """A raised error's message as the bytes ``raises:`` matchers judge (and reasons show)."""
     if isinstance(message, bytes):
         return message
     try:

@@ -68,6 +68,25 @@ def test_handles_keep_their_number_and_kind():
     assert decode_value({"handle": 7, "kind": "unknown"}).kind == "unknown"
 
 
+def test_a_handle_with_a_lua_type_is_no_socket():
+    function = decode_value({"handle": 8, "kind": "unknown", "type": "function"})
+    assert function.type == "function" and function == Handle(8)
+    assert decode_value({"handle": 9, "kind": "unknown"}).type == "socket"
+    for bad in ({"handle": 8, "kind": "tcp-client", "type": "function"},
+                {"handle": 8, "kind": "unknown", "type": "table"}):
+        with pytest.raises(ProtocolError, match="type must be one of function, thread, userdata"):
+            decode_value(bad)
+
+
+def test_false_beside_0_in_one_table_is_a_protocol_error_not_a_merged_entry():
+    # A Python dict holds 0 and False as one key: the harness saw {[0]="no"} where the driver sent
+    # two entries.
+    with pytest.raises(ProtocolError, match="both 0 and false as keys"):
+        decode_value({"table": {"array": [], "hash": [[0, "zero"], [False, "no"]]}})
+    table = decode_value({"table": {"array": ["a"], "hash": [[True, "b"]]}})
+    assert table.array == [b"a"] and table.hash == {True: b"b"}
+
+
 @pytest.mark.parametrize("bad", [{"handle": 0}, {"handle": "3"}, {"handle": True}, {"function": "f"},
                                  {"table": {"array": "x"}}, {"table": {"hash": [[None, 1]]}},
                                  {"table": {"hash": [["only key"]]}}, {"other": 1}, [1, 2],

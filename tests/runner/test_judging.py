@@ -48,6 +48,16 @@ def test_observed_descriptions():
     assert describe_observed(Crashed("died\ntraceback"), 0) == "crashed: died"
 
 
+def test_a_raised_message_beyond_latin_1_is_shown_as_the_bytes_it_was_judged_as():
+    # An in-process candidate's "€" was shown as "?": a character the message does not hold. The
+    # raises: matchers read it as its UTF-8 bytes, as a driver sends it (PROTOCOL.md section 2).
+    euro = "bad \u20ac"
+    assert describe_observed(Raised(euro), 0) == 'raised "bad \\226\\130\\172" in 0.000s'
+    failed = judge(Raised(euro), [returns(1)], 0, {})
+    assert 'raised "bad \\226\\130\\172" instead of returning' in failed.reason
+    assert judge(Raised(euro), [raises("\u20ac".encode())], 0, {}).verdict is Verdict.PASS
+
+
 def test_trailing_nils_are_not_significant():
     assert judge(Returned((b"a", None, None)), [returns(b"a")], 0, {}).verdict is Verdict.PASS
     assert judge(Returned((b"a",)), [returns(b"a", None)], 0, {}).verdict is Verdict.PASS

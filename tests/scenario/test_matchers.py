@@ -116,6 +116,57 @@ def test_table_matcher_integer_keys_match_array_part() -> None:
     assert matcher.matches(table, NO_ENV)
 
 
+def test_table_matcher_tells_boolean_keys_from_the_numbers_python_equates_them_with() -> None:
+    # {"a", [true]="b"} read as {1: "b"} (True == 1 in a Python dict): t[1] is "a", and it passed as {"b"}.
+    shadowed = LuaTable(array=[b"a"])
+    shadowed[True] = b"b"
+    assert not TableMatcher(((1, Exact(b"b")),)).matches(shadowed, NO_ENV)
+    assert TableMatcher(((1, Exact(b"a")), (True, Exact(b"b")))).matches(shadowed, NO_ENV)
+    zero = LuaTable()
+    zero[0] = b"zero"
+    assert not TableMatcher(((False, Exact(b"zero")),)).matches(zero, NO_ENV)
+    assert not Exact(LuaTable(hash={False: b"zero"})).matches(zero, NO_ENV)
+
+
+def test_tables_with_nil_holes_are_the_tables_lua_sees() -> None:
+    # A Python candidate's [1, None, 3] is Lua's {1, nil, 3}, i.e. {[1]=1, [3]=3}, as the Lua driver sends it.
+    with_hole = LuaTable(array=[1, None, 3])
+    sparse = LuaTable(array=[1], hash={3: 3})
+    assert TableMatcher(((1, Exact(1)), (3, Exact(3)))).matches(with_hole, NO_ENV)
+    assert Exact(sparse).matches(with_hole, NO_ENV) and Exact(with_hole).matches(sparse, NO_ENV)
+    assert Exact(LuaTable(array=[1])).matches(LuaTable(array=[1, None]), NO_ENV)
+    assert not TableMatcher(((1, Exact(1)), (2, Exact(3)))).matches(with_hole, NO_ENV)
+
+
+def test_a_table_cannot_hold_false_beside_0_or_true_beside_1_in_its_hash_part() -> None:
+    # Python would merge them into one entry: the harness would judge a table the candidate never returned.
+    table = LuaTable()
+    table[0] = b"zero"
+    with pytest.raises(ValueError, match="both 0 and false"):
+        table[False] = b"no"
+    table[False] = None  # removing false leaves 0 alone
+    assert table.hash == {0: b"zero"} and type(next(iter(table.hash))) is int
+
+
+def test_an_expected_nan_matches_a_nan() -> None:
+    # "expected nan, got nan" was a FAIL: NaN == NaN is false in Python and in Lua alike.
+    nan = float("nan")
+    assert Exact(nan).matches(nan, NO_ENV)
+    assert not Exact(nan).matches(1.0, NO_ENV) and not Exact(1.0).matches(nan, NO_ENV)
+    assert Exact(LuaTable(array=[nan])).matches(LuaTable(array=[nan]), NO_ENV)
+
+
+def test_a_returned_function_is_not_a_socket() -> None:
+    # A driver sends a function, a userdata or a coroutine as a handle with its Lua type
+    # (PROTOCOL.md section 2).
+    function = Handle(3, "unknown", "function")
+    assert not TypeIs("socket").matches(function, NO_ENV)
+    assert TypeIs("function").matches(function, NO_ENV)
+    assert TypeIs("socket").matches(Handle(4, "unknown"), NO_ENV)  # a socket of unknown kind
+    ok, detail = match_returns([TypeIs("socket")], (function,), NO_ENV)
+    assert not ok and detail == "value 1: expected any socket, got <function #3>"
+
+
 def test_unordered_pairs_every_element_once() -> None:
     a, b = Handle(1), Handle(2)
     env = {"a": a, "b": b}
@@ -125,6 +176,10 @@ def test_unordered_pairs_every_element_once() -> None:
     assert not matcher.matches(LuaTable.from_python([a, a]), env)
     assert not matcher.matches(LuaTable.from_python([a]), env)
     assert not matcher.matches(LuaTable.from_python({1: a, 2: b, "x": 1}), env)
+    # A Python candidate's [b, a, None] is Lua's {b, a}; [a, None, b] is {[1]=a, [3]=b}, no array of two.
+    assert matcher.matches(LuaTable(array=[b, a, None]), env)
+    assert not matcher.matches(LuaTable(array=[a, None, b]), env)
+    assert not matcher.matches(LuaTable(array=[a], hash={True: b}), env)
     # Backtracking: the first value fits both matchers, the second only the first.
     loose = Unordered((TypeIs("number"), Exact(1)))
     assert loose.matches(LuaTable.from_python([2, 1]), NO_ENV)

@@ -11,7 +11,7 @@ local gettime = socket.gettime
 local clock = os.clock
 local load_chunk = loadstring or load
 local unpack = unpack or table.unpack
-local select, type, tostring, pcall = select, type, tostring, pcall
+local select, type, tostring, pcall, getmetatable, ipairs = select, type, tostring, pcall, getmetatable, ipairs
 local find, gsub = string.find, string.gsub
 
 local M = {}
@@ -55,16 +55,48 @@ end
 
 -- Errors ---------------------------------------------------------------------
 
+-- The positions Lua puts before a message raised from Lua code: a file
+-- ("compat13b/tcp.lua:12: ", "...b/tcp.lua:12: "), the driver's method
+-- invoker (chunk "=call": "call:1: "), a string chunk ('[string "x"]:1: ').
+-- Only these are taken off: a message of the API's own that starts like
+-- "localhost:8080: " is passed on whole.
+local POSITIONS = { "^[^\n]-%.lua:%d+: ", "^call:%d+: ", '^%[string "[^\n]-"%]:%d+: ' }
+
+--- The text of an error object that is not a string, as the standalone
+-- interpreter (lua.c) reports it: a number as Lua writes it, an object with
+-- a __tostring metamethod by its result, anything else "(error object is a
+-- T value)". tostring's "table: 0x55..." would read as a message of that
+-- text, and its address changes from run to run.
+local function object_text(err)
+  if type(err) == "number" then
+    return tostring(err)
+  end
+  local meta = getmetatable(err)
+  if type(meta) == "table" and meta.__tostring ~= nil then
+    local ok, text = pcall(tostring, err)
+    if ok and type(text) == "string" then
+      return text
+    end
+  end
+  return "(error object is a " .. type(err) .. " value)"
+end
+
 --- The message a protected call reports, without the "file:line: " prefix
 -- Lua adds to errors raised with a position: the API's own text is what a
 -- scenario matches. An error with a position inside a .lua file is a bug in
 -- the layer, not API behaviour, so it is also written to stderr.
 local function error_message(err)
-  local message = type(err) == "string" and err or tostring(err)
-  if find(message, "^[^\n]-%.lua:%d+: ") then
+  local message = type(err) == "string" and err or object_text(err)
+  if find(message, POSITIONS[1]) then
     io.stderr:write("driver: error inside the layer: ", message, "\n")
   end
-  return (gsub(message, "^[^\n]-:%d+: ", "", 1))
+  for _, position in ipairs(POSITIONS) do
+    local stripped, count = gsub(message, position, "", 1)
+    if count > 0 then
+      return stripped
+    end
+  end
+  return message
 end
 M.error_message = error_message
 

@@ -103,8 +103,14 @@ function Session:callback(name)
     self.callbacks = self.callbacks + 1
     local cb = self.callbacks
     local arguments = calls.pack(...)
+    -- Encoded under pcall: a failure raised here would reach the candidate as the callback's
+    -- error, and the harness would see it as the API call raising.
+    local encoded_ok, encoded = pcall(self.encode_values, self, arguments)
+    if not encoded_ok then
+      die("callback " .. name .. ": " .. tostring(encoded))
+    end
     send_line('{"type":"callback","id":' .. tostring(id) .. ',"cb":' .. cb .. ',"function":' .. quote(name)
-      .. ',"args":' .. self:encode_values(arguments) .. "}")
+      .. ',"args":' .. encoded .. "}")
     local reply = read_message()
     if reply == nil then
       os.exit(0) -- the harness went away mid-call

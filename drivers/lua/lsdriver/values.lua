@@ -7,7 +7,8 @@
 -- the same object always gets the same N, which is what lets the harness
 -- compare sockets coming back from select with the ones it holds. Anything
 -- else that cannot be written out (a function, a userdata) is also given a
--- handle, of kind "unknown", so that it stays an opaque reference.
+-- handle, of kind "unknown" and with its Lua "type", so that it stays an
+-- opaque reference the harness does not take for a socket.
 --
 -- Functions arrive as {"function": NAME}; the caller supplies the maker that
 -- turns such a name into a callable (the callback round trip). A
@@ -78,6 +79,11 @@ local encode
 
 local function encode_handle(object, handles)
   local handle, kind = handles:number_of(object)
+  if handles.kind_of(object) == nil then
+    -- No socket (a function, a userdata, a coroutine): its Lua type goes with it, so that the
+    -- harness does not take it for a socket of unknown kind (PROTOCOL.md section 2).
+    return '{"handle":' .. handle .. ',"kind":"unknown","type":' .. quote(type(object)) .. "}"
+  end
   return '{"handle":' .. handle .. ',"kind":' .. quote(kind) .. "}"
 end
 
