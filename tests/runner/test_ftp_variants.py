@@ -110,3 +110,18 @@ def test_a_type_parameter_is_sent_as_written_or_honoured_never_dropped(
     assert result.verdict is verdict, result.reason
     if verdict is Verdict.FAIL:
         assert 'got "TYPE A\\r\\n"' in result.reason
+
+
+@pytest.mark.parametrize("scenario_id", [
+    "ftp.getindirect.abort.with-message", "ftp.getindirect.abort.without-message",
+    "ftp.getindirect.abort.stalled-transfer", "ftp.getindirect.seed.callback-aborts",
+])
+def test_an_abort_scenario_fails_a_client_that_failed_before_any_data(
+        monkeypatch: pytest.MonkeyPatch, scenario_id: str) -> None:
+    # a wrong anonymous user: the login fails and the callback's first call is (nil, "530 ..."),
+    # to which it answers as to a piece, with nil and its message: the abort never came
+    _passes_unpatched(scenario_id)
+    monkeypatch.setattr(ftp_session, "ANONYMOUS_USER", "ftp")
+    result = _run(scenario_id)
+    assert result.verdict is Verdict.FAIL
+    assert 'first: value 1: expected any string, got nil (called with nil, "530 ' in result.reason
