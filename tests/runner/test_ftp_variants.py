@@ -22,6 +22,7 @@ from harness.candidates import registry
 from harness.runner import RunOptions, run_scenario
 from harness.scenario.catalog import load_catalog
 from harness.scenario.model import ScenarioResult, Verdict
+from reference.protocols.callbacks import CallbackSource
 from reference.protocols.errors import BAD_PASV_REPLY, CallFailed
 from reference.protocols.ftp_session import FtpPlan
 from reference.protocols.replies import Reply
@@ -125,3 +126,81 @@ def test_an_abort_scenario_fails_a_client_that_failed_before_any_data(
     result = _run(scenario_id)
     assert result.verdict is Verdict.FAIL
     assert 'first: value 1: expected any string, got nil (called with nil, "530 ' in result.reason
+
+
+class _EarlySource(CallbackSource):
+    """Calls the send callback ``early`` times when made, before the client connects; the last
+    of those calls is the first piece."""
+
+    early = 1
+
+    def __init__(self, callback: Any) -> None:
+        super().__init__(callback)
+        for _ in range(self.early):
+            self._started = super().start()
+
+    def start(self) -> int:
+        return self._started
+
+
+@pytest.mark.parametrize(("early", "verdict"), [(1, Verdict.NON_STRICT), (2, Verdict.FAIL)])
+def test_a_send_callback_called_before_stor_is_non_strict_once_and_a_fail_twice(
+        monkeypatch: pytest.MonkeyPatch, early: int, verdict: Verdict) -> None:
+    scenario_id = "ftp.putindirect.error.stor-rejected"
+    _passes_unpatched(scenario_id)
+    monkeypatch.setattr(_EarlySource, "early", early)
+    monkeypatch.setattr(ftp, "CallbackSource", _EarlySource)
+    result = _run(scenario_id)
+    assert result.verdict is verdict, result.reason
+    if verdict is Verdict.FAIL:
+        assert "count: expected 0 calls, there were 2" in result.reason
+
+
+@dataclasses.dataclass(frozen=True)
+class _NamedListing(FtpPlan):
+    """A listing sent as ``NLST <directory>`` from the login directory, without CWD."""
+
+    listed: str = ""
+
+    def transfer_command(self, upload: bool) -> str:
+        return f"NLST {self.listed}" if self.name is None and not upload else super().transfer_command(upload)
+
+
+def test_a_nested_listing_named_from_the_login_directory_passes(monkeypatch: pytest.MonkeyPatch) -> None:
+    scenario_id = "ftp.get.listing.nested-directory"
+    _passes_unpatched(scenario_id)
+    real_plan = ftp.plan_transfer
+
+    def named(url: str, binary: bool, upload: bool) -> FtpPlan:
+        plan = real_plan(url, binary, upload)
+        if plan.name is not None or plan.directory is None:
+            return plan
+        fields = {field.name: getattr(plan, field.name) for field in dataclasses.fields(FtpPlan)}
+        return _NamedListing(**{**fields, "directory": None}, listed=plan.directory)
+
+    monkeypatch.setattr(ftp, "plan_transfer", named)
+    result = _run(scenario_id)
+    assert result.verdict is Verdict.PASS, result.reason
+
+
+def test_a_refused_epsv_is_judged_as_a_refused_pasv(monkeypatch: pytest.MonkeyPatch) -> None:
+    scenario_id = "ftp.get.error.pasv-rejected"
+    _passes_unpatched(scenario_id)
+    real_command = control.ControlChannel.command
+
+    def epsv(self: control.ControlChannel, line: str) -> Reply:
+        return real_command(self, "EPSV" if line == "PASV" else line)
+
+    def epsv_port(text: str) -> tuple[str, int]:
+        match = re.search(r"\(\|\|\|(\d+)\|\)", text)
+        if match is None:
+            raise CallFailed(BAD_PASV_REPLY)
+        return "127.0.0.1", int(match.group(1))
+
+    monkeypatch.setattr(control.ControlChannel, "command", epsv)
+    monkeypatch.setattr(ftp, "PASV_OK", frozenset({229}))
+    monkeypatch.setattr(ftp, "parse_pasv", epsv_port)
+    result = _run(scenario_id)
+    assert result.verdict is Verdict.PASS, result.reason
+    served = _run("ftp.get.wire.passive-mode")  # the patch works: the file comes by EPSV
+    assert served.verdict is Verdict.PASS, served.reason
