@@ -26,6 +26,7 @@ itself from the shared ``FtpState`` (found on the FTPServer object).
 from __future__ import annotations
 
 import os
+import re
 import time
 from pathlib import Path
 from typing import Any
@@ -52,6 +53,18 @@ ABOUT_TO_OPEN = "150 File status okay. About to open data connection."
 """pyftpdlib starts a transfer with 125 if the client's data connection was taken in before the
 command, else 150: which one a client sees depends on timing, so a client that accepts only 150
 would fail at random. The server always says 150 (as the sink does); 125 is for a script to give."""
+PASV_NUMBERS = b"{pasv}"
+"""In a canned reply to PASV, the six numbers of the server's own 227 (h1,h2,h3,h4,p1,p2): the port
+is chosen only when the command runs, so a script cannot write it, only where it goes."""
+_OWN_PASV = re.compile(r"\A227 .*\((\d+,\d+,\d+,\d+,\d+,\d+)\)")
+
+
+def fill_pasv_numbers(canned: bytes, own: str) -> bytes:
+    """``canned`` with :data:`PASV_NUMBERS` replaced by the numbers of ``own``, pyftpdlib's 227."""
+    match = _OWN_PASV.match(own)
+    if match is None or PASV_NUMBERS not in canned:
+        return canned
+    return canned.replace(PASV_NUMBERS, match.group(1).encode("ascii"))
 
 
 class ScriptedFTPHandler(FTPHandler):
@@ -100,7 +113,7 @@ class ScriptedFTPHandler(FTPHandler):
         self._last_response = resp
         text = resp.encode(self.encoding, self.unicode_errors)
         if self.substitute is not None:
-            text, self.substitute = self.substitute, None
+            text, self.substitute = fill_pasv_numbers(self.substitute, resp), None
         self.push(text + CRLF)
 
     def found_terminator(self) -> None:

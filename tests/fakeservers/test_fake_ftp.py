@@ -186,6 +186,35 @@ def test_pasv_reply_can_name_another_host_while_listening_on_loopback(start: Sta
         assert read_reply(control).startswith(b"226")
 
 
+@pytest.mark.parametrize("canned", ["227 Entering Passive Mode {pasv}", "227 =({pasv})", "227 {pasv} {pasv}"])
+def test_a_canned_pasv_reply_gets_the_servers_own_numbers_where_it_says_pasv(
+        start: Start, canned: str) -> None:
+    server = start("ftp", {**ACCOUNTS, "replies": {"PASV": canned}})
+    with socket.create_connection((server.host, server.port), timeout=TIMEOUT) as control:
+        read_reply(control)
+        for line in (b"USER luasocket\r\n", b"PASS password\r\n", b"TYPE I\r\n", b"PASV\r\n"):
+            control.sendall(line)
+            reply = read_reply(control)
+        numbers = rb"127,0,0,1,(\d+),(\d+)"
+        pattern = re.escape(canned.encode()).replace(re.escape(b"{pasv}"), numbers) + rb"\r\n"
+        match = re.fullmatch(pattern, reply)
+        assert match is not None, reply
+        port = int(match.group(1)) * 256 + int(match.group(2))
+        with socket.create_connection((server.host, port), timeout=TIMEOUT) as data:
+            control.sendall(b"RETR text.txt\r\n")
+            assert read_reply(control).startswith(b"150")
+            assert read_until_close(data) == b"a\nb\r\nc\n"
+        assert read_reply(control).startswith(b"226")
+
+
+def test_pasv_numbers_are_filled_in_only_for_a_227_of_the_server() -> None:
+    from fakeservers.ftp.handler import fill_pasv_numbers
+    own = "227 Entering passive mode (127,0,0,1,4,5)."
+    assert fill_pasv_numbers(b"227 ok {pasv}", own) == b"227 ok 127,0,0,1,4,5"
+    assert fill_pasv_numbers(b"227 ok", own) == b"227 ok"
+    assert fill_pasv_numbers(b"200 {pasv}", "200 Type set to: Binary.") == b"200 {pasv}"
+
+
 @pytest.mark.parametrize("faults", [None, {"rate": 50_000_000}], ids=["plain", "paced"])
 def test_a_plain_download_goes_by_sendfile_and_a_paced_one_through_the_handler(
         start: Start, monkeypatch: pytest.MonkeyPatch, faults: dict[str, int] | None) -> None:
