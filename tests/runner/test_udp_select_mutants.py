@@ -1,0 +1,74 @@
+"""Ports that break one UDP or select rule of the manual FAIL the shipped scenarios written for it.
+
+Each test runs shipped scenarios against the reference (PASS) and then against
+the reference with one rule broken the way a port plausibly breaks it (FAIL,
+naming the difference). This port passed the whole udp and
+select areas before the scenarios were added:
+
+* a limit rounded up to a whole second (a port timing with a whole-second
+  clock) fitted every 2 s window, though "timeout values have millisecond
+  precision" and select is "a fairly portable way to sleep with sub-second
+  precision".
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import pytest
+
+import reference.base
+import reference.selecting
+from harness.candidates import registry
+from harness.runner import RunOptions, run_scenario
+from harness.scenario.catalog import load_catalog
+from harness.scenario.model import ScenarioResult, Verdict
+
+
+def _run(scenario_id: str) -> ScenarioResult:
+    scenario = load_catalog().by_id[scenario_id]
+    return run_scenario(scenario, registry.resolve("reference"), RunOptions())
+
+
+def _passes_then_fails(scenario_id: str, monkeypatch: pytest.MonkeyPatch, alter: Callable[[], None]) -> str:
+    """The reference PASSes ``scenario_id``; after ``alter`` it FAILs; returns the FAIL's reason."""
+    result = _run(scenario_id)
+    assert result.verdict is Verdict.PASS, result.reason
+    alter()
+    result = _run(scenario_id)
+    assert result.verdict is Verdict.FAIL, (result.verdict, result.reason)
+    return result.reason or ""
+
+
+def _ceiling(seconds: object) -> object:
+    return float(math.ceil(seconds)) if isinstance(seconds, (int, float)) and seconds > 0 else seconds
+
+
+@pytest.mark.parametrize("scenario_id", ["select.timeout.sub-second.empty-sets",
+                                         "select.timeout.sub-second.idle-socket"])
+def test_a_select_limit_rounded_up_to_a_whole_second_fails(scenario_id: str,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    original = reference.selecting.lua_seconds
+
+    def whole_seconds(value: object) -> float | None:
+        return _ceiling(original(value))  # type: ignore[return-value]
+
+    def alter() -> None:
+        monkeypatch.setattr(reference.selecting, "lua_seconds", whole_seconds)
+
+    reason = _passes_then_fails(scenario_id, monkeypatch, alter)
+    assert "outside [0.045, 0.45]s" in reason
+
+
+@pytest.mark.parametrize("scenario_id", ["udp.timeout.sub-second.block", "udp.timeout.sub-second.return"])
+def test_a_udp_limit_rounded_up_to_a_whole_second_fails(scenario_id: str,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    original = reference.base.set_limit
+
+    def whole_seconds(limits: object, value: object, mode: object) -> None:
+        original(limits, _ceiling(value), mode)  # type: ignore[arg-type]
+
+    reason = _passes_then_fails(scenario_id, monkeypatch,
+                                lambda: monkeypatch.setattr(reference.base, "set_limit", whole_seconds))
+    assert "outside [0.045, 0.45]s" in reason
