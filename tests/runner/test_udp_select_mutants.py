@@ -2,13 +2,15 @@
 
 Each test runs shipped scenarios against the reference (PASS) and then against
 the reference with one rule broken the way a port plausibly breaks it (FAIL,
-naming the difference). This port passed the whole udp and
+naming the difference). Every one of these ports passed the whole udp and
 select areas before the scenarios were added:
 
 * a limit rounded up to a whole second (a port timing with a whole-second
   clock) fitted every 2 s window, though "timeout values have millisecond
   precision" and select is "a fairly portable way to sleep with sub-second
-  precision".
+  precision";
+* a return limit counted from the ``timeout`` call rather than from each
+  call's start.
 """
 
 from __future__ import annotations
@@ -72,3 +74,23 @@ def test_a_udp_limit_rounded_up_to_a_whole_second_fails(scenario_id: str,
     reason = _passes_then_fails(scenario_id, monkeypatch,
                                 lambda: monkeypatch.setattr(reference.base, "set_limit", whole_seconds))
     assert "outside [0.045, 0.45]s" in reason
+
+
+def test_a_return_limit_counted_from_the_timeout_call_fails(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The second receive finds the budget spent since ``timeout`` and polls, instead of waiting again."""
+    timeout, wait = reference.base.SocketBase.timeout, reference.base.SocketBase._wait
+
+    def timeout_noting_when(self: reference.base.SocketBase, *args: object) -> tuple[()]:
+        if len(args) > 1 and isinstance(args[1], bytes) and args[1][:1] == b"r":
+            self._set_at = reference.base.time.monotonic()  # type: ignore[attr-defined]
+        return timeout(self, *args)
+
+    def wait_from_then(self: reference.base.SocketBase, events: int, started: float) -> str | None:
+        return wait(self, events, getattr(self, "_set_at", started))
+
+    def alter() -> None:
+        monkeypatch.setattr(reference.base.SocketBase, "timeout", timeout_noting_when)
+        monkeypatch.setattr(reference.base.SocketBase, "_wait", wait_from_then)
+
+    reason = _passes_then_fails("udp.timeout.return.budget-per-call", monkeypatch, alter)
+    assert reason.startswith("u:receive(): ") and "outside [0.18, 2]s" in reason
