@@ -10,7 +10,9 @@ select areas before the scenarios were added:
   precision" and select is "a fairly portable way to sleep with sub-second
   precision";
 * a return limit counted from the ``timeout`` call rather than from each
-  call's start.
+  call's start;
+* a receive capped below the largest datagram was seen only by raw-socket
+  scenarios (edge.udp.max.*), which a machine without raw sockets skips.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import pytest
 
 import reference.base
 import reference.selecting
+import reference.udp
 from harness.candidates import registry
 from harness.runner import RunOptions, run_scenario
 from harness.scenario.catalog import load_catalog
@@ -94,3 +97,13 @@ def test_a_return_limit_counted_from_the_timeout_call_fails(monkeypatch: pytest.
 
     reason = _passes_then_fails("udp.timeout.return.budget-per-call", monkeypatch, alter)
     assert reason.startswith("u:receive(): ") and "outside [0.18, 2]s" in reason
+
+
+@pytest.mark.parametrize("scenario_id", ["udp.receive.size.default-largest-datagram",
+                                         "udp.receivefrom.size.default-largest-datagram"])
+def test_a_receive_capped_below_the_largest_datagram_fails_without_raw_sockets(
+        scenario_id: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert not load_catalog().by_id[scenario_id].requires
+    reason = _passes_then_fails(scenario_id, monkeypatch,
+                                lambda: monkeypatch.setattr(reference.udp, "MAX_DATAGRAM", 8192))
+    assert "expected 65507 bytes, got 8192" in reason
