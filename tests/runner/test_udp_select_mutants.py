@@ -12,7 +12,8 @@ select areas before the scenarios were added:
 * a return limit counted from the ``timeout`` call rather than from each
   call's start;
 * a receive capped below the largest datagram was seen only by raw-socket
-  scenarios (edge.udp.max.*), which a machine without raw sockets skips.
+  scenarios (edge.udp.max.*), which a machine without raw sockets skips;
+* a select that reports a socket of the write set as readable.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from collections.abc import Callable
 
 import pytest
 
+import reference
 import reference.base
 import reference.selecting
 import reference.udp
@@ -107,3 +109,22 @@ def test_a_receive_capped_below_the_largest_datagram_fails_without_raw_sockets(
     reason = _passes_then_fails(scenario_id, monkeypatch,
                                 lambda: monkeypatch.setattr(reference.udp, "MAX_DATAGRAM", 8192))
     assert "expected 65507 bytes, got 8192" in reason
+
+
+@pytest.mark.parametrize("scenario_id", ["select.writable.write-set-only.tcp-data-not-readable",
+                                         "select.writable.write-set-only.udp-datagram-not-readable"])
+def test_a_write_set_socket_reported_readable_fails(scenario_id: str,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    original = reference.select
+
+    def select_reading_the_write_set_too(readset: object, writeset: object,
+                                         *rest: object) -> tuple[object, ...]:
+        readable, writable, err = original(readset, writeset, *rest)
+        also, _, _ = original(writeset, None, 0)
+        return readable + [sock for sock in also if sock not in readable], writable, err
+
+    def alter() -> None:
+        monkeypatch.setattr(reference, "select", select_reading_the_write_set_too)
+
+    reason = _passes_then_fails(scenario_id, monkeypatch, alter)
+    assert "value 1: expected {}, got {<" in reason
