@@ -35,3 +35,40 @@ def test_a_connect_or_resolver_failure_in_other_words_is_non_strict(scenario_id:
     assert run_scenario(scenario, registry.resolve("reference"), RunOptions()).verdict is Verdict.PASS
     result = run_scenario(scenario, altered_reference("reworded", value=_reworded), RunOptions())
     assert result.verdict is Verdict.NON_STRICT, result.reason
+
+
+def _reply_in_own_words(value: LuaValue) -> LuaValue:
+    """A server's reply wrapped in a port's words: "server said: 550 no such user"."""
+    if isinstance(value, bytes) and value[:3].isdigit() and value[3:4] in (b" ", b"-"):
+        return b"server said: " + value
+    return value
+
+
+def _other_reply(value: LuaValue) -> LuaValue:
+    """A port that reports an earlier reply of the dialogue than the one that failed it."""
+    if isinstance(value, bytes) and value[:3].isdigit() and value[3:4] in (b" ", b"-"):
+        return b"150 Opening data connection."
+    return value
+
+
+@pytest.mark.parametrize("scenario_id", [
+    "ftp.get.error.retr-rejected", "ftp.get.greeting.multiline-421", "ftp.put.error.stor-rejected",
+    "ftp.getindirect.error.after-transfer", "ftp.getindirect.error.retr-rejected",
+    "smtp.smtp-mail.error.rcpt-multiline", "smtp.smtp-mail.seed.recipient-refused",
+])
+def test_a_server_reply_inside_other_words_is_non_strict(scenario_id: str) -> None:
+    scenario = load_catalog().by_id[scenario_id]
+    assert run_scenario(scenario, registry.resolve("reference"), RunOptions()).verdict is Verdict.PASS
+    reworded = altered_reference("reply-worded", value=_reply_in_own_words)
+    result = run_scenario(scenario, reworded, RunOptions())
+    assert result.verdict is Verdict.NON_STRICT, result.reason
+
+
+@pytest.mark.parametrize("scenario_id", [
+    "ftp.get.error.retr-rejected", "smtp.smtp-mail.seed.recipient-refused",
+])
+def test_a_message_naming_another_reply_fails(scenario_id: str) -> None:
+    scenario = load_catalog().by_id[scenario_id]
+    result = run_scenario(scenario, altered_reference("other-reply", value=_other_reply), RunOptions())
+    assert result.verdict is Verdict.FAIL
+    assert "150 Opening data connection." in result.reason
