@@ -3,6 +3,7 @@
 Meant for a CI job summary or a pull-request comment: a headline per
 candidate first, then (when the run was judged against expectations files)
 what differs from them, regressions and unexpected passes first, then
+(for ``--repeat``) the verdicts that changed between repetitions, then
 per-area scores, then every non-pass with its reason and the manual clause
 it concerns, so a reader can go straight to the manual, then every NON-STRICT
 and INFORMATIONAL result with its reason (the outcome's note) and what the
@@ -32,6 +33,11 @@ def headline(document: Mapping[str, Any]) -> list[str]:
         label = _LINE_BREAKING.sub(_escaped, f"{name} {versions.get(name, '')}".strip())  # a terminal line
         lines.append(f"{label}: score {score(counts)}; {shown}")
     lines += expectations.headline(document)
+    if "repeat" in document:
+        count, changed = document["repeat"]["count"], len(document["repeat"]["changed"])
+        lines.append(f"{count} repetitions: " + (
+            f"{changed} verdict{'s' if changed != 1 else ''} changed between them, which fails the run; "
+            "the counts are the last repetition's" if changed else "every verdict the same in each"))
     if "shard" in document:
         lines.append(f"shard {document['shard']['index']}/{document['shard']['count']} of a split run")
     lines.append(f"wall time {document['wall_time']:.1f} s")
@@ -46,6 +52,9 @@ def render(document: Mapping[str, Any]) -> str:
         f"time scale {document['time_scale']:g}, wall time {document['wall_time']:.1f} s.",
         "",
         *_against_expectations(document),
+        # A changed verdict fails the run whatever the last repetition says: it comes before the counts.
+        *([*_repetitions(document["repeat"]["count"], document["repeat"]["changed"]), ""]
+          if "repeat" in document else []),
         *_overview(document),
     ]
     versions = {c["name"]: c.get("version", "") for c in document["candidates"]}
@@ -53,8 +62,6 @@ def render(document: Mapping[str, Any]) -> str:
         parts += ["", f"## {_cell(name)} {_cell(versions.get(name, ''))}".rstrip(), "", *_areas(records)]
         parts += ["", *_non_passes(records)]
         parts += _acceptable_with_notes(records)
-    if "repeat" in document:
-        parts += ["", *_repetitions(document["repeat"]["count"], document["repeat"]["changed"])]
     if "bench" in document:  # lsconform bench: the throughput figures
         parts += ["", *bench_text.markdown_section(document["bench"], versions)]
     return "\n".join(parts) + "\n"
@@ -145,8 +152,8 @@ def _repetitions(count: int, changed: Sequence[Mapping[str, Any]]) -> list[str]:
     if not changed:
         return [title, "", "Every verdict was the same in every repetition."]
     rows = [[_code(c["scenario"]), c["candidate"], " → ".join(c["verdicts"])] for c in changed]
-    return [title, "", "Verdicts that changed between repetitions:", "",
-            *_table(["scenario", "candidate", "verdicts"], rows)]
+    return [title, "", "Verdicts that changed between repetitions (they fail the run; the tables below "
+            "are the last repetition's):", "", *_table(["scenario", "candidate", "verdicts"], rows)]
 
 
 def _table(header: Sequence[str], rows: Iterable[Sequence[str]]) -> list[str]:

@@ -145,3 +145,16 @@ def test_a_value_cut_before_is_not_given_a_tail(document: dict[str, Any]) -> Non
 def test_the_head_of_a_value_cut_with_its_tail_is_not_given_a_tail(document: dict[str, Any]) -> None:
     row = _failing_row(document, 'got "' + "x" * 600 + '"..."' + "z" * 10 + '" (9000 bytes)')
     assert 'got "' + "x" * 60 + '…"..."' + "z" * 10 + '" (9000 bytes) |' in row
+
+
+def test_changed_verdicts_come_before_the_counts_and_the_headline_says_so(document: dict[str, Any]) -> None:
+    second = copy.deepcopy(document)
+    next(r for r in second["results"] if r["verdict"] == "FAIL")["verdict"] = "PASS"  # FAIL, then PASS
+    repeated = with_repetitions([document, second], wall_time=7.0)
+    text = markdown.render(repeated)
+    assert text.index("## Stability over 2 repetitions") < text.index("| candidate | version | score |")
+    assert "| `tcp.receive.line.crlf-stripped` | port | FAIL → PASS |" in text
+    assert ("2 repetitions: 1 verdict changed between them, which fails the run; the counts are the last "
+            "repetition's") in markdown.headline(repeated)
+    steady = markdown.headline(with_repetitions([document, document], wall_time=7.0))
+    assert "2 repetitions: every verdict the same in each" in steady
