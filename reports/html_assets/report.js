@@ -18,7 +18,9 @@
     if (listed.status === "regression" && listed.verdict) {
       return `regression: ${cell.verdict}, but its expectations file lists ${listed.verdict}`;
     }
-    return STATUS_TEXT[listed.status];
+    // Under --strict every status but "expected" fails the run, as the summary says.
+    const strict = data.strict && listed.status !== "expected" && listed.status !== "regression";
+    return STATUS_TEXT[listed.status] + (strict ? " (fails the run: --strict)" : "");
   }
   const STATUS_MARK = {"regression": "!", "unexpected-pass": "+", "stale": "~", "unlisted": "?"};
   // A verdict that changed between --repeat repetitions (the cell shows the last one).

@@ -230,3 +230,18 @@ def test_a_verdict_that_changed_between_repetitions_is_marked_and_filtered(
     assert "≠ verdict changed between repetitions" in page.evaluate(
         "document.getElementById('legend').textContent")
     assert page.console_errors() == []
+
+
+def test_under_strict_an_unexpected_pass_says_it_fails_the_run(page: Browser, tmp_path: Path,
+                                                                document: dict[str, Any]) -> None:
+    listed = ExpectationSet("port", {"tcp.receive.all": Expectation(Verdict.FAIL, "was broken")},
+                            "expectations/port.yaml")
+    _open(page, tmp_path, with_expectations(document, [listed], strict=True))
+    page.click("tr.row[data-id='tcp.receive.all'] button.cell[data-candidate='port']")
+    shown = page.evaluate("document.querySelector('#detail .badge').parentElement.textContent")
+    assert shown == "NON-STRICTunexpected pass: listed as a non-pass, but passed (fails the run: --strict)"
+    _open(page, tmp_path, with_expectations(document, [listed], strict=False))
+    page.click("tr.row[data-id='tcp.receive.all'] button.cell[data-candidate='port']")
+    shown = page.evaluate("document.querySelector('#detail .badge').parentElement.textContent")
+    assert shown == "NON-STRICTunexpected pass: listed as a non-pass, but passed"
+    assert page.console_errors() == []
