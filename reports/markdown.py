@@ -190,9 +190,10 @@ def _cell(text: str) -> str:
     The summary is read where Markdown passes HTML through (a CI job summary, a
     pull-request comment): a reason holding ``<b>`` or ``</testcase>`` would be
     rendered or hidden, not shown. Two backticks in a reason would open a code
-    span, and a run of spaces would render as one (``"a,  b"`` as ``"a, b"``):
-    the backticks are escaped, and every space after the first of a run is a
-    no-break space.
+    span, ``*``, ``~`` or an ``_`` at a word's edge emphasis or strikethrough,
+    and a run of spaces would render as one (``"a,  b"`` as ``"a, b"``):
+    the backticks and those marks are escaped, and every space after the first
+    of a run is a no-break space.
     """
     shown = str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     shown = shown.replace("\\", "\\\\").replace("|", "\\|").replace("\r", "").replace("\n", "<br>")
@@ -200,10 +201,13 @@ def _cell(text: str) -> str:
     shown = _SPACE_IN_RUN.sub("&nbsp;", shown)
     if isinstance(text, _Code):  # a scenario id: no backticks, no spaces
         return f"`{shown}`"
-    return shown.replace("`", "\\`")
+    return _EMPHASIS.sub(r"\\\g<0>", shown.replace("`", "\\`"))
 
 
 _SPACE_IN_RUN = re.compile("(?<= ) ")
+_EMPHASIS = re.compile(r"[*~]|(?<![0-9A-Za-z])_|_(?![0-9A-Za-z])")
+"""What would start emphasis or strikethrough (``"2*3*4"`` shows as 2<em>3</em>4): escaped. An ``_``
+inside a word (``smtp_mail``) never does, and stays as it is."""
 _QUOTED = re.compile(r'"(?:[^"\\]|\\.)*"')
 _UNIT = re.compile(r"\\[0-9]{1,3}|\\.|.", re.DOTALL)  # one character of a quoted Lua string as shown
 _HEAD, _TAIL = 40, 20

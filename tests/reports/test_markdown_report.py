@@ -98,7 +98,7 @@ def test_non_strict_results_have_a_table_with_their_note_and_what_the_candidate_
         document: dict[str, Any]) -> None:
     port = _section(markdown.render(document), "## port 2.0")
     assert port.index("### Non-passes") < port.index("### Non-strict and informational")
-    assert ('| `tcp.receive.all` | NON-STRICT | c:receive("*a"): the 2001 release returns what came before '
+    assert ('| `tcp.receive.all` | NON-STRICT | c:receive("\\*a"): the 2001 release returns what came before '
             'the timeout | returned "partial", "timeout" in 0.100s | tcp/receive.yaml:30 |') in port
     reference = _section(markdown.render(document), "## reference 0.1.0")
     assert "### Non-strict" not in reference  # only PASS and SKIP: no empty table
@@ -158,3 +158,9 @@ def test_changed_verdicts_come_before_the_counts_and_the_headline_says_so(docume
             "repetition's") in markdown.headline(repeated)
     steady = markdown.headline(with_repetitions([document, document], wall_time=7.0))
     assert "2 repetitions: every verdict the same in each" in steady
+
+
+def test_emphasis_marks_in_a_value_are_shown_not_rendered(document: dict[str, Any]) -> None:
+    """``2*3*4`` would render as 2<em>3</em>4, ``~~x~~`` struck through, ``_y_`` in italics."""
+    row = _failing_row(document, 'expected "2*3*4", got "~~x~~ _y_" from smtp_mail')
+    assert 'expected "2\\*3\\*4", got "\\~\\~x\\~\\~ \\_y\\_" from smtp_mail |' in row
