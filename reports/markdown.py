@@ -190,7 +190,7 @@ def _cell(text: str) -> str:
     The summary is read where Markdown passes HTML through (a CI job summary, a
     pull-request comment): a reason holding ``<b>`` or ``</testcase>`` would be
     rendered or hidden, not shown. Two backticks in a reason would open a code
-    span, ``*``, ``~`` or an ``_`` at a word's edge emphasis or strikethrough,
+    span, ``*``, ``~`` or an ``_`` at a word's edge emphasis or strikethrough, ``[`` a link or image,
     and a run of spaces would render as one (``"a,  b"`` as ``"a, b"``):
     the backticks and those marks are escaped, and every space after the first
     of a run is a no-break space.
@@ -205,9 +205,10 @@ def _cell(text: str) -> str:
 
 
 _SPACE_IN_RUN = re.compile("(?<= ) ")
-_EMPHASIS = re.compile(r"[*~]|(?<![0-9A-Za-z])_|_(?![0-9A-Za-z])")
-"""What would start emphasis or strikethrough (``"2*3*4"`` shows as 2<em>3</em>4): escaped. An ``_``
-inside a word (``smtp_mail``) never does, and stays as it is."""
+_EMPHASIS = re.compile(r"[*~\[]|(?<![0-9A-Za-z])_|_(?![0-9A-Za-z])")
+"""What would start emphasis, strikethrough or a link (``"2*3*4"`` shows as 2<em>3</em>4, and
+``![x](http://...)`` fetches an image): escaped. An ``_`` inside a word (``smtp_mail``) never does, and
+stays as it is."""
 _QUOTED = re.compile(r'"(?:[^"\\]|\\.)*"')
 _UNIT = re.compile(r"\\[0-9]{1,3}|\\.|.", re.DOTALL)  # one character of a quoted Lua string as shown
 _HEAD, _TAIL = 40, 20

@@ -69,7 +69,7 @@ def test_control_characters_from_a_driver_are_shown_escaped(document: dict[str, 
     failing["reason"] = "\x1b[31mERROR\x1b[0m at \x00 \x07"
     next(c for c in document["candidates"] if c["name"] == "port")["version"] = "2.0\n## injected"
     text = markdown.render(document)
-    assert "\\x1b[31mERROR\\x1b[0m at \\x00 \\x07" in text
+    assert "\\x1b\\[31mERROR\\x1b\\[0m at \\x00 \\x07" in text  # "[" escaped: no link
     assert "## port 2.0<br>## injected" in text
     assert not any(char in text for char in "\x00\x07\x1b")
     assert "port 2.0\\x0a## injected: score" in "\n".join(markdown.headline(document))
@@ -164,3 +164,8 @@ def test_emphasis_marks_in_a_value_are_shown_not_rendered(document: dict[str, An
     """``2*3*4`` would render as 2<em>3</em>4, ``~~x~~`` struck through, ``_y_`` in italics."""
     row = _failing_row(document, 'expected "2*3*4", got "~~x~~ _y_" from smtp_mail')
     assert 'expected "2\\*3\\*4", got "\\~\\~x\\~\\~ \\_y\\_" from smtp_mail |' in row
+
+
+def test_a_value_cannot_make_a_link_or_fetch_an_image(document: dict[str, Any]) -> None:
+    row = _failing_row(document, 'got "![x](http://example.com/a.png) [y](http://example.com)"')
+    assert 'got "!\\[x](http://example.com/a.png) \\[y](http://example.com)" |' in row
