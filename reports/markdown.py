@@ -87,7 +87,8 @@ def _against_expectations(document: Mapping[str, Any]) -> list[str]:
     quiet = (None, expectations.Status.EXPECTED)
     differing = sorted((r for r in document["results"] if expectations.status_of(r) not in quiet),
                        key=lambda r: (order[expectations.status_of(r)], r["candidate"], r["scenario"]))
-    parts = ["## Against expectations", "", *[f"- {line}" for line in expectations.headline(document)], ""]
+    parts = ["## Against expectations", "",
+             *[f"- {_cell(line)}" for line in expectations.headline(document)], ""]  # a path as it is
     if not differing:
         return [*parts, "Every result is as its expectations file says.", ""]
     rows = []

@@ -169,3 +169,10 @@ def test_emphasis_marks_in_a_value_are_shown_not_rendered(document: dict[str, An
 def test_a_value_cannot_make_a_link_or_fetch_an_image(document: dict[str, Any]) -> None:
     row = _failing_row(document, 'got "![x](http://example.com/a.png) [y](http://example.com)"')
     assert 'got "!\\[x](http://example.com/a.png) \\[y](http://example.com)" |' in row
+
+
+def test_the_expectations_line_shows_its_file_name_as_it_is(document: dict[str, Any]) -> None:
+    listed = ExpectationSet("port", {"tcp.receive.all": Expectation(Verdict.FAIL, "x")},
+                            "/ci/<b>*x*</b>/port.yaml")
+    text = markdown.render(with_expectations(document, [listed], strict=False))
+    assert "- port against /ci/&lt;b&gt;\\*x\\*&lt;/b&gt;/port.yaml: " in text
