@@ -18,7 +18,9 @@ Shape (all JSON)::
 
 A score is ``{"text": "97.1% (33/34)", "ratio": 0.971 | null}``; a cell is
 the result record minus what the row already says (verdict, reason, step,
-expected, actual, transcript, leaks, duration, expectation).
+expected, actual, transcript, leaks, duration, expectation), plus, in a
+``--repeat`` run, ``repetitions``: the verdict of each repetition, for a
+result whose verdict changed between them (the cell's verdict is the last).
 """
 
 from __future__ import annotations
@@ -38,6 +40,8 @@ TITLE = "LuaSocket 1.3b conformance"
 def view_model(document: Mapping[str, Any]) -> dict[str, Any]:
     names = _candidate_names(document)
     listed = (document.get("expectations") or {}).get("candidates", {})
+    changed = {(c["scenario"], c["candidate"]): c["verdicts"]
+               for c in (document.get("repeat") or {}).get("changed", [])}
     return {
         "title": TITLE,
         "suite_version": document["suite_version"],
@@ -49,7 +53,8 @@ def view_model(document: Mapping[str, Any]) -> dict[str, Any]:
         "headline": headline(document),
         "verdicts": list(VERDICT_ORDER),
         "candidates": [_candidate(document, name, listed.get(name)) for name in names],
-        "areas": [_area(area, records, names) for area, records in by_area(document["results"]).items()],
+        "areas": [_area(area, records, names, changed)
+                  for area, records in by_area(document["results"]).items()],
     }
 
 
@@ -71,7 +76,8 @@ def _candidate(document: Mapping[str, Any], name: str, listed: Mapping[str, Any]
     }
 
 
-def _area(area: str, records: list[Mapping[str, Any]], names: list[str]) -> dict[str, Any]:
+def _area(area: str, records: list[Mapping[str, Any]], names: list[str],
+          changed: Mapping[tuple[str, str], list[str]]) -> dict[str, Any]:
     rows: dict[str, dict[str, Any]] = {}
     for record in sorted(records, key=lambda r: r["scenario"]):
         row = rows.get(record["scenario"])
@@ -79,7 +85,10 @@ def _area(area: str, records: list[Mapping[str, Any]], names: list[str]) -> dict
             row = {"id": record["scenario"], **{key: record.get(key, "") for key in ROW_KEYS},
                    "cells": dict.fromkeys(names)}
             rows[record["scenario"]] = row
-        row["cells"][record["candidate"]] = {key: record[key] for key in CELL_KEYS if key in record}
+        cell = {key: record[key] for key in CELL_KEYS if key in record}
+        if (record["scenario"], record["candidate"]) in changed:
+            cell["repetitions"] = changed[record["scenario"], record["candidate"]]
+        row["cells"][record["candidate"]] = cell
     for row in rows.values():
         row["differs"] = differs(row["cells"].values())
     return {

@@ -3,6 +3,7 @@
 Meant for a CI job summary or a pull-request comment: a headline per
 candidate first, then (when the run was judged against expectations files)
 what differs from them, regressions and unexpected passes first, then
+(for ``--repeat``) the verdicts that changed between repetitions, then
 per-area scores, then every non-pass with its reason and the manual clause
 it concerns, so a reader can go straight to the manual, then every NON-STRICT
 and INFORMATIONAL result with its reason (the outcome's note) and what the
@@ -32,6 +33,11 @@ def headline(document: Mapping[str, Any]) -> list[str]:
         label = _LINE_BREAKING.sub(_escaped, f"{name} {versions.get(name, '')}".strip())  # a terminal line
         lines.append(f"{label}: score {score(counts)}; {shown}")
     lines += expectations.headline(document)
+    if "repeat" in document:
+        count, changed = document["repeat"]["count"], len(document["repeat"]["changed"])
+        lines.append(f"{count} repetitions: " + (
+            f"{changed} verdict{'s' if changed != 1 else ''} changed between them, which fails the run; "
+            "the counts are the last repetition's" if changed else "every verdict the same in each"))
     if "shard" in document:
         lines.append(f"shard {document['shard']['index']}/{document['shard']['count']} of a split run")
     lines.append(f"wall time {document['wall_time']:.1f} s")
@@ -46,6 +52,9 @@ def render(document: Mapping[str, Any]) -> str:
         f"time scale {document['time_scale']:g}, wall time {document['wall_time']:.1f} s.",
         "",
         *_against_expectations(document),
+        # A changed verdict fails the run whatever the last repetition says: it comes before the counts.
+        *([*_repetitions(document["repeat"]["count"], document["repeat"]["changed"]), ""]
+          if "repeat" in document else []),
         *_overview(document),
     ]
     versions = {c["name"]: c.get("version", "") for c in document["candidates"]}
@@ -53,8 +62,6 @@ def render(document: Mapping[str, Any]) -> str:
         parts += ["", f"## {_cell(name)} {_cell(versions.get(name, ''))}".rstrip(), "", *_areas(records)]
         parts += ["", *_non_passes(records)]
         parts += _acceptable_with_notes(records)
-    if "repeat" in document:
-        parts += ["", *_repetitions(document["repeat"]["count"], document["repeat"]["changed"])]
     if "bench" in document:  # lsconform bench: the throughput figures
         parts += ["", *bench_text.markdown_section(document["bench"], versions)]
     return "\n".join(parts) + "\n"
@@ -80,7 +87,8 @@ def _against_expectations(document: Mapping[str, Any]) -> list[str]:
     quiet = (None, expectations.Status.EXPECTED)
     differing = sorted((r for r in document["results"] if expectations.status_of(r) not in quiet),
                        key=lambda r: (order[expectations.status_of(r)], r["candidate"], r["scenario"]))
-    parts = ["## Against expectations", "", *[f"- {line}" for line in expectations.headline(document)], ""]
+    parts = ["## Against expectations", "",
+             *[f"- {_cell(line)}" for line in expectations.headline(document)], ""]  # a path as it is
     if not differing:
         return [*parts, "Every result is as its expectations file says.", ""]
     rows = []
@@ -145,8 +153,8 @@ def _repetitions(count: int, changed: Sequence[Mapping[str, Any]]) -> list[str]:
     if not changed:
         return [title, "", "Every verdict was the same in every repetition."]
     rows = [[_code(c["scenario"]), c["candidate"], " → ".join(c["verdicts"])] for c in changed]
-    return [title, "", "Verdicts that changed between repetitions:", "",
-            *_table(["scenario", "candidate", "verdicts"], rows)]
+    return [title, "", "Verdicts that changed between repetitions (they fail the run; the tables below "
+            "are the last repetition's):", "", *_table(["scenario", "candidate", "verdicts"], rows)]
 
 
 def _table(header: Sequence[str], rows: Iterable[Sequence[str]]) -> list[str]:
@@ -183,9 +191,10 @@ def _cell(text: str) -> str:
     The summary is read where Markdown passes HTML through (a CI job summary, a
     pull-request comment): a reason holding ``<b>`` or ``</testcase>`` would be
     rendered or hidden, not shown. Two backticks in a reason would open a code
-    span, and a run of spaces would render as one (``"a,  b"`` as ``"a, b"``):
-    the backticks are escaped, and every space after the first of a run is a
-    no-break space.
+    span, ``*``, ``~`` or an ``_`` at a word's edge emphasis or strikethrough, ``[`` a link or image,
+    and a run of spaces would render as one (``"a,  b"`` as ``"a, b"``):
+    the backticks and those marks are escaped, and every space after the first
+    of a run is a no-break space.
     """
     shown = str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     shown = shown.replace("\\", "\\\\").replace("|", "\\|").replace("\r", "").replace("\n", "<br>")
@@ -193,10 +202,14 @@ def _cell(text: str) -> str:
     shown = _SPACE_IN_RUN.sub("&nbsp;", shown)
     if isinstance(text, _Code):  # a scenario id: no backticks, no spaces
         return f"`{shown}`"
-    return shown.replace("`", "\\`")
+    return _EMPHASIS.sub(r"\\\g<0>", shown.replace("`", "\\`"))
 
 
 _SPACE_IN_RUN = re.compile("(?<= ) ")
+_EMPHASIS = re.compile(r"[*~\[]|(?<![0-9A-Za-z])_|_(?![0-9A-Za-z])")
+"""What would start emphasis, strikethrough or a link (``"2*3*4"`` shows as 2<em>3</em>4, and
+``![x](http://...)`` fetches an image): escaped. An ``_`` inside a word (``smtp_mail``) never does, and
+stays as it is."""
 _QUOTED = re.compile(r'"(?:[^"\\]|\\.)*"')
 _UNIT = re.compile(r"\\[0-9]{1,3}|\\.|.", re.DOTALL)  # one character of a quoted Lua string as shown
 _HEAD, _TAIL = 40, 20

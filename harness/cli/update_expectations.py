@@ -3,7 +3,8 @@
 What is kept, added, marked TODO or dropped is ``harness.expectations_update``'s
 rule; this command picks the candidate and the file, reads the old file if
 there is one (TODO reasons allowed, so it can be run again before they are
-written), writes the new one atomically and says what changed. Every new or
+written; for a new file, the entries the run was judged against, which
+results.json holds), writes the new one atomically and says what changed. Every new or
 changed entry says TODO until a person writes its reason: such a file does
 not load, so `lsconform run` refuses it until then (exit status 0 still: the
 file was written as asked).
@@ -63,6 +64,13 @@ def execute(args: argparse.Namespace) -> int:
             previous = dict(load_expectations(output, allow_todo=True).entries)
         except ExpectationsError as error:
             raise CliError(f"cannot read the current file (fix it or pass another -o):\n{error}") from None
+    elif used is not None:
+        # A new file (-o) for a run that was judged against entries: they are in results.json, and
+        # their reasons carry over as they would have in the file itself.
+        previous = dict(used.entries)
+        count = f"{len(previous)} {'entry' if len(previous) == 1 else 'entries'}"
+        print(f"lsconform: {output} does not exist yet: starting from the {count} the run was judged "
+              f"against ({used.source})")
     changes = update(previous, document["results"], candidate, known_ids=frozenset(catalog.by_id),
                      new_reason=reason)
     try:

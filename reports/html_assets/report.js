@@ -18,9 +18,19 @@
     if (listed.status === "regression" && listed.verdict) {
       return `regression: ${cell.verdict}, but its expectations file lists ${listed.verdict}`;
     }
-    return STATUS_TEXT[listed.status];
+    // Under --strict every status but "expected" fails the run, as the summary says.
+    const strict = data.strict && listed.status !== "expected" && listed.status !== "regression";
+    return STATUS_TEXT[listed.status] + (strict ? " (fails the run: --strict)" : "");
   }
   const STATUS_MARK = {"regression": "!", "unexpected-pass": "+", "stale": "~", "unlisted": "?"};
+  // A verdict that changed between --repeat repetitions (the cell shows the last one).
+  const REPEAT_MARK = "≠";
+  function anyRepetitions() {
+    return data.areas.some((a) => a.scenarios.some((s) => Object.values(s.cells).some((c) => c && c.repetitions)));
+  }
+  function repetitionsText(cell) {
+    return `changed between repetitions: ${cell.repetitions.join(" → ")}`;
+  }
   const filters = {area: "", verdict: "", differs: false, text: ""};
   let selected = null;
 
@@ -63,6 +73,9 @@
       }
       verdict.append(group);
     }
+    if (anyRepetitions()) {
+      verdict.append(el("option", {text: "changed between repetitions", attrs: {value: "r:"}}));
+    }
     area.addEventListener("change", () => { filters.area = area.value; applyFilters(); });
     verdict.addEventListener("change", () => { filters.verdict = verdict.value; applyFilters(); });
     const differs = document.getElementById("filter-differs");
@@ -79,6 +92,9 @@
     for (const v of data.verdicts) {
       const swatch = el("span", {className: "swatch v-" + v});
       legend.append(el("li", {}, swatch, document.createTextNode(v)));
+    }
+    if (anyRepetitions()) {
+      legend.append(el("li", {text: `${REPEAT_MARK} verdict changed between repetitions`}));
     }
     if (data.candidates.some((c) => c.expectations)) {
       legend.append(el("li", {}, el("span", {className: "swatch v-FAIL known"}),
@@ -135,12 +151,14 @@
       text: cell.verdict, attrs: {type: "button", title: cellTitle(name, cell)},
       dataset: {candidate: name, area: area.name, index: String(index)}});
     if (STATUS_MARK[status]) button.append(el("span", {className: "mark", text: STATUS_MARK[status]}));
+    if (cell.repetitions) button.append(el("span", {className: "mark unstable", text: REPEAT_MARK}));
     return button;
   }
 
   function cellTitle(name, cell) {
     let title = `${name}: ${cell.verdict}`;
     if (cell.expectation) title += ` (${statusText(cell)})`;
+    if (cell.repetitions) title += `; ${repetitionsText(cell)}`;
     if (cell.reason) title += `\n${cell.reason}`;
     return title;
   }
@@ -161,6 +179,8 @@
     } else if (filters.verdict.startsWith("s:")) {
       const wanted = filters.verdict.slice(2);
       if (!cells.some((c) => c && c.expectation && c.expectation.status === wanted)) return false;
+    } else if (filters.verdict === "r:") {
+      if (!cells.some((c) => c && c.repetitions)) return false;
     }
     return true;
   }
@@ -208,6 +228,7 @@
     const verdict = el("p", {}, el("span", {className: `badge verdict v-${cell.verdict}`, text: cell.verdict}));
     if (cell.expectation) verdict.append(document.createTextNode(statusText(cell)));
     panel.append(verdict);
+    if (cell.repetitions) panel.append(el("p", {className: "unstable", text: `Verdict ${repetitionsText(cell)}`}));
     const facts = el("dl");
     field(facts, "Manual", scenario.manual);
     field(facts, "Spec clause", scenario.spec);

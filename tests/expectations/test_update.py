@@ -133,7 +133,25 @@ def test_a_recorded_file_that_is_not_there_is_not_created_anew(tmp_path: Path, s
     assert "give the file to update with -o FILE" in err
     assert list(elsewhere.iterdir()) == []
     assert main(["update-expectations", str(results), "--scenarios", str(suite), "-o", "new.yaml"]) == 0
-    assert set(load_expectations(elsewhere / "new.yaml", allow_todo=True).entries) == {"dns.toip.crash"}
+    # The run's entries (in results.json) are carried over into the new file, reasons and all.
+    entries = load_expectations(elsewhere / "new.yaml", allow_todo=True).entries
+    assert set(entries) == {"dns.toip.crash", "dns.toip.wrong"}
+    assert entries["dns.toip.wrong"].reason == "known"
+    assert "starting from the 1 entry the run was judged against (mine.yaml)" in capsys.readouterr().out
+
+
+def test_a_new_file_keeps_the_reasons_the_run_was_judged_with(tmp_path: Path, suite: Path) -> None:
+    used = tmp_path / "mine.yaml"
+    used.write_text(expectations_yaml({"dns.toip.wrong": ("FAIL", "known")}), encoding="utf-8")
+    embedded = {"strict": False, "candidates": {FAKE: {"file": str(used), "entries": {
+        "dns.toip.wrong": {"verdict": "FAIL", "reason": "known"}}}}}
+    results = _results(tmp_path, [record("dns.toip.wrong", V.FAIL), record("dns.toip.crash", V.CRASH)],
+                       expectations=embedded)
+    written = tmp_path / "elsewhere" / "copy.yaml"
+    assert main(["update-expectations", str(results), "--scenarios", str(suite), "-o", str(written)]) == 0
+    entries = load_expectations(written, allow_todo=True).entries
+    assert entries["dns.toip.wrong"].reason == "known"  # kept, not "TODO: explain this FAIL"
+    assert entries["dns.toip.crash"].reason.startswith("TODO")
 
 
 def test_a_run_of_several_candidates_needs_candidate(tmp_path: Path, suite: Path,

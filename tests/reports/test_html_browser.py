@@ -211,3 +211,37 @@ def test_console_errors_are_noticed(page: Browser, tmp_path: Path) -> None:
     assert len(errors) == 2, errors
     assert errors[0] == "console.error: boom"
     assert "undefinedFunction is not defined" in errors[1]
+
+
+def test_a_verdict_that_changed_between_repetitions_is_marked_and_filtered(
+        page: Browser, tmp_path: Path, document: dict[str, Any]) -> None:
+    document["repeat"] = {"count": 2, "changed": [
+        {"scenario": "tcp.receive.all", "candidate": "reference", "verdicts": ["FAIL", "PASS"]}]}
+    _open(page, tmp_path, document)
+    cell = "tr.row[data-id='tcp.receive.all'] button.cell[data-candidate='reference']"
+    assert page.evaluate(f"document.querySelector(\"{cell}\").textContent") == "PASS≠"
+    assert page.evaluate(f"document.querySelector(\"{cell}\").title").endswith(
+        "changed between repetitions: FAIL → PASS")
+    _choose(page, "filter-verdict", "r:")
+    assert _visible_rows(page) == ["tcp.receive.all"]
+    page.click(cell)
+    assert page.evaluate("document.querySelector('#detail p.unstable').textContent") == (
+        "Verdict changed between repetitions: FAIL → PASS")
+    assert "≠ verdict changed between repetitions" in page.evaluate(
+        "document.getElementById('legend').textContent")
+    assert page.console_errors() == []
+
+
+def test_under_strict_an_unexpected_pass_says_it_fails_the_run(page: Browser, tmp_path: Path,
+                                                                document: dict[str, Any]) -> None:
+    listed = ExpectationSet("port", {"tcp.receive.all": Expectation(Verdict.FAIL, "was broken")},
+                            "expectations/port.yaml")
+    _open(page, tmp_path, with_expectations(document, [listed], strict=True))
+    page.click("tr.row[data-id='tcp.receive.all'] button.cell[data-candidate='port']")
+    shown = page.evaluate("document.querySelector('#detail .badge').parentElement.textContent")
+    assert shown == "NON-STRICTunexpected pass: listed as a non-pass, but passed (fails the run: --strict)"
+    _open(page, tmp_path, with_expectations(document, [listed], strict=False))
+    page.click("tr.row[data-id='tcp.receive.all'] button.cell[data-candidate='port']")
+    shown = page.evaluate("document.querySelector('#detail .badge').parentElement.textContent")
+    assert shown == "NON-STRICTunexpected pass: listed as a non-pass, but passed"
+    assert page.console_errors() == []

@@ -129,3 +129,15 @@ def test_hostile_text_stays_inside_the_data(document: dict[str, Any]) -> None:
     assert page.count("alert(1)") == 2  # only as escaped JSON text
     assert json.loads(embed_json({"x": hostile})) == {"x": hostile}
     assert "<" not in embed_json({"x": hostile})
+
+
+def test_a_verdict_that_changed_between_repetitions_is_on_its_cell_and_in_the_headline(
+        document: dict[str, Any]) -> None:
+    document["repeat"] = {"count": 2, "changed": [
+        {"scenario": "tcp.receive.all", "candidate": "reference", "verdicts": ["FAIL", "PASS"]}]}
+    model = view_model(document)
+    cells = {row["id"]: row["cells"] for area in model["areas"] for row in area["scenarios"]}
+    assert cells["tcp.receive.all"]["reference"]["repetitions"] == ["FAIL", "PASS"]
+    assert "repetitions" not in cells["tcp.receive.all"]["port"]
+    assert any(line.startswith("2 repetitions: 1 verdict changed") for line in model["headline"])
+    assert "cell.repetitions" in render(document)  # the script marks such a cell

@@ -69,7 +69,7 @@ def test_control_characters_from_a_driver_are_shown_escaped(document: dict[str, 
     failing["reason"] = "\x1b[31mERROR\x1b[0m at \x00 \x07"
     next(c for c in document["candidates"] if c["name"] == "port")["version"] = "2.0\n## injected"
     text = markdown.render(document)
-    assert "\\x1b[31mERROR\\x1b[0m at \\x00 \\x07" in text
+    assert "\\x1b\\[31mERROR\\x1b\\[0m at \\x00 \\x07" in text  # "[" escaped: no link
     assert "## port 2.0<br>## injected" in text
     assert not any(char in text for char in "\x00\x07\x1b")
     assert "port 2.0\\x0a## injected: score" in "\n".join(markdown.headline(document))
@@ -98,7 +98,7 @@ def test_non_strict_results_have_a_table_with_their_note_and_what_the_candidate_
         document: dict[str, Any]) -> None:
     port = _section(markdown.render(document), "## port 2.0")
     assert port.index("### Non-passes") < port.index("### Non-strict and informational")
-    assert ('| `tcp.receive.all` | NON-STRICT | c:receive("*a"): the 2001 release returns what came before '
+    assert ('| `tcp.receive.all` | NON-STRICT | c:receive("\\*a"): the 2001 release returns what came before '
             'the timeout | returned "partial", "timeout" in 0.100s | tcp/receive.yaml:30 |') in port
     reference = _section(markdown.render(document), "## reference 0.1.0")
     assert "### Non-strict" not in reference  # only PASS and SKIP: no empty table
@@ -145,3 +145,34 @@ def test_a_value_cut_before_is_not_given_a_tail(document: dict[str, Any]) -> Non
 def test_the_head_of_a_value_cut_with_its_tail_is_not_given_a_tail(document: dict[str, Any]) -> None:
     row = _failing_row(document, 'got "' + "x" * 600 + '"..."' + "z" * 10 + '" (9000 bytes)')
     assert 'got "' + "x" * 60 + '…"..."' + "z" * 10 + '" (9000 bytes) |' in row
+
+
+def test_changed_verdicts_come_before_the_counts_and_the_headline_says_so(document: dict[str, Any]) -> None:
+    second = copy.deepcopy(document)
+    next(r for r in second["results"] if r["verdict"] == "FAIL")["verdict"] = "PASS"  # FAIL, then PASS
+    repeated = with_repetitions([document, second], wall_time=7.0)
+    text = markdown.render(repeated)
+    assert text.index("## Stability over 2 repetitions") < text.index("| candidate | version | score |")
+    assert "| `tcp.receive.line.crlf-stripped` | port | FAIL → PASS |" in text
+    assert ("2 repetitions: 1 verdict changed between them, which fails the run; the counts are the last "
+            "repetition's") in markdown.headline(repeated)
+    steady = markdown.headline(with_repetitions([document, document], wall_time=7.0))
+    assert "2 repetitions: every verdict the same in each" in steady
+
+
+def test_emphasis_marks_in_a_value_are_shown_not_rendered(document: dict[str, Any]) -> None:
+    """``2*3*4`` would render as 2<em>3</em>4, ``~~x~~`` struck through, ``_y_`` in italics."""
+    row = _failing_row(document, 'expected "2*3*4", got "~~x~~ _y_" from smtp_mail')
+    assert 'expected "2\\*3\\*4", got "\\~\\~x\\~\\~ \\_y\\_" from smtp_mail |' in row
+
+
+def test_a_value_cannot_make_a_link_or_fetch_an_image(document: dict[str, Any]) -> None:
+    row = _failing_row(document, 'got "![x](http://example.com/a.png) [y](http://example.com)"')
+    assert 'got "!\\[x](http://example.com/a.png) \\[y](http://example.com)" |' in row
+
+
+def test_the_expectations_line_shows_its_file_name_as_it_is(document: dict[str, Any]) -> None:
+    listed = ExpectationSet("port", {"tcp.receive.all": Expectation(Verdict.FAIL, "x")},
+                            "/ci/<b>*x*</b>/port.yaml")
+    text = markdown.render(with_expectations(document, [listed], strict=False))
+    assert "- port against /ci/&lt;b&gt;\\*x\\*&lt;/b&gt;/port.yaml: " in text
