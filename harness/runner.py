@@ -40,13 +40,15 @@ from harness.judging import Judgement
 from harness.peers.base import PeerContext
 from harness.peers.group import PeerGroup
 from harness.peers.sync import SyncBoard
-from harness.scenario.model import ACCEPTABLE_ORDER, Scenario, ScenarioResult, Verdict
+from harness.scenario.model import ACCEPTABLE_ORDER, Scenario, ScenarioResult, TranscriptEntry, Verdict
 from harness.steps import ScenarioError, StepRunner
 from harness.transcript import Transcript
 from harness.values import LuaValue, lua_repr
 
 MAX_WARNINGS = 3
 """Fake-server warnings repeated in one reason; the transcript has them all."""
+LAST_LINE_SHOWN = 160
+"""Characters of a peer's last transcript line shown in a TIMEOUT's reason."""
 
 
 @dataclass(frozen=True)
@@ -171,7 +173,8 @@ class ScenarioRun:
                                 default_deadline=self.options.default_deadline,
                                 peer_failed=lambda: bool(self.peers and self.peers.failures()),
                                 inspector=inspector, call_ended=self.sockets.call_ended)
-        judgement = self._with_callback_counts(self._with_server_warnings(self.run_steps()))
+        judgement = self._with_server_warnings(self.run_steps())
+        judgement = self._with_last_peer_lines(self._with_callback_counts(judgement))
         # Steps an outcome cut short may be what the peers were waiting for: they are not awaited.
         if judgement.verdict in ACCEPTABLE_ORDER and not self.steps.stopped_at:
             judgement = self._await_peers(judgement)
@@ -230,6 +233,24 @@ class ScenarioRun:
         if not called:
             return judgement
         return replace(judgement, reason=_added(judgement.reason, f"callbacks so far: {'; '.join(called)}"))
+
+    def _with_last_peer_lines(self, judgement: Judgement) -> Judgement:
+        """A call that timed out says what each peer or fake server did last while it ran ("last of
+        srv at 0.010s: #1 << b'150 File status okay...'"): a client that never closed its FTP data
+        connection leaves the server waiting after its 150, and the reason should point there
+        rather than leave the reader to search the transcript."""
+        if judgement.verdict is not Verdict.TIMEOUT or judgement.started is None:
+            return judgement
+        started = judgement.started
+        last: dict[str, TranscriptEntry] = {}
+        for entry in self.transcript.entries():
+            if entry.source.startswith("peer:") and started <= entry.at <= judgement.at:
+                last[entry.source] = entry
+        if not last:
+            return judgement
+        shown = [f"last of {source.removeprefix('peer:')} at {entry.at:.3f}s: {_shortened(entry.text)}"
+                 for source, entry in last.items()]
+        return replace(judgement, reason=_added(judgement.reason, "; ".join(shown)))
 
     def _with_peer_failures(self, judgement: Judgement) -> Judgement:
         """A peer failure decides the verdict unless the candidate crashed or failed earlier.
@@ -302,6 +323,10 @@ class ScenarioRun:
             transcript=tuple(replace(entry, text=utf8_safe(entry.text)) for entry in transcript),
             leaks=leaked,
         )
+
+
+def _shortened(text: str, limit: int = LAST_LINE_SHOWN) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _added(reason: str, more: str) -> str:

@@ -506,3 +506,30 @@ def test_a_long_string_argument_is_shown_by_its_ends_and_length():
     shown = f'send("head:{"a" * 43}"..."{"a" * 9}:tail\\r\\n" ({len(data)} bytes)): '
     assert result.reason.startswith(shown), result.reason
     assert result.transcript[-2].text.startswith(shown[:-2] + " -> nil"), result.transcript
+
+
+def test_a_call_that_timed_out_says_what_each_peer_did_last_while_it_ran():
+    # "no answer within the 5s deadline" alone sent the reader to the transcript to see that the
+    # server had answered and was waiting for the client (an FTP 150, a data connection left open).
+    kept: list[socket.socket] = []
+
+    def reads_the_line_then_hangs(call: Call) -> Outcome:
+        host, port = call.args[:2]
+        conn = socket.create_connection((host.decode(), port), timeout=call.deadline)
+        kept.append(conn)  # left open past the call, so the peer's last line is the send
+        conn.recv(4)
+        return TimedOut(call.deadline)
+
+    candidate = ScriptedCandidate(reads_the_line_then_hangs)
+    try:
+        result = run_scenario(scenario(
+            call("receive", Ref("srv.host"), Ref("srv.port"), line=3, deadline=0.5, expect=[returns(b" ")]),
+            peers=[peer("srv", "tcp-server", act("accept", line=20), act("send", line=21, data=b"hi\r\n"),
+                        act("expect-close", line=22, timeout=3))],
+        ), candidate.spec, FAST)
+    finally:
+        for conn in kept:
+            conn.close()
+    assert result.verdict is Verdict.TIMEOUT, result.reason
+    sent = next(entry for entry in result.transcript if entry.source == "peer:srv" and "hi" in entry.text)
+    assert result.reason.endswith(f"; last of srv at {sent.at:.3f}s: {sent.text}")
