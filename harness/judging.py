@@ -295,9 +295,7 @@ def judge(outcome: Outcome, expects: Sequence[ExpectedOutcome], duration: float,
             return Judgement(pending.verdict, pending.note, actual=observed, stops=pending.stop)
         tail = f"\nstderr:\n{outcome.stderr_tail}" if outcome.stderr_tail else ""
         wanted = _wanted(expects, env, time_scale)
-        note = f" {outcome.note}" if outcome.note else ""
-        return Judgement(Verdict.TIMEOUT, f"no answer within the {outcome.deadline:g}s deadline{note}; "
-                                          f"wanted: {' or '.join(wanted)}{tail}",
+        return Judgement(Verdict.TIMEOUT, f"{observed}; wanted: {' or '.join(wanted)}{tail}",
                          expected=wanted, actual=observed)
     if isinstance(outcome, Crashed):
         detail = outcome.detail + (f"\nstderr:\n{outcome.stderr_tail}" if outcome.stderr_tail else "")
