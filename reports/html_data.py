@@ -29,7 +29,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from reports.markdown import headline
-from reports.tally import VERDICT_ORDER, by_area, count_verdicts, score
+from reports.tally import VERDICT_ORDER, by_area, changed_verdicts, count_verdicts, score
 
 ROW_KEYS = ("title", "manual", "spec", "tags", "location")
 CELL_KEYS = ("verdict", "duration", "reason", "step", "expected", "actual", "transcript", "leaks",
@@ -40,8 +40,7 @@ TITLE = "LuaSocket 1.3b conformance"
 def view_model(document: Mapping[str, Any]) -> dict[str, Any]:
     names = _candidate_names(document)
     listed = (document.get("expectations") or {}).get("candidates", {})
-    changed = {(c["scenario"], c["candidate"]): c["verdicts"]
-               for c in (document.get("repeat") or {}).get("changed", [])}
+    changed = changed_verdicts(document)
     return {
         "title": TITLE,
         "suite_version": document["suite_version"],

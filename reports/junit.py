@@ -42,7 +42,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from harness import expectations
-from reports.tally import by_candidate
+from reports.tally import by_candidate, changed_verdicts
 from reports.text import failure_text
 
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -55,8 +55,7 @@ def render(document: Mapping[str, Any]) -> str:
     totals = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
     versions = {c["name"]: c for c in document["candidates"]}
     strict = expectations.is_strict(document)
-    changed = {(c["scenario"], c["candidate"]): c["verdicts"]
-               for c in (document.get("repeat") or {}).get("changed", [])}
+    changed = changed_verdicts(document)
     for name, records in by_candidate(document).items():
         suite = _suite(name, versions.get(name, {}), records, document, strict, changed)
         root.append(suite)

@@ -53,6 +53,13 @@ def by_candidate(document: Mapping[str, Any]) -> dict[str, list[Mapping[str, Any
     return groups
 
 
+def changed_verdicts(document: Mapping[str, Any]) -> dict[tuple[str, str], list[str]]:
+    """The verdict of each repetition, by (scenario, candidate), for the results whose verdict changed
+    between ``--repeat`` repetitions (none without ``--repeat``): each report marks them."""
+    return {(c["scenario"], c["candidate"]): c["verdicts"]
+            for c in (document.get("repeat") or {}).get("changed", [])}
+
+
 def by_area(records: Iterable[Mapping[str, Any]]) -> dict[str, list[Mapping[str, Any]]]:
     groups: dict[str, list[Mapping[str, Any]]] = {}
     for record in records:
