@@ -36,7 +36,7 @@ def parse_command(candidate_name: str) -> list[str]:
 def program_problem(program: str) -> str | None:
     """Why ``program`` cannot be started (not an executable file, not on PATH), or None."""
     if os.sep in program or (os.altsep and os.altsep in program):
-        if not (os.path.isfile(program) and os.access(program, os.X_OK)):
+        if not _is_executable_file(program):
             return f"{program} is not an executable file"
     elif shutil.which(program) is None:
         return f"{program} is not on PATH"
@@ -65,9 +65,13 @@ def interpreter_problem(path: str) -> str | None:
         if shutil.which(words[1]) is None:
             return f"{path} runs {words[1]} (its #! line: {' '.join(words)}), which is not on PATH"
         return None
-    if not (os.path.isfile(interpreter) and os.access(interpreter, os.X_OK)):
+    if not _is_executable_file(interpreter):
         return f"{path} names the interpreter {interpreter} on its #! line, which is not an executable file"
     return None
+
+
+def _is_executable_file(path: str) -> bool:
+    return os.path.isfile(path) and os.access(path, os.X_OK)
 
 
 def spec_for(candidate_name: str) -> CandidateSpec:
