@@ -172,18 +172,11 @@ def test_canned_replies_for_commands_and_after_transfers(start: Start) -> None:
 def test_pasv_reply_can_name_another_host_while_listening_on_loopback(start: Start) -> None:
     server = start("ftp", {**ACCOUNTS, "pasv_host": "10.9.9.9"})
     with socket.create_connection((server.host, server.port), timeout=TIMEOUT) as control:
-        read_reply(control)
-        for line in (b"USER luasocket\r\n", b"PASS password\r\n", b"TYPE I\r\n", b"PASV\r\n"):
-            control.sendall(line)
-            reply = read_reply(control)
+        reply = _log_in_and_ask_pasv(control)
         match = re.match(rb"227 .*\((\d+),(\d+),(\d+),(\d+),(\d+),(\d+)\)", reply)
         assert match is not None and match.group(1, 2, 3, 4) == (b"10", b"9", b"9", b"9")
         port = int(match.group(5)) * 256 + int(match.group(6))
-        with socket.create_connection((server.host, port), timeout=TIMEOUT) as data:
-            control.sendall(b"RETR text.txt\r\n")
-            assert read_reply(control).startswith(b"1")
-            assert read_until_close(data) == b"a\nb\r\nc\n"
-        assert read_reply(control).startswith(b"226")
+        _retrieve_text_txt(server, control, port, b"1")
 
 
 @pytest.mark.parametrize("canned", ["227 Entering Passive Mode {pasv}", "227 =({pasv})", "227 {pasv} {pasv}"])
@@ -191,20 +184,32 @@ def test_a_canned_pasv_reply_gets_the_servers_own_numbers_where_it_says_pasv(
         start: Start, canned: str) -> None:
     server = start("ftp", {**ACCOUNTS, "replies": {"PASV": canned}})
     with socket.create_connection((server.host, server.port), timeout=TIMEOUT) as control:
-        read_reply(control)
-        for line in (b"USER luasocket\r\n", b"PASS password\r\n", b"TYPE I\r\n", b"PASV\r\n"):
-            control.sendall(line)
-            reply = read_reply(control)
+        reply = _log_in_and_ask_pasv(control)
         numbers = rb"127,0,0,1,(\d+),(\d+)"
         pattern = re.escape(canned.encode()).replace(re.escape(b"{pasv}"), numbers) + rb"\r\n"
         match = re.fullmatch(pattern, reply)
         assert match is not None, reply
         port = int(match.group(1)) * 256 + int(match.group(2))
-        with socket.create_connection((server.host, port), timeout=TIMEOUT) as data:
-            control.sendall(b"RETR text.txt\r\n")
-            assert read_reply(control).startswith(b"150")
-            assert read_until_close(data) == b"a\nb\r\nc\n"
-        assert read_reply(control).startswith(b"226")
+        _retrieve_text_txt(server, control, port, b"150")
+
+
+def _log_in_and_ask_pasv(control: socket.socket) -> bytes:
+    """Past the greeting, log in as luasocket, choose binary and send PASV; its reply."""
+    read_reply(control)
+    for line in (b"USER luasocket\r\n", b"PASS password\r\n", b"TYPE I\r\n", b"PASV\r\n"):
+        control.sendall(line)
+        reply = read_reply(control)
+    return reply
+
+
+def _retrieve_text_txt(server: Any, control: socket.socket, port: int, preliminary: bytes) -> None:
+    """RETR text.txt over a data connection to ``port``: its first reply starts ``preliminary``,
+    the file arrives whole and a 226 ends it."""
+    with socket.create_connection((server.host, port), timeout=TIMEOUT) as data:
+        control.sendall(b"RETR text.txt\r\n")
+        assert read_reply(control).startswith(preliminary)
+        assert read_until_close(data) == b"a\nb\r\nc\n"
+    assert read_reply(control).startswith(b"226")
 
 
 def test_pasv_numbers_are_filled_in_only_for_a_227_of_the_server() -> None:
