@@ -159,9 +159,24 @@ def test_the_command_needs_a_command(capsys):
 
 def test_a_program_that_cannot_run_is_a_usage_error(capsys, tmp_path):
     assert main(["check-driver", "--", str(tmp_path / "no-such-driver")]) == 2
-    assert "no-such-driver is not an executable file" in capsys.readouterr().err
+    assert "no-such-driver does not exist (not an executable file)" in capsys.readouterr().err
     assert main(["check-driver", "--", "no-such-driver-on-path-xyz"]) == 2
     assert "is not on PATH" in capsys.readouterr().err
+
+
+def test_a_script_without_the_execute_bit_says_both_ways_out(capsys, tmp_path, monkeypatch):
+    # "not an executable file" alone read as if the path were wrong; the file is there, only its mode is.
+    script = tmp_path / "driver.py"
+    script.write_text("#!/usr/bin/env python3\nprint('hello')\n")
+    assert main(["check-driver", "--", str(script)]) == 2
+    assert (f"{script} is not an executable file (no execute permission): chmod +x it, or put its "
+            f"interpreter first (python3 {script})") in capsys.readouterr().err
+    assert main(["check-driver", "--", str(tmp_path)]) == 2
+    assert f"{tmp_path} is a folder, not an executable file" in capsys.readouterr().err
+    monkeypatch.chdir(tmp_path)
+    assert main(["check-driver", "--", "./missing-driver"]) == 2
+    assert f"./missing-driver does not exist (not an executable file, looked for from {tmp_path})" in (
+        capsys.readouterr().err)
 
 
 def test_a_script_whose_interpreter_is_missing_names_the_interpreter(capsys, tmp_path):
