@@ -41,6 +41,10 @@ class ProtocolError(Exception):
     """The driver said something PROTOCOL.md does not allow."""
 
 
+class NotAMessage(ProtocolError):
+    """A line on the driver's stdout that is no message at all: a print, a banner, a stack trace."""
+
+
 def excerpt(line: bytes | str) -> str:
     """The start of an offending line, printable, for an error message."""
     text = line.decode("utf-8", "replace") if isinstance(line, bytes) else line
@@ -167,15 +171,15 @@ def decode_message(line: bytes) -> dict[str, Any]:
     except UnicodeDecodeError as error:
         # Say where: the excerpt alone may end before the bad byte and look like valid JSON.
         bad = line[error.start:error.start + 4]
-        raise ProtocolError(f"not a UTF-8 line: byte {error.start} is {bad!r} (a string's byte 0xBB goes "
+        raise NotAMessage(f"not a UTF-8 line: byte {error.start} is {bad!r} (a string's byte 0xBB goes "
                             f"out as the code point U+00BB, drivers/PROTOCOL.md section 1); the line starts "
                             f"{excerpt(line)}") from None
     try:
         message = json.loads(text)
     except ValueError as error:
-        raise ProtocolError(f"not a JSON line: {excerpt(line)} ({error})") from None
+        raise NotAMessage(f"not a JSON line: {excerpt(line)} ({error})") from None
     if not isinstance(message, dict) or not isinstance(message.get("type"), str):
-        raise ProtocolError(f"not a message (a JSON object with a \"type\"): {excerpt(line)}")
+        raise NotAMessage(f"not a message (a JSON object with a \"type\"): {excerpt(line)}")
     return message
 
 

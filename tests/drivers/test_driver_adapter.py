@@ -258,6 +258,16 @@ def test_a_driver_importing_a_missing_module_never_says_hello(start_driver):
     assert "no_such_module_anywhere" in outcome.stderr_tail
 
 
+def test_a_stack_trace_on_stdout_instead_of_the_hello_is_quoted_beyond_its_first_line(start_driver):
+    # "Traceback (most recent call last):" alone does not say where the driver failed to start.
+    trace = b'Traceback (most recent call last):\n  File "mydriver.py", line 7, in <module>\nKeyError: 1\n'
+    adapter = start_driver([sys.executable, "-c", f"import os; os.write(1, {trace!r}); os._exit(1)"])
+    assert isinstance(adapter.failure, Crashed)
+    assert ("no valid hello: not a JSON line: 'Traceback (most recent call last):' (Expecting value: line 1 "
+            "column 1 (char 0)); then on stdout: '  File \"mydriver.py\", line 7, in <module>', "
+            "'KeyError: 1'; it exited with status 1") in adapter.failure.detail
+
+
 def test_a_silent_driver_fails_at_the_hello_timeout(start_driver):
     started = time.monotonic()
     adapter = start_driver([sys.executable, "-c", "import time; time.sleep(60)"], hello_timeout=0.3)
