@@ -45,6 +45,15 @@ class NotAMessage(ProtocolError):
     """A line on the driver's stdout that is no message at all: a print, a banner, a stack trace."""
 
 
+EMPTY_OBJECT_NOTE = ("; an empty list is [], and {} is what a Lua JSON library writes for an empty table "
+                     "unless told otherwise (lua-cjson: cjson.encode_empty_table_as_object(false))")
+"""Said where a list was due and ``{}`` came: lua-cjson's default for every empty table."""
+
+
+def _empty_object_note(value: Any) -> str:
+    return EMPTY_OBJECT_NOTE if value == {} else ""
+
+
 def excerpt(line: bytes | str) -> str:
     """The start of an offending line, printable, for an error message."""
     text = line.decode("utf-8", "replace") if isinstance(line, bytes) else line
@@ -132,8 +141,9 @@ def _decode_object(value: dict[str, Any]) -> LuaValue:
 def _decode_table(body: dict[str, Any]) -> LuaTable:
     array, pairs = body.get("array", []), body.get("hash", [])
     if not isinstance(array, list) or not isinstance(pairs, list) or set(body) - {"array", "hash"}:
+        note = _empty_object_note(array) or _empty_object_note(pairs)
         raise ProtocolError(f"table must be {{\"array\": [...], \"hash\": [[k, v], ...]}}, "
-                            f"not {excerpt(json.dumps(body))}")
+                            f"not {excerpt(json.dumps(body))}{note}")
     table = LuaTable(array=[decode_value(item) for item in array])
     for pair in pairs:
         if not isinstance(pair, list) or len(pair) != 2:
@@ -151,7 +161,8 @@ def _decode_table(body: dict[str, Any]) -> LuaTable:
 
 def decode_values(values: Any) -> tuple[LuaValue, ...]:
     if not isinstance(values, list):
-        raise ProtocolError(f"values must be a list, not {excerpt(json.dumps(values))}")
+        note = _empty_object_note(values)
+        raise ProtocolError(f"values must be a list, not {excerpt(json.dumps(values))}{note}")
     return tuple(decode_value(value) for value in values)
 
 
@@ -217,10 +228,17 @@ class Hello:
     capabilities: frozenset[str]
 
 
+HELLO_FIELDS = ("protocol", "name", "version", "capabilities")
+
+
 def parse_hello(message: dict[str, Any]) -> Hello:
     """The driver's first message; every field of PROTOCOL.md section 3 is required."""
     if message.get("type") != "hello":
         raise ProtocolError(f"the first message must be a hello, not {message.get('type')!r}")
+    for field in HELLO_FIELDS:
+        if field not in message:
+            raise ProtocolError(f"hello: no {field!r} field ({', '.join(HELLO_FIELDS)} are all required, "
+                                f"drivers/PROTOCOL.md section 3)")
     protocol, name, version = message.get("protocol"), message.get("name"), message.get("version")
     capabilities = message.get("capabilities")
     if not isinstance(protocol, int) or isinstance(protocol, bool):
@@ -230,7 +248,8 @@ def parse_hello(message: dict[str, Any]) -> Hello:
     if not isinstance(version, str):
         raise ProtocolError(f"hello: version must be a string, not {version!r}")
     if not isinstance(capabilities, list) or not all(isinstance(item, str) for item in capabilities):
-        raise ProtocolError(f"hello: capabilities must be a list of strings, not {capabilities!r}")
+        raise ProtocolError(f"hello: capabilities must be a list of strings, not {capabilities!r}"
+                            f"{_empty_object_note(capabilities)}")
     return Hello(protocol, name, version, frozenset(capabilities))
 
 
