@@ -15,7 +15,14 @@ from dataclasses import dataclass
 from harness.adapters.base import Call, Outcome, Raised, Returned, TimedOut, Unimplemented
 from harness.adapters.driver import DriverAdapter
 from harness.adapters.driver_process import DriverGone, DriverProcess, DriverSilent, describe_status
-from harness.adapters.driver_wire import Hello, ProtocolError, decode_message, parse_hello
+from harness.adapters.driver_wire import (
+    Hello,
+    NotAMessage,
+    ProtocolError,
+    decode_message,
+    excerpt,
+    parse_hello,
+)
 from harness.drivercheck.peers import LOOPBACK
 from harness.values import Handle, LuaValue, lua_repr_all
 
@@ -116,9 +123,11 @@ def raw_hello(target: Target) -> tuple[DriverProcess, Hello]:
         raise CheckFailed(f"no hello within {target.hello_timeout:g}s{silent.note()}{stderr_note(process)}") \
             from None
     except (DriverGone, ProtocolError) as error:
+        following = process.unread_lines() if isinstance(error, NotAMessage) else []
+        then = f"; then on stdout: {', '.join(excerpt(line) for line in following)}" if following else ""
         status = process.finish(1.0)
         how = describe_status(status, process.killed)
-        raise CheckFailed(f"{error}; the driver {how}{stderr_note(process)}") from None
+        raise CheckFailed(f"{error}{then}; the driver {how}{stderr_note(process)}") from None
 
 
 def stderr_note(process: DriverProcess) -> str:

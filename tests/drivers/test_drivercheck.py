@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import psutil
 import pytest
 from driver_support import broken_driver, python_driver, variant_driver
@@ -139,6 +141,17 @@ def test_a_driver_that_never_says_hello_fails_with_its_stderr():
     later = {name: result for name, result in seen.items() if name != "hello"}
     assert list(later) == CHECKS[1:]  # the rest reported, not run: each would wait for the same hello
     assert set(later.values()) == {("SKIP", "not run: the driver did not start (see hello)")}
+
+
+def test_a_stack_trace_on_stdout_instead_of_the_hello_is_quoted_beyond_its_first_line():
+    trace = (b"lua5.4: driver.lua:3: module 'cjson' not found\n"
+             b"stack traceback:\n\t[C]: in function 'require'\n")
+    seen = statuses([sys.executable, "-c", f"import os; os.write(1, {trace!r}); os._exit(1)"])
+    status, detail = seen["hello"]
+    assert status == "FAIL"
+    assert detail.startswith("not a JSON line: \"lua5.4: driver.lua:3: module 'cjson' not found\" (Expecting "
+                             "value: line 1 column 1 (char 0)); then on stdout: 'stack traceback:', "
+                             "\"\\t[C]: in function 'require'\"; the driver exited with status 1"), detail
 
 
 def test_the_command_prints_one_line_per_check_and_exits_by_the_result(capsys):
