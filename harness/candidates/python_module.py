@@ -59,6 +59,10 @@ def _import_failure_note(module_name: str, error: Exception) -> str:
         if package is not None:
             where = ", ".join(getattr(package, "__path__", None) or [str(package.__file__)])
             return f" (the package {parent} in {where} has no module {last})"
+        top = error.name.partition(".")[0]
+        if os.path.exists(f"{top}.py") or os.path.isdir(top):
+            return (f" (it is in the current folder, {os.getcwd()}, which the lsconform command does not "
+                    "search: PYTHONPATH=. lsconform run ...)")
         return (" (not found on sys.path; install it, or put the folder that holds it on PYTHONPATH: "
                 "PYTHONPATH=DIR lsconform run ...)")
     harness_root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import sys
 from importlib.metadata import EntryPoint
 
 import pytest
@@ -156,3 +157,16 @@ def test_an_import_failure_says_where_it_was_raised_or_where_python_looked(tmp_p
         registry.resolve("driver:python:lsc_not_anywhere_mod")
     assert "not found on sys.path; install it, or put the folder that holds it on PYTHONPATH" in str(
         raised.value)
+
+
+def test_a_module_in_the_current_folder_but_not_on_the_path_is_named_as_such(tmp_path, monkeypatch):
+    # The lsconform script does not search the current folder (python3 -m does): the first run of a
+    # candidate written in place failed with a bare "No module named 'mymod'".
+    (tmp_path / "lsc_here_mod.py").write_text("def connect(host, port):\n    return (None, 'no')\n")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(sys, "path", [entry for entry in sys.path if entry not in ("", ".")])  # as lsconform
+    with pytest.raises(registry.CandidateError) as raised:
+        registry.resolve("python:lsc_here_mod")
+    assert str(raised.value).endswith(f"No module named 'lsc_here_mod' (it is in the current folder, "
+                                      f"{tmp_path}, which the lsconform command does not search: "
+                                      "PYTHONPATH=. lsconform run ...)")
