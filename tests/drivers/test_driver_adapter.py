@@ -92,6 +92,15 @@ def test_a_python_exception_crashes_with_the_traceback_and_later_calls_answer_at
     assert time.monotonic() - started < 0.5
 
 
+def test_a_crash_traceback_starts_at_the_modules_frame_not_the_drivers(adapter):
+    # The driver's own line that made the call led every traceback and pushed the module's file and line
+    # out of the tail a report's one-line reason shows.
+    crashed = adapter.call(Call("broken"))
+    assert isinstance(crashed, Crashed)
+    assert "drivermod.py\", line 77, in broken" in crashed.stderr_tail
+    assert "driver.py\"" not in crashed.stderr_tail
+
+
 def test_results_without_a_lua_meaning_crash(adapter):
     crashed = adapter.call(Call("strange"))
     assert isinstance(crashed, Crashed) and "no Lua meaning" in crashed.stderr_tail
