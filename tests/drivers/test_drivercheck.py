@@ -154,6 +154,13 @@ def test_a_stack_trace_on_stdout_instead_of_the_hello_is_quoted_beyond_its_first
                              "\"\\t[C]: in function 'require'\"; the driver exited with status 1"), detail
 
 
+def test_a_driver_silent_past_the_hello_timeout_is_told_how_to_wait_longer():
+    # run names LSCONFORM_HELLO_TIMEOUT; check-driver's own switch went unmentioned.
+    seen = statuses([sys.executable, "-c", "import time; time.sleep(30)"], hello_timeout=0.3)
+    assert seen["hello"] == ("FAIL", "no hello within 0.3s (a driver slow to start may be given longer: "
+                                     "check-driver --hello-timeout SECONDS)")
+
+
 def test_the_command_prints_one_line_per_check_and_exits_by_the_result(capsys):
     assert main(["check-driver", "--", *python_driver("reference")]) == 0
     out = capsys.readouterr().out
