@@ -237,18 +237,18 @@ def parse_hello(message: dict[str, Any]) -> Hello:
         raise ProtocolError(f"the first message must be a hello, not {message.get('type')!r}")
     for field in HELLO_FIELDS:
         if field not in message:
-            raise ProtocolError(f"hello: no {field!r} field ({', '.join(HELLO_FIELDS)} are all required, "
+            raise ProtocolError(f"no {field!r} field ({', '.join(HELLO_FIELDS)} are all required, "
                                 f"drivers/PROTOCOL.md section 3)")
     protocol, name, version = message.get("protocol"), message.get("name"), message.get("version")
     capabilities = message.get("capabilities")
     if not isinstance(protocol, int) or isinstance(protocol, bool):
-        raise ProtocolError(f"hello: protocol must be an integer, not {protocol!r}")
+        raise ProtocolError(f"protocol must be an integer, not {protocol!r}")
     if not isinstance(name, str) or not name:
-        raise ProtocolError(f"hello: name must be a non-empty string, not {name!r}")
+        raise ProtocolError(f"name must be a non-empty string, not {name!r}")
     if not isinstance(version, str):
-        raise ProtocolError(f"hello: version must be a string, not {version!r}")
+        raise ProtocolError(f"version must be a string, not {version!r}")
     if not isinstance(capabilities, list) or not all(isinstance(item, str) for item in capabilities):
-        raise ProtocolError(f"hello: capabilities must be a list of strings, not {capabilities!r}"
+        raise ProtocolError(f"capabilities must be a list of strings, not {capabilities!r}"
                             f"{_empty_object_note(capabilities)}")
     return Hello(protocol, name, version, frozenset(capabilities))
 
