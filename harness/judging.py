@@ -73,6 +73,26 @@ def missing_global_error(function: str) -> Raised:
     return Raised(f"attempt to call global '{function}' (a nil value)")
 
 
+SOCKET_METHODS = frozenset({"accept", "close", "getpeername", "getsockname", "receive", "receivefrom", "send",
+                            "sendto", "setpeername", "setsockname", "timeout"})
+"""The socket methods of the manual, each also "a stand-alone global function" taking the socket first."""
+
+
+def unimplemented_reason(function: str) -> str:
+    """Why a step is UNIMPLEMENTED: which global is missing.
+
+    A candidate that has ``sock:receive`` but no global ``receive`` is the
+    usual first surprise; the manual makes both forms equivalent ("the calls
+    send(sock, "test") and sock:send("test") are equivalent"), so the reason
+    says that a method of the name does not stand in for the global.
+    """
+    reason = f"the candidate has no global function {function!r}"
+    if function in SOCKET_METHODS:
+        reason += (f" (the manual makes each socket method a global too, taking the socket first: "
+                   f"{function}(sock, ...) is sock:{function}(...); a method alone does not provide it)")
+    return reason
+
+
 def describe_observed(outcome: Outcome, duration: float) -> str:
     """What the call did, in Lua terms, with how long it took."""
     took = f"in {duration:.3f}s"
@@ -285,8 +305,7 @@ def judge(outcome: Outcome, expects: Sequence[ExpectedOutcome], duration: float,
         as_lua = missing_global_error(outcome.function)
         if not any(expected.raises is not None and match_raises(expected.raises, as_lua.message, env)[0]
                    for expected in expects):
-            return Judgement(Verdict.UNIMPLEMENTED, f"the candidate does not implement {outcome.function!r}",
-                             actual=observed)
+            return Judgement(Verdict.UNIMPLEMENTED, unimplemented_reason(outcome.function), actual=observed)
         # The step expects the call to fail as a missing function does in Lua: being missing is that failure.
         outcome, observed = as_lua, f"{observed}, judged as Lua's error {as_lua.message!r}"
     if isinstance(outcome, TimedOut):

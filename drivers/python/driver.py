@@ -429,7 +429,8 @@ class Server:
                 return {"type": "error", "id": call_id, "message": _lua_text(str(error))}
             if isinstance(error, DriverExit):
                 raise
-            raise _crash(f"{name} raised {type(error).__name__}: {error}\n{traceback.format_exc()}") from None
+            where = _candidate_traceback(error)
+            raise _crash(f"{name} raised {type(error).__name__}: {error}\n{where}") from None
 
     def _lookup(self, message: dict[str, Any], name: str) -> Any:
         """The callable, or the answer that replaces the call."""
@@ -522,7 +523,7 @@ class Server:
             if isinstance(error, DriverExit):
                 raise
             raise _crash(f"round {number}, call {index + 1}: {name} raised {type(error).__name__}: {error}\n"
-                         f"{traceback.format_exc()}") from None
+                         f"{_candidate_traceback(error)}") from None
         elapsed, cpu = clock.stop(digests or [])
         results = []
         for index, values in enumerate(last):
@@ -597,6 +598,22 @@ def _crash(message: str) -> DriverExit:
 def _close_quietly(obj: Any) -> None:
     with contextlib.suppress(Exception):
         obj.close()
+
+
+def _candidate_traceback(error: BaseException) -> str:
+    """The traceback of an exception the module raised, from its first frame of the module's own on.
+
+    The driver's frames above it (the line that made the call) are the same
+    in every crash and only push the module's file and line out of the
+    stderr tail a report shows; an error with no frame of the module's (the
+    call itself failed, or the driver did) keeps the whole traceback.
+    """
+    frames = error.__traceback__
+    while frames is not None and frames.tb_frame.f_code.co_filename == __file__:
+        frames = frames.tb_next
+    if frames is None:
+        return "".join(traceback.format_exception(type(error), error, error.__traceback__))
+    return "".join(traceback.format_exception(type(error), error, frames))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -79,6 +79,7 @@ from harness.adapters.driver_wire import (
     ANSWER_TYPES,
     PROTOCOL_VERSION,
     Hello,
+    NotAMessage,
     ProtocolError,
     call_message,
     decode_message,
@@ -296,7 +297,8 @@ class DriverAdapter(Adapter):
             self._failed_at_start(f"no hello within {timeout:g}s{silent.note()}{hint}", killed=True)
             return
         except _FAILURES as error:
-            self._failed_at_start(f"no valid hello: {error}" if str(error) else "no hello")
+            following = self._following(error)
+            self._failed_at_start(f"no valid hello: {error}{following}" if str(error) else "no hello")
             return
         if self.hello.protocol != PROTOCOL_VERSION:
             self._failed_at_start(f"the driver speaks protocol {self.hello.protocol}; "
@@ -419,10 +421,24 @@ class DriverAdapter(Adapter):
             how = describe_status(status, self._process.killed)
             detail = f"the driver {how} during {during} ({error})"
         else:
+            following = self._following(error)
             self._process.finish(0.0)
-            detail = f"protocol error during {during}: {error}"
+            detail = f"protocol error during {during}: {error}{following}"
         self.failure = Crashed(detail, self._process.stderr_tail())
         return self.failure
+
+
+    def _following(self, error: Exception) -> str:
+        """After a line that is no message, the lines already written after it, for the message.
+
+        A stack trace printed to stdout starts with a line that says nothing
+        ("Traceback (most recent call last):", "lua5.4: stack traceback:");
+        the lines after it say where, and the driver is about to be killed.
+        """
+        if not isinstance(error, NotAMessage) or self._process is None:
+            return ""
+        lines = self._process.unread_lines()
+        return f"; then on stdout: {', '.join(excerpt(line) for line in lines)}" if lines else ""
 
 
 def _unimplemented(named: Any, calls: Sequence[Call]) -> Unimplemented:

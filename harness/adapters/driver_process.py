@@ -42,6 +42,8 @@ FREEZE_WAIT = 1.0
 STDERR_KEEP = 64 * 1024
 DRAIN_LIMIT = 16 * 1024 * 1024
 """Most stderr bytes read in one drain, so a flooding grandchild cannot stall ``finish``."""
+FOLLOWING_LINES = 8
+"""How many of the lines after one that is no message a CRASH quotes."""
 SHOWN_PENDING = 120
 """How much of a line that never ended a timeout message shows."""
 
@@ -184,6 +186,24 @@ class DriverProcess:
                 self._wait(deadline, writing=False)
             except DriverSilent:
                 raise DriverSilent(bytes(self._buffer)) from None
+
+    def unread_lines(self, limit: int = FOLLOWING_LINES) -> list[bytes]:
+        """The lines stdout holds right now beyond the last one read, without waiting: at most ``limit``.
+
+        A driver that prints a stack trace to stdout gets its first line
+        quoted as the offending one; the lines after it are what says where.
+        """
+        for _ in range(16):  # what arrived already; a flood is not read to its end
+            if not self._out_open:
+                break
+            before = len(self._buffer)
+            self._read_stdout()
+            if len(self._buffer) == before or len(self._buffer) > 1 << 16:
+                break
+        lines = bytes(self._buffer[: 1 << 16]).split(b"\n")
+        if lines and not lines[-1]:
+            lines.pop()
+        return lines[:limit]
 
     def close_input(self) -> None:
         """End of input: a driver reads it as "bye" without an answer."""

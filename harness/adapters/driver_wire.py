@@ -41,6 +41,19 @@ class ProtocolError(Exception):
     """The driver said something PROTOCOL.md does not allow."""
 
 
+class NotAMessage(ProtocolError):
+    """A line on the driver's stdout that is no message at all: a print, a banner, a stack trace."""
+
+
+EMPTY_OBJECT_NOTE = ("; an empty list is [], and {} is what a Lua JSON library writes for an empty table "
+                     "unless told otherwise (lua-cjson: cjson.encode_empty_table_as_object(false))")
+"""Said where a list was due and ``{}`` came: lua-cjson's default for every empty table."""
+
+
+def _empty_object_note(value: Any) -> str:
+    return EMPTY_OBJECT_NOTE if value == {} else ""
+
+
 def excerpt(line: bytes | str) -> str:
     """The start of an offending line, printable, for an error message."""
     text = line.decode("utf-8", "replace") if isinstance(line, bytes) else line
@@ -128,8 +141,9 @@ def _decode_object(value: dict[str, Any]) -> LuaValue:
 def _decode_table(body: dict[str, Any]) -> LuaTable:
     array, pairs = body.get("array", []), body.get("hash", [])
     if not isinstance(array, list) or not isinstance(pairs, list) or set(body) - {"array", "hash"}:
+        note = _empty_object_note(array) or _empty_object_note(pairs)
         raise ProtocolError(f"table must be {{\"array\": [...], \"hash\": [[k, v], ...]}}, "
-                            f"not {excerpt(json.dumps(body))}")
+                            f"not {excerpt(json.dumps(body))}{note}")
     table = LuaTable(array=[decode_value(item) for item in array])
     for pair in pairs:
         if not isinstance(pair, list) or len(pair) != 2:
@@ -147,7 +161,8 @@ def _decode_table(body: dict[str, Any]) -> LuaTable:
 
 def decode_values(values: Any) -> tuple[LuaValue, ...]:
     if not isinstance(values, list):
-        raise ProtocolError(f"values must be a list, not {excerpt(json.dumps(values))}")
+        note = _empty_object_note(values)
+        raise ProtocolError(f"values must be a list, not {excerpt(json.dumps(values))}{note}")
     return tuple(decode_value(value) for value in values)
 
 
@@ -167,15 +182,15 @@ def decode_message(line: bytes) -> dict[str, Any]:
     except UnicodeDecodeError as error:
         # Say where: the excerpt alone may end before the bad byte and look like valid JSON.
         bad = line[error.start:error.start + 4]
-        raise ProtocolError(f"not a UTF-8 line: byte {error.start} is {bad!r} (a string's byte 0xBB goes "
+        raise NotAMessage(f"not a UTF-8 line: byte {error.start} is {bad!r} (a string's byte 0xBB goes "
                             f"out as the code point U+00BB, drivers/PROTOCOL.md section 1); the line starts "
                             f"{excerpt(line)}") from None
     try:
         message = json.loads(text)
     except ValueError as error:
-        raise ProtocolError(f"not a JSON line: {excerpt(line)} ({error})") from None
+        raise NotAMessage(f"not a JSON line: {excerpt(line)} ({error})") from None
     if not isinstance(message, dict) or not isinstance(message.get("type"), str):
-        raise ProtocolError(f"not a message (a JSON object with a \"type\"): {excerpt(line)}")
+        raise NotAMessage(f"not a message (a JSON object with a \"type\"): {excerpt(line)}")
     return message
 
 
@@ -213,20 +228,28 @@ class Hello:
     capabilities: frozenset[str]
 
 
+HELLO_FIELDS = ("protocol", "name", "version", "capabilities")
+
+
 def parse_hello(message: dict[str, Any]) -> Hello:
     """The driver's first message; every field of PROTOCOL.md section 3 is required."""
     if message.get("type") != "hello":
         raise ProtocolError(f"the first message must be a hello, not {message.get('type')!r}")
+    for field in HELLO_FIELDS:
+        if field not in message:
+            raise ProtocolError(f"no {field!r} field ({', '.join(HELLO_FIELDS)} are all required, "
+                                f"drivers/PROTOCOL.md section 3)")
     protocol, name, version = message.get("protocol"), message.get("name"), message.get("version")
     capabilities = message.get("capabilities")
     if not isinstance(protocol, int) or isinstance(protocol, bool):
-        raise ProtocolError(f"hello: protocol must be an integer, not {protocol!r}")
+        raise ProtocolError(f"protocol must be an integer, not {protocol!r}")
     if not isinstance(name, str) or not name:
-        raise ProtocolError(f"hello: name must be a non-empty string, not {name!r}")
+        raise ProtocolError(f"name must be a non-empty string, not {name!r}")
     if not isinstance(version, str):
-        raise ProtocolError(f"hello: version must be a string, not {version!r}")
+        raise ProtocolError(f"version must be a string, not {version!r}")
     if not isinstance(capabilities, list) or not all(isinstance(item, str) for item in capabilities):
-        raise ProtocolError(f"hello: capabilities must be a list of strings, not {capabilities!r}")
+        raise ProtocolError(f"capabilities must be a list of strings, not {capabilities!r}"
+                            f"{_empty_object_note(capabilities)}")
     return Hello(protocol, name, version, frozenset(capabilities))
 
 

@@ -163,7 +163,7 @@ class InProcessAdapter(Adapter):
             if self._lua_error is not None and isinstance(error, self._lua_error):
                 return Raised(str(error))
             summary = f"{call.function} raised {type(error).__name__}: {error}"
-            return Crashed(f"{summary}\n{traceback.format_exc()}")
+            return Crashed(summary + _candidate_traceback(error))
         try:
             return Returned(results_from_python(result, self._handles))
         except Unconvertible as error:
@@ -199,7 +199,7 @@ class InProcessAdapter(Adapter):
             if self._lua_error is not None and isinstance(error, self._lua_error):
                 return Raised(str(error)), None
             summary = f"{call.function} raised {type(error).__name__} in repetition {done + 1}: {error}"
-            return Crashed(f"{summary}\n{traceback.format_exc()}"), None
+            return Crashed(summary + _candidate_traceback(error)), None
         elapsed, cpu = clock.stop([digest] if digest is not None else [])  # the batches hashed inside it
         sha256 = digest.hexdigest() if digest is not None else None  # the last batch, after the clock stopped
         if repeat.discard != "none" and values and isinstance(values[0], _STRINGS):
@@ -247,7 +247,7 @@ class InProcessAdapter(Adapter):
             if self._lua_error is not None and isinstance(error, self._lua_error):
                 return Raised(_in_sequence(number, index, calls, str(error))), None
             where = _in_sequence(number, index, calls, f"{type(error).__name__}: {error}")
-            return Crashed(f"{where}\n{traceback.format_exc()}"), None
+            return Crashed(where + _candidate_traceback(error)), None
         elapsed, cpu = clock.stop(digests or [])
         try:
             results = tuple(
@@ -286,6 +286,21 @@ class InProcessAdapter(Adapter):
 
         proxy.__name__ = f"lua_callback_{name}"
         return proxy
+
+
+def _candidate_traceback(error: BaseException) -> str:
+    """The traceback of ``error`` from the candidate's frames on, after a newline; "" if it has none.
+
+    The first frame is this adapter's own line that made the call: it tells
+    the candidate's author nothing, and in a report's one-line reason it took
+    the room the candidate's file and line needed. An error raised by the
+    call itself (a wrong number of arguments) has no frame of the candidate's,
+    and its message, already in the summary, is all there is.
+    """
+    frames = error.__traceback__.tb_next if error.__traceback__ is not None else None
+    if frames is None:
+        return ""
+    return "\n" + "".join(traceback.format_exception(type(error), error, frames))
 
 
 def _as_bytes(value: bytes | bytearray | memoryview | str) -> bytes:

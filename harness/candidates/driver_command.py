@@ -34,10 +34,21 @@ def parse_command(candidate_name: str) -> list[str]:
 
 
 def program_problem(program: str) -> str | None:
-    """Why ``program`` cannot be started (not an executable file, not on PATH), or None."""
+    """Why ``program`` cannot be started (missing, a folder, not executable, not on PATH), or None.
+
+    A script that exists but lacks the executable bit is the porter's usual
+    first stumble: the message says both ways out, naming the interpreter
+    of its ``#!`` line when it has one.
+    """
     if os.sep in program or (os.altsep and os.altsep in program):
+        if not os.path.exists(program):
+            relative = "" if os.path.isabs(program) else f", looked for from {os.getcwd()}"
+            return f"{program} does not exist (not an executable file{relative})"
+        if os.path.isdir(program):
+            return f"{program} is a folder, not an executable file"
         if not _is_executable_file(program):
-            return f"{program} is not an executable file"
+            return (f"{program} is not an executable file (no execute permission): chmod +x it, or put its "
+                    f"interpreter first ({_interpreter_word(program)} {program})")
     elif shutil.which(program) is None:
         return f"{program} is not on PATH"
     return interpreter_problem(shutil.which(program) or program)
@@ -68,6 +79,20 @@ def interpreter_problem(path: str) -> str | None:
     if not _is_executable_file(interpreter):
         return f"{path} names the interpreter {interpreter} on its #! line, which is not an executable file"
     return None
+
+
+def _interpreter_word(path: str) -> str:
+    """The interpreter named on ``path``'s ``#!`` line (``python3`` for ``#!/usr/bin/env python3``), or a
+    placeholder."""
+    try:
+        with open(path, "rb") as script:
+            first = script.readline(256)
+    except OSError:
+        return "INTERPRETER"
+    words = first[2:].decode("utf-8", "replace").split() if first.startswith(b"#!") else []
+    if words and os.path.basename(words[0]) == "env" and len(words) > 1 and not words[1].startswith("-"):
+        return words[1]
+    return words[0] if words else "INTERPRETER"
 
 
 def _is_executable_file(path: str) -> bool:

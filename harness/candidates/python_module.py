@@ -8,6 +8,9 @@ which module and which name they report.
 from __future__ import annotations
 
 import importlib
+import os
+import sys
+import traceback
 from types import ModuleType
 
 from harness import environment
@@ -35,7 +38,40 @@ def import_candidate_module(module_name: str) -> ModuleType:
     try:
         return _import_without_api_variables(module_name)
     except Exception as error:  # noqa: BLE001 (whatever the module raised is reported, not a traceback)
-        raise CandidateImportError(f"{type(error).__name__}: {error}") from error
+        note = _import_failure_note(module_name, error)
+        raise CandidateImportError(f"{type(error).__name__}: {error}{note}") from error
+
+
+def _import_failure_note(module_name: str, error: Exception) -> str:
+    """Where an import failed, after the exception's own text; "" when that text says it already.
+
+    The module itself (or its package) not found: where Python looked, since
+    that is what the user can change. Anything the module's own code raised:
+    the file and line it was raised at, the deepest frame outside the import
+    machinery and the harness (a SyntaxError names its line already).
+    """
+    if isinstance(error, SyntaxError):
+        return ""
+    if isinstance(error, ModuleNotFoundError) and error.name is not None and (
+            module_name == error.name or module_name.startswith(error.name + ".")):
+        parent, _, last = error.name.rpartition(".")
+        package = sys.modules.get(parent) if parent else None
+        if package is not None:
+            where = ", ".join(getattr(package, "__path__", None) or [str(package.__file__)])
+            return f" (the package {parent} in {where} has no module {last})"
+        top = error.name.partition(".")[0]
+        if os.path.exists(f"{top}.py") or os.path.isdir(top):
+            return (f" (it is in the current folder, {os.getcwd()}, which the lsconform command does not "
+                    "search: PYTHONPATH=. lsconform run ...)")
+        return (" (not found on sys.path; install it, or put the folder that holds it on PYTHONPATH: "
+                "PYTHONPATH=DIR lsconform run ...)")
+    harness_root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    frames = [frame for frame in traceback.extract_tb(error.__traceback__)
+              if not frame.filename.startswith("<frozen ")
+              and not os.path.abspath(frame.filename).startswith(harness_root + os.sep)]
+    if not frames:
+        return ""
+    return f" (raised at {frames[-1].filename}:{frames[-1].lineno})"
 
 
 def _import_without_api_variables(module_name: str) -> ModuleType:

@@ -15,13 +15,21 @@ from dataclasses import dataclass
 from harness.adapters.base import Call, Outcome, Raised, Returned, TimedOut, Unimplemented
 from harness.adapters.driver import DriverAdapter
 from harness.adapters.driver_process import DriverGone, DriverProcess, DriverSilent, describe_status
-from harness.adapters.driver_wire import Hello, ProtocolError, decode_message, parse_hello
+from harness.adapters.driver_wire import (
+    Hello,
+    NotAMessage,
+    ProtocolError,
+    decode_message,
+    excerpt,
+    parse_hello,
+)
 from harness.drivercheck.peers import LOOPBACK
 from harness.values import Handle, LuaValue, lua_repr_all
 
 ALL_BYTES = bytes(range(256)) + bytes(reversed(range(256)))
 CALL_DEADLINE = 5.0
 NO_SUCH_FUNCTION = "lsconform_no_such_function"
+SLOW_START_HINT = " (a driver slow to start may be given longer: check-driver --hello-timeout SECONDS)"
 
 
 class CheckFailed(Exception):
@@ -50,7 +58,7 @@ class Target:
 
     def adapter(self) -> DriverAdapter:
         adapter = DriverAdapter(self.command, env=self.env, name_hint="driver under test",
-                                hello_timeout=self.hello_timeout)
+                                hello_timeout=self.hello_timeout, slow_start_hint=SLOW_START_HINT)
         if adapter.failure is not None:
             adapter.close()
             raise CheckFailed(describe(adapter.failure))
@@ -113,12 +121,15 @@ def raw_hello(target: Target) -> tuple[DriverProcess, Hello]:
         return process, parse_hello(decode_message(line))
     except DriverSilent as silent:
         process.finish(0.0)
-        raise CheckFailed(f"no hello within {target.hello_timeout:g}s{silent.note()}{stderr_note(process)}") \
-            from None
+        hint = "" if silent.pending else SLOW_START_HINT
+        raise CheckFailed(f"no hello within {target.hello_timeout:g}s{silent.note()}{hint}"
+                          f"{stderr_note(process)}") from None
     except (DriverGone, ProtocolError) as error:
+        following = process.unread_lines() if isinstance(error, NotAMessage) else []
+        then = f"; then on stdout: {', '.join(excerpt(line) for line in following)}" if following else ""
         status = process.finish(1.0)
         how = describe_status(status, process.killed)
-        raise CheckFailed(f"{error}; the driver {how}{stderr_note(process)}") from None
+        raise CheckFailed(f"{error}{then}; the driver {how}{stderr_note(process)}") from None
 
 
 def stderr_note(process: DriverProcess) -> str:

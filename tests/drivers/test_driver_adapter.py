@@ -92,6 +92,15 @@ def test_a_python_exception_crashes_with_the_traceback_and_later_calls_answer_at
     assert time.monotonic() - started < 0.5
 
 
+def test_a_crash_traceback_starts_at_the_modules_frame_not_the_drivers(adapter):
+    # The driver's own line that made the call led every traceback and pushed the module's file and line
+    # out of the tail a report's one-line reason shows.
+    crashed = adapter.call(Call("broken"))
+    assert isinstance(crashed, Crashed)
+    assert "drivermod.py\", line 77, in broken" in crashed.stderr_tail
+    assert "driver.py\"" not in crashed.stderr_tail
+
+
 def test_results_without_a_lua_meaning_crash(adapter):
     crashed = adapter.call(Call("strange"))
     assert isinstance(crashed, Crashed) and "no Lua meaning" in crashed.stderr_tail
@@ -256,6 +265,16 @@ def test_a_driver_importing_a_missing_module_never_says_hello(start_driver):
     assert isinstance(outcome, Crashed)
     assert "did not start" in outcome.detail and "exited with status 2" in outcome.detail
     assert "no_such_module_anywhere" in outcome.stderr_tail
+
+
+def test_a_stack_trace_on_stdout_instead_of_the_hello_is_quoted_beyond_its_first_line(start_driver):
+    # "Traceback (most recent call last):" alone does not say where the driver failed to start.
+    trace = b'Traceback (most recent call last):\n  File "mydriver.py", line 7, in <module>\nKeyError: 1\n'
+    adapter = start_driver([sys.executable, "-c", f"import os; os.write(1, {trace!r}); os._exit(1)"])
+    assert isinstance(adapter.failure, Crashed)
+    assert ("no valid hello: not a JSON line: 'Traceback (most recent call last):' (Expecting value: line 1 "
+            "column 1 (char 0)); then on stdout: '  File \"mydriver.py\", line 7, in <module>', "
+            "'KeyError: 1'; it exited with status 1") in adapter.failure.detail
 
 
 def test_a_silent_driver_fails_at_the_hello_timeout(start_driver):

@@ -13,6 +13,7 @@ from harness.adapters.driver_wire import (
     call_message,
     decode_message,
     decode_value,
+    decode_values,
     encode_message,
     encode_value,
     parse_hello,
@@ -140,6 +141,36 @@ def test_hello_needs_every_field():
         message = {"type": "hello", "protocol": 1, "name": "x", "version": "1", "capabilities": [], **broken}
         with pytest.raises(ProtocolError):
             parse_hello(message)
+
+
+def test_a_hello_without_a_field_says_which_is_missing():
+    # "capabilities must be a list of strings, not None" read as if the driver had sent null.
+    for field in ("protocol", "name", "version", "capabilities"):
+        message = {"type": "hello", "protocol": 1, "name": "x", "version": "1", "capabilities": []}
+        del message[field]
+        with pytest.raises(ProtocolError) as caught:
+            parse_hello(message)
+        # No "hello: " before it: both places that show it say "hello" already ("no valid hello: ...",
+        # check-driver's "FAIL  hello: ..."), and they read "hello: hello: ...".
+        assert str(caught.value) == (f"no {field!r} field (protocol, name, version, capabilities are "
+                                     "all required, drivers/PROTOCOL.md section 3)")
+
+
+def test_an_empty_json_object_where_a_list_is_due_is_named_as_an_empty_lua_table():
+    # lua-cjson writes every empty Lua table as {}: a driver returning nothing (close) sends "values": {}.
+    note = "an empty list is [], and {} is what a Lua JSON library writes for an empty table"
+    with pytest.raises(ProtocolError) as caught:
+        decode_values({})
+    assert str(caught.value).startswith(f"values must be a list, not '{{}}'; {note}")
+    with pytest.raises(ProtocolError) as caught:
+        parse_hello({"type": "hello", "protocol": 1, "name": "x", "version": "1", "capabilities": {}})
+    assert note in str(caught.value) and "cjson.encode_empty_table_as_object(false)" in str(caught.value)
+    with pytest.raises(ProtocolError) as caught:
+        decode_value({"table": {"array": {}, "hash": []}})
+    assert note in str(caught.value)
+    with pytest.raises(ProtocolError) as caught:
+        decode_values({"1": None})
+    assert note not in str(caught.value), "only an empty object is that mistake"
 
 
 def test_repeat_report_and_ids():

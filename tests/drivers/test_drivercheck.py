@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import psutil
 import pytest
 from driver_support import broken_driver, python_driver, variant_driver
@@ -141,6 +143,24 @@ def test_a_driver_that_never_says_hello_fails_with_its_stderr():
     assert set(later.values()) == {("SKIP", "not run: the driver did not start (see hello)")}
 
 
+def test_a_stack_trace_on_stdout_instead_of_the_hello_is_quoted_beyond_its_first_line():
+    trace = (b"lua5.4: driver.lua:3: module 'cjson' not found\n"
+             b"stack traceback:\n\t[C]: in function 'require'\n")
+    seen = statuses([sys.executable, "-c", f"import os; os.write(1, {trace!r}); os._exit(1)"])
+    status, detail = seen["hello"]
+    assert status == "FAIL"
+    assert detail.startswith("not a JSON line: \"lua5.4: driver.lua:3: module 'cjson' not found\" (Expecting "
+                             "value: line 1 column 1 (char 0)); then on stdout: 'stack traceback:', "
+                             "\"\\t[C]: in function 'require'\"; the driver exited with status 1"), detail
+
+
+def test_a_driver_silent_past_the_hello_timeout_is_told_how_to_wait_longer():
+    # run names LSCONFORM_HELLO_TIMEOUT; check-driver's own switch went unmentioned.
+    seen = statuses([sys.executable, "-c", "import time; time.sleep(30)"], hello_timeout=0.3)
+    assert seen["hello"] == ("FAIL", "no hello within 0.3s (a driver slow to start may be given longer: "
+                                     "check-driver --hello-timeout SECONDS)")
+
+
 def test_the_command_prints_one_line_per_check_and_exits_by_the_result(capsys):
     assert main(["check-driver", "--", *python_driver("reference")]) == 0
     out = capsys.readouterr().out
@@ -159,9 +179,24 @@ def test_the_command_needs_a_command(capsys):
 
 def test_a_program_that_cannot_run_is_a_usage_error(capsys, tmp_path):
     assert main(["check-driver", "--", str(tmp_path / "no-such-driver")]) == 2
-    assert "no-such-driver is not an executable file" in capsys.readouterr().err
+    assert "no-such-driver does not exist (not an executable file)" in capsys.readouterr().err
     assert main(["check-driver", "--", "no-such-driver-on-path-xyz"]) == 2
     assert "is not on PATH" in capsys.readouterr().err
+
+
+def test_a_script_without_the_execute_bit_says_both_ways_out(capsys, tmp_path, monkeypatch):
+    # "not an executable file" alone read as if the path were wrong; the file is there, only its mode is.
+    script = tmp_path / "driver.py"
+    script.write_text("#!/usr/bin/env python3\nprint('hello')\n")
+    assert main(["check-driver", "--", str(script)]) == 2
+    assert (f"{script} is not an executable file (no execute permission): chmod +x it, or put its "
+            f"interpreter first (python3 {script})") in capsys.readouterr().err
+    assert main(["check-driver", "--", str(tmp_path)]) == 2
+    assert f"{tmp_path} is a folder, not an executable file" in capsys.readouterr().err
+    monkeypatch.chdir(tmp_path)
+    assert main(["check-driver", "--", "./missing-driver"]) == 2
+    assert f"./missing-driver does not exist (not an executable file, looked for from {tmp_path})" in (
+        capsys.readouterr().err)
 
 
 def test_a_script_whose_interpreter_is_missing_names_the_interpreter(capsys, tmp_path):

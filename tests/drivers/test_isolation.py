@@ -75,6 +75,10 @@ def mode(request: pytest.FixtureRequest) -> Iterator[str]:
 BROKEN = [
     ("exit-mid-call", Verdict.CRASH, "exited with status 1", "dying mid-call"),
     ("garbage", Verdict.CRASH, "not a JSON line: 'this is not a protocol message'", ""),
+    # The lines after the first one of a stack trace printed to stdout say where it happened.
+    ("traceback-stdout", Verdict.CRASH, "not a JSON line: 'lua5.4: driver.lua:12: boom' (Expecting value: "
+     "line 1 column 1 (char 0)); then on stdout: 'stack traceback:', '\\tdriver.lua:12: in function "
+     "<driver.lua:10>'", ""),
     ("wrong-id", Verdict.CRASH, "has id 101, expected 1", ""),
     ("hang", Verdict.TIMEOUT, "no answer within the 1s deadline", "hanging"),
     ("flood-stderr", Verdict.TIMEOUT, "no answer within the 1s deadline", "last words"),

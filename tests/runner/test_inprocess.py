@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import threading
 import time
+import types
 
 import fake_luasocket
 import pytest
 
 from harness.adapters.base import Call, Crashed, Raised, Returned, TimedOut, Unimplemented
+from harness.adapters.driver_loops import RepeatRequest
 from harness.adapters.inprocess import InProcessAdapter
 from harness.values import Handle, LuaFunction, LuaTable
 
@@ -133,3 +135,26 @@ def test_close_without_any_call_starts_no_thread():
     adapter = InProcessAdapter(fake_luasocket, "fake", "x")
     adapter.close()
     assert worker_threads() == []
+
+
+def test_a_crash_shows_the_candidates_frames_not_the_adapters_own():
+    # The adapter's line that makes the call ("result = function(*args)") led every traceback and
+    # took the room a report's one-line reason had for the candidate's file and line.
+    module = types.ModuleType("lsc_crashing_candidate")
+    exec(compile("def connect(host, port):\n    return helper(host)\n\n"
+                 "def helper(host):\n    return host.nonexistent\n\n"
+                 "def bind(host):\n    return ()\n", "/src/mymod.py", "exec"), module.__dict__)
+    adapter = InProcessAdapter(module, "crashing", "0", join_timeout=2.0)
+    try:
+        crashed = adapter.call(Call("connect", (b"127.0.0.1", 80)))
+        assert isinstance(crashed, Crashed)
+        assert crashed.detail.startswith("connect raised AttributeError: ")
+        assert "inprocess.py" not in crashed.detail
+        assert crashed.detail.count('File "/src/mymod.py"') == 2  # connect, then helper
+        repeated, _ = adapter.call_repeated(Call("connect", (b"127.0.0.1", 80)), RepeatRequest(3))
+        assert "inprocess.py" not in repeated.detail and 'File "/src/mymod.py", line 5' in repeated.detail
+        # The call itself failed (a wrong number of arguments): no frame of the candidate's, no traceback.
+        wrong = adapter.call(Call("bind", (b"127.0.0.1", 0)))
+        assert wrong.detail == "bind raised TypeError: bind() takes 1 positional argument but 2 were given"
+    finally:
+        adapter.close()

@@ -239,3 +239,14 @@ def test_more_resolved_fields_are_forgiven_only_when_that_is_the_only_difference
     more = _table(name=b"localhost", alias=LuaTable(), ip=ip, family=b"inet")
     verdicts.append(judge(Returned((b"127.0.0.1", more)), informational, 0.01, {}).verdict)
     assert verdicts == [Verdict.FAIL] * 6
+
+
+def test_an_unimplemented_reason_names_the_missing_global_and_that_a_method_does_not_stand_in():
+    # A candidate with sock:receive but no global receive read "does not implement 'receive'" and
+    # could not see why: the reason says it is the global form that is missing.
+    method = judge(Unimplemented("receive"), [returns(b"x")], 0, {})
+    assert method.verdict is Verdict.UNIMPLEMENTED
+    assert method.reason.startswith("the candidate has no global function 'receive' ")
+    assert "receive(sock, ...) is sock:receive(...)" in method.reason
+    plain = judge(Unimplemented("bind"), [returns()], 0, {})
+    assert plain.reason == "the candidate has no global function 'bind'"

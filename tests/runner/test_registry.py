@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import sys
 from importlib.metadata import EntryPoint
 
 import pytest
@@ -131,3 +132,41 @@ def test_start_problem_shows_the_drivers_whole_stderr_tail(tmp_path):
     assert problem is not None
     assert "module 'sockett' not found" in problem
     assert "init11.lua" in problem
+
+
+def test_an_import_failure_says_where_it_was_raised_or_where_python_looked(tmp_path, monkeypatch):
+    # "RuntimeError: boom" alone sent the author hunting for the line; a module not found gave no hint
+    # that it is the search path (PYTHONPATH) that decides, nor which package lacked a submodule.
+    (tmp_path / "lsc_boom_mod.py").write_text("X = 1\n\ndef f():\n    raise RuntimeError('boom')\n\nf()\n")
+    (tmp_path / "lsc_dep_mod.py").write_text("import lsc_no_such_dependency\n")
+    (tmp_path / "lsc_pkg_mod").mkdir()
+    (tmp_path / "lsc_pkg_mod" / "__init__.py").write_text("")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    with pytest.raises(registry.CandidateError) as raised:
+        registry.resolve("python:lsc_boom_mod")
+    assert str(raised.value).endswith(f"RuntimeError: boom (raised at {tmp_path / 'lsc_boom_mod.py'}:4)")
+    with pytest.raises(registry.CandidateError) as raised:
+        registry.resolve("python:lsc_dep_mod")
+    assert str(raised.value).endswith(
+        f"No module named 'lsc_no_such_dependency' (raised at {tmp_path / 'lsc_dep_mod.py'}:1)")
+    with pytest.raises(registry.CandidateError) as raised:
+        registry.resolve("python:lsc_pkg_mod.luasocket")
+    assert str(raised.value).endswith(f"(the package lsc_pkg_mod in {tmp_path / 'lsc_pkg_mod'} has no module "
+                                      "luasocket)")
+    with pytest.raises(registry.CandidateError) as raised:
+        registry.resolve("driver:python:lsc_not_anywhere_mod")
+    assert "not found on sys.path; install it, or put the folder that holds it on PYTHONPATH" in str(
+        raised.value)
+
+
+def test_a_module_in_the_current_folder_but_not_on_the_path_is_named_as_such(tmp_path, monkeypatch):
+    # The lsconform script does not search the current folder (python3 -m does): the first run of a
+    # candidate written in place failed with a bare "No module named 'mymod'".
+    (tmp_path / "lsc_here_mod.py").write_text("def connect(host, port):\n    return (None, 'no')\n")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(sys, "path", [entry for entry in sys.path if entry not in ("", ".")])  # as lsconform
+    with pytest.raises(registry.CandidateError) as raised:
+        registry.resolve("python:lsc_here_mod")
+    assert str(raised.value).endswith(f"No module named 'lsc_here_mod' (it is in the current folder, "
+                                      f"{tmp_path}, which the lsconform command does not search: "
+                                      "PYTHONPATH=. lsconform run ...)")

@@ -9,6 +9,8 @@ PROTOCOL.md to serve ``echo(...)`` (returns its arguments) and
   file path is given (the file is created then);
 * ``exit-mid-call``: writes "dying mid-call" on stderr and exits with 1;
 * ``garbage``: writes a line that is not JSON;
+* ``traceback-stdout``: writes a three-line stack trace to stdout, not
+  stderr, and exits with 1;
 * ``wrong-id``: answers with the id of another call;
 * ``hang``: never answers (and starts a grandchild that would outlive it
   if the harness killed only the driver);
@@ -31,8 +33,8 @@ import subprocess
 import sys
 import threading
 
-MODES = ("exit-before-hello", "exit-mid-call", "garbage", "wrong-id", "hang", "flood-stderr", "no-newline",
-         "hello-no-newline", "deaf-to-bye")
+MODES = ("exit-before-hello", "exit-mid-call", "garbage", "traceback-stdout", "wrong-id", "hang",
+         "flood-stderr", "no-newline", "hello-no-newline", "deaf-to-bye")
 
 
 def send(message: dict) -> None:
@@ -49,6 +51,10 @@ def misbehave(mode: str, call_id: int) -> None:
         sys.stdout.write("this is not a protocol message\n")
         sys.stdout.flush()
         return
+    if mode == "traceback-stdout":
+        os.write(1, b"lua5.4: driver.lua:12: boom\nstack traceback:\n"
+                    b"\tdriver.lua:12: in function <driver.lua:10>\n")  # one write: all of it there at once
+        os._exit(1)
     if mode == "wrong-id":
         send({"type": "return", "id": call_id + 100, "values": []})
         return
