@@ -427,7 +427,6 @@ class DriverAdapter(Adapter):
         self.failure = Crashed(detail, self._process.stderr_tail())
         return self.failure
 
-
     def _following(self, error: Exception) -> str:
         """After a line that is no message, the lines already written after it, for the message.
 

@@ -183,8 +183,8 @@ def decode_message(line: bytes) -> dict[str, Any]:
         # Say where: the excerpt alone may end before the bad byte and look like valid JSON.
         bad = line[error.start:error.start + 4]
         raise NotAMessage(f"not a UTF-8 line: byte {error.start} is {bad!r} (a string's byte 0xBB goes "
-                            f"out as the code point U+00BB, drivers/PROTOCOL.md section 1); the line starts "
-                            f"{excerpt(line)}") from None
+                          f"out as the code point U+00BB, drivers/PROTOCOL.md section 1); the line starts "
+                          f"{excerpt(line)}") from None
     try:
         message = json.loads(text)
     except ValueError as error:
