@@ -250,12 +250,9 @@ def _callback_mismatch(outcome: CheckOutcome, callback: ScenarioCallback, env: E
                         f"there were {record.empty}")
         elif key == "calls":
             assert record.calls is not None
-            if len(record.calls) != len(expected):
-                return f"calls: expected {len(expected)} calls, there were {len(record.calls)}"
-            for index, (matchers, args) in enumerate(zip(expected, record.calls, strict=True)):
-                ok, detail = match_returns(matchers, args, env, observed_as="called with")
-                if not ok:
-                    return f"calls[{index}]: {detail}"
+            problem = _calls_mismatch(expected, record.calls, env)
+            if problem is not None:
+                return problem
         elif key in ("first", "last"):
             args = record.first if key == "first" else record.last
             if args is None:
@@ -273,6 +270,33 @@ def _callback_mismatch(outcome: CheckOutcome, callback: ScenarioCallback, env: E
             if problem:
                 return f"digest: {problem}"
     return None
+
+
+def _calls_mismatch(expected: tuple[tuple[Matcher, ...], ...], calls: list[tuple[Any, ...]],
+                    env: Env) -> str | None:
+    """``calls:``: the first call that differs, or, with the same calls so far, the one missing or extra.
+
+    A count alone ("expected 2 calls, there were 1") hides which call a
+    candidate left out: the final "" of a transfer, or the failure call.
+    """
+    difference = None
+    for index, (matchers, args) in enumerate(zip(expected, calls, strict=False)):
+        ok, detail = match_returns(matchers, args, env, observed_as="called with")
+        if not ok:
+            difference = f"calls[{index}]: {detail}"
+            break
+    if len(calls) == len(expected):
+        return difference
+    counts = f"calls: expected {len(expected)} calls, there were {len(calls)}"
+    if difference is not None:
+        return f"{counts}; the first difference: {difference}"
+    same = min(len(expected), len(calls))
+    if len(calls) > same:
+        extra = ", ".join(lua_repr(arg, 80) for arg in calls[same])
+        return f"{counts}; the first {same} match, then came an extra call with ({extra})"
+    more = len(expected) - same - 1
+    return (f"{counts}; the first {same} match, then no call with ({describe_returns(expected[same], env)})"
+            + (f" and {more} more" if more else ""))
 
 
 def _render_callback(callback: ScenarioCallback) -> str:

@@ -268,6 +268,30 @@ class TableMatcher(BaseMatcher):
             return False
         return all(matcher.matches(observed[key][1], env) for key, matcher in expected.items())
 
+    def why_not(self, value: LuaValue, env: Env) -> str | None:
+        """For a record-like table (a header table), the whole diff plus each key that differs.
+
+        Two header tables side by side hide a one-key difference, such as
+        ``Content-Length`` kept in its case or a value that lost its
+        trailing spaces; arrays keep the plain "expected X, got Y".
+        """
+        if not isinstance(value, LuaTable) or all(isinstance(key, int) for key, _ in self.entries):
+            return None
+        observed = table_pairs(value)
+        problems = []
+        for key, matcher in self.entries:
+            found = observed.get(key_identity(key))
+            if found is None:
+                problems.append(f"no key {lua_repr(key)}")
+            elif not matcher.matches(found[1], env):
+                problems.append(f"[{lua_repr(key)}]: {value_mismatch(matcher, found[1], env)}")
+        wanted = {key_identity(key) for key, _ in self.entries}
+        problems.extend(f"an unexpected key {lua_repr(key)} (= {lua_repr(item, 80)})"
+                        for identity, (key, item) in observed.items() if identity not in wanted)
+        if not problems:
+            return None
+        return f"expected {self.describe(env)}, got {lua_repr(value)}: " + "; ".join(problems)
+
     def describe(self, env: Env) -> str:
         keys = [key for key, _ in self.entries]
         if keys == list(range(1, len(keys) + 1)):

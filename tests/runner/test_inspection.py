@@ -274,10 +274,32 @@ def test_alternatives_that_miss_the_same_way_are_reported_once() -> None:
     found.handle("sink", (b"x",))
     found.handle("sink", (b"y",))
     one_call = CheckOutcome({"calls": ((Exact(b""),),)})
-    also_one = CheckOutcome({"calls": ((Exact(b""), Exact(b"done")),)}, Verdict.INFORMATIONAL)
+    also_one = CheckOutcome({"calls": ((Exact(b""),),), "count": 1}, Verdict.INFORMATIONAL)
     judgement = inspector(callbacks=found).judge(CheckCallbackStep("sink", (one_call, also_one), loc(63)))
     assert judgement.verdict is Verdict.FAIL
-    assert judgement.reason == "check-callback sink: calls: expected 1 calls, there were 2"
+    assert judgement.reason == ('check-callback sink: calls: expected 1 calls, there were 2; '
+                                'the first difference: calls[0]: value 1: expected "", got "x"')
+
+
+def test_calls_of_another_count_name_the_call_missing_or_extra() -> None:
+    found = CallbackSet((CallbackSpec("sink", "receive"),), Transcript())
+    found.handle("sink", (b"hello",))
+    judge = inspector(callbacks=found).judge
+    end_left_out = CheckOutcome({"calls": ((Exact(b"hello"),), (Exact(b""),))})
+    judgement = judge(CheckCallbackStep("sink", (end_left_out,), loc(65)))
+    assert judgement.verdict is Verdict.FAIL
+    assert judgement.reason == ('check-callback sink: calls: expected 2 calls, there were 1; '
+                                'the first 1 match, then no call with ("")')
+    found.handle("sink", (b"",))
+    found.handle("sink", (b"",))
+    judgement = judge(CheckCallbackStep("sink", (end_left_out,), loc(66)))
+    assert judgement.reason == ('check-callback sink: calls: expected 2 calls, there were 3; '
+                                'the first 2 match, then came an extra call with ("")')
+    wrong_first = CheckOutcome({"calls": ((Exact(b"help"),), (Exact(b""),))})
+    judgement = judge(CheckCallbackStep("sink", (wrong_first,), loc(67)))
+    assert judgement.reason.startswith('check-callback sink: calls: expected 2 calls, there were 3; '
+                                       'the first difference: calls[0]: value 1: '
+                                       'expected "help", got "hello"')
 
 
 def test_a_first_outcome_that_is_not_a_pass_gives_its_own_verdict() -> None:

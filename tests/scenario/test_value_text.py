@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from harness.values import long_difference, lua_repr, show_difference
+from harness.scenario.matchers import Exact, TableMatcher, value_mismatch
+from harness.values import LuaTable, long_difference, lua_repr, show_difference
 
 
 def test_a_decimal_escape_before_a_digit_takes_three_digits() -> None:
@@ -40,3 +41,20 @@ def test_long_difference_is_only_for_strings_too_long_to_show() -> None:
     assert long_difference(b"x" * 300, b"x" * 300) is None
     assert long_difference(b"x" * 300, 3) is None
     assert long_difference(b"x" * 300, b"x" * 299 + b"y") is not None
+
+
+def test_a_record_table_mismatch_names_each_key_that_differs() -> None:
+    # An HTTP header table with one name kept in its case and one value trimmed:
+    # the two tables side by side hid which key differed.
+    matcher = TableMatcher(((b"content-length", Exact(b"2")), (b"server", Exact(b"spaced  "))))
+    returned = LuaTable.from_python({b"Content-Length": b"2", b"server": b"spaced"})
+    assert value_mismatch(matcher, returned, {}) == (
+        'expected {["content-length"]="2", server="spaced  "}, '
+        'got {["Content-Length"]="2", server="spaced"}: '
+        'no key "content-length"; ["server"]: expected "spaced  ", got "spaced"; '
+        'an unexpected key "Content-Length" (= "2")')
+
+
+def test_an_array_table_mismatch_stays_expected_and_got() -> None:
+    assert value_mismatch(TableMatcher(((1, Exact(b"a")),)), LuaTable.from_python([b"b"]), {}) == \
+        'expected {"a"}, got {"b"}'
