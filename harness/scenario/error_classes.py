@@ -69,3 +69,35 @@ RAISED_DETAILS: tuple[str, ...] = (
     "string expected",
     "number expected",
 )
+
+# The words by which a failure message names its condition, for ``!reworded``.
+# The manual asks for "an error message" (or "a string describing the
+# error") and gives it no text, so a port's own wording of a refused
+# connection or a failed lookup is non-strict; but a message that names
+# another condition (a refused connection reported as a "timeout") does not
+# describe this error. Lower case; a message is compared lowered.
+FAILURE_WORDS: dict[str, tuple[str, ...]] = {
+    "refused": ("refused",),
+    "resolver": ("not found", "not known", "resol", "name server", "nodename", "no address", "unknown host",
+                 "no such host", "lookup", "getaddrinfo"),
+    "timeout": ("timeout", "timed out"),
+    "closed": ("closed",),
+    "unreachable": ("unreachable",),
+}
+REWORDED_FAILURES = ("refused",)
+"""The conditions ``!reworded`` takes. A refused connection is certain in the
+scenarios that expect one (a closed port on loopback); a failed lookup is not
+given: where a machine has no DNS, a resolver timeout is a true description."""
+
+
+def other_failure_named(message: bytes, failure: str) -> str | None:
+    """The word of another condition ``message`` names, when it names none of ``failure``'s; else None."""
+    text = message.decode("latin-1").lower()
+    if any(word in text for word in FAILURE_WORDS[failure]):
+        return None
+    for condition, words in FAILURE_WORDS.items():
+        if condition != failure:
+            for word in words:
+                if word in text:
+                    return word
+    return None

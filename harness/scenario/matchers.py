@@ -18,7 +18,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from harness.scenario.error_classes import ERROR_CLASSES
+from harness.scenario.error_classes import ERROR_CLASSES, other_failure_named
 from harness.scenario.model import Env, Matcher, Ref
 from harness.scenario.refs import iter_refs, lookup, resolve
 from harness.values import (
@@ -193,6 +193,34 @@ class ErrorClass(BaseMatcher):
 
     def describe(self, env: Env) -> str:
         return f"a {self.name} error message"
+
+
+@dataclass(frozen=True)
+class Reworded(BaseMatcher):
+    """A failure message in a candidate's own words: any string that names no other condition.
+
+    The non-strict twin of 1.3b's "connection refused" or "host not found":
+    the manual asks only for a message describing the error, so any wording
+    passes as non-strict, but "timeout" for a refused connection describes
+    another error and is refused (``error_classes.FAILURE_WORDS``).
+    """
+
+    failure: str
+
+    def matches(self, value: LuaValue, env: Env) -> bool:
+        return isinstance(value, bytes) and other_failure_named(value, self.failure) is None
+
+    def why_not(self, value: LuaValue, env: Env) -> str | None:
+        if not isinstance(value, bytes):
+            return None
+        word = other_failure_named(value, self.failure)
+        if word is None:
+            return None
+        return (f"expected {self.describe(env)}, got {lua_repr(value)}, which names another failure "
+                f"({word!r})")
+
+    def describe(self, env: Env) -> str:
+        return f"a {self.failure} message in any words"
 
 
 @dataclass(frozen=True)

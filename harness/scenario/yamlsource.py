@@ -33,7 +33,7 @@ import yaml
 
 from fakeservers.config import join
 from harness.scenario.convert import to_matcher
-from harness.scenario.error_classes import ERROR_CLASSES
+from harness.scenario.error_classes import ERROR_CLASSES, REWORDED_FAILURES
 from harness.scenario.errors import Collector
 from harness.scenario.located import AlreadyReported, ConversionError, InvalidValue, YList, YMap
 from harness.scenario.matchers import (
@@ -47,6 +47,7 @@ from harness.scenario.matchers import (
     OneOf,
     Range,
     Regex,
+    Reworded,
     TypeIs,
     Unordered,
 )
@@ -459,12 +460,22 @@ def _error(loader: ScenarioYamlLoader, node: yaml.Node) -> ErrorClass | InvalidV
     return ErrorClass(name)
 
 
+def _reworded(loader: ScenarioYamlLoader, node: yaml.Node) -> Reworded | InvalidValue:
+    name = scalar(loader, node, "a failure name")
+    if isinstance(name, InvalidValue):
+        return name
+    if name not in REWORDED_FAILURES:
+        return loader.problem(node, f"unknown failure {name!r} for !reworded "
+                                    f"(one of {', '.join(REWORDED_FAILURES)})")
+    return Reworded(name)
+
+
 # Every custom tag and its constructor (scenarios/README.md documents each one).
 TAGS: dict[str, Callable[[ScenarioYamlLoader, yaml.Node], Any]] = {
     "!ref": ref_tag, "!hex": hex_tag, "!repeat": _repeat, "!fmt": fmt_tag, "!callback": callback_tag,
     "!any": _any, "!type": _type, "!re": _re, "!contains": _contains, "!len": _len,
     "!digest": _digest, "!oneof": _oneof, "!unordered": _unordered, "!range": _range, "!error": _error,
-    "!absent": absent_tag, "!message": _message,
+    "!reworded": _reworded, "!absent": absent_tag, "!message": _message,
 }
 
 ScenarioYamlLoader.add_constructor("tag:yaml.org,2002:map", _construct_map)

@@ -25,16 +25,34 @@ def _reworded(value: LuaValue) -> LuaValue:
     return OWN_WORDS.get(value, value) if isinstance(value, bytes) else value
 
 
+REFUSED_SCENARIOS = ["ftp.get.error.refused", "ftp.getindirect.error.refused", "ftp.put.error.refused",
+                     "smtp.smtp-mail.connect.refused", "tcp.connect.refused.message",
+                     "http.get.error.refused-port", "http.post.error.refused-port",
+                     "http.getindirect.receive.refused-connection-reported",
+                     "edge.tcp.connect.syn-refused-by-crafted-rst"]
+
+
 @pytest.mark.parametrize("scenario_id", [
-    "ftp.get.error.refused", "ftp.get.error.unknown-host", "ftp.getindirect.error.refused",
-    "ftp.put.error.refused", "smtp.smtp-mail.connect.refused", "smtp.smtp-mail.connect.unknown-host",
-    "tcp.connect.refused.message", "http.get.error.refused-port",
+    *REFUSED_SCENARIOS, "ftp.get.error.unknown-host", "smtp.smtp-mail.connect.unknown-host",
 ])
 def test_a_connect_or_resolver_failure_in_other_words_is_non_strict(scenario_id: str) -> None:
     scenario = load_catalog().by_id[scenario_id]
     assert run_scenario(scenario, registry.resolve("reference"), RunOptions()).verdict is Verdict.PASS
     result = run_scenario(scenario, altered_reference("reworded", value=_reworded), RunOptions())
     assert result.verdict is Verdict.NON_STRICT, result.reason
+
+
+def _refusal_as_timeout(value: LuaValue) -> LuaValue:
+    """A port that reports every failed connect as a timeout."""
+    return b"connection timed out" if value == b"connection refused" else value
+
+
+@pytest.mark.parametrize("scenario_id", REFUSED_SCENARIOS)
+def test_a_refusal_reported_as_another_failure_fails(scenario_id: str) -> None:
+    scenario = load_catalog().by_id[scenario_id]
+    result = run_scenario(scenario, altered_reference("as-timeout", value=_refusal_as_timeout), RunOptions())
+    assert result.verdict is Verdict.FAIL
+    assert "which names another failure ('timed out')" in result.reason
 
 
 def _reply_in_own_words(value: LuaValue) -> LuaValue:

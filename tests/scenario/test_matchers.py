@@ -18,6 +18,7 @@ from harness.scenario.matchers import (
     Range,
     RefEquals,
     Regex,
+    Reworded,
     TableMatcher,
     TypeIs,
     Unordered,
@@ -72,6 +73,12 @@ NO_ENV: dict[str, object] = {}
     (ErrorClass("connect"), [b"connection refused", b"address not availabe"], [b"host not found"]),
     (ErrorClass("bind"), [b"address already in use", b"listen error"], [b"timeout"]),
     (ErrorClass("socket"), [b"insuffucient buffer space"], [b"insufficient buffer space"]),
+    # A refusal in any words, but not in the words of another failure (unless it names the refusal too).
+    (Reworded("refused"), [b"connection refused", b"Connection refused (os error 111)", b"ECONNREFUSED",
+                           b"dial tcp 127.0.0.1:9: connect: connection refused", b"connect failed",
+                           b"refused: connection closed"],
+     [b"timeout", b"connection timed out", b"closed", b"Network is unreachable", b"host not found",
+      b"Name or service not known", None, 111]),
 ])
 def test_matcher_accepts_and_rejects(matcher, accepted, rejected) -> None:
     for value in accepted:
@@ -366,3 +373,12 @@ def test_in_order_tries_every_reading_of_overlapping_entries_before_failing() ->
     assert overlapping.violation("commands", sent[:2] + [_command(b"PWD\r\n")], {}) == (
         'commands[2]: expected a command with verb "CWD" (or one of [a command with verb "NOOP"]), '
         'got "PWD\\r\\n"')
+
+
+def test_a_refusal_reported_as_another_failure_names_the_word() -> None:
+    ok, detail = match_returns([Exact(None), Reworded("refused")], [None, b"connection timed out"], NO_ENV)
+    assert not ok
+    assert detail == ('value 2: expected a refused message in any words, got "connection timed out", '
+                      "which names another failure ('timed out') "
+                      "(expected nil, a refused message in any words; "
+                      'returned nil, "connection timed out")')

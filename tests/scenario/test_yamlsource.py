@@ -139,6 +139,7 @@ def test_regex_and_digest_tags() -> None:
     ("!range [3, 2]", "above high"),
     ("!unordered {a: 1}", "takes a list of element matchers"),
     ("!error nosuch", "unknown error family"),
+    ("!reworded timeout", "unknown failure 'timeout' for !reworded (one of refused)"),
     ("!message {body: x}", "missing key 'headers'"),
     ("!message {headers: [To]}", "headers: expected a mapping"),
     ("!message {headers: {'To:': x}}", "is not a field name"),
