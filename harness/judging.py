@@ -18,7 +18,7 @@ from harness.matching import describe
 from harness.scenario.error_classes import RAISED_DETAILS
 from harness.scenario.matchers import AnyValue, Exact, match_raises, match_returns, message_bytes
 from harness.scenario.model import Env, ExpectedOutcome, Verdict
-from harness.values import LuaTable, lua_repr, lua_repr_all, trim
+from harness.values import LuaTable, lua_repr, lua_repr_all, table_pairs, trim
 
 RETURNS_NORMALLY = "returns normally (any values)"
 
@@ -187,6 +187,29 @@ def _counted_tables(outcome: Returned, expects: Sequence[ExpectedOutcome], durat
             "none (spec §7, §9), so they are non-strict")
 
 
+def _one_table_hint(outcome: Returned, expects: Sequence[ExpectedOutcome], duration: float, env: Env,
+                    time_scale: float) -> str:
+    """For a FAIL: "" unless the one table returned, spread into several values, would pass.
+
+    A Python candidate that writes ``return [None, "closed"]`` returns one
+    Lua table, not two values; its reason would read ``expected nil, got
+    {nil, "closed"}``, correct but easy to misread. Still a FAIL: a Lua
+    caller gets a table where the manual gives two values.
+    """
+    values = trim(outcome.values)
+    if len(values) != 1 or not isinstance(values[0], LuaTable):
+        return ""
+    entries = {key: value for key, value in table_pairs(values[0]).values()}
+    positions = [key for key in entries if isinstance(key, int) and not isinstance(key, bool) and key >= 1]
+    if not entries or len(positions) != len(entries):
+        return ""
+    spread = tuple(entries.get(index) for index in range(1, max(entries) + 1))
+    if not _passes(Returned(spread), expects, duration, env, time_scale):
+        return ""
+    return (f"; the one table returned holds what a passing outcome expects as {len(spread)} separate values "
+            f"(a Python candidate returns several values as a tuple; a list is one table)")
+
+
 def _passes(outcome: Returned, expects: Sequence[ExpectedOutcome], duration: float, env: Env,
             time_scale: float) -> bool:
     """Would a passing outcome accept ``outcome`` (the candidate's values with one difference set aside)?"""
@@ -348,9 +371,12 @@ def judge(outcome: Outcome, expects: Sequence[ExpectedOutcome], duration: float,
         if relaxed is not None:
             return Judgement(Verdict.NON_STRICT, relaxed, expected=_wanted(expects, env, time_scale),
                              actual=observed)
+    hint = ""
+    if isinstance(outcome, Returned):
+        hint = _one_table_hint(outcome, expects, duration, env, time_scale)
     return Judgement(
         Verdict.FAIL,
-        "no acceptable outcome matched: " + "; ".join(misses),
+        "no acceptable outcome matched: " + "; ".join(misses) + hint,
         expected=_wanted(expects, env, time_scale),
         actual=observed,
     )

@@ -250,3 +250,20 @@ def test_an_unimplemented_reason_names_the_missing_global_and_that_a_method_does
     assert "receive(sock, ...) is sock:receive(...)" in method.reason
     plain = judge(Unimplemented("bind"), [returns()], 0, {})
     assert plain.reason == "the candidate has no global function 'bind'"
+
+
+def test_one_table_holding_the_expected_values_fails_and_says_so():
+    """A Python candidate's ``return [None, "closed"]`` is one Lua table: a FAIL whose reason says why."""
+    expects = [returns(None, b"closed"), returns(None, b"timeout", verdict=Verdict.NON_STRICT)]
+    listed = judge(Returned((LuaTable(array=[None, b"closed"]),)), expects, 0.01, {})
+    assert listed.verdict is Verdict.FAIL
+    assert listed.reason.endswith(
+        "; the one table returned holds what a passing outcome expects as 2 separate values "
+        "(a Python candidate returns several values as a tuple; a list is one table)")
+    # Only when the spread values would pass: a table with other contents, or one a non-passing outcome
+    # alone would take, or a table with named keys, gets the plain reason.
+    other = judge(Returned((LuaTable(array=[None, b"refused"]),)), expects, 0.01, {})
+    non_strict_only = judge(Returned((LuaTable(array=[None, b"timeout"]),)), expects, 0.01, {})
+    named = judge(Returned((LuaTable(array=[None, b"closed"], hash={b"x": 1}),)), expects, 0.01, {})
+    assert [j.verdict for j in (other, non_strict_only, named)] == [Verdict.FAIL] * 3
+    assert not any("separate values" in j.reason for j in (other, non_strict_only, named))
