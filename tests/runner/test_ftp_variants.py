@@ -301,3 +301,28 @@ def test_a_binary_listing_with_its_line_ends_converted_fails(monkeypatch: pytest
     assert result.verdict is Verdict.FAIL
     assert 'expected "one\\r\\ntwo\\r\\n", got "one\\ntwo\\n"' in result.reason
 
+
+def test_an_empty_anonymous_password_is_another_password_in_the_upper_case_check(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # the password is "PASS" alone, as the reference sends the empty password of user:@host
+    scenario_id = "ftp.get.wire.upper-case-commands"
+    _passes_unpatched(scenario_id)
+    monkeypatch.setattr(ftp_session, "ANONYMOUS_PASSWORD", "")
+    result = _run(scenario_id)
+    assert result.verdict is Verdict.NON_STRICT, result.reason
+    assert "another password for the anonymous login" in result.reason
+
+
+def test_an_empty_anonymous_password_sent_in_lower_case_still_fails_the_upper_case_check(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    scenario_id = "ftp.get.wire.upper-case-commands"
+    real_command = control.ControlChannel.command
+
+    def lower_case_pass(self: control.ControlChannel, line: str) -> Reply:
+        return real_command(self, "pass" if line == "PASS" else line)
+
+    monkeypatch.setattr(ftp_session, "ANONYMOUS_PASSWORD", "")
+    monkeypatch.setattr(control.ControlChannel, "command", lower_case_pass)
+    result = _run(scenario_id)
+    assert result.verdict is Verdict.FAIL
+    assert 'got "pass\\r\\n"' in result.reason
