@@ -241,7 +241,8 @@ def _callback_mismatch(outcome: CheckOutcome, callback: ScenarioCallback, env: E
     for key, expected in outcome.fields.items():
         if key == "count":
             if not _count_matches(expected, record.count, env):
-                return f"count: expected {_describe_count(expected, env)} calls, there were {record.count}"
+                return (f"count: expected {_describe_count(expected, env)} calls, there were {record.count}"
+                        + _first_extra_call(expected, record.calls))
         elif key == "empty":
             if record.empty is None:
                 return "empty: not known (the candidate ran this callback itself and reports no such count)"
@@ -270,6 +271,19 @@ def _callback_mismatch(outcome: CheckOutcome, callback: ScenarioCallback, env: E
             if problem:
                 return f"digest: {problem}"
     return None
+
+
+def _first_extra_call(expected: int | Matcher, calls: list[tuple[Any, ...]] | None) -> str:
+    """After a count of calls that is too high: the arguments of the first call beyond it.
+
+    A count of 1 met by 2 calls reads as a transfer made twice; the second
+    call's arguments say what it was (a failure call ``(nil, message)``
+    after an abort, a second ``""``). Send callbacks' calls have no
+    arguments, and ``record: digest`` keeps none: then nothing is added.
+    """
+    if not isinstance(expected, int) or calls is None or len(calls) <= expected or not calls[expected]:
+        return ""
+    return f"; the first extra call had ({', '.join(lua_repr(arg, 80) for arg in calls[expected])})"
 
 
 def _calls_mismatch(expected: tuple[tuple[Matcher, ...], ...], calls: list[tuple[Any, ...]],

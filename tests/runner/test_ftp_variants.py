@@ -12,9 +12,11 @@ from __future__ import annotations
 import dataclasses
 import re
 from typing import Any
+from urllib.parse import unquote
 
 import pytest
 
+import reference.protocols.callbacks as callbacks
 import reference.protocols.control as control
 import reference.protocols.ftp as ftp
 import reference.protocols.ftp_session as ftp_session
@@ -22,7 +24,7 @@ from harness.candidates import registry
 from harness.runner import RunOptions, run_scenario
 from harness.scenario.catalog import load_catalog
 from harness.scenario.model import ScenarioResult, Verdict
-from reference.protocols.callbacks import CallbackSource
+from reference.protocols.callbacks import CallbackSource, Collector
 from reference.protocols.errors import BAD_PASV_REPLY, CallFailed
 from reference.protocols.ftp_session import FtpPlan
 from reference.protocols.replies import Reply
@@ -204,3 +206,123 @@ def test_a_refused_epsv_is_judged_as_a_refused_pasv(monkeypatch: pytest.MonkeyPa
     assert result.verdict is Verdict.PASS, result.reason
     served = _run("ftp.get.wire.passive-mode")  # the patch works: the file comes by EPSV
     assert served.verdict is Verdict.PASS, served.reason
+
+
+def test_a_plain_nil_from_the_final_call_taken_as_an_abort_fails(monkeypatch: pytest.MonkeyPatch) -> None:
+    scenario_id = "ftp.getindirect.chunks.final-call-nil-is-fine"
+    _passes_unpatched(scenario_id)
+
+    def nil_aborts(self: callbacks.CallbackSink) -> None:
+        self._finished = True
+        result = callbacks.returns(self._callback(b"", None))
+        if not result or result[0] is None:
+            raise CallFailed("aborted by callback")
+
+    monkeypatch.setattr(callbacks.CallbackSink, "end", nil_aborts)
+    result = _run(scenario_id)
+    assert result.verdict is Verdict.FAIL
+    assert 'got "aborted by callback"' in result.reason
+
+
+def _decoding(monkeypatch: pytest.MonkeyPatch, directory: bool, name: bool) -> None:
+    """Plans with the directory and/or the file name percent-decoded after the split."""
+    real_plan = ftp.plan_transfer
+
+    def decoded(url: str, binary: bool, upload: bool) -> FtpPlan:
+        plan = real_plan(url, binary, upload)
+        return dataclasses.replace(
+            plan,
+            directory=unquote(plan.directory) if directory and plan.directory else plan.directory,
+            name=unquote(plan.name) if name and plan.name else plan.name)
+
+    monkeypatch.setattr(ftp, "plan_transfer", decoded)
+
+
+@pytest.mark.parametrize(("directory", "name", "verdict", "returned"), [
+    (True, True, Verdict.NON_STRICT, None),
+    (False, True, Verdict.FAIL, "only the name decoded"),
+    (True, False, Verdict.FAIL, "only the directory decoded"),
+], ids=["both-decoded", "name-only", "directory-only"])
+def test_a_path_is_decoded_whole_or_not_at_all(
+        monkeypatch: pytest.MonkeyPatch, directory: bool, name: bool, verdict: Verdict,
+        returned: str | None) -> None:
+    scenario_id = "ftp.get.path.percent-escape-in-directory-and-name"
+    _passes_unpatched(scenario_id)
+    _decoding(monkeypatch, directory, name)
+    result = _run(scenario_id)
+    assert result.verdict is verdict, result.reason
+    if returned is not None:
+        assert f'got "{returned}"' in result.reason
+
+
+def test_an_encoded_slash_decoded_inside_its_name_is_non_strict(monkeypatch: pytest.MonkeyPatch) -> None:
+    scenario_id = "ftp.get.path.encoded-slash-in-name"
+    _passes_unpatched(scenario_id)
+    _decoding(monkeypatch, True, True)
+    result = _run(scenario_id)
+    assert result.verdict is Verdict.NON_STRICT, result.reason
+
+
+def test_an_encoded_slash_decoded_before_the_split_fails(monkeypatch: pytest.MonkeyPatch) -> None:
+    # the whole URL decoded first: "d/x%2Fy.txt" is split as CWD d/x, RETR y.txt
+    scenario_id = "ftp.get.path.encoded-slash-in-name"
+    _passes_unpatched(scenario_id)
+    real_plan = ftp.plan_transfer
+    monkeypatch.setattr(ftp, "plan_transfer",
+                        lambda url, binary, upload: real_plan(unquote(url), binary, upload))
+    result = _run(scenario_id)
+    assert result.verdict is Verdict.FAIL
+    assert 'transfers[0].argument: expected "x/y.txt", got "y.txt"' in result.reason
+
+
+def test_a_type_d_parameter_dropped_fails(monkeypatch: pytest.MonkeyPatch) -> None:
+    scenario_id = "ftp.get.path.type-d-parameter"
+    _passes_unpatched(scenario_id)
+    real_plan = ftp.plan_transfer
+    monkeypatch.setattr(ftp, "plan_transfer",
+                        lambda url, binary, upload: real_plan(re.sub(r";type=d\Z", "", url), binary, upload))
+    result = _run(scenario_id)
+    assert result.verdict is Verdict.FAIL
+    assert 'expected "as written", got nil (returned nil, "550 ' in result.reason
+
+
+class _LineEndsConverted(Collector):
+    """A download with every CRLF turned into LF, whatever the type."""
+
+    def data(self) -> bytes:
+        return super().data().replace(b"\r\n", b"\n")
+
+
+def test_a_binary_listing_with_its_line_ends_converted_fails(monkeypatch: pytest.MonkeyPatch) -> None:
+    scenario_id = "ftp.get.listing.binary-type"
+    _passes_unpatched(scenario_id)
+    monkeypatch.setattr(ftp, "Collector", _LineEndsConverted)
+    result = _run(scenario_id)
+    assert result.verdict is Verdict.FAIL
+    assert 'expected "one\\r\\ntwo\\r\\n", got "one\\ntwo\\n"' in result.reason
+
+
+def test_an_empty_anonymous_password_is_another_password_in_the_upper_case_check(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # the password is "PASS" alone, as the reference sends the empty password of user:@host
+    scenario_id = "ftp.get.wire.upper-case-commands"
+    _passes_unpatched(scenario_id)
+    monkeypatch.setattr(ftp_session, "ANONYMOUS_PASSWORD", "")
+    result = _run(scenario_id)
+    assert result.verdict is Verdict.NON_STRICT, result.reason
+    assert "another password for the anonymous login" in result.reason
+
+
+def test_an_empty_anonymous_password_sent_in_lower_case_still_fails_the_upper_case_check(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    scenario_id = "ftp.get.wire.upper-case-commands"
+    real_command = control.ControlChannel.command
+
+    def lower_case_pass(self: control.ControlChannel, line: str) -> Reply:
+        return real_command(self, "pass" if line == "PASS" else line)
+
+    monkeypatch.setattr(ftp_session, "ANONYMOUS_PASSWORD", "")
+    monkeypatch.setattr(control.ControlChannel, "command", lower_case_pass)
+    result = _run(scenario_id)
+    assert result.verdict is Verdict.FAIL
+    assert 'got "pass\\r\\n"' in result.reason

@@ -302,6 +302,21 @@ def test_calls_of_another_count_name_the_call_missing_or_extra() -> None:
                                        'expected "help", got "hello"')
 
 
+def test_a_count_too_high_names_the_first_extra_call() -> None:
+    found = CallbackSet((CallbackSpec("sink", "receive"),), Transcript())
+    found.handle("sink", (b"piece",))
+    judge = inspector(callbacks=found).judge
+    one_call = CheckOutcome({"count": 1})
+    assert judge(CheckCallbackStep("sink", (one_call,), loc(68))).verdict is Verdict.PASS
+    found.handle("sink", (None, b"disk full"))  # called again after it aborted
+    judgement = judge(CheckCallbackStep("sink", (one_call,), loc(69)))
+    assert judgement.verdict is Verdict.FAIL
+    assert judgement.reason == ('check-callback sink: count: expected 1 calls, there were 2; '
+                                'the first extra call had (nil, "disk full")')
+    judgement = judge(CheckCallbackStep("sink", (CheckOutcome({"count": 3}),), loc(70)))
+    assert judgement.reason == "check-callback sink: count: expected 3 calls, there were 2"
+
+
 def test_a_first_outcome_that_is_not_a_pass_gives_its_own_verdict() -> None:
     found = CallbackSet((CallbackSpec("sink", "receive"),), Transcript())
     found.handle("sink", (b"",))
