@@ -37,11 +37,20 @@ from harness.values import Handle, LuaFunction, LuaTable, LuaValue, lua_repr_all
 
 # -- the start and the end, on the bare process ------------------------------
 
+UNJUDGED_EXIT_GRACE = 2.0
+"""Seconds hello and protocol-version let the driver exit after its input ends, never more than the
+target's patience: they do not judge that exit (end-of-input does), they only clean up, and a driver
+that lingers would otherwise cost each of them the whole grace."""
+
+
+def _unjudged_grace(target: Target) -> float:
+    return min(UNJUDGED_EXIT_GRACE, target.patience)
+
 
 def check_hello(target: Target) -> CheckResult:
     process, hello = raw_hello(target)
     process.close_input()
-    process.finish(2.0)
+    process.finish(_unjudged_grace(target))
     capabilities = ", ".join(sorted(hello.capabilities)) or "none"
     return CheckResult("hello", "PASS", f"{hello.name} {hello.version}; capabilities: {capabilities}")
 
@@ -49,7 +58,7 @@ def check_hello(target: Target) -> CheckResult:
 def check_protocol_version(target: Target) -> CheckResult:
     process, hello = raw_hello(target)
     process.close_input()
-    process.finish(2.0)
+    process.finish(_unjudged_grace(target))
     if hello.protocol != PROTOCOL_VERSION:
         raise CheckFailed(f"the driver speaks protocol {hello.protocol}; "
                           f"this harness speaks {PROTOCOL_VERSION}")

@@ -71,13 +71,12 @@ _FLOAT_RE = re.compile(
 )
 
 
-class ScenarioYamlLoader(yaml.SafeLoader):
-    """SafeLoader with located containers, core-schema typing and our tags."""
-
-    yaml_implicit_resolvers: dict[Any, Any] = {}
+class _ScenarioLoading:
+    """What both loaders add to PyYAML's: the collector, the bad tags, the field paths."""
 
     def __init__(self, stream: str, collector: Collector) -> None:
         super().__init__(stream)
+        self.text = stream
         self.collector = collector
         self.invalid: list[InvalidValue] = []
         self.paths: dict[int, str] = {}
@@ -93,6 +92,12 @@ class ScenarioYamlLoader(yaml.SafeLoader):
         invalid = InvalidValue(node.tag, _line(node), message)
         self.invalid.append(invalid)
         return invalid
+
+
+class ScenarioYamlLoader(_ScenarioLoading, yaml.SafeLoader):
+    """SafeLoader with located containers, core-schema typing and our tags."""
+
+    yaml_implicit_resolvers: dict[Any, Any] = {}
 
 
 
@@ -230,7 +235,7 @@ def _construct_pairs(loader: ScenarioYamlLoader, node: yaml.MappingNode,
             continue
         result[key] = loader.construct_object(value_node, deep=True)
         result.key_lines[key] = _line(key_node)
-        if key in PROSE_KEYS and _comment_follows(value_node):
+        if key in PROSE_KEYS and _comment_follows(loader.text, value_node):
             loader.collector.add(_line(key_node), _field_path(loader.paths.get(id(node), ""), key),
                                  "text followed by a comment on its line: ' #' starts a YAML comment, so "
                                  "the text ends before it (quote the text, or put the comment on a line "
@@ -242,15 +247,19 @@ PROSE_KEYS = frozenset({"title", "note", "notes"})
 """Keys whose unquoted text readers see in reports: a ``#`` there cuts it short without a word."""
 
 
-def _comment_follows(node: yaml.Node) -> bool:
-    """Is this plain, one-line scalar followed by a comment on the same line?"""
-    if not isinstance(node, yaml.ScalarNode) or node.style is not None:
+def _comment_follows(text: str, node: yaml.Node) -> bool:
+    """Is this plain, one-line scalar of ``text`` followed by a comment on the same line?
+
+    Read from the text, by the node's character index: libyaml's marks carry
+    no buffer, and it writes the plain style "" where PyYAML writes None.
+    """
+    if not isinstance(node, yaml.ScalarNode) or node.style not in (None, ""):
         return False
     end = node.end_mark
-    if end.buffer is None or end.line != node.start_mark.line:
+    if end.line != node.start_mark.line:
         return False
-    line_end = end.buffer.find("\n", end.pointer)  # the rest of this line only, not of the file
-    return end.buffer[end.pointer:None if line_end < 0 else line_end].lstrip().startswith("#")
+    line_end = text.find("\n", end.index)  # the rest of this line only, not of the file
+    return text[end.index:None if line_end < 0 else line_end].lstrip().startswith("#")
 
 
 def _construct_seq(loader: ScenarioYamlLoader, node: yaml.SequenceNode) -> YList:
@@ -488,6 +497,32 @@ for _tag, _constructor in TAGS.items():
     ScenarioYamlLoader.add_constructor(_tag, _constructor)
 
 
+_LIBYAML_BASE: type = yaml.CSafeLoader if yaml.__with_libyaml__ else yaml.SafeLoader
+
+
+class _LibyamlLoader(_ScenarioLoading, _LIBYAML_BASE):
+    """``ScenarioYamlLoader`` over libyaml's parser: the same constructors, resolvers and data.
+
+    Parsing the suite in Python takes seconds, paid by every process that
+    loads it (each lsconform run, each pytest-xdist worker); libyaml takes a
+    tenth of that. Only a file without a single problem is taken from it:
+    anything else is parsed again by ``ScenarioYamlLoader``, whose messages
+    the loader's errors are written in.
+    """
+
+    yaml_constructors = ScenarioYamlLoader.yaml_constructors
+    yaml_implicit_resolvers = ScenarioYamlLoader.yaml_implicit_resolvers
+
+
+_NOT_PRINTABLE = yaml.reader.Reader.NON_PRINTABLE
+"""The characters PyYAML refuses before it parses (its reader's own pattern)."""
+
+_TAG_AGAINST_FLOW = re.compile(r"![^\s,\[\]{}]*[,\[\]{}]")
+"""A ``!`` with a flow indicator after it and no space between (``[!any, 1]``): PyYAML takes the
+indicator into the tag, libyaml ends the tag before it; such a file goes to PyYAML (a few of the
+suite's do, for a ``!`` in their text)."""
+
+
 @dataclass(frozen=True)
 class YamlDocument:
     """A parsed file: its data (None if it did not parse) and its bad tags."""
@@ -510,6 +545,9 @@ def parse_yaml(raw: bytes, collector: Collector) -> YamlDocument:
         line = raw.count(b"\n", 0, error.start) + 1
         collector.add(line, "file", f"not UTF-8 text ({error.reason} at byte {error.start})")
         return YamlDocument(None, parsed=False)
+    fast = _parse_clean(text)
+    if fast is not None:
+        return fast
     try:
         loader = ScenarioYamlLoader(text, collector)
     except yaml.reader.ReaderError as error:  # PyYAML vets every character before it parses
@@ -535,3 +573,20 @@ def parse_yaml(raw: bytes, collector: Collector) -> YamlDocument:
         return YamlDocument(None, parsed=False)
     finally:
         loader.dispose()
+
+
+def _parse_clean(text: str) -> YamlDocument | None:
+    """libyaml's parse of ``text`` if it has no problem at all; else None, for ``ScenarioYamlLoader``."""
+    if not yaml.__with_libyaml__ or _NOT_PRINTABLE.search(text) or _TAG_AGAINST_FLOW.search(text):
+        return None
+    scratch = Collector("")
+    loader = _LibyamlLoader(text, scratch)
+    try:
+        data = loader.get_single_data()
+    except Exception:  # noqa: BLE001 - whatever it is, the Python parser meets it again and says it
+        return None
+    finally:
+        loader.dispose()
+    if scratch.problems or loader.invalid:
+        return None
+    return YamlDocument(data, parsed=True)

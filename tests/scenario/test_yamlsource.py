@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 
 import pytest
+import yaml
 
 from harness.scenario.errors import Collector
 from harness.scenario.located import InvalidValue, YList, YMap
@@ -234,3 +235,59 @@ def test_load_yaml_rejects_several_documents(tmp_path) -> None:
     collector = Collector(str(path))
     assert not load_yaml(path, collector).parsed
     assert "expected a single document" in collector.problems[0].message
+
+
+# -- libyaml's parse of a clean file, the Python parser's of every other ------
+
+
+def test_every_suite_file_loads_through_libyaml_as_through_the_python_parser(monkeypatch):
+    from harness.scenario import loader as loader_module
+    from harness.scenario import yamlsource
+    from harness.scenario.catalog import default_root
+
+    files = sorted(default_root().rglob("*.yaml"))
+    assert len(files) > 50
+    fast = {}
+    for path in files:
+        loader_module._LOADED.clear()
+        fast[path] = repr(loader_module.load_file(path))
+    taken = [path for path in files if yamlsource._parse_clean(path.read_text(encoding="utf-8")) is not None]
+    if yaml.__with_libyaml__:  # a PyYAML built without it parses every file in Python, as before
+        assert len(taken) >= 0.75 * len(files), "libyaml parses too few files to save time"
+    monkeypatch.setattr(yamlsource, "_parse_clean", lambda text: None)
+    for path in files:
+        loader_module._LOADED.clear()
+        assert repr(loader_module.load_file(path)) == fast[path], path
+    loader_module._LOADED.clear()
+
+
+@pytest.mark.parametrize("text", [
+    "title: one # two\n",                # a prose key's plain text cut by a comment
+    "a: 1\na: 2\n",                       # a duplicate key
+    "a: !nosuch x\n",                     # an unknown tag
+    "a: [1\n",                            # a syntax error
+    "a: [!any, 1]\n",                     # a tag against a flow indicator: the parsers differ
+    "a: \"\x07\"\n",                      # a character PyYAML refuses before parsing
+])
+def test_a_file_with_any_problem_is_left_to_the_python_parser(text):
+    from harness.scenario.yamlsource import _parse_clean
+
+    assert _parse_clean(text) is None
+    collector = Collector("mem.yaml")
+    document = parse_yaml(text.encode(), collector)
+    assert collector.problems or document.invalid
+
+
+def test_a_comment_after_prose_is_seen_in_libyaml_marks_too():
+    # libyaml's marks hold no buffer and its plain style is "", not None: read by index from the text.
+    from harness.scenario.yamlsource import _LibyamlLoader
+
+    text = "title: é𝄞 one # two\nnotes: 'quoted' # fine\n"
+    for loader_class in (ScenarioYamlLoader, _LibyamlLoader):
+        collector = Collector("mem.yaml")
+        loader = loader_class(text, collector)
+        try:
+            loader.get_single_data()
+        finally:
+            loader.dispose()
+        assert [(p.line, p.field) for p in collector.problems] == [(1, "title")], loader_class
