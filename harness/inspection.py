@@ -20,7 +20,7 @@ A mismatch is a FAIL that names the first differing field
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from fakeservers import FakeServer
@@ -187,16 +187,28 @@ def _list_mismatch(key: str, expected: tuple[Matcher, ...] | NoneOf | InOrder, o
                        if not matcher.matches(value, env)), None)
     if len(observed) == len(expected):
         return difference
-    counts = f"{key}: expected {len(expected)}, received {len(observed)}"
+    return _length_mismatch(
+        f"{key}: expected {len(expected)}, received {len(observed)}", difference,
+        len(expected), len(observed),
+        extra=lambda index: f"came {lua_repr(observed[index], 120)}",
+        missing=lambda index: f"nothing came: missing {expected[index].describe(env)}")
+
+
+def _length_mismatch(counts: str, difference: str | None, wanted: int, got: int, *,
+                     extra: Callable[[int], str], missing: Callable[[int], str]) -> str:
+    """Why a list of ``got`` items is not the ``wanted`` ones, once the counts differ.
+
+    The first item that differs if one does; else the counts alone would hide
+    which item is extra or missing, so it is named: ``extra(index)`` or
+    ``missing(index)`` says it, ``index`` being the first position one side lacks.
+    """
     if difference is not None:
         return f"{counts}; the first difference: {difference}"
-    same = min(len(expected), len(observed))
-    if len(observed) > same:
-        return f"{counts}; the first {same} match, then came {lua_repr(observed[same], 120)}"
-    missing = expected[same].describe(env)
-    more = len(expected) - same - 1
-    return f"{counts}; the first {same} match, then nothing came: missing {missing}" + \
-        (f" and {more} more" if more else "")
+    same = min(wanted, got)
+    if got > same:
+        return f"{counts}; the first {same} match, then {extra(same)}"
+    more = wanted - same - 1
+    return f"{counts}; the first {same} match, then {missing(same)}" + (f" and {more} more" if more else "")
 
 
 def _wanted_counts(outcome: CheckOutcome, main: str | None) -> dict[str, int]:
@@ -283,7 +295,7 @@ def _first_extra_call(expected: int | Matcher, calls: list[tuple[Any, ...]] | No
     """
     if not isinstance(expected, int) or calls is None or len(calls) <= expected or not calls[expected]:
         return ""
-    return f"; the first extra call had ({', '.join(lua_repr(arg, 80) for arg in calls[expected])})"
+    return f"; the first extra call had ({_arguments(calls[expected])})"
 
 
 def _calls_mismatch(expected: tuple[tuple[Matcher, ...], ...], calls: list[tuple[Any, ...]],
@@ -301,16 +313,16 @@ def _calls_mismatch(expected: tuple[tuple[Matcher, ...], ...], calls: list[tuple
             break
     if len(calls) == len(expected):
         return difference
-    counts = f"calls: expected {len(expected)} calls, there were {len(calls)}"
-    if difference is not None:
-        return f"{counts}; the first difference: {difference}"
-    same = min(len(expected), len(calls))
-    if len(calls) > same:
-        extra = ", ".join(lua_repr(arg, 80) for arg in calls[same])
-        return f"{counts}; the first {same} match, then came an extra call with ({extra})"
-    more = len(expected) - same - 1
-    return (f"{counts}; the first {same} match, then no call with ({describe_returns(expected[same], env)})"
-            + (f" and {more} more" if more else ""))
+    return _length_mismatch(
+        f"calls: expected {len(expected)} calls, there were {len(calls)}", difference,
+        len(expected), len(calls),
+        extra=lambda index: f"came an extra call with ({_arguments(calls[index])})",
+        missing=lambda index: f"no call with ({describe_returns(expected[index], env)})")
+
+
+def _arguments(args: tuple[Any, ...]) -> str:
+    """A callback call's arguments, as a reason shows them between parentheses."""
+    return ", ".join(lua_repr(arg, 80) for arg in args)
 
 
 def _render_callback(callback: ScenarioCallback) -> str:
