@@ -436,8 +436,7 @@ class DriverAdapter(Adapter):
         """
         if not isinstance(error, NotAMessage) or self._process is None:
             return ""
-        lines = self._process.unread_lines()
-        return f"; then on stdout: {', '.join(excerpt(line) for line in lines)}" if lines else ""
+        return self._process.following_note()
 
 
 def _unimplemented(named: Any, calls: Sequence[Call]) -> Unimplemented:

@@ -31,6 +31,8 @@ import subprocess
 import time
 from collections.abc import Mapping, Sequence
 
+from harness.adapters.driver_wire import excerpt
+
 READ_CHUNK = 1 << 20
 MAX_LINE = 1 << 30
 """Longest line accepted from a driver; beyond that it is garbage, not a message."""
@@ -44,6 +46,8 @@ DRAIN_LIMIT = 16 * 1024 * 1024
 """Most stderr bytes read in one drain, so a flooding grandchild cannot stall ``finish``."""
 FOLLOWING_LINES = 8
 """How many of the lines after one that is no message a CRASH quotes."""
+FOLLOWING_BYTES = 1 << 16
+"""How much of stdout beyond the last line read is looked at for them."""
 SHOWN_PENDING = 120
 """How much of a line that never ended a timeout message shows."""
 
@@ -198,12 +202,17 @@ class DriverProcess:
                 break
             before = len(self._buffer)
             self._read_stdout()
-            if len(self._buffer) == before or len(self._buffer) > 1 << 16:
+            if len(self._buffer) == before or len(self._buffer) > FOLLOWING_BYTES:
                 break
-        lines = bytes(self._buffer[: 1 << 16]).split(b"\n")
+        lines = bytes(self._buffer[:FOLLOWING_BYTES]).split(b"\n")
         if lines and not lines[-1]:
             lines.pop()
         return lines[:limit]
+
+    def following_note(self) -> str:
+        """``; then on stdout: ...``, the :meth:`unread_lines` quoted for a message, or "" if none came."""
+        lines = self.unread_lines()
+        return f"; then on stdout: {', '.join(excerpt(line) for line in lines)}" if lines else ""
 
     def close_input(self) -> None:
         """End of input: a driver reads it as "bye" without an answer."""

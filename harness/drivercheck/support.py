@@ -20,7 +20,6 @@ from harness.adapters.driver_wire import (
     NotAMessage,
     ProtocolError,
     decode_message,
-    excerpt,
     parse_hello,
 )
 from harness.drivercheck.peers import LOOPBACK
@@ -125,8 +124,7 @@ def raw_hello(target: Target) -> tuple[DriverProcess, Hello]:
         raise CheckFailed(f"no hello within {target.hello_timeout:g}s{silent.note()}{hint}"
                           f"{stderr_note(process)}") from None
     except (DriverGone, ProtocolError) as error:
-        following = process.unread_lines() if isinstance(error, NotAMessage) else []
-        then = f"; then on stdout: {', '.join(excerpt(line) for line in following)}" if following else ""
+        then = process.following_note() if isinstance(error, NotAMessage) else ""
         status = process.finish(1.0)
         how = describe_status(status, process.killed)
         raise CheckFailed(f"{error}{then}; the driver {how}{stderr_note(process)}") from None
