@@ -199,8 +199,9 @@ class ErrorClass(BaseMatcher):
 class Reworded(BaseMatcher):
     """A failure message in a candidate's own words: any string that names no other condition.
 
-    The non-strict twin of 1.3b's "connection refused" or "host not found":
-    the manual asks only for a message describing the error, so any wording
+    The non-strict twin of 1.3b's "connection refused" (the conditions it
+    takes are ``error_classes.REWORDED_FAILURES``): the manual asks only for
+    a message describing the error, so any wording
     passes as non-strict, but "timeout" for a refused connection describes
     another error and is refused (``error_classes.FAILURE_WORDS``).
     """
