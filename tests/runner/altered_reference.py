@@ -20,7 +20,9 @@ from harness.adapters.base import (
     Returned,
 )
 from harness.candidates import registry
-from harness.scenario.model import CallbackSpec
+from harness.runner import RunOptions, run_scenario
+from harness.scenario.catalog import load_catalog
+from harness.scenario.model import CallbackSpec, ScenarioResult
 from harness.values import Handle, LuaValue
 
 Args = tuple[LuaValue, ...]
@@ -73,3 +75,9 @@ def altered_reference(name: str, **alterations: Callable) -> CandidateSpec:  # t
     reference = registry.resolve("reference")
     return CandidateSpec(name, f"the reference, {name}",
                          lambda: AlteredReference(reference.make_adapter(), **alterations), reference.tags)
+
+
+def run_shipped(scenario_id: str, candidate: CandidateSpec | None = None) -> ScenarioResult:
+    """The shipped scenario ``scenario_id`` run against ``candidate`` (the reference unless given)."""
+    spec = candidate if candidate is not None else registry.resolve("reference")
+    return run_scenario(load_catalog().by_id[scenario_id], spec, RunOptions())

@@ -9,11 +9,8 @@ not see it (``empty`` counts those calls).
 from __future__ import annotations
 
 import pytest
-from altered_reference import Args, altered_reference
+from altered_reference import Args, altered_reference, run_shipped
 
-from harness.candidates import registry
-from harness.runner import RunOptions, run_scenario
-from harness.scenario.catalog import load_catalog
 from harness.scenario.model import Verdict
 
 
@@ -28,9 +25,7 @@ def _ended_before_each_chunk(args: Args) -> list[Args]:
     "ftp.getindirect.seed.download-to-callback", "http.getindirect.large.content-length-5mb",
 ])
 def test_a_receive_callback_ended_early_fails(scenario_id: str) -> None:
-    scenario = load_catalog().by_id[scenario_id]
-    assert run_scenario(scenario, registry.resolve("reference"), RunOptions()).verdict is Verdict.PASS
-    result = run_scenario(scenario, altered_reference("early-end", callback=_ended_before_each_chunk),
-                          RunOptions())
+    assert run_shipped(scenario_id).verdict is Verdict.PASS
+    result = run_shipped(scenario_id, altered_reference("early-end", callback=_ended_before_each_chunk))
     assert result.verdict is Verdict.FAIL, result.reason
     assert 'empty: expected 1 calls with "", there were' in result.reason

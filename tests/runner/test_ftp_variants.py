@@ -15,27 +15,21 @@ from typing import Any
 from urllib.parse import unquote
 
 import pytest
+from altered_reference import run_shipped
 
 import reference.protocols.callbacks as callbacks
 import reference.protocols.control as control
 import reference.protocols.ftp as ftp
 import reference.protocols.ftp_session as ftp_session
-from harness.candidates import registry
-from harness.runner import RunOptions, run_scenario
-from harness.scenario.catalog import load_catalog
-from harness.scenario.model import ScenarioResult, Verdict
+from harness.scenario.model import Verdict
 from reference.protocols.callbacks import CallbackSource, Collector
 from reference.protocols.errors import BAD_PASV_REPLY, CallFailed
 from reference.protocols.ftp_session import FtpPlan
 from reference.protocols.replies import Reply
 
 
-def _run(scenario_id: str) -> ScenarioResult:
-    return run_scenario(load_catalog().by_id[scenario_id], registry.resolve("reference"), RunOptions())
-
-
 def _passes_unpatched(scenario_id: str) -> None:
-    result = _run(scenario_id)
+    result = run_shipped(scenario_id)
     assert result.verdict is Verdict.PASS, result.reason
 
 
@@ -52,7 +46,7 @@ def test_a_pasv_reply_without_parentheses_fails_a_client_that_looks_for_them(
         return ".".join(map(str, numbers[:4])), numbers[4] * 256 + numbers[5]
 
     monkeypatch.setattr(ftp, "parse_pasv", in_parentheses_only)
-    result = _run(scenario_id)
+    result = run_shipped(scenario_id)
     assert result.verdict is Verdict.FAIL
     assert 'expected "hello", got nil (returned nil, "invalid PASV reply")' in result.reason
 
@@ -76,7 +70,7 @@ def test_a_multi_line_login_reply_fails_a_client_reading_one_line_per_command(
     monkeypatch.setattr(control.ControlChannel, "command", first_line_only)
     monkeypatch.setattr(control.ControlChannel, "reply",
                         lambda self: queued.pop(0) if queued else real_reply(self))
-    result = _run(scenario_id)
+    result = run_shipped(scenario_id)
     assert result.verdict is Verdict.FAIL
     assert 'expected "hi", got nil (returned nil, "230-Uploads go to incoming.")' in result.reason
 
@@ -92,7 +86,7 @@ def test_credentials_decoded_in_the_user_alone_fail(monkeypatch: pytest.MonkeyPa
         return dataclasses.replace(url, password=encoded)
 
     monkeypatch.setattr(ftp_session, "parse_url", password_as_written)
-    result = _run(scenario_id)
+    result = run_shipped(scenario_id)
     assert result.verdict is Verdict.FAIL
     assert 'logins[0].password: expected "p:w@d", got "p%3Aw%40d"' in result.reason
 
@@ -109,7 +103,7 @@ def test_a_type_parameter_is_sent_as_written_or_honoured_never_dropped(
         return real_plan(re.sub(r";type=i\Z", "", url), binary or is_binary, upload)
 
     monkeypatch.setattr(ftp, "plan_transfer", typecode_stripped)
-    result = _run(scenario_id)
+    result = run_shipped(scenario_id)
     assert result.verdict is verdict, result.reason
     if verdict is Verdict.FAIL:
         assert 'got "TYPE A\\r\\n"' in result.reason
@@ -125,7 +119,7 @@ def test_an_abort_scenario_fails_a_client_that_failed_before_any_data(
     # to which it answers as to a piece, with nil and its message: the abort never came
     _passes_unpatched(scenario_id)
     monkeypatch.setattr(ftp_session, "ANONYMOUS_USER", "ftp")
-    result = _run(scenario_id)
+    result = run_shipped(scenario_id)
     assert result.verdict is Verdict.FAIL
     assert 'first: value 1: expected any string, got nil (called with nil, "530 ' in result.reason
 
@@ -152,7 +146,7 @@ def test_a_send_callback_called_before_stor_is_non_strict_once_and_a_fail_twice(
     _passes_unpatched(scenario_id)
     monkeypatch.setattr(_EarlySource, "early", early)
     monkeypatch.setattr(ftp, "CallbackSource", _EarlySource)
-    result = _run(scenario_id)
+    result = run_shipped(scenario_id)
     assert result.verdict is verdict, result.reason
     if verdict is Verdict.FAIL:
         assert "count: expected 0 calls, there were 2" in result.reason
@@ -181,7 +175,7 @@ def test_a_nested_listing_named_from_the_login_directory_passes(monkeypatch: pyt
         return _NamedListing(**{**fields, "directory": None}, listed=plan.directory)
 
     monkeypatch.setattr(ftp, "plan_transfer", named)
-    result = _run(scenario_id)
+    result = run_shipped(scenario_id)
     assert result.verdict is Verdict.PASS, result.reason
 
 
@@ -202,9 +196,9 @@ def test_a_refused_epsv_is_judged_as_a_refused_pasv(monkeypatch: pytest.MonkeyPa
     monkeypatch.setattr(control.ControlChannel, "command", epsv)
     monkeypatch.setattr(ftp, "PASV_OK", frozenset({229}))
     monkeypatch.setattr(ftp, "parse_pasv", epsv_port)
-    result = _run(scenario_id)
+    result = run_shipped(scenario_id)
     assert result.verdict is Verdict.PASS, result.reason
-    served = _run("ftp.get.wire.passive-mode")  # the patch works: the file comes by EPSV
+    served = run_shipped("ftp.get.wire.passive-mode")  # the patch works: the file comes by EPSV
     assert served.verdict is Verdict.PASS, served.reason
 
 
@@ -219,7 +213,7 @@ def test_a_plain_nil_from_the_final_call_taken_as_an_abort_fails(monkeypatch: py
             raise CallFailed("aborted by callback")
 
     monkeypatch.setattr(callbacks.CallbackSink, "end", nil_aborts)
-    result = _run(scenario_id)
+    result = run_shipped(scenario_id)
     assert result.verdict is Verdict.FAIL
     assert 'got "aborted by callback"' in result.reason
 
@@ -249,7 +243,7 @@ def test_a_path_is_decoded_whole_or_not_at_all(
     scenario_id = "ftp.get.path.percent-escape-in-directory-and-name"
     _passes_unpatched(scenario_id)
     _decoding(monkeypatch, directory, name)
-    result = _run(scenario_id)
+    result = run_shipped(scenario_id)
     assert result.verdict is verdict, result.reason
     if returned is not None:
         assert f'got "{returned}"' in result.reason
@@ -259,7 +253,7 @@ def test_an_encoded_slash_decoded_inside_its_name_is_non_strict(monkeypatch: pyt
     scenario_id = "ftp.get.path.encoded-slash-in-name"
     _passes_unpatched(scenario_id)
     _decoding(monkeypatch, True, True)
-    result = _run(scenario_id)
+    result = run_shipped(scenario_id)
     assert result.verdict is Verdict.NON_STRICT, result.reason
 
 
@@ -270,7 +264,7 @@ def test_an_encoded_slash_decoded_before_the_split_fails(monkeypatch: pytest.Mon
     real_plan = ftp.plan_transfer
     monkeypatch.setattr(ftp, "plan_transfer",
                         lambda url, binary, upload: real_plan(unquote(url), binary, upload))
-    result = _run(scenario_id)
+    result = run_shipped(scenario_id)
     assert result.verdict is Verdict.FAIL
     assert 'transfers[0].argument: expected "x/y.txt", got "y.txt"' in result.reason
 
@@ -281,7 +275,7 @@ def test_a_type_d_parameter_dropped_fails(monkeypatch: pytest.MonkeyPatch) -> No
     real_plan = ftp.plan_transfer
     monkeypatch.setattr(ftp, "plan_transfer",
                         lambda url, binary, upload: real_plan(re.sub(r";type=d\Z", "", url), binary, upload))
-    result = _run(scenario_id)
+    result = run_shipped(scenario_id)
     assert result.verdict is Verdict.FAIL
     assert 'expected "as written", got nil (returned nil, "550 ' in result.reason
 
@@ -297,7 +291,7 @@ def test_a_binary_listing_with_its_line_ends_converted_fails(monkeypatch: pytest
     scenario_id = "ftp.get.listing.binary-type"
     _passes_unpatched(scenario_id)
     monkeypatch.setattr(ftp, "Collector", _LineEndsConverted)
-    result = _run(scenario_id)
+    result = run_shipped(scenario_id)
     assert result.verdict is Verdict.FAIL
     assert 'expected "one\\r\\ntwo\\r\\n", got "one\\ntwo\\n"' in result.reason
 
@@ -308,7 +302,7 @@ def test_an_empty_anonymous_password_is_another_password_in_the_upper_case_check
     scenario_id = "ftp.get.wire.upper-case-commands"
     _passes_unpatched(scenario_id)
     monkeypatch.setattr(ftp_session, "ANONYMOUS_PASSWORD", "")
-    result = _run(scenario_id)
+    result = run_shipped(scenario_id)
     assert result.verdict is Verdict.NON_STRICT, result.reason
     assert "another password for the anonymous login" in result.reason
 
@@ -323,6 +317,6 @@ def test_an_empty_anonymous_password_sent_in_lower_case_still_fails_the_upper_ca
 
     monkeypatch.setattr(ftp_session, "ANONYMOUS_PASSWORD", "")
     monkeypatch.setattr(control.ControlChannel, "command", lower_case_pass)
-    result = _run(scenario_id)
+    result = run_shipped(scenario_id)
     assert result.verdict is Verdict.FAIL
     assert 'got "pass\\r\\n"' in result.reason

@@ -9,11 +9,8 @@ with only those texts reworded, as a port on another platform words them.
 from __future__ import annotations
 
 import pytest
-from altered_reference import altered_reference
+from altered_reference import altered_reference, run_shipped
 
-from harness.candidates import registry
-from harness.runner import RunOptions, run_scenario
-from harness.scenario.catalog import load_catalog
 from harness.scenario.model import Verdict
 from harness.values import LuaValue
 
@@ -36,9 +33,8 @@ REFUSED_SCENARIOS = ["ftp.get.error.refused", "ftp.getindirect.error.refused", "
     *REFUSED_SCENARIOS, "ftp.get.error.unknown-host", "smtp.smtp-mail.connect.unknown-host",
 ])
 def test_a_connect_or_resolver_failure_in_other_words_is_non_strict(scenario_id: str) -> None:
-    scenario = load_catalog().by_id[scenario_id]
-    assert run_scenario(scenario, registry.resolve("reference"), RunOptions()).verdict is Verdict.PASS
-    result = run_scenario(scenario, altered_reference("reworded", value=_reworded), RunOptions())
+    assert run_shipped(scenario_id).verdict is Verdict.PASS
+    result = run_shipped(scenario_id, altered_reference("reworded", value=_reworded))
     assert result.verdict is Verdict.NON_STRICT, result.reason
 
 
@@ -49,8 +45,7 @@ def _refusal_as_timeout(value: LuaValue) -> LuaValue:
 
 @pytest.mark.parametrize("scenario_id", REFUSED_SCENARIOS)
 def test_a_refusal_reported_as_another_failure_fails(scenario_id: str) -> None:
-    scenario = load_catalog().by_id[scenario_id]
-    result = run_scenario(scenario, altered_reference("as-timeout", value=_refusal_as_timeout), RunOptions())
+    result = run_shipped(scenario_id, altered_reference("as-timeout", value=_refusal_as_timeout))
     assert result.verdict is Verdict.FAIL
     assert "which names another failure ('timed out')" in result.reason
 
@@ -75,10 +70,9 @@ def _other_reply(value: LuaValue) -> LuaValue:
     "smtp.smtp-mail.error.rcpt-multiline", "smtp.smtp-mail.seed.recipient-refused",
 ])
 def test_a_server_reply_inside_other_words_is_non_strict(scenario_id: str) -> None:
-    scenario = load_catalog().by_id[scenario_id]
-    assert run_scenario(scenario, registry.resolve("reference"), RunOptions()).verdict is Verdict.PASS
+    assert run_shipped(scenario_id).verdict is Verdict.PASS
     reworded = altered_reference("reply-worded", value=_reply_in_own_words)
-    result = run_scenario(scenario, reworded, RunOptions())
+    result = run_shipped(scenario_id, reworded)
     assert result.verdict is Verdict.NON_STRICT, result.reason
 
 
@@ -86,7 +80,6 @@ def test_a_server_reply_inside_other_words_is_non_strict(scenario_id: str) -> No
     "ftp.get.error.retr-rejected", "smtp.smtp-mail.seed.recipient-refused",
 ])
 def test_a_message_naming_another_reply_fails(scenario_id: str) -> None:
-    scenario = load_catalog().by_id[scenario_id]
-    result = run_scenario(scenario, altered_reference("other-reply", value=_other_reply), RunOptions())
+    result = run_shipped(scenario_id, altered_reference("other-reply", value=_other_reply))
     assert result.verdict is Verdict.FAIL
     assert "150 Opening data connection." in result.reason

@@ -22,28 +22,22 @@ import math
 from collections.abc import Callable
 
 import pytest
+from altered_reference import run_shipped
 
 import reference
 import reference.base
 import reference.selecting
 import reference.udp
-from harness.candidates import registry
-from harness.runner import RunOptions, run_scenario
 from harness.scenario.catalog import load_catalog
-from harness.scenario.model import ScenarioResult, Verdict
-
-
-def _run(scenario_id: str) -> ScenarioResult:
-    scenario = load_catalog().by_id[scenario_id]
-    return run_scenario(scenario, registry.resolve("reference"), RunOptions())
+from harness.scenario.model import Verdict
 
 
 def _passes_then_fails(scenario_id: str, monkeypatch: pytest.MonkeyPatch, alter: Callable[[], None]) -> str:
     """The reference PASSes ``scenario_id``; after ``alter`` it FAILs; returns the FAIL's reason."""
-    result = _run(scenario_id)
+    result = run_shipped(scenario_id)
     assert result.verdict is Verdict.PASS, result.reason
     alter()
-    result = _run(scenario_id)
+    result = run_shipped(scenario_id)
     assert result.verdict is Verdict.FAIL, (result.verdict, result.reason)
     return result.reason or ""
 
